@@ -1,0 +1,36 @@
+# Klass: `make run` serves the demo school on http://127.0.0.1:5000, `make test` runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: run test install demo-reset lint bench clean
+
+run: install
+	$(BIN)/klass db upgrade
+	$(BIN)/klass demo --if-empty
+	$(BIN)/klass run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/python -m pytest -n auto -p no:cacheprovider $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+demo-reset: install
+	rm -f instance/klass.sqlite3*
+	$(BIN)/klass demo
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance build *.egg-info

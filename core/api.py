@@ -1,0 +1,88 @@
+"""The plugins' toolkit: the only module a plugin imports from the core.
+
+Everything here is kept stable for plugins; anything not re-exported is the core's own business.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from core.app import current_school_id, state
+from core.audit import audit, changes
+from core.calendar import lesson_days
+from core.config import ConfigError
+from core.db import Base, UTCDateTime, db, session_scope, utcnow
+from core.logins import unique_login
+from core.models import (
+    AcademicYear,
+    AuditEntry,
+    ClassMembership,
+    GuardianLink,
+    Holiday,
+    Role,
+    RoleGrant,
+    School,
+    SchoolClass,
+    Subgroup,
+    SubgroupMember,
+    Subject,
+    TeachingAssignment,
+    Term,
+    User,
+)
+from core.permissions import Permission, can, public, requires_permission
+from core.plugins import PluginInfo, hookimpl
+from core.rest import api_error, api_view
+from core.security import hash_password, one_time_password
+from core.services import (
+    children_of,
+    class_memberships,
+    class_of_student,
+    class_students,
+    class_teacher_of,
+    classes_led_by,
+    classes_of_year,
+    current_year,
+    grant_role,
+    guardians_of,
+    holidays_between,
+    is_guardian_of,
+    subgroup_students,
+    subgroups_of_class,
+    teaches,
+    term_on,
+    terms_of_year,
+)
+from core.ui import DashboardWidget, MenuItem
+
+
+def plugin_settings(name: str) -> dict[str, Any]:
+    """The validated settings of an enabled plugin (defaults filled in by its schema)."""
+    return state().plugins[name].settings
+
+
+def core_settings() -> dict[str, Any]:
+    return state().settings
+
+
+def plugin_enabled(name: str) -> bool:
+    return current_app.extensions["klass"].plugins.__contains__(name)
+
+
+def hook() -> Any:
+    """The app's hook caller (``hook().extra_journal_columns(...)``) for hooks a plugin offers."""
+    return state().pm.hook
+
+
+__all__ = [
+    "AcademicYear", "AuditEntry", "Base", "ClassMembership", "ConfigError", "DashboardWidget", "GuardianLink",
+    "Holiday", "MenuItem", "Permission", "PluginInfo", "Role", "RoleGrant", "School", "SchoolClass", "Subgroup",
+    "SubgroupMember", "Subject", "TeachingAssignment", "Term", "UTCDateTime", "User", "api_error", "api_view",
+    "audit", "can", "changes", "children_of", "class_memberships", "class_of_student", "class_students",
+    "class_teacher_of", "classes_led_by", "classes_of_year", "core_settings", "current_school_id",
+    "current_year", "db", "grant_role", "guardians_of", "hash_password", "holidays_between", "hook",
+    "hookimpl", "is_guardian_of", "lesson_days", "one_time_password", "plugin_enabled", "plugin_settings",
+    "public", "requires_permission", "session_scope", "subgroup_students", "subgroups_of_class", "teaches",
+    "term_on", "terms_of_year", "unique_login", "utcnow",
+]

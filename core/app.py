@@ -1,0 +1,216 @@
+"""The app factory: settings, database, plugins, permissions, blueprints, security, the UI shell."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pluggy
+from flask import Flask, current_app, g, redirect, request, url_for
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, scoped_session
+
+from core import i18n
+from core.config import load_settings
+from core.db import make_engine, make_session_factory
+from core.models import User
+from core.permissions import CORE_PERMISSIONS, PermissionRegistry
+from core.plugins import LoadedPlugin, load_plugins, make_plugin_manager
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class KlassState:
+    """Everything the app holds for a request, kept in ``app.extensions["klass"]``."""
+
+    settings: dict[str, Any]
+    pm: pluggy.PluginManager
+    plugins: dict[str, LoadedPlugin]
+    permissions: PermissionRegistry
+    engine: Engine | Connection
+    session: scoped_session[Session]
+
+
+def state() -> KlassState:
+    return current_app.extensions["klass"]
+
+
+def default_database_url(instance_path: str) -> str:
+    return f"sqlite:///{Path(instance_path) / 'klass.sqlite3'}"
+
+
+def _secret_key(instance_path: str) -> str:
+    """SECRET_KEY from the environment; for a local start, one generated once and kept in instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(
+    profile: str | None = None,
+    *,
+    settings_overrides: dict[str, Any] | None = None,
+    database_url: str | None = None,
+    engine: Engine | Connection | None = None,
+    testing: bool = False,
+) -> Flask:
+    """Build a Klass app for a profile. Raises ``ConfigError`` (Russian + English) on bad configuration."""
+    settings = load_settings(profile, settings_overrides)
+    app = Flask("core", instance_path=os.environ.get("KLASS_INSTANCE", str(ROOT / "instance")))
+    security = settings["security"]
+    app.config.update(
+        TESTING=testing,
+        SECRET_KEY=_secret_key(app.instance_path),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=security["session_cookie_secure"],
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=security["session_cookie_secure"],
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=security["session_hours"]),
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked in _csrf_unless_token below
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE=settings["klass"]["locale"],
+        BABEL_DEFAULT_TIMEZONE=settings["school"]["timezone"],
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    url = database_url or os.environ.get("DATABASE_URL") or default_database_url(app.instance_path)
+    if engine is None:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        engine = make_engine(url)
+    pm = make_plugin_manager()
+    from core import auth_provider
+
+    pm.register(auth_provider, name="core.auth_provider")
+    plugins = load_plugins(pm, settings)
+    perms = list(CORE_PERMISSIONS)
+    for declared in pm.hook.register_permissions():
+        perms.extend(declared)
+    registry = PermissionRegistry(perms, settings.get("permissions", {}))
+    app.extensions["klass"] = KlassState(
+        settings=settings,
+        pm=pm,
+        plugins=plugins,
+        permissions=registry,
+        engine=engine,
+        session=make_session_factory(engine),
+    )
+
+    _init_i18n(app, plugins)
+    _init_auth(app)
+    _init_security(app)
+    _register_blueprints(app, pm)
+
+    @app.teardown_appcontext
+    def _remove_session(_exc: BaseException | None) -> None:
+        app.extensions["klass"].session.remove()
+
+    return app
+
+
+def _init_i18n(app: Flask, plugins: dict[str, LoadedPlugin]) -> None:
+    dirs = i18n.translation_directories(p.path for p in plugins.values())
+    i18n.compile_catalogs(dirs)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(d) for d in dirs)
+    Babel(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _init_auth(app: Flask) -> None:
+    login_manager = LoginManager(app)
+    login_manager.login_view = "core_auth.login"
+    login_manager.login_message = None  # the login page says enough
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load(user_key: str) -> User | None:
+        user_id, _, version = user_key.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = state().session().get(User, int(user_id))
+        # A password change or a leak report bumps the version and signs out every other session.
+        if user is None or str(user.session_version) != version:
+            return None
+        return user
+
+
+def _init_security(app: Flask) -> None:
+    csrf = CSRFProtect(app)
+    security = app.extensions["klass"].settings["security"]
+
+    @app.before_request
+    def _check_request() -> Any:
+        from core.rest.auth import load_token_user
+
+        g.api_user = load_token_user()  # Bearer token: API clients, no cookies, so no CSRF
+        if g.api_user is None and request.method not in ("GET", "HEAD", "OPTIONS"):
+            csrf.protect()
+        view = app.view_functions.get(request.endpoint or "")
+        if view is not None and not hasattr(view, "klass_permission") and request.endpoint != "static":
+            # Fail closed: a view that states no permission is never served.
+            from flask import abort
+
+            abort(403)
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in ("core_auth.change_password", "core_auth.logout", "static")
+            and not (request.endpoint or "").endswith(".static")
+        ):
+            if request.path.startswith("/api/"):
+                from flask import abort
+
+                abort(403)
+            return redirect(url_for("core_auth.change_password"))
+        return None
+
+    @app.after_request
+    def _headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+        )
+        if security["session_cookie_secure"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+
+def _register_blueprints(app: Flask, pm: pluggy.PluginManager) -> None:
+    from core.rest import register_api
+    from core.views import register_core_views
+
+    register_core_views(app)
+    register_api(app)
+    for blueprints in pm.hook.register_blueprints(app=app):
+        for bp in blueprints:
+            app.register_blueprint(bp)
+
+
+def current_school_id() -> int:
+    """The school of the signed-in user: every query of a request is scoped to it."""
+    user = getattr(g, "api_user", None) or current_user
+    return int(user.school_id)
+
+
+def first_school_id(session: Session) -> int | None:
+    from core.models import School
+
+    return session.scalar(select(School.id).order_by(School.id).limit(1))

@@ -1,0 +1,167 @@
+"""The ``klass`` command: Flask's CLI plus ``db``, ``demo``, ``plugins`` and each plugin's own group."""
+from __future__ import annotations
+
+import secrets
+import sys
+import time
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import func, select
+
+from core.config import ConfigError
+
+
+def _create_app() -> Flask:
+    from core import create_app
+
+    return create_app()
+
+
+def plugin_dirs(app: Flask) -> list[tuple[str, Any]]:
+    return [(name, p.migrations_dir) for name, p in app.extensions["klass"].plugins.items()]
+
+
+class KlassGroup(FlaskGroup):
+    """Adds ``klass <plugin> ...`` groups from the enabled plugins' ``register_cli_commands`` hooks."""
+
+    def _plugin_groups(self, ctx: click.Context) -> dict[str, click.Group]:
+        try:
+            app = self._load(ctx)
+        except Exception:  # the plugin commands are extras; core commands must still work
+            return {}
+        groups: dict[str, click.Group] = {}
+        pm = app.extensions["klass"].pm
+        for impl in pm.hook.register_cli_commands.get_hookimpls():
+            group = click.Group(name=impl.plugin_name, help=f"Команды плагина {impl.plugin_name}")
+            for command in impl.function() or []:
+                group.add_command(command)
+            groups[impl.plugin_name] = group
+        return groups
+
+    def _load(self, ctx: click.Context) -> Flask:
+        from flask.cli import ScriptInfo
+
+        info = ctx.ensure_object(ScriptInfo)
+        return info.load_app()
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._plugin_groups(ctx)))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or self._plugin_groups(ctx).get(name)
+
+
+@click.group(cls=KlassGroup, create_app=_create_app, help="Klass: электронный журнал и дневник.")
+def cli() -> None:
+    pass
+
+
+@cli.group("db", help="Схема базы данных (миграции Alembic ядра и плагинов).")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("upgrade", help="Обновить схему ядра и включённых плагинов до последней версии.")
+@with_appcontext
+def db_upgrade() -> None:
+    from core import migrate
+
+    migrate.upgrade(current_app.extensions["klass"].engine, plugin_dirs(current_app))
+    click.echo("Схема базы данных обновлена. / Database schema is up to date.")
+
+
+@db_group.command("current", help="Показать версии схемы ядра и плагинов.")
+@with_appcontext
+def db_current() -> None:
+    from core import migrate
+
+    for part, rev in migrate.current(current_app.extensions["klass"].engine, plugin_dirs(current_app)).items():
+        click.echo(f"{part}: {rev or '—'}")
+
+
+@db_group.command("revision", help="Создать миграцию ядра или плагина по изменениям моделей.")
+@click.option("--plugin", "part", default="core", help="core или имя плагина")
+@click.option("-m", "--message", required=True)
+@with_appcontext
+def db_revision(part: str, message: str) -> None:
+    from core import migrate
+    from core.plugins import discover
+
+    if part == "core":
+        versions = migrate.CORE_VERSIONS
+    else:
+        from pathlib import Path
+
+        versions = Path(discover()[part].__file__).parent / "migrations"  # type: ignore[arg-type]
+    migrate.revision(current_app.extensions["klass"].engine, part, versions, message)
+
+
+@cli.command("plugins", help="Все установленные плагины: включён ли, версия, зависимости.")
+@with_appcontext
+def plugins_command() -> None:
+    from flask_babel import force_locale
+
+    from core.plugins import discover
+
+    enabled = current_app.extensions["klass"].plugins
+    with force_locale("ru"):
+        rows = [(n, str(m.PLUGIN.title), m.PLUGIN.version, ", ".join(m.PLUGIN.requires) or "—",
+                 "включён" if n in enabled else "выключен") for n, m in sorted(discover().items())]
+    if not rows:
+        click.echo("Плагины не установлены. / No plugins installed.")
+    for name, title, version, requires, state in rows:
+        click.echo(f"{name:<16} {version:<8} {state:<9} требует: {requires:<24} {title}")
+
+
+@cli.command("demo", help="Создать демонстрационную школу (или полноразмерную для замеров).")
+@click.option("--size", type=click.Choice(["demo", "full"]), default="demo")
+@click.option("--password", default=None, help="Общий пароль демо-учётных записей (по умолчанию случайный).")
+@click.option("--if-empty", is_flag=True, help="Ничего не делать, если школа уже есть.")
+@with_appcontext
+def demo_command(size: str, password: str | None, if_empty: bool) -> None:
+    from core import migrate
+    from core.db import session_scope
+    from core.demo import build_school
+    from core.models import School
+    from core.plugins import call_in_order
+
+    state = current_app.extensions["klass"]
+    migrate.upgrade(state.engine, plugin_dirs(current_app))
+    started = time.perf_counter()
+    with session_scope(state.engine) as session:
+        if session.scalar(select(func.count(School.id))):
+            if if_empty:
+                click.echo("Демо-школа уже создана. / The demo school already exists.")
+                return
+            raise click.ClickException("База уже содержит школу: удалите её файл или укажите другую DATABASE_URL.")
+        password = password or secrets.token_urlsafe(6)
+        with current_app.test_request_context():
+            result = build_school(session, size, state.settings["school"]["term_system"], password)
+            call_in_order(state.pm, "register_demo_data", list(state.plugins), session=session,
+                          school=result.school, size=size)
+            school_name = result.school.short_name
+    elapsed = time.perf_counter() - started
+    counts = ", ".join(f"{k}: {v}" for k, v in result.counts.items())
+    click.echo(f"Школа «{school_name}» создана за {elapsed:.1f} с ({counts}).")
+    if size == "demo":
+        titles = {"admin": "администратор", "principal": "директор", "deputy": "завуч",
+                  "class_teacher": "классный руководитель 5А", "teacher": "учитель математики 5А",
+                  "student": "ученик 5А", "guardian": "родитель (двое детей)"}
+        click.echo(f"\nПароль всех демо-учётных записей (показан один раз): {password}\n")
+        for key, login in result.accounts.items():
+            click.echo(f"  {titles.get(key, key):<28} {login}")
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="klass")
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

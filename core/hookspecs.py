@@ -1,0 +1,166 @@
+"""Every hook of the core, in one place.
+
+Families (see docs/plugins.md): ``register_*`` hooks return lists the core collects; ``on_*`` hooks are
+notifications whose return value is ignored; ``authenticate`` and ``revert_change`` are ``firstresult``
+hooks. The core always calls hooks with keyword arguments, so an implementation may accept fewer
+arguments than the spec names (pluggy passes only those it asks for). A plugin that offers hooks to
+other plugins keeps them in its own ``hookspecs.py`` and names it in its ``PluginInfo``.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    import click
+    from flask import Blueprint, Flask
+    from sqlalchemy.orm import Session
+
+    from core.models import AuditEntry, School, SchoolClass, User
+    from core.permissions import Permission
+    from core.ui import DashboardWidget, MenuItem
+
+hookspec = pluggy.HookspecMarker("klass")
+
+
+# --- set-up: called once while the app is created -------------------------------------------------
+
+@hookspec
+def register_permissions() -> list[Permission]:
+    """Declare the permissions a plugin checks.
+
+    Called once by ``create_app`` before any blueprint is registered.
+
+    :return: a list of :class:`core.permissions.Permission` (name such as ``"gradebook.mark.edit"``,
+        Russian description through the message catalog, roles that hold it by default). A profile may
+        give a permission to other roles in its ``[permissions]`` table.
+    """
+
+
+@hookspec
+def register_blueprints(app: Flask) -> list[Blueprint]:
+    """Return the blueprints of a plugin: pages under ``/<plugin>``, API under ``/api/v1/<plugin>``.
+
+    Called once by ``create_app`` after the permissions are known. Every view function of these
+    blueprints must be wrapped in ``core.api.requires_permission`` (or ``public``): the core refuses
+    to serve a view that states no permission.
+
+    :param app: the Flask app being built (read its config; do not register blueprints yourself).
+    :return: a list of ``flask.Blueprint``.
+    """
+
+
+@hookspec
+def register_cli_commands() -> list[click.Command]:
+    """Return click commands; the core mounts them under ``klass <plugin> ...``.
+
+    Called when the ``klass`` CLI group is built for an app with the plugin enabled.
+
+    :return: a list of ``click.Command`` (use ``flask.cli.with_appcontext`` where the app is needed).
+    """
+
+
+# --- every request: navigation and the start page --------------------------------------------------
+
+@hookspec
+def register_menu_items(user: User) -> list[MenuItem]:
+    """Return the navigation entries the plugin offers to ``user``.
+
+    Called on every page render for a signed-in user. Items carry a ``permission``; the core drops
+    items the user lacks and sorts the rest by ``weight`` (never by plugin load order).
+
+    :param user: the signed-in user.
+    :return: a list of :class:`core.ui.MenuItem`.
+    """
+
+
+@hookspec
+def register_dashboard_widgets(user: User) -> list[DashboardWidget]:
+    """Return small summaries for the user's start page (e.g. "3 lessons without topic").
+
+    Called when the dashboard is rendered. Keep each widget to one or two queries: the dashboard is
+    the page people open most.
+
+    :param user: the signed-in user; look at ``user.roles`` to decide what to show.
+    :return: a list of :class:`core.ui.DashboardWidget`, sorted by the core by ``weight``.
+    """
+
+
+# --- data -----------------------------------------------------------------------------------------
+
+@hookspec
+def register_demo_data(session: Session, school: School, size: str) -> None:
+    """Fill the plugin's own tables for ``klass demo``.
+
+    Called after the core has created the school, its year, terms, classes, subjects, teachers,
+    students and guardians, in the order of plugin requirements (gradebook before attendance).
+
+    :param session: the open session; do not commit (the core commits once at the end).
+    :param school: the demo school.
+    :param size: ``"demo"`` (a few readable classes) or ``"full"`` (44 classes, for benchmarks:
+        use bulk inserts).
+    """
+
+
+# --- events: notifications, return values ignored --------------------------------------------------
+
+@hookspec
+def on_user_login(user: User, ip: str) -> None:
+    """Called after a successful sign-in, before the response is sent.
+
+    :param user: the user who signed in.
+    :param ip: the client's address as the request saw it.
+    """
+
+
+@hookspec
+def on_student_moved(
+    session: Session,
+    student: User,
+    from_class: SchoolClass | None,
+    to_class: SchoolClass | None,
+    on_date: date,
+) -> None:
+    """Called when a student is admitted (``from_class`` None), transferred, or withdrawn
+    (``to_class`` None), inside the transaction that changes the class membership.
+
+    :param session: the open session of the change.
+    :param student: the student who moved.
+    :param from_class: the class left, or None on admission.
+    :param to_class: the class joined, or None on withdrawal.
+    :param on_date: the day of the move (the order's date).
+    """
+
+
+# --- the audit log ----------------------------------------------------------------------------------
+
+@hookspec(firstresult=True)
+def revert_change(session: Session, entry: AuditEntry) -> dict[str, Any] | None:
+    """Undo one audited change when a user's operations after a credentials leak are declared invalid.
+
+    Called by the core for each entry of the leaked account, newest first. The plugin that owns
+    ``entry.object_type`` restores ``entry.old`` and returns the values it wrote (the core audits the
+    undo); other plugins return None. Stops at the first non-None result.
+
+    :param session: the open session.
+    :param entry: the audit entry to undo.
+    :return: the restored values, or None when this plugin does not own the object.
+    """
+
+
+# --- sign-in ----------------------------------------------------------------------------------------
+
+@hookspec(firstresult=True)
+def authenticate(login: str, secret: str) -> User | None:
+    """Check credentials; another sign-in provider (LDAP, ЕСИА) is a plugin implementing this hook.
+
+    Called on every sign-in attempt. The core's own password check is registered last, so plugin
+    providers are tried first. Stops at the first non-None result.
+
+    :param login: what the user typed as login.
+    :param secret: what the user typed as password.
+    :return: the ``User`` when the credentials are right, else None.
+    """

@@ -1,0 +1,34 @@
+"""The core's tables: people, roles, the school's structure and time, the audit log."""
+from core.models.audit import AuditEntry
+from core.models.people import ApiToken, GuardianLink, Role, RoleGrant, User
+from core.models.school import (
+    AcademicYear,
+    ClassMembership,
+    Holiday,
+    School,
+    SchoolClass,
+    Subgroup,
+    SubgroupMember,
+    Subject,
+    TeachingAssignment,
+    Term,
+)
+
+__all__ = [
+    "AcademicYear",
+    "ApiToken",
+    "AuditEntry",
+    "ClassMembership",
+    "GuardianLink",
+    "Holiday",
+    "Role",
+    "RoleGrant",
+    "School",
+    "SchoolClass",
+    "Subgroup",
+    "SubgroupMember",
+    "Subject",
+    "TeachingAssignment",
+    "Term",
+    "User",
+]

@@ -1,0 +1,13 @@
+"""The core's pages: sign-in, start page, school structure, staff, audit log, account, modules."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_core_views(app: Flask) -> None:
+    from core.views import account, audit, auth, errors, main, people, structure
+
+    for module in (auth, main, structure, people, audit, account):
+        app.register_blueprint(module.bp)
+    errors.init_app(app)
+    main.init_shell(app)

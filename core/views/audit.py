@@ -1,0 +1,90 @@
+"""The audit log page, and declaring a leaked account's operations invalid (duty C33)."""
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from core.app import current_school_id, state
+from core.audit import audit, entries_to_revert
+from core.db import db
+from core.forms import AuditFilterForm, RevertForm
+from core.models import AuditEntry, User
+from core.permissions import requires_permission
+
+bp = Blueprint("core_audit", __name__, url_prefix="/audit")
+PAGE_SIZE = 100
+
+
+def _to_utc(naive_local: Any) -> Any:
+    zone = ZoneInfo(state().settings["school"]["timezone"])
+    return naive_local.replace(tzinfo=zone).astimezone(UTC)
+
+
+@bp.get("/")
+@requires_permission("core.audit.view")
+def index() -> Any:
+    form = AuditFilterForm(request.args)
+    actor = aliased(User)
+    query = (
+        select(AuditEntry, actor)
+        .outerjoin(actor, actor.id == AuditEntry.actor_id)
+        .where(AuditEntry.school_id == current_school_id())
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    )
+    if form.validate():
+        if form.actor.data:
+            query = query.where(actor.login == form.actor.data.strip().lower())
+        if form.action.data:
+            query = query.where(AuditEntry.action.like(f"{form.action.data.strip()}%"))
+        if form.since.data:
+            query = query.where(AuditEntry.at >= _to_utc(form.since.data))
+        if form.until.data:
+            query = query.where(AuditEntry.at <= _to_utc(form.until.data))
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows = db().execute(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    return render_template(
+        "core/audit.html", rows=rows[:PAGE_SIZE], form=form, page=page, has_next=len(rows) > PAGE_SIZE,
+        revert_form=RevertForm(), filter_args={k: v for k, v in request.args.items() if k != "page"},
+    )
+
+
+@bp.post("/revert")
+@requires_permission("core.audit.revert")
+def revert() -> Any:
+    """Undo every change a leaked account made after the leak was reported, newest first."""
+    form = RevertForm()
+    if not form.validate_on_submit():
+        flash(_("Give the login and the moment of the report."), "error")
+        return redirect(url_for(".index"))
+    session = db()
+    school_id = current_school_id()
+    user = session.scalar(select(User).where(User.login == form.login.data.strip().lower(), User.school_id == school_id))
+    if user is None:
+        flash(_("No such user in this school."), "error")
+        return redirect(url_for(".index"))
+    since = _to_utc(form.since.data)
+    reverted = skipped = 0
+    for entry in entries_to_revert(session, school_id, user.id, since):
+        restored = state().pm.hook.revert_change(session=session, entry=entry)
+        if restored is None:
+            skipped += 1
+            continue
+        undo = audit(session, school_id=school_id, action=f"{entry.object_type}.revert",
+                     object_type=entry.object_type, object_id=entry.object_id, old=entry.new, new=restored)
+        session.flush()
+        entry.reverted_by_id = undo.id
+        reverted += 1
+    user.session_version += 1  # the leaked sessions end now
+    user.must_change_password = True
+    audit(session, school_id=school_id, action="core.user.leak_reported", object_type="core.user",
+          object_id=user.id, new={"since": since.isoformat(), "reverted": reverted, "not_revertible": skipped})
+    session.commit()
+    flash(_("Changes undone: %(n)d; not undoable (sign-ins and the like): %(m)d. The account must set a new password.",
+            n=reverted, m=skipped), "success")
+    return redirect(url_for(".index", actor=user.login))

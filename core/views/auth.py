@@ -1,0 +1,108 @@
+"""Sign-in, sign-out, forced password change, lockout after repeated failures."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from core.app import state
+from core.audit import audit
+from core.db import db, utcnow
+from core.forms import ChangePasswordForm, LoginForm
+from core.models import User
+from core.permissions import public, requires_permission
+from core.security import hash_password, verify_password
+
+bp = Blueprint("core_auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("core_main.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public  # the way in
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("core_main.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        session = db()
+        security = state().settings["security"]
+        login_name = form.login.data.strip().lower()
+        user = session.scalar(select(User).where(User.login == login_name))
+        now = utcnow()
+        if user is not None and user.locked_until and user.locked_until > now:
+            flash(_("Too many failed attempts. The account is locked until %(time)s.",
+                    time=format_datetime(user.locked_until, "HH:mm")), "error")
+            return render_template("core/login.html", form=form), 429
+        found = state().pm.hook.authenticate(login=login_name, secret=form.password.data)
+        if found is None or not found.is_active:
+            if user is not None:
+                user.failed_logins += 1
+                if user.failed_logins >= security["max_failed_logins"]:
+                    user.locked_until = now + timedelta(minutes=security["lockout_minutes"])
+                    user.failed_logins = 0
+                audit(session, school_id=user.school_id, action="core.login.failed", object_type="core.user",
+                      object_id=user.id, actor_id=user.id)
+                session.commit()
+            flash(_("Wrong login or password."), "error")
+            return render_template("core/login.html", form=form), 401
+        found.failed_logins = 0
+        found.locked_until = None
+        found.last_login_at = now
+        audit(session, school_id=found.school_id, action="core.login", object_type="core.user",
+              object_id=found.id, actor_id=found.id)
+        session.commit()
+        login_user(found)
+        state().pm.hook.on_user_login(user=found, ip=request.remote_addr or "")
+        if found.must_change_password:
+            flash(_("Set your own password: the one you were given works only once."), "info")
+            return redirect(url_for("core_auth.change_password"))
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("core/login.html", form=form)
+
+
+@bp.post("/logout")
+@requires_permission("core.dashboard.view")
+def logout() -> Any:
+    logout_user()
+    return redirect(url_for("core_auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@requires_permission("core.profile.edit")
+def change_password() -> Any:
+    form = ChangePasswordForm()
+    min_length = state().settings["security"]["password_min_length"]
+    if form.validate_on_submit():
+        user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+        if not verify_password(user.password_hash, form.current.data):
+            form.current.errors.append(_("The current password is wrong."))
+        elif len(form.new.data) < min_length:
+            form.new.errors.append(_("The password must be at least %(n)d characters long.", n=min_length))
+        elif form.new.data == form.current.data:
+            form.new.errors.append(_("The new password must differ from the current one."))
+        elif form.new.data.lower() == user.login:
+            form.new.errors.append(_("The password must not be your login."))
+        else:
+            session = db()
+            user.password_hash = hash_password(form.new.data)
+            user.must_change_password = False
+            user.activated_at = user.activated_at or utcnow()
+            user.session_version += 1  # other sessions of this person end here
+            audit(session, school_id=user.school_id, action="core.password.change", object_type="core.user",
+                  object_id=user.id)
+            session.commit()
+            login_user(user)
+            flash(_("Password changed."), "success")
+            return redirect(url_for("core_main.dashboard"))
+    return render_template("core/change_password.html", form=form, min_length=min_length)

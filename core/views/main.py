@@ -1,0 +1,93 @@
+"""The start page of each role, the module list, and the navigation built from plugins' menu hooks."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from core.app import current_school_id, state
+from core.db import db
+from core.models import SchoolClass, Subject, TeachingAssignment, User
+from core.permissions import can, requires_permission
+from core.plugins import discover
+from core.roles import ROLE_TITLES
+from core.services import children_of, classes_led_by, current_year
+from core.ui import MenuItem
+
+bp = Blueprint("core_main", __name__)
+
+CORE_MENU = [
+    MenuItem(_l("Start"), "core_main.dashboard", "core.dashboard.view", icon="🏠", weight=0),
+    MenuItem(_l("School"), "core_structure.index", "core.structure.view", icon="🏫", weight=800),
+    MenuItem(_l("Staff"), "core_people.staff", "core.users.manage", icon="👥", weight=810),
+    MenuItem(_l("Audit log"), "core_audit.index", "core.audit.view", icon="📜", weight=900),
+    MenuItem(_l("Modules"), "core_main.modules", "core.plugins.view", icon="🧩", weight=950),
+]
+
+
+def menu_for(user: Any) -> list[MenuItem]:
+    items = list(CORE_MENU)
+    for contributed in state().pm.hook.register_menu_items(user=user):
+        items.extend(contributed)
+    visible = [i for i in items if can(user, i.permission)]
+    return sorted(visible, key=lambda i: (i.weight, str(i.title)))
+
+
+def init_shell(app: Flask) -> None:
+    @app.context_processor
+    def _shell() -> dict[str, Any]:
+        user = current_user
+        menu = menu_for(user) if user.is_authenticated and not user.must_change_password else []
+        return {
+            "menu": menu,
+            "role_titles": ROLE_TITLES,
+            "site_title": state().settings["klass"]["title"],
+            "can": lambda name, class_id=None: can(current_user, name, class_id),
+        }
+
+
+@bp.get("/")
+@requires_permission("core.dashboard.view")
+def dashboard() -> Any:
+    session = db()
+    user: User = current_user  # type: ignore[assignment]
+    school_id = current_school_id()
+    year = current_year(session, school_id)
+    context: dict[str, Any] = {"year": year}
+    if user.has_role("guardian"):
+        context["children"] = children_of(session, user.id)
+    led = classes_led_by(user)
+    if led:
+        context["led_classes"] = session.scalars(select(SchoolClass).where(SchoolClass.id.in_(led))).all()
+    if user.has_role("teacher"):
+        context["assignments"] = session.execute(
+            select(SchoolClass, Subject, TeachingAssignment.hours_per_week)
+            .join(TeachingAssignment, TeachingAssignment.class_id == SchoolClass.id)
+            .join(Subject, Subject.id == TeachingAssignment.subject_id)
+            .where(TeachingAssignment.teacher_id == user.id)
+            .order_by(SchoolClass.grade_level, SchoolClass.letter, Subject.name)
+        ).all()
+    if user.has_role("admin", "principal", "deputy"):
+        context["counts"] = {
+            "users": session.scalar(select(func.count(User.id)).where(User.school_id == school_id)),
+            "classes": session.scalar(select(func.count(SchoolClass.id)).where(SchoolClass.school_id == school_id)),
+            "subjects": session.scalar(select(func.count(Subject.id)).where(Subject.school_id == school_id)),
+        }
+    widgets = [w for ws in state().pm.hook.register_dashboard_widgets(user=user) for w in ws]
+    context["widgets"] = sorted(widgets, key=lambda w: w.weight)
+    return render_template("core/dashboard.html", **context)
+
+
+@bp.get("/modules")
+@requires_permission("core.plugins.view")
+def modules() -> Any:
+    enabled = state().plugins
+    known = discover()
+    rows = [
+        {"info": m.PLUGIN, "enabled": name in enabled}
+        for name, m in sorted(known.items())
+    ]
+    return render_template("core/modules.html", rows=rows, profile=state().settings["profile"])

@@ -1,0 +1,137 @@
+"""Fixtures shared by every test: a database built through the real migrations, the demo school built
+once per worker, an app for any profile or plugin list, and clients signed in as each demo role.
+
+Each test runs inside a transaction that is rolled back, so tests never see each other's changes.
+Set DATABASE_URL to a PostgreSQL server to run the suite there (each xdist worker gets its own database).
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from core import create_app, migrate
+from core.db import make_engine, session_scope
+from core.plugins import _order, discover
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+def all_plugins() -> list[str]:
+    """Every installed plugin, requirements first."""
+    return _order(discover())
+
+
+def _database_url(worker: str, tmp_root: Path) -> str:
+    base = os.environ.get("DATABASE_URL")
+    if not base:
+        return f"sqlite:///{tmp_root / f'klass-test-{worker}.sqlite3'}"
+    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"klass_test_{worker}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Engine]:
+    url = _database_url(worker_id, tmp_path_factory.mktemp("db"))
+    eng = make_engine(url)
+    plugins = discover()
+    migrate.upgrade(eng, [(n, Path(plugins[n].__file__).parent / "migrations") for n in all_plugins()])
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_school(engine: Engine) -> dict[str, Any]:
+    """The demo school with every plugin's demo data, committed once per worker."""
+    from core.demo import build_school
+    from core.plugins import call_in_order
+
+    app = create_app("default", engine=engine, testing=True,
+                     settings_overrides={"klass": {"plugins": all_plugins()}})
+    state = app.extensions["klass"]
+    with app.test_request_context(), session_scope(engine) as session:
+        result = build_school(session, "demo", state.settings["school"]["term_system"], DEMO_PASSWORD)
+        call_in_order(state.pm, "register_demo_data", list(state.plugins), session=session,
+                      school=result.school, size="demo")
+        return {"school_id": result.school.id, "accounts": dict(result.accounts), "password": DEMO_PASSWORD}
+
+
+@pytest.fixture
+def connection(engine: Engine, demo_school: dict[str, Any]) -> Iterator[Connection]:
+    conn = engine.connect()
+    trans = conn.begin()
+    yield conn
+    trans.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def make_app(connection: Connection) -> Callable[..., Flask]:
+    """Build an app bound to the test's transaction: ``make_app("netschool")`` or ``make_app(plugins=[...])``."""
+
+    def factory(profile: str = "default", plugins: list[str] | None = None,
+                settings: dict[str, Any] | None = None) -> Flask:
+        overrides: dict[str, Any] = dict(settings or {})
+        if plugins is not None:
+            overrides["klass"] = {**overrides.get("klass", {}), "plugins": plugins}
+        return create_app(profile, engine=connection, testing=True, settings_overrides=overrides)
+
+    return factory
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
+    """The default profile with every installed plugin enabled."""
+    application = make_app(plugins=all_plugins())
+    with application.app_context():
+        yield application
+
+
+@pytest.fixture
+def session(app: Flask) -> Any:
+    return app.extensions["klass"].session()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, login: str, password: str = DEMO_PASSWORD) -> FlaskClient:
+    page = client.get("/login")
+    response = client.post("/login", data={"login": login, "password": password, "csrf_token": csrf_token(page.text)})
+    assert response.status_code == 302, f"sign-in of {login} failed: {response.status_code}"
+    return client
+
+
+@pytest.fixture
+def login_as(app: Flask, demo_school: dict[str, Any]) -> Callable[[str], FlaskClient]:
+    """``login_as("teacher")`` gives a client signed in as that demo role (or as a login)."""
+
+    def factory(role_or_login: str) -> FlaskClient:
+        login = demo_school["accounts"].get(role_or_login, role_or_login)
+        return sign_in(app.test_client(), login)
+
+    return factory
+
+
+def post_form(client: FlaskClient, url: str, data: dict[str, Any], page: str | None = None) -> Any:
+    """POST a form the way a browser does: with the CSRF token of the page it came from."""
+    html = client.get(page or url).text
+    return client.post(url, data={**data, "csrf_token": csrf_token(html)})
