@@ -35,7 +35,7 @@ def _database_url(worker: str, tmp_root: Path) -> str:
     if not base:
         return f"sqlite:///{tmp_root / f'klass-test-{worker}.sqlite3'}"
     url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"klass_test_{worker}"
+    name = f"{url.database or 'klass'}_{worker}"  # distinct per DATABASE_URL, so parallel runs never collide
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
