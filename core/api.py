@@ -12,7 +12,7 @@ from core.app import current_school_id, state
 from core.audit import audit, changes
 from core.calendar import lesson_days
 from core.config import ConfigError
-from core.db import Base, UTCDateTime, db, session_scope, utcnow
+from core.db import Base, UTCDateTime, db, insert_with_ids, session_scope, utcnow
 from core.logins import unique_login
 from core.models import (
     AcademicYear,
@@ -82,7 +82,7 @@ __all__ = [
     "audit", "can", "changes", "children_of", "class_memberships", "class_of_student", "class_students",
     "class_teacher_of", "classes_led_by", "classes_of_year", "core_settings", "current_school_id",
     "current_year", "db", "grant_role", "guardians_of", "hash_password", "holidays_between", "hook",
-    "hookimpl", "is_guardian_of", "lesson_days", "one_time_password", "plugin_enabled", "plugin_settings",
+    "hookimpl", "insert_with_ids", "is_guardian_of", "lesson_days", "one_time_password", "plugin_enabled", "plugin_settings",
     "public", "requires_permission", "session_scope", "subgroup_students", "subgroups_of_class", "teaches",
     "term_on", "terms_of_year", "unique_login", "utcnow",
 ]

@@ -15,6 +15,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from core.calendar import default_holidays, default_terms
+from core.db import insert_with_ids
 from core.logins import unique_login
 from core.models import (
     AcademicYear,
@@ -127,7 +128,7 @@ class _Builder:
         for row in rows:
             row.setdefault("login", unique_login(self.session, row["last_name"], row["first_name"], self.taken))
             row.update(school_id=self.school.id, password_hash=self.password_hash, must_change_password=False)
-        return list(self.session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), rows))
+        return insert_with_ids(self.session, User, rows)
 
     def flush_grants(self) -> None:
         if self.grant_rows:
@@ -176,7 +177,7 @@ def build_school(session: Session, size: str, term_system: str, password: str, t
 
     # Teachers: one primary teacher per class of grades 1-4, the specialists for the rest.
     teachers: dict[str, list[int]] = {}
-    for (grade, letter), school_class in classes.items():
+    for (grade, _letter), school_class in classes.items():
         if grade <= 4:
             last, first, middle, _f = person(rng, female=True)
             tid = b.user(last, first, middle, roles=((Role.teacher, None), (Role.class_teacher, school_class.id)))

@@ -55,6 +55,15 @@ class LoadedPlugin:
         return self.path / "migrations"
 
 
+def _import_models(module: ModuleType) -> None:
+    """Import ``<plugin>.models`` so its tables are in the metadata (migrations, relationships)."""
+    import importlib.util
+
+    name = f"{module.__name__}.models"
+    if getattr(module, "__path__", None) and importlib.util.find_spec(name) is not None:
+        importlib.import_module(name)
+
+
 def discover() -> dict[str, ModuleType]:
     """Every installed plugin, enabled or not, by name."""
     import plugins as builtin
@@ -64,6 +73,7 @@ def discover() -> dict[str, ModuleType]:
         if mod_info.ispkg:
             module = importlib.import_module(f"plugins.{mod_info.name}")
             if hasattr(module, "PLUGIN"):
+                _import_models(module)
                 found[module.PLUGIN.name] = module
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         module = ep.load()
@@ -73,6 +83,7 @@ def discover() -> dict[str, ModuleType]:
                 f"Точка входа {ep.value} группы {ENTRY_POINT_GROUP} не объявляет PLUGIN.",
                 f"Entry point {ep.value} in group {ENTRY_POINT_GROUP} declares no PLUGIN.",
             )
+        _import_models(module)
         found.setdefault(info.name, module)
     return found
 

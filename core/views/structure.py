@@ -14,7 +14,17 @@ from core.audit import audit, changes
 from core.calendar import default_holidays, default_terms
 from core.db import db
 from core.forms import AssignmentForm, ClassForm, HolidayForm, SubjectForm, TermForm, YearForm
-from core.models import AcademicYear, Holiday, Role, RoleGrant, SchoolClass, Subject, TeachingAssignment, Term, User
+from core.models import (
+    AcademicYear,
+    Holiday,
+    Role,
+    RoleGrant,
+    SchoolClass,
+    Subject,
+    TeachingAssignment,
+    Term,
+    User,
+)
 from core.permissions import requires_permission
 from core.services import current_year, grant_role
 

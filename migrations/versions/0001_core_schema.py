@@ -1,7 +1,7 @@
 """core schema
 
 Revision ID: core_0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 06:17:42.557754
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('core_school',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=300), nullable=False),
@@ -266,11 +266,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_core_teaching_assignment_school_id'), ['school_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_core_teaching_assignment_teacher_id'), ['teacher_id'], unique=False)
 
-    
+
 
 
 def downgrade() -> None:
-    
+
     with op.batch_alter_table('core_teaching_assignment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_core_teaching_assignment_teacher_id'))
         batch_op.drop_index(batch_op.f('ix_core_teaching_assignment_school_id'))
@@ -338,4 +338,4 @@ def downgrade() -> None:
 
     op.drop_table('core_academic_year')
     op.drop_table('core_school')
-    
+

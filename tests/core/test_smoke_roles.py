@@ -15,9 +15,10 @@ def test_each_demo_role_sees_its_dashboard(login_as, role):
 
 
 def test_guardian_dashboard_lists_both_children(login_as, session, demo_school):
+    from sqlalchemy import select
+
     from core.models import User
     from core.services import children_of
-    from sqlalchemy import select
 
     guardian = session.scalar(select(User).where(User.login == demo_school["accounts"]["guardian"]))
     children = children_of(session, guardian.id)

@@ -1,0 +1,166 @@
+"""Demo data: a year of lessons from a weekly pattern, topics from a lesson plan, homework, marks and
+the final marks of finished terms. The full-size school gets the same shape in bulk inserts."""
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from core.api import (
+    ClassMembership,
+    Holiday,
+    School,
+    SchoolClass,
+    SubgroupMember,
+    Subject,
+    TeachingAssignment,
+    Term,
+    current_year,
+    insert_with_ids,
+    lesson_days,
+)
+from plugins.gradebook.models import FinalMark, Homework, Lesson, LessonPlanItem, Mark
+from plugins.gradebook.services import forecast_mark, weighted_average, work_type_weights
+
+TOPICS = {
+    "Математика": ["Натуральные числа", "Сложение и вычитание", "Умножение и деление", "Степень числа",
+                   "Делимость чисел", "Обыкновенные дроби", "Сравнение дробей", "Сложение дробей",
+                   "Десятичные дроби", "Проценты", "Решение задач на движение", "Координатная прямая"],
+    "Русский язык": ["Звуки и буквы", "Орфограммы в корне", "Безударные гласные", "Морфемика",
+                     "Имя существительное", "Склонение существительных", "Имя прилагательное", "Глагол",
+                     "Спряжение глаголов", "Синтаксис", "Пунктуация", "Развитие речи: изложение"],
+    "Английский язык": ["My family", "School life", "Present Simple", "Free time", "Past Simple",
+                        "Travelling", "Food and drinks", "Future forms", "Sport", "Holidays"],
+}
+WORK_TYPES_IN_CLASS = ["answer", "answer", "answer", "homework", "independent"]
+
+
+def _topic(subject: str, n: int) -> str:
+    topics = TOPICS.get(subject)
+    if topics:
+        return f"{topics[(n - 1) // 3 % len(topics)]} ({(n - 1) % 3 + 1})"
+    return f"{subject}: тема {(n - 1) // 2 + 1}"
+
+
+def _weekly_pattern(assignments: list[Any]) -> list[tuple[int, int, list[Any]]]:
+    """(weekday, lesson number, assignments taught in that slot): subgroups of a subject share a slot."""
+    units: dict[int, list[Any]] = defaultdict(list)
+    for a in assignments:
+        units[a.subject_id].append(a)
+    slots: list[list[Any]] = []
+    for subject_id in sorted(units, key=lambda s: -units[s][0].hours_per_week):
+        slots += [units[subject_id]] * max(1, round(units[subject_id][0].hours_per_week))
+    per_day: dict[int, int] = defaultdict(int)
+    pattern = []
+    for i, unit in enumerate(slots):
+        weekday = i % 5
+        per_day[weekday] += 1
+        pattern.append((weekday, per_day[weekday], unit))
+    return pattern
+
+
+def build(session: Session, school: School, size: str, today: date | None = None) -> dict[str, int]:
+    from core.api import plugin_settings
+
+    settings = plugin_settings("gradebook")
+    weights = work_type_weights(settings)
+    rng = random.Random(11)
+    today = today or date.today()
+    year = current_year(session, school.id)
+    assert year is not None
+    holidays = list(session.scalars(select(Holiday).where(Holiday.year_id == year.id)))
+    days = lesson_days(year.starts_on, year.ends_on, holidays)
+    terms = list(session.scalars(select(Term).where(Term.year_id == year.id).order_by(Term.number)))
+    subjects = {s.id: s.name for s in session.scalars(select(Subject).where(Subject.school_id == school.id))}
+    classes = list(session.scalars(select(SchoolClass).where(SchoolClass.year_id == year.id)))
+    assignments = list(session.scalars(select(TeachingAssignment).where(TeachingAssignment.school_id == school.id)))
+    by_class: dict[int, list[Any]] = defaultdict(list)
+    for a in assignments:
+        by_class[a.class_id].append(a)
+    students_of_class: dict[int, list[int]] = defaultdict(list)
+    for class_id, student_id in session.execute(
+        select(ClassMembership.class_id, ClassMembership.student_id).where(ClassMembership.school_id == school.id)
+    ):
+        students_of_class[class_id].append(student_id)
+    members_of_subgroup: dict[int, list[int]] = defaultdict(list)
+    for sg_id, student_id in session.execute(select(SubgroupMember.subgroup_id, SubgroupMember.student_id)):
+        members_of_subgroup[sg_id].append(student_id)
+    ability = {s: rng.uniform(2.9, 4.9) for ids in students_of_class.values() for s in ids}
+    density = 0.55 if size == "full" else 0.3
+
+    lesson_rows: list[dict[str, Any]] = []
+    plan_rows: list[dict[str, Any]] = []
+    for school_class in classes:
+        pattern = _weekly_pattern(by_class[school_class.id])
+        counters: dict[tuple[int, int | None], int] = defaultdict(int)
+        for day in days:
+            for weekday, number, unit in pattern:
+                if day.weekday() != weekday:
+                    continue
+                for a in unit:
+                    key = (a.subject_id, a.subgroup_id)
+                    counters[key] += 1
+                    n = counters[key]
+                    past = day <= today
+                    lesson_rows.append({
+                        "school_id": school.id, "class_id": school_class.id, "subgroup_id": a.subgroup_id,
+                        "subject_id": a.subject_id, "teacher_id": a.teacher_id, "date": day, "number": number,
+                        "topic": _topic(subjects[a.subject_id], n) if past else "",
+                        "summary": "", "control_work_type": "test" if n % 10 == 0 else None,
+                    })
+        for (subject_id, subgroup_id), total in counters.items():
+            plan_rows += [{"school_id": school.id, "class_id": school_class.id, "subject_id": subject_id,
+                           "subgroup_id": subgroup_id, "position": n, "topic": _topic(subjects[subject_id], n),
+                           "hours": 1} for n in range(1, total + 1)]
+    lesson_ids = insert_with_ids(session, Lesson, lesson_rows)
+    session.execute(insert(LessonPlanItem.__table__), plan_rows)
+
+    homework_rows, mark_rows = [], []
+    for lesson_id, row in zip(lesson_ids, lesson_rows, strict=True):
+        if row["date"] > today:
+            continue
+        if rng.random() < 0.7:
+            homework_rows.append({"school_id": school.id, "lesson_id": lesson_id,
+                                  "text": f"§ {rng.randint(1, 40)}, № {rng.randint(1, 300)}–{rng.randint(301, 600)}",
+                                  "due_date": row["date"] + timedelta(days=2)})
+        pupils = members_of_subgroup[row["subgroup_id"]] if row["subgroup_id"] else students_of_class[row["class_id"]]
+        control = row["control_work_type"]
+        for student_id in pupils:
+            if not control and rng.random() > density:
+                continue
+            value = max(2, min(5, round(rng.gauss(ability[student_id], 0.75))))
+            mark_rows.append({"school_id": school.id, "lesson_id": lesson_id, "student_id": student_id,
+                              "value": str(value), "numeric": float(value),
+                              "work_type": control or rng.choice(WORK_TYPES_IN_CLASS), "comment": "",
+                              "created_by": row["teacher_id"], "updated_by": row["teacher_id"]})
+    if homework_rows:
+        session.execute(insert(Homework.__table__), homework_rows)
+    insert_with_ids(session, Mark, mark_rows)
+
+    # Final marks of the terms whose lock date has passed, from the same averages the journal shows.
+    final_rows = []
+    closed = [t for t in terms if t.closes_on < today]
+    if closed:
+        marks_by: dict[tuple[int, int, int, int], list[tuple[str, float, str]]] = defaultdict(list)
+        lesson_by_id = {r["id"]: r for r in lesson_rows}
+        for m in mark_rows:
+            lesson = lesson_by_id[m["lesson_id"]]
+            for t in closed:
+                if t.starts_on <= lesson["date"] <= t.ends_on:
+                    marks_by[(t.id, lesson["class_id"], lesson["subject_id"], m["student_id"])].append(
+                        (m["value"], m["numeric"], m["work_type"]))
+        for (term_id, class_id, subject_id, student_id), marks in marks_by.items():
+            avg = weighted_average(marks, weights).value
+            final = forecast_mark(avg, settings)
+            if final is not None:
+                teacher = next((a.teacher_id for a in by_class[class_id] if a.subject_id == subject_id), None)
+                final_rows.append({"school_id": school.id, "class_id": class_id, "subject_id": subject_id,
+                                   "student_id": student_id, "term_id": term_id, "value": str(final),
+                                   "numeric": float(final), "forecast": round(avg, 2), "set_by": teacher})
+        if final_rows:
+            session.execute(insert(FinalMark.__table__), final_rows)
+    return {"lessons": len(lesson_rows), "marks": len(mark_rows), "final_marks": len(final_rows)}
