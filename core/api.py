@@ -13,13 +13,17 @@ from core.audit import audit, changes
 from core.calendar import lesson_days
 from core.config import ConfigError
 from core.db import Base, UTCDateTime, db, insert_with_ids, session_scope, utcnow
+from core.jobs import submit as submit_job
 from core.logins import unique_login
+from core.mailer import build_message
+from core.mailer import send as send_mail
 from core.models import (
     AcademicYear,
     AuditEntry,
     ClassMembership,
     GuardianLink,
     Holiday,
+    Job,
     Role,
     RoleGrant,
     School,
@@ -31,6 +35,7 @@ from core.models import (
     Term,
     User,
 )
+from core.pdf import register_fonts, ru_plural
 from core.permissions import Permission, can, public, requires_permission
 from core.plugins import PluginInfo, hookimpl
 from core.rest import api_error, api_view
@@ -76,7 +81,8 @@ def hook() -> Any:
 
 
 __all__ = [
-    "AcademicYear", "AuditEntry", "Base", "ClassMembership", "ConfigError", "DashboardWidget", "GuardianLink",
+    "AcademicYear", "AuditEntry", "Job", "build_message", "register_fonts", "ru_plural", "send_mail",
+    "submit_job", "Base", "ClassMembership", "ConfigError", "DashboardWidget", "GuardianLink",
     "Holiday", "MenuItem", "Permission", "PluginInfo", "Role", "RoleGrant", "School", "SchoolClass", "Subgroup",
     "SubgroupMember", "Subject", "TeachingAssignment", "Term", "UTCDateTime", "User", "api_error", "api_view",
     "audit", "can", "changes", "children_of", "class_memberships", "class_of_student", "class_students",

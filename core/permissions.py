@@ -38,6 +38,8 @@ CORE_PERMISSIONS = [
     Permission("core.users.manage", _l("Manage staff accounts and roles"), ("admin",)),
     Permission("core.audit.view", _l("Read the audit log"), ("admin", "principal", "deputy")),
     Permission("core.audit.revert", _l("Declare a user's operations invalid after a leak"), ("admin",)),
+    Permission("core.jobs.view", _l("Follow own background jobs"),
+               ("admin", "principal", "deputy", "class_teacher", "teacher")),
     Permission("core.plugins.view", _l("See which modules are enabled"), ("admin", "principal", "deputy")),
 ]
 
