@@ -172,7 +172,8 @@ def _init_security(app: Flask) -> None:
         from core.rest.auth import load_token_user
 
         g.api_user = load_token_user()  # Bearer token: API clients, no cookies, so no CSRF
-        if g.api_user is None and request.method not in ("GET", "HEAD", "OPTIONS"):
+        if (g.api_user is None and request.method not in ("GET", "HEAD", "OPTIONS")
+                and app.config.get("WTF_CSRF_ENABLED", True)):
             csrf.protect()
         view = app.view_functions.get(request.endpoint or "")
         if view is not None and not hasattr(view, "klass_permission") and request.endpoint != "static":
