@@ -1,0 +1,95 @@
+"""Background work of the diary: the periodic tick, the instant sender, information letters by e-mail."""
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.api import GuardianLink, Job, User, core_settings, plugin_settings, send_mail
+from plugins.diary import notify
+
+log = logging.getLogger("klass.diary")
+
+
+def _own_session(session: Session) -> Session:
+    """A session of the sender's own on the same connection source: it commits around every message
+    without committing anything of the caller's."""
+    return Session(bind=session.get_bind(), expire_on_commit=False, join_transaction_mode="create_savepoint")
+
+
+def school_tz() -> ZoneInfo:
+    return ZoneInfo(core_settings()["school"]["timezone"])
+
+
+def periodic(session: Session, now: datetime) -> notify.DrainResult:
+    """The ``run_periodic`` tick: poll new absences, then send instant messages and due digests."""
+    from plugins.attendance.services import code_kinds
+
+    settings = plugin_settings("diary")
+    codes_settings = plugin_settings("attendance")
+    kinds = code_kinds(codes_settings)
+    codes = {c["code"]: (c["title"], kinds[c["code"]]) for c in codes_settings["codes"]}
+    tz = school_tz()
+    own = _own_session(session)
+    try:
+        notify.poll_attendance(own, now.astimezone(tz).date(), settings, codes)
+        own.commit()
+        return notify.drain(own, now, tz=tz, mail=core_settings()["mail"], settings=settings, send=send_mail)
+    finally:
+        own.close()
+
+
+def send_instant(session: Session, job: Job, progress: Any) -> dict[str, Any]:
+    """Job handler: send the instant messages queued by a request (submitted right after it)."""
+    result = notify.drain(session, datetime.now(UTC), tz=school_tz(), mail=core_settings()["mail"],
+                          settings=plugin_settings("diary"), send=send_mail, digests=False)
+    return {"sent": result.sent, "failed": result.failed}
+
+
+def wake_sender(session: Session, school_id: int, user_id: int | None = None) -> Job | None:
+    """Submit the instant sender unless one is already waiting (called after a request queued messages)."""
+    from core.api import submit_job
+
+    waiting = session.scalar(select(Job.id).where(Job.kind == "diary.notify", Job.status == "queued").limit(1))
+    if waiting is not None:
+        return None
+    return submit_job(session, school_id=school_id, kind="diary.notify", title=_("Notifications to families"),
+                      handler="plugins.diary.jobs:send_instant")
+
+
+def send_letters(session: Session, job: Job, progress: Any) -> dict[str, Any]:
+    """Job handler: e-mail the information letter (PDF attached) to the guardians of the chosen students."""
+    p = job.params
+    student_ids: list[int] = p["student_ids"]
+    names = {i: f"{last} {first}" for i, last, first in session.execute(
+        select(User.id, User.last_name, User.first_name).where(User.id.in_(student_ids)))}
+    links = session.execute(select(GuardianLink.student_id, User.id, User.email)
+                            .join(User, User.id == GuardianLink.guardian_id)
+                            .where(GuardianLink.student_id.in_(student_ids))).all()
+    without_email = sorted({names.get(s, "") for s in student_ids} -
+                           {names.get(s, "") for s, _g, email in links if email})
+    total = len(student_ids)
+    queued = 0
+    for n, student_id in enumerate(student_ids, 1):
+        for s, guardian_id, email in links:
+            if s != student_id or not email:
+                continue
+            notify.queue_direct(session, job.school_id, guardian_id, "letter",
+                                f"letter:{job.id}:{student_id}:{guardian_id}",
+                                {"student": names.get(student_id, ""), "student_id": student_id,
+                                 "term_id": p["term_id"], "term": p["term"], "class_id": p["class_id"],
+                                 "note": p.get("note", ""), "today": p.get("today") or date.today().isoformat(),
+                                 "filename": f"letter-{student_id}.pdf"},
+                                student_id=student_id)
+            queued += 1
+        session.commit()
+        progress(n, total * 2, names.get(student_id, ""))
+    result = notify.drain(session, datetime.now(UTC), tz=school_tz(), mail=core_settings()["mail"],
+                          settings=plugin_settings("diary"), send=send_mail, digests=False)
+    progress(total * 2, total * 2, "")
+    return {"queued": queued, "sent": result.sent, "failed": result.failed, "without_email": without_email}

@@ -1,0 +1,555 @@
+"""The diary's pages: thin views over ``week``, ``services``, ``notify`` and ``documents``."""
+from __future__ import annotations
+
+import io
+import logging
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import session as cookie
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import and_, func, or_, select
+
+from core.api import (
+    AcademicYear,
+    ClassMembership,
+    SchoolClass,
+    SubgroupMember,
+    can,
+    core_settings,
+    current_school_id,
+    db,
+    hook,
+    is_guardian_of,
+    plugin_settings,
+    requires_permission,
+)
+from plugins.diary import services
+from plugins.diary.access import Viewer, accessible, children, class_in_scope, resolve_student, viewer_of
+from plugins.diary.forms import NotifyDeputyForm, PreferencesForm, RemarkForm
+from plugins.diary.models import DeputyNotice, Remark, Visit
+from plugins.diary.week import apply_timetable, load_week, week_start_of
+
+log = logging.getLogger("klass.diary")
+
+bp = Blueprint("diary", __name__, url_prefix="/diary", template_folder="templates", static_folder="static")
+
+
+# --- helpers -----------------------------------------------------------------------------------------
+
+@bp.app_template_filter("diary_number")
+def diary_number(value: float | None, digits: int = 2) -> str:
+    return services.ru_number(value, digits)
+
+
+def school_now() -> datetime:
+    return datetime.now(ZoneInfo(core_settings()["school"]["timezone"]))
+
+
+def school_today() -> date:
+    return school_now().date()
+
+
+def _viewer() -> Viewer:
+    return viewer_of(current_user)
+
+
+def _date_arg(name: str) -> date | None:
+    raw = request.values.get(name, "")
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _work_types() -> dict[str, str]:
+    from plugins.gradebook.services import work_type_titles
+
+    return work_type_titles(plugin_settings("gradebook"))
+
+
+def _attendance_codes() -> dict[str, tuple[str, str]]:
+    return {c["code"]: (c["title"], c["kind"]) for c in plugin_settings("attendance")["codes"]}
+
+
+def _log_visit(student: Any, page: str) -> None:
+    """Family views go to the visit log (staff looking at a diary are not "the family opened it")."""
+    if student.relation in ("self", "child"):
+        services.record_visit(db(), current_school_id(), current_user.id, student.id,
+                              "student" if student.relation == "self" else "guardian", page)
+        db().commit()
+        if student.relation == "child" and cookie.get("diary_student") != student.id:
+            cookie["diary_student"] = student.id  # the switch remembers the child last looked at
+
+
+def _student_or_404(student_id: int, day: date | None = None) -> Any:
+    student = resolve_student(db(), _viewer(), student_id, day or school_today())
+    if student is None:
+        abort(404)
+    return student
+
+
+def _default_student_id(v: Viewer) -> int | None:
+    if v.is_guardian:
+        kids = [i for i, _name in children(db(), v)]
+        remembered = cookie.get("diary_student")
+        return remembered if remembered in kids else (kids[0] if kids else None)
+    return v.id if v.is_student else None
+
+
+@bp.after_app_request
+def wake_after_request(response: Any) -> Any:
+    """Messages queued by this request (a new mark through the gradebook, a remark) are committed: start
+    the instant sender now instead of waiting for the next periodic tick."""
+    try:
+        session = db()
+        if not session.info.get("diary_committed") or response.status_code >= 400 or session.in_transaction():
+            return response
+        session.info.pop("diary_committed", None)
+        from plugins.diary.jobs import wake_sender
+
+        wake_sender(session, session.info.get("diary_school_id") or current_school_id())
+    except Exception:  # never break someone else's response for a notification
+        log.exception("could not start the diary's sender")
+    return response
+
+
+# --- the family's pages ------------------------------------------------------------------------------
+
+@bp.get("/")
+@requires_permission("diary.view")
+def week() -> Any:
+    """The default student's week: the student themself, or the child the guardian looked at last."""
+    v = _viewer()
+    if not (v.is_guardian or v.is_student):
+        if can(current_user, "diary.class.monitor"):
+            return redirect(url_for(".classes"))
+        abort(404)
+    remembered = cookie.get("diary_student") if v.is_guardian else None
+    return _week_page(v, remembered, fallback=True)
+
+
+@bp.get("/<int:student_id>")
+@requires_permission("diary.view")
+def student_week(student_id: int) -> Any:
+    return _week_page(_viewer(), student_id)
+
+
+def _week_page(v: Viewer, student_id: int | None, fallback: bool = False) -> Any:
+    session = db()
+    today = school_today()
+    start = week_start_of(_date_arg("week") or today)
+    settings = plugin_settings("diary")
+    args = {"school_days": settings["school_days"], "work_types": _work_types(),
+            "attendance_codes": _attendance_codes()}
+    data = load_week(session, v, student_id, start, today, **args)
+    if data is None and fallback and student_id is not None:  # a remembered child no longer linked
+        data = load_week(session, v, None, start, today, **args)
+    if data is None:
+        if fallback and v.is_guardian:
+            return render_template("diary/no_children.html")
+        abort(404)
+    if data.class_id is not None:
+        apply_timetable(data, hook().diary_timetable(
+            session=session, school_id=v.school_id, class_id=data.class_id, student_id=data.student.id,
+            week_start=data.week_start, week_end=data.week_end))
+        sections = sorted((s for group in hook().extra_diary_sections(
+            session=session, student_id=data.student.id, class_id=data.class_id, week_start=data.week_start)
+            for s in group or []), key=lambda s: s.get("weight", 100))
+    else:
+        sections = []
+    _log_visit(data.student, "week")
+    return render_template("diary/week.html", w=data, today=today, sections=sections,
+                           can_ack=data.student.relation == "child" and can(current_user, "diary.acknowledge"),
+                           this_week=week_start_of(today))
+
+
+@bp.get("/marks")
+@requires_permission("diary.view")
+def marks_default() -> Any:
+    student_id = _default_student_id(_viewer())
+    if student_id is None:
+        abort(404)
+    return redirect(url_for(".marks", student_id=student_id))
+
+
+@bp.get("/<int:student_id>/marks")
+@requires_permission("diary.view")
+def marks(student_id: int) -> Any:
+    session = db()
+    today = school_today()
+    student = _student_or_404(student_id)
+    term_id = request.args.get("term", type=int)
+    term = services.current_term(session, current_school_id(), today, term_id)
+    if term is None:
+        abort(404)
+    extra: list[dict[str, Any]] = []
+    if student.class_id is not None:
+        for group in hook().diary_test_schedule(session=session, school_id=current_school_id(),
+                                                class_id=student.class_id, start=term.starts_on, end=term.ends_on):
+            extra += group or []
+    overview = services.marks_overview(session, current_school_id(), student.id, student.class_id, term,
+                                       plugin_settings("gradebook"), today, extra)
+    kids = children(session, _viewer()) if student.relation == "child" else []
+    _log_visit(student, "marks")
+    return render_template("diary/marks.html", student=student, o=overview, today=today, kids=kids)
+
+
+@bp.get("/<int:student_id>/remarks")
+@requires_permission("diary.view")
+def student_remarks(student_id: int) -> Any:
+    session = db()
+    student = _student_or_404(student_id)
+    year_start = session.scalar(select(AcademicYear.starts_on).where(
+        AcademicYear.school_id == current_school_id(), AcademicYear.is_current.is_(True))) or date.min
+    rows = services.remarks_query(session, Remark.student_id == student.id, Remark.day >= year_start,
+                                  viewer_id=current_user.id)
+    kids = children(session, _viewer()) if student.relation == "child" else []
+    _log_visit(student, "remarks")
+    return render_template("diary/student_remarks.html", student=student, remarks=rows, kids=kids,
+                           can_ack=student.relation == "child" and can(current_user, "diary.acknowledge"))
+
+
+@bp.post("/<int:student_id>/acknowledge")
+@requires_permission("diary.acknowledge")
+def acknowledge(student_id: int) -> Any:
+    session = db()
+    if not is_guardian_of(session, current_user.id, student_id):
+        abort(404)
+    week_start = week_start_of(_date_arg("week") or school_today())
+    services.acknowledge_week(session, current_school_id(), current_user.id, student_id, week_start)
+    session.commit()
+    flash(_("Thank you: the class teacher sees that you have read this week."), "success")
+    return redirect(url_for(".student_week", student_id=student_id, week=week_start.isoformat()))
+
+
+@bp.post("/remarks/<int:remark_id>/acknowledge")
+@requires_permission("diary.acknowledge")
+def acknowledge_remark(remark_id: int) -> Any:
+    session = db()
+    ack = services.acknowledge_remark(session, current_school_id(), current_user.id, remark_id)
+    if ack is None:
+        abort(404)
+    session.commit()
+    flash(_("Thank you: the teacher sees that you have read the note."), "success")
+    back = request.form.get("back", "")
+    if back.startswith("/diary/") and not back.startswith("//"):
+        return redirect(back)
+    return redirect(url_for(".student_remarks", student_id=ack.student_id))
+
+
+@bp.get("/files/<int:file_id>")
+@requires_permission("diary.view")
+def homework_file(file_id: int) -> Any:
+    """A homework attachment, for the families (and class teachers) of the lesson's students only."""
+    from plugins.gradebook.models import Homework, HomeworkFile, Lesson
+
+    session = db()
+    v = _viewer()
+    lesson = session.execute(
+        select(Lesson.class_id, Lesson.subgroup_id, Lesson.date)
+        .join(Homework, Homework.lesson_id == Lesson.id).join(HomeworkFile, HomeworkFile.homework_id == Homework.id)
+        .where(HomeworkFile.id == file_id, HomeworkFile.school_id == v.school_id)).first()
+    if lesson is None:
+        abort(404)
+    class_id, subgroup_id, day = lesson
+    student = ClassMembership.student_id
+    conditions = [ClassMembership.class_id == class_id, ClassMembership.starts_on <= day,
+                  or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= day), accessible(v, student)]
+    if subgroup_id is not None:
+        conditions.append(student.in_(select(SubgroupMember.student_id)
+                                      .where(SubgroupMember.subgroup_id == subgroup_id)))
+    if session.scalar(select(student).where(*conditions).limit(1)) is None:
+        abort(404)
+    file = session.get(HomeworkFile, file_id)
+    response = send_file(io.BytesIO(file.data), mimetype=file.content_type or "application/octet-stream",
+                         as_attachment=True, download_name=file.filename)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@requires_permission("diary.notifications.edit")
+def notifications() -> Any:
+    session = db()
+    settings = plugin_settings("diary")
+    pref = services.preference_of(session, current_user.id, settings)
+    form = PreferencesForm(obj=pref)
+    if request.method == "GET":
+        form.email.data = current_user.email
+    if form.validate_on_submit():
+        try:
+            services.save_preferences(session, current_user, {
+                "mode": form.mode.data, "marks": form.marks.data, "absences": form.absences.data,
+                "remarks": form.remarks.data, "homework": form.homework.data}, form.email.data)
+        except services.DiaryError as exc:
+            session.rollback()
+            getattr(form, exc.field or "mode").errors.append(str(exc.message))
+        else:
+            session.commit()
+            flash(_("Notification settings saved."), "success")
+            return redirect(url_for(".notifications"))
+    return render_template("diary/notifications.html", form=form, settings=settings)
+
+
+# --- teachers: remarks -------------------------------------------------------------------------------
+
+@bp.route("/remarks", methods=["GET", "POST"])
+@requires_permission("diary.remark.write")
+def remarks() -> Any:
+    session = db()
+    today = school_today()
+    targets = services.remark_targets(session, current_user, today)
+    form = RemarkForm()
+    form.student_id.choices = [(0, "—")] + [(sid, name) for t in targets for sid, name in t.students]
+    subjects = sorted({s for t in targets for s in t.subjects}, key=lambda s: s[1])
+    form.subject_id.choices = [(0, _("Not about one subject"))] + subjects
+    if request.method == "GET" and request.args.get("student", type=int):
+        form.student_id.data = request.args.get("student", type=int)
+    if form.validate_on_submit():
+        try:
+            remark = services.create_remark(session, current_user, form.student_id.data, form.kind.data,
+                                            form.text.data, form.subject_id.data or None, today)
+            from plugins.diary import notify
+
+            author = f"{current_user.short_name}"
+            subject = dict(subjects).get(remark.subject_id) if remark.subject_id else None
+            notify.remark_written(session, remark, author, subject, plugin_settings("diary"))
+        except services.DiaryError as exc:
+            session.rollback()
+            getattr(form, exc.field or "text").errors.append(str(exc.message))
+        else:
+            session.commit()
+            flash(_("The note is in the family's diary."), "success")
+            return redirect(url_for(".remarks"))
+    mine = services.remarks_query(session, Remark.author_id == current_user.id, limit=100)
+    return render_template("diary/remarks.html", form=form, targets=targets, mine=mine)
+
+
+@bp.post("/remarks/<int:remark_id>/delete")
+@requires_permission("diary.remark.write")
+def delete_remark(remark_id: int) -> Any:
+    session = db()
+    if not services.delete_remark(session, current_user, remark_id):
+        abort(404)
+    session.commit()
+    flash(_("The note was removed from the diary."), "success")
+    return redirect(url_for(".remarks"))
+
+
+# --- class teachers and the administration -----------------------------------------------------------
+
+def _class_or_404(class_id: int) -> SchoolClass:
+    school_class = db().get(SchoolClass, class_id)
+    if school_class is None or school_class.school_id != current_school_id() or not class_in_scope(_viewer(), class_id):
+        abort(404)
+    return school_class
+
+
+@bp.get("/classes")
+@requires_permission("diary.class.monitor")
+def classes() -> Any:
+    session = db()
+    v = _viewer()
+    query = (select(SchoolClass).join(AcademicYear, AcademicYear.id == SchoolClass.year_id)
+             .where(SchoolClass.school_id == v.school_id, AcademicYear.is_current.is_(True))
+             .order_by(SchoolClass.grade_level, SchoolClass.letter))
+    if not v.school_wide:
+        query = query.where(SchoolClass.id.in_(v.led_classes or {0}))
+    rows = session.scalars(query).all()
+    if len(rows) == 1 and not v.school_wide:
+        return redirect(url_for(".class_week", class_id=rows[0].id))
+    since = datetime.now(UTC) - timedelta(days=plugin_settings("diary")["inactive_days"])
+    active = dict(session.execute(
+        select(ClassMembership.class_id, func.count(func.distinct(Visit.viewer_id)))
+        .join(Visit, and_(Visit.student_id == ClassMembership.student_id, Visit.viewer_role == "guardian"))
+        .where(ClassMembership.class_id.in_([c.id for c in rows]), Visit.visited_at >= since)
+        .group_by(ClassMembership.class_id)).all()) if rows else {}
+    notices = services.notices_for(session, v.school_id, limit=20) if can(current_user, "diary.notices.view") else []
+    return render_template("diary/classes.html", classes=rows, active=active, notices=notices)
+
+
+@bp.get("/classes/<int:class_id>")
+@requires_permission("diary.class.monitor")
+def class_week(class_id: int) -> Any:
+    _class_or_404(class_id)
+    now = datetime.now(UTC)
+    start = week_start_of(_date_arg("week") or school_today())
+    report = services.class_week(db(), class_id, start, now, plugin_settings("diary")["inactive_days"])
+    return render_template("diary/class_week.html", r=report, form=NotifyDeputyForm(),
+                           this_week=week_start_of(school_today()), timedelta_week=timedelta(days=7))
+
+
+@bp.post("/classes/<int:class_id>/notify-deputy")
+@requires_permission("diary.class.monitor")
+def notify_deputy(class_id: int) -> Any:
+    _class_or_404(class_id)
+    session = db()
+    form = NotifyDeputyForm()
+    start = week_start_of(_date_arg("week") or school_today())
+    if not form.validate_on_submit():
+        flash(_("The comment is too long."), "error")
+        return redirect(url_for(".class_week", class_id=class_id, week=start.isoformat()))
+    report = services.class_week(session, class_id, start, datetime.now(UTC), plugin_settings("diary")["inactive_days"])
+    notice = services.notify_deputy(session, report, current_user, form.note.data or "")
+    if notice is None:
+        flash(_("Every guardian opened the diary recently: there is nothing to report."), "info")
+    else:
+        session.commit()
+        flash(_("The deputy has been told: the notice is on their start page and in their mail."), "success")
+    return redirect(url_for(".class_week", class_id=class_id, week=start.isoformat()))
+
+
+@bp.get("/notices")
+@requires_permission("diary.notices.view")
+def notices() -> Any:
+    return render_template("diary/notices.html", notices=services.notices_for(db(), current_school_id()))
+
+
+@bp.post("/notices/<int:notice_id>/read")
+@requires_permission("diary.notices.view")
+def notice_read(notice_id: int) -> Any:
+    session = db()
+    notice = session.get(DeputyNotice, notice_id)
+    if notice is None or notice.school_id != current_school_id():
+        abort(404)
+    if notice.read_at is None:
+        notice.read_at, notice.read_by = datetime.now(UTC), current_user.id
+        session.commit()
+    return redirect(url_for(".notices"))
+
+
+# --- paper: statements and information letters -------------------------------------------------------
+
+def _class_students(class_id: int, day: date) -> list[tuple[int, str]]:
+    from core.api import User
+
+    return [(i, " ".join(p for p in (last, first, middle) if p)) for i, last, first, middle in db().execute(
+        select(User.id, User.last_name, User.first_name, User.middle_name)
+        .join(ClassMembership, ClassMembership.student_id == User.id)
+        .where(ClassMembership.class_id == class_id, ClassMembership.starts_on <= day,
+               or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= day))
+        .order_by(User.last_name, User.first_name, User.id))]
+
+
+def _chosen_students(class_id: int, day: date) -> list[int]:
+    """The students ticked on the form, kept to the class (anything else is ignored, never printed)."""
+    in_class = {i for i, _name in _class_students(class_id, day)}
+    chosen = [int(x) for x in request.values.getlist("student") if x.isdigit()]
+    return [i for i in chosen if i in in_class] if chosen else sorted(in_class)
+
+
+def _pdf(data: bytes, filename: str) -> Any:
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=filename)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/classes/<int:class_id>/statements")
+@requires_permission("diary.statement.print")
+def statements(class_id: int) -> Any:
+    session = db()
+    school_class = _class_or_404(class_id)
+    today = school_today()
+    term = services.current_term(session, current_school_id(), today)
+    students = _class_students(class_id, today)
+    paper_guardians = {g for group in hook().paper_statement_guardians(
+        session=session, school_id=current_school_id(), class_id=class_id) for g in group or []}
+    from core.api import GuardianLink
+
+    paper = set(session.scalars(select(GuardianLink.student_id).where(
+        GuardianLink.guardian_id.in_(paper_guardians), GuardianLink.student_id.in_([s for s, _n in students])))
+    ) if paper_guardians else set()
+    return render_template("diary/statements.html", school_class=school_class, students=students, paper=paper,
+                           has_paper_source=bool(hook().paper_statement_guardians.get_hookimpls()),
+                           start=term.starts_on if term else today - timedelta(days=30), end=today)
+
+
+def _period() -> tuple[date, date]:
+    today = school_today()
+    start, end = _date_arg("start"), _date_arg("end")
+    if start is None or end is None or start > end or (end - start).days > 400:
+        abort(400, _("Choose a period: the first day must not be after the last one."))
+    return start, min(end, today + timedelta(days=366))
+
+
+@bp.route("/classes/<int:class_id>/statements.pdf", methods=["GET", "POST"])
+@requires_permission("diary.statement.print")
+def statements_pdf(class_id: int) -> Any:
+    from plugins.diary.documents import settings_from_app, statement_pdf
+
+    school_class = _class_or_404(class_id)
+    start, end = _period()
+    ids = _chosen_students(class_id, end if end <= school_today() else school_today())
+    data = statement_pdf(db(), current_school_id(), class_id, ids, start, end, settings_from_app())
+    return _pdf(data, f"statements-{school_class.name}-{start}-{end}.pdf")
+
+
+@bp.get("/<int:student_id>/statement.pdf")
+@requires_permission("diary.statement.print")
+def student_statement_pdf(student_id: int) -> Any:
+    from plugins.diary.documents import settings_from_app, statement_pdf
+
+    student = _student_or_404(student_id)
+    if student.class_id is None or not class_in_scope(_viewer(), student.class_id):
+        abort(404)
+    start, end = _period()
+    data = statement_pdf(db(), current_school_id(), student.class_id, [student.id], start, end, settings_from_app())
+    return _pdf(data, f"statement-{student.id}-{start}-{end}.pdf")
+
+
+@bp.get("/classes/<int:class_id>/letters")
+@requires_permission("diary.letter.send")
+def letters(class_id: int) -> Any:
+    session = db()
+    school_class = _class_or_404(class_id)
+    today = school_today()
+    term = services.current_term(session, current_school_id(), today)
+    terms = term.year.terms if term else []
+    return render_template("diary/letters.html", school_class=school_class, students=_class_students(class_id, today),
+                           terms=terms, term=term)
+
+
+def _letter_term() -> Any:
+    term = services.current_term(db(), current_school_id(), school_today(), request.values.get("term", type=int))
+    if term is None:
+        abort(400, _("Choose a term."))
+    return term
+
+
+@bp.route("/classes/<int:class_id>/letters.pdf", methods=["GET", "POST"])
+@requires_permission("diary.letter.send")
+def letters_pdf(class_id: int) -> Any:
+    from plugins.diary.documents import letter_pdf, settings_from_app
+
+    school_class = _class_or_404(class_id)
+    term = _letter_term()
+    today = school_today()
+    ids = _chosen_students(class_id, today)
+    data = letter_pdf(db(), current_school_id(), ids, term.id, request.values.get("note", "")[:2000],
+                      settings_from_app(), class_id=class_id, today=today)
+    return _pdf(data, f"letters-{school_class.name}-{term.number}.pdf")
+
+
+@bp.post("/classes/<int:class_id>/letters/send")
+@requires_permission("diary.letter.send")
+def letters_send(class_id: int) -> Any:
+    from core.api import submit_job
+
+    school_class = _class_or_404(class_id)
+    term = _letter_term()
+    today = school_today()
+    ids = _chosen_students(class_id, today)
+    if not ids:
+        flash(_("Choose at least one student."), "error")
+        return redirect(url_for(".letters", class_id=class_id))
+    job = submit_job(db(), school_id=current_school_id(), kind="diary.letters",
+                     title=_("Information letters, class %(class_name)s, %(term)s", class_name=school_class.name,
+                             term=term.title),
+                     handler="plugins.diary.jobs:send_letters", user_id=current_user.id,
+                     params={"class_id": class_id, "term_id": term.id, "term": term.title, "student_ids": ids,
+                             "note": request.form.get("note", "")[:2000], "today": today.isoformat()})
+    return redirect(url_for("core_jobs.show", job_id=job.id))

@@ -1,0 +1,199 @@
+"""The family's week: what is on it, what it costs, and the hooks that fill it in."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, func, select
+
+from core.api import hookimpl
+from tests.conftest import csrf_token
+from tests.plugins.diary.conftest import monday, school_today
+
+
+@pytest.fixture
+def lesson_week(session, people):
+    """The latest whole-class lesson of the first child's class held by today, and its Monday."""
+    from plugins.gradebook.models import Lesson
+
+    kid = next(k for k in people.kids if k.id in {s.id for s in people.in_5a})
+    lesson = session.scalar(select(Lesson).where(Lesson.class_id == people.classes["5А"].id,
+                                                 Lesson.subgroup_id.is_(None), Lesson.date <= school_today())
+                            .order_by(Lesson.date.desc(), Lesson.number.desc()))
+    return kid, lesson, monday(lesson.date)
+
+
+def test_week_shows_lessons_marks_homework_attendance_and_remarks(login_as, session, people, lesson_week):
+    from plugins.attendance.models import AttendanceMark
+    from plugins.diary.models import Remark
+    from plugins.gradebook.models import Homework, HomeworkFile, Mark
+
+    kid, lesson, week = lesson_week
+    session.add(Mark(school_id=lesson.school_id, lesson_id=lesson.id, student_id=kid.id, value="4+", numeric=4.25,
+                     work_type="test", comment="Аккуратное оформление"))
+    session.merge(AttendanceMark(school_id=lesson.school_id, lesson_id=lesson.id, student_id=kid.id, code="о",
+                                 minutes_late=7, reason=""))
+    homework = session.scalar(select(Homework).where(Homework.lesson_id == lesson.id)) or Homework(
+        school_id=lesson.school_id, lesson_id=lesson.id)
+    homework.text = "Выучить правило на с. 42"
+    session.add(homework)
+    session.flush()
+    session.add(HomeworkFile(school_id=lesson.school_id, homework_id=homework.id, filename="карточка.docx",
+                             content_type="application/octet-stream", size=3, data=b"abc"))
+    session.add(Remark(school_id=lesson.school_id, student_id=kid.id, class_id=lesson.class_id,
+                       author_id=people.teacher.id, kind="praise", text="Лучшая работа в классе", day=lesson.date))
+    session.commit()
+
+    page = login_as("guardian").get(f"/diary/{kid.id}?week={week}").text
+    assert "Выучить правило на с. 42" in page and "карточка.docx" in page
+    assert "<b>4+</b><small>Контрольная работа</small>" in page
+    assert "«Аккуратное оформление»" in page
+    assert 'title="опоздал">о<small>7′</small>' in page
+    assert "Лучшая работа в классе" in page and "Похвала" in page
+    assert lesson.topic in page
+
+
+def test_today_comes_first_on_a_phone(login_as, people):
+    page = login_as("guardian").get(f"/diary/{people.kids[0].id}").text
+    today = school_today()
+    if today.weekday() < 5:
+        assert 'class="d-day today' in page and f'id="d-{today.isoformat()}"' in page
+    from pathlib import Path
+
+    css = (Path(__file__).parents[3] / "plugins/diary/static/diary/diary.css").read_text()
+    assert ".d-day.today { order: -1; }" in css  # inside the narrow-screen media query
+
+
+def test_previous_and_next_week(login_as, people, lesson_week):
+    kid, _lesson, week = lesson_week
+    page = login_as("guardian").get(f"/diary/{kid.id}?week={week + timedelta(days=3)}").text  # any day of it
+    assert f"?week={week - timedelta(days=7)}" in page and f"?week={week + timedelta(days=7)}" in page
+
+
+def _count_statements(app, client, url):
+    """Statements a request sends to the database, with the signed-in user loaded afresh as in production
+    (transaction control such as SAVEPOINT is not a query)."""
+    statements: list[str] = []
+    bind = app.extensions["klass"].engine
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")):
+            statements.append(statement)
+
+    app.extensions["klass"].session.remove()
+    event.listen(bind, "before_cursor_execute", listener)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(bind, "before_cursor_execute", listener)
+    assert response.status_code == 200
+    return statements
+
+
+def test_week_page_costs_at_most_five_statements_whatever_the_data(app, login_as, session, people, lesson_week):
+    from plugins.gradebook.models import Lesson, Mark
+
+    kid, _lesson, week = lesson_week
+    guardian = login_as("guardian")
+    before = _count_statements(app, guardian, f"/diary/{kid.id}?week={week}")
+    # Ten times the marks in that week: the count does not move.
+    lessons = session.scalars(select(Lesson.id).where(Lesson.class_id == people.classes["5А"].id,
+                                                      Lesson.date >= week, Lesson.date < week + timedelta(days=7)))
+    for lesson_id in lessons:
+        for _ in range(3):
+            session.add(Mark(school_id=kid.school_id, lesson_id=lesson_id, student_id=kid.id, value="5", numeric=5.0,
+                             work_type="answer"))
+    session.commit()
+    after = _count_statements(app, guardian, f"/diary/{kid.id}?week={week}")
+    assert len(before) == len(after) <= 5, after
+    # user + role grants (the core's sign-in), the week's one SELECT, the visit log's INSERT
+    assert len(after) == 4
+    student = login_as("student")
+    assert len(_count_statements(app, student, "/diary/")) <= 5
+
+
+def test_family_views_go_to_the_visit_log_staff_views_do_not(login_as, session, people):
+    from plugins.diary.models import Visit
+
+    kid = people.kids[0]
+
+    def visits():
+        return session.scalar(select(func.count(Visit.id)).where(Visit.student_id == kid.id))
+
+    start = visits()
+    login_as("guardian").get(f"/diary/{kid.id}")
+    login_as("guardian").get(f"/diary/{kid.id}/marks")
+    assert visits() == start + 2
+    last = session.scalars(select(Visit).where(Visit.student_id == kid.id).order_by(Visit.id.desc())).first()
+    assert (last.viewer_id, last.viewer_role, last.page) == (people.guardian.id, "guardian", "marks")
+    login_as("class_teacher").get(f"/diary/{kid.id}")
+    login_as("deputy").get(f"/diary/{kid.id}")
+    assert visits() == start + 2
+
+
+def test_guardian_confirms_the_week_and_the_class_teacher_sees_it(login_as, session, people):
+    kid = next(k for k in people.kids if k.id in {s.id for s in people.in_5a})
+    guardian = login_as("guardian")
+    week = monday()
+    page = guardian.get(f"/diary/{kid.id}?week={week}").text
+    from plugins.diary.models import Acknowledgement
+
+    session.execute(Acknowledgement.__table__.delete().where(
+        Acknowledgement.guardian_id == people.guardian.id, Acknowledgement.week_start == week))
+    session.commit()
+    page = guardian.get(f"/diary/{kid.id}?week={week}").text
+    assert "Ознакомлен(а) с неделей" in page
+    response = guardian.post(f"/diary/{kid.id}/acknowledge?week={week}", data={"csrf_token": csrf_token(page)},
+                             follow_redirects=True)
+    assert "классный руководитель увидит, что вы ознакомились" in response.text
+    assert "Вы подтвердили ознакомление с неделей" in response.text
+    # Twice is still once.
+    guardian.post(f"/diary/{kid.id}/acknowledge?week={week}", data={"csrf_token": csrf_token(page)})
+    assert session.scalar(select(func.count(Acknowledgement.id)).where(
+        Acknowledgement.guardian_id == people.guardian.id, Acknowledgement.student_id == kid.id,
+        Acknowledgement.week_start == week)) == 1
+    class_page = login_as("class_teacher").get(f"/diary/classes/{people.classes['5А'].id}?week={week}").text
+    row = class_page[class_page.index(people.guardian.full_name):][:600]
+    assert "✓" in row
+
+
+class FakeTimetable:
+    """Stands in for the timetable plugin."""
+
+    @hookimpl
+    def diary_timetable(self, session, school_id, class_id, student_id, week_start, week_end):
+        return {"bells": {1: ("08:30", "09:15"), 2: ("09:25", "10:10")},
+                "changes": [{"date": week_start, "number": 2, "kind": "substitution",
+                             "text": "Замена: ведёт Иванова И. И."}]}
+
+    @hookimpl
+    def extra_diary_sections(self, session, student_id, class_id, week_start):
+        return [{"title": "Классный час", "html": "<b>Пятница, 14:00</b>", "weight": 1}]
+
+
+def test_hook_diary_timetable(app, login_as, people, lesson_week):
+    app.extensions["klass"].pm.register(FakeTimetable(), name="fake_timetable")
+    kid, _lesson, week = lesson_week
+    page = login_as("guardian").get(f"/diary/{kid.id}?week={week}").text
+    assert "<small>08:30–09:15</small>" in page
+    assert "Замена: ведёт Иванова И. И." in page
+    api = login_as("guardian").get(f"/api/v1/diary/{kid.id}/week?week={week}").json
+    first = next(lesson for day in api["days"] for lesson in day["lessons"] if lesson["number"] == 1)
+    assert first["time"] == "08:30–09:15"
+
+
+def test_hook_extra_diary_sections(app, login_as, people):
+    app.extensions["klass"].pm.register(FakeTimetable(), name="fake_timetable")
+    page = login_as("guardian").get(f"/diary/{people.kids[0].id}").text
+    assert "Классный час" in page
+    assert "&lt;b&gt;Пятница, 14:00&lt;/b&gt;" in page  # a plain string is escaped; Markup would not be
+
+
+def test_guardian_without_children_gets_a_clear_page(login_as, session, people):
+    from core.api import GuardianLink
+
+    session.execute(GuardianLink.__table__.delete().where(GuardianLink.guardian_id == people.guardian.id))
+    session.commit()
+    page = login_as("guardian").get("/diary/")
+    assert page.status_code == 200
+    assert "пока не привязаны дети" in page.text
