@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from core.api import ClassMembership, GuardianLink, SchoolClass, User, can, classes_led_by
 
@@ -51,12 +51,13 @@ def accessible(viewer: Viewer, student_id: ColumnElement[int]) -> ColumnElement[
         parts.append(student_id == viewer.id)
     if viewer.is_guardian:
         parts.append(student_id.in_(select(GuardianLink.student_id).where(GuardianLink.guardian_id == viewer.id)))
+    member = aliased(ClassMembership)  # the caller's query may join ClassMembership itself
     if viewer.led_classes:
-        parts.append(select(ClassMembership.id).where(ClassMembership.student_id == student_id,
-                                                      ClassMembership.class_id.in_(viewer.led_classes)).exists())
+        parts.append(select(member.id).where(member.student_id == student_id,
+                                             member.class_id.in_(viewer.led_classes)).exists())
     if viewer.school_wide:
-        parts.append(select(ClassMembership.id).where(ClassMembership.student_id == student_id,
-                                                      ClassMembership.school_id == viewer.school_id).exists())
+        parts.append(select(member.id).where(member.student_id == student_id,
+                                             member.school_id == viewer.school_id).exists())
     if not parts:
         return false()
     return or_(*parts) if len(parts) > 1 else parts[0]

@@ -16,10 +16,10 @@ from plugins.diary.access import children, resolve_student, viewer_of
 from plugins.diary.schemas import (
     AckBodySchema,
     AckOutSchema,
+    DiaryRemarkSchema,
+    DiaryStudentSchema,
     MarksOutSchema,
     MarksQuerySchema,
-    RemarkOutSchema,
-    StudentRefSchema,
     WeekOutSchema,
     WeekQuerySchema,
 )
@@ -40,7 +40,7 @@ def _log(student: Any, page: str) -> None:
 
 
 @bp.get("/students")
-@api_view("diary.view", response=StudentRefSchema, many=True)
+@api_view("diary.view", response=DiaryStudentSchema, many=True)
 def students() -> Any:
     """The students whose diary the caller opens as family: themself, or their children."""
     from plugins.diary.views import school_today
@@ -116,7 +116,7 @@ def marks(student_id: int, query: dict[str, Any]) -> Any:
 
 
 @bp.get("/<int:student_id>/remarks")
-@api_view("diary.view", response=RemarkOutSchema, many=True)
+@api_view("diary.view", response=DiaryRemarkSchema, many=True)
 def remarks(student_id: int) -> Any:
     """Teachers' remarks, praise and recommendations for the student, newest first."""
     from plugins.diary.models import Remark

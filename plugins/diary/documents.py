@@ -148,7 +148,7 @@ def _marks_table(report: StudentReport, st: dict[str, Any], width: float, letter
     from reportlab.platypus import Paragraph, Table, TableStyle
 
     head = [Paragraph(_("Subject"), st["head"]), Paragraph(_("Marks"), st["head"]),
-            Paragraph(_("Weighted average"), st["head"]),
+            Paragraph(_("Average"), st["head"]),
             Paragraph(_("Forecast") if letter else _("Final marks"), st["head"])]
     if letter:
         head.append(Paragraph(_("Final marks"), st["head"]))
@@ -165,7 +165,7 @@ def _marks_table(report: StudentReport, st: dict[str, Any], width: float, letter
         rows.append(row)
     if len(rows) == 1:
         rows.append([Paragraph(_("No marks in this period."), st["cell"])] + [""] * (len(head) - 1))
-    widths = [0.26, 0.44, 0.12, 0.18] if not letter else [0.25, 0.37, 0.12, 0.1, 0.16]
+    widths = [0.24, 0.41, 0.17, 0.18] if not letter else [0.22, 0.33, 0.17, 0.12, 0.16]
     table = Table(rows, colWidths=[width * w for w in widths], repeatRows=1)
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),

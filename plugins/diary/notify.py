@@ -178,8 +178,8 @@ def homework_saved(session: Session, lesson: Any, homework: Any, settings: Mappi
     subject = session.scalar(select(Subject.name).where(Subject.id == lesson.subject_id)) or ""
     payload = {"subject": subject, "date": lesson.date.isoformat(), "text": homework.text or "",
                "due": homework.due_date.isoformat() if homework.due_date else None}
-    names = dict(session.execute(select(User.id, User.last_name + " " + User.first_name).where(User.id.in_(ids)))) \
-        if ids else {}
+    names = dict(session.execute(select(User.id, User.last_name + " " + User.first_name)
+                                 .where(User.id.in_(ids))).all()) if ids else {}
     total = 0
     for r in recipients(session, ids, "homework", settings):
         total += queue(session, lesson.school_id, "homework", [r], f"homework:{homework.id}:s{r.student_id}",
@@ -229,7 +229,7 @@ def poll_attendance(session: Session, today: date, settings: Mapping[str, Any], 
     for r in recipients(session, [r[2] for r in fresh], "absence", settings):
         by_student[r.student_id].append(r)
     names = dict(session.execute(select(User.id, User.last_name + " " + User.first_name)
-                                 .where(User.id.in_(list(by_student))))) if by_student else {}
+                                 .where(User.id.in_(list(by_student)))).all()) if by_student else {}
     total = 0
     for mark_id, school_id, student_id, code, minutes, day, number, subject in fresh:
         if student_id not in by_student:

@@ -132,3 +132,13 @@ class AckOutSchema(Schema):
     student_id = fields.Integer()
     week_start = fields.Date()
     acknowledged_at = fields.DateTime()
+
+
+# Top-level replies get schemas of their own: the OpenAPI builder names a schema once, and these two
+# are also nested inside the week.
+class DiaryStudentSchema(StudentRefSchema):
+    pass
+
+
+class DiaryRemarkSchema(RemarkOutSchema):
+    pass

@@ -28,7 +28,16 @@ def strip_tokens(html: str) -> str:
 
 
 @pytest.fixture
-def people(session: Any, demo_school: dict[str, Any]) -> SimpleNamespace:
+def people(connection: Any, demo_school: dict[str, Any]) -> SimpleNamespace:
+    """Read with a session of its own that leaves no savepoint behind, so tests may use several apps on
+    the test's connection without their savepoints crossing."""
+    from sqlalchemy.orm import Session
+
+    with Session(bind=connection) as session:
+        return _people(session, demo_school)
+
+
+def _people(session: Any, demo_school: dict[str, Any]) -> SimpleNamespace:
     accounts = demo_school["accounts"]
 
     def user(login: str) -> User:
@@ -41,6 +50,8 @@ def people(session: Any, demo_school: dict[str, Any]) -> SimpleNamespace:
     in_5a = class_students(session, classes["5А"].id, today)
     in_5b = class_students(session, classes["5Б"].id, today)
     kid_ids = {k.id for k in kids}
+    for person in [guardian, *kids, *in_5a, *in_5b]:
+        _ = person.grants  # loaded before the session closes
     return SimpleNamespace(
         guardian=guardian, kids=kids, student=user(accounts["student"]), class_teacher=user(accounts["class_teacher"]),
         teacher=user(accounts["teacher"]), deputy=user(accounts["deputy"]), admin=user(accounts["admin"]),
