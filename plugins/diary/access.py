@@ -44,20 +44,27 @@ def viewer_of(user: Any) -> Viewer:
     )
 
 
-def accessible(viewer: Viewer, student_id: ColumnElement[int]) -> ColumnElement[bool]:
-    """A SQL condition: ``student_id`` (a column or a scalar subquery) is a student the viewer may see."""
+def accessible(viewer: Viewer, student_id: ColumnElement[int], viewer_id: Any = None, school_id: Any = None
+               ) -> ColumnElement[bool]:
+    """A SQL condition: ``student_id`` (a column or a scalar subquery) is a student the viewer may see.
+
+    ``viewer_id``/``school_id`` may be bound parameters standing for the viewer's (a statement built
+    once for every viewer of the same shape); by default the viewer's own values.
+    """
+    viewer_id = viewer.id if viewer_id is None else viewer_id
+    school_id = viewer.school_id if school_id is None else school_id
     parts: list[ColumnElement[bool]] = []
     if viewer.is_student:
-        parts.append(student_id == viewer.id)
+        parts.append(student_id == viewer_id)
     if viewer.is_guardian:
-        parts.append(student_id.in_(select(GuardianLink.student_id).where(GuardianLink.guardian_id == viewer.id)))
+        parts.append(student_id.in_(select(GuardianLink.student_id).where(GuardianLink.guardian_id == viewer_id)))
     member = aliased(ClassMembership)  # the caller's query may join ClassMembership itself
     if viewer.led_classes:
         parts.append(select(member.id).where(member.student_id == student_id,
                                              member.class_id.in_(viewer.led_classes)).exists())
     if viewer.school_wide:
         parts.append(select(member.id).where(member.student_id == student_id,
-                                             member.school_id == viewer.school_id).exists())
+                                             member.school_id == school_id).exists())
     if not parts:
         return false()
     return or_(*parts) if len(parts) > 1 else parts[0]

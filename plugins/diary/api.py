@@ -34,6 +34,8 @@ def _user() -> Any:
 
 def _log(student: Any, page: str) -> None:
     if student.relation in ("self", "child"):
+        if db().get_bind().dialect.name == "sqlite":
+            db().commit()  # see views._log_visit
         services.record_visit(db(), current_school_id(), _user().id, student.id,
                               "student" if student.relation == "self" else "guardian", page)
         db().commit()

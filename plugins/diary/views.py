@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask import session as cookie
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, func, or_, select
@@ -53,6 +54,21 @@ def school_today() -> date:
     return school_now().date()
 
 
+def _weekday_names() -> list[str]:
+    """Monday..Sunday in the interface language, capitalised, looked up once per locale."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    key = str(locale)
+    if key not in _WEEKDAYS:
+        names = locale.days["format"]["wide"]
+        _WEEKDAYS[key] = [names[i].capitalize() for i in range(7)]
+    return _WEEKDAYS[key]
+
+
+_WEEKDAYS: dict[str, list[str]] = {}
+
+
 def _viewer() -> Viewer:
     return viewer_of(current_user)
 
@@ -78,9 +94,14 @@ def _attendance_codes() -> dict[str, tuple[str, str]]:
 def _log_visit(student: Any, page: str) -> None:
     """Family views go to the visit log (staff looking at a diary are not "the family opened it")."""
     if student.relation in ("self", "child"):
-        services.record_visit(db(), current_school_id(), current_user.id, student.id,
+        session = db()
+        if session.get_bind().dialect.name == "sqlite":
+            # End the reading transaction first: SQLite cannot upgrade a read snapshot to a write once another
+            # process has written; a fresh short INSERT transaction waits its turn instead.
+            session.commit()
+        services.record_visit(session, current_school_id(), current_user.id, student.id,
                               "student" if student.relation == "self" else "guardian", page)
-        db().commit()
+        session.commit()
         if student.relation == "child" and cookie.get("diary_student") != student.id:
             cookie["diary_student"] = student.id  # the switch remembers the child last looked at
 
@@ -162,7 +183,11 @@ def _week_page(v: Viewer, student_id: int | None, fallback: bool = False) -> Any
     else:
         sections = []
     _log_visit(data.student, "week")
-    return render_template("diary/week.html", w=data, today=today, sections=sections,
+    dates = {d.date for d in data.days} | {x.homework_due for d in data.days for x in d.lessons if x.homework_due}
+    labels = {d: format_date(d, "d MMMM") for d in dates}
+    return render_template("diary/week.html", w=data, today=today, sections=sections, labels=labels,
+                           dues={d: _("due %(date)s", date=label) for d, label in labels.items()},
+                           weekdays=_weekday_names(),
                            can_ack=data.student.relation == "child" and can(current_user, "diary.acknowledge"),
                            this_week=week_start_of(today))
 

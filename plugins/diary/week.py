@@ -22,9 +22,9 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    bindparam,
     case,
     cast,
-    literal,
     literal_column,
     null,
     or_,
@@ -159,25 +159,44 @@ def _row(kind: str, **values: Any) -> list[Any]:
     return columns
 
 
-def _student_expr(viewer: Viewer, student_id: int | None) -> ColumnElement[int] | None:
-    if student_id is not None:
-        return literal(student_id, Integer())
+def _student_expr(viewer: Viewer, default: bool) -> ColumnElement[int] | None:
+    if not default:
+        return bindparam("student_id", type_=Integer())
     if viewer.is_guardian:  # the first child in the switch's order
         return (select(GuardianLink.student_id).join(User, User.id == GuardianLink.student_id)
-                .where(GuardianLink.guardian_id == viewer.id)
+                .where(GuardianLink.guardian_id == bindparam("viewer_id", type_=Integer()))
                 .order_by(User.last_name, User.first_name, User.id).limit(1).scalar_subquery())
     if viewer.is_student:
-        return literal(viewer.id, Integer())
+        return bindparam("viewer_id", type_=Integer())
     return None
 
 
-def week_statement(viewer: Viewer, student_id: int | None, week_start: date) -> Any:
-    """The single SELECT of a week (exposed for the benchmark and the query-count test)."""
-    s = _student_expr(viewer, student_id)
+# Built once per shape of viewer (student, guardian, class teacher of which classes, administration) and
+# executed with parameters: building a statement of this size costs more than running it.
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def week_statement(viewer: Viewer, default_student: bool) -> Any:
+    """The single SELECT of a week, with parameters ``viewer_id``, ``school_id``, ``student_id``, ``mon``
+    and ``sun`` (see ``week_params``)."""
+    key = (viewer.is_student, viewer.is_guardian, viewer.led_classes, viewer.school_wide, default_student)
+    if key not in _STATEMENTS:
+        _STATEMENTS[key] = _build_statement(viewer, default_student)
+    return _STATEMENTS[key]
+
+
+def week_params(viewer: Viewer, student_id: int | None, week_start: date) -> dict[str, Any]:
+    return {"viewer_id": viewer.id, "school_id": viewer.school_id, "student_id": student_id, "mon": week_start,
+            "sun": week_start + timedelta(days=6)}
+
+
+def _build_statement(viewer: Viewer, default_student: bool) -> Any:
+    s = _student_expr(viewer, default_student)
     if s is None:
         return None
-    mon, sun = week_start, week_start + timedelta(days=6)
-    school = viewer.school_id
+    me = bindparam("viewer_id", type_=Integer())
+    school = bindparam("school_id", type_=Integer())
+    mon, sun = bindparam("mon", type_=Date()), bindparam("sun", type_=Date())
     teacher = aliased(User)
     author = aliased(User)
 
@@ -192,12 +211,12 @@ def week_statement(viewer: Viewer, student_id: int | None, week_start: date) -> 
                    Lesson.subgroup_id.in_(select(SubgroupMember.subgroup_id).where(SubgroupMember.student_id == s))))
         .cte("wl")
     )
-    is_child = (case((s.in_(select(GuardianLink.student_id).where(GuardianLink.guardian_id == viewer.id)), 1),
+    is_child = (case((s.in_(select(GuardianLink.student_id).where(GuardianLink.guardian_id == me)), 1),
                      else_=0) if viewer.is_guardian else literal_column("0", Integer()))
     branches = [
         select(*_row("student", id=User.id, n1=is_child, t1=User.last_name, t2=User.first_name,
                      t3=User.middle_name))
-        .where(User.id == s, User.school_id == school, accessible(viewer, s)),
+        .where(User.id == s, User.school_id == school, accessible(viewer, s, viewer_id=me, school_id=school)),
         select(*_row("member", id=SchoolClass.id, d=ClassMembership.starts_on, d2=ClassMembership.ends_on,
                      n1=SchoolClass.grade_level, t1=SchoolClass.letter))
         .join(SchoolClass, SchoolClass.id == ClassMembership.class_id)
@@ -225,10 +244,10 @@ def week_statement(viewer: Viewer, student_id: int | None, week_start: date) -> 
         .join(author, author.id == Remark.author_id)
         .outerjoin(Subject, Subject.id == Remark.subject_id)
         .outerjoin(Acknowledgement, and_(Acknowledgement.remark_id == Remark.id,
-                                         Acknowledgement.guardian_id == viewer.id))
+                                         Acknowledgement.guardian_id == me))
         .where(Remark.student_id == s, Remark.day >= mon, Remark.day <= sun),
         select(*_row("ack", id=Acknowledgement.id, ts=Acknowledgement.created_at))
-        .where(Acknowledgement.guardian_id == viewer.id, Acknowledgement.student_id == s,
+        .where(Acknowledgement.guardian_id == me, Acknowledgement.student_id == s,
                Acknowledgement.week_start == mon),
         select(*_row("holiday", id=Holiday.id, d=Holiday.starts_on, d2=Holiday.ends_on, t1=Holiday.title))
         .where(Holiday.school_id == school, Holiday.starts_on <= sun, Holiday.ends_on >= mon),
@@ -239,7 +258,7 @@ def week_statement(viewer: Viewer, student_id: int | None, week_start: date) -> 
         branches.append(
             select(*_row("child", id=User.id, t1=User.last_name, t2=User.first_name))
             .join(GuardianLink, GuardianLink.student_id == User.id)
-            .where(GuardianLink.guardian_id == viewer.id))
+            .where(GuardianLink.guardian_id == me))
     return union_all(*branches)
 
 
@@ -256,10 +275,10 @@ def load_week(session: Session, viewer: Viewer, student_id: int | None, week_sta
     :param work_types: work type code -> title (the gradebook's settings).
     :param attendance_codes: attendance code -> (title, kind) (the attendance settings).
     """
-    statement = week_statement(viewer, student_id, week_start)
+    statement = week_statement(viewer, student_id is None)
     if statement is None:
         return None
-    rows = session.execute(statement).all()
+    rows = session.execute(statement, week_params(viewer, student_id, week_start)).all()
     by_kind: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
         by_kind[row.k].append(row)
