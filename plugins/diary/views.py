@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask import session as cookie
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, func, or_, select
@@ -183,10 +182,17 @@ def _week_page(v: Viewer, student_id: int | None, fallback: bool = False) -> Any
     else:
         sections = []
     _log_visit(data.student, "week")
+    # Dates are formatted once each with the page's locale (Flask-Babel's per-call lookups add up on the
+    # page families open most).
+    from babel.dates import format_date as babel_date
+    from flask_babel import get_locale
+
+    locale = get_locale()
     dates = {d.date for d in data.days} | {x.homework_due for d in data.days for x in d.lessons if x.homework_due}
-    labels = {d: format_date(d, "d MMMM") for d in dates}
+    labels = {d: babel_date(d, "d MMMM", locale=locale) for d in dates}
+    due = _("due %(date)s")
     return render_template("diary/week.html", w=data, today=today, sections=sections, labels=labels,
-                           dues={d: _("due %(date)s", date=label) for d, label in labels.items()},
+                           dues={d: due % {"date": label} for d, label in labels.items()},
                            weekdays=_weekday_names(),
                            can_ack=data.student.relation == "child" and can(current_user, "diary.acknowledge"),
                            this_week=week_start_of(today))

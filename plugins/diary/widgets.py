@@ -7,9 +7,19 @@ from typing import Any
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 
-from core.api import DashboardWidget, GuardianLink, User, can, db, plugin_settings
+from core.api import (
+    ClassMembership,
+    DashboardWidget,
+    GuardianLink,
+    SchoolClass,
+    User,
+    can,
+    classes_led_by,
+    db,
+    plugin_settings,
+)
 
 
 def widgets_for(user: Any) -> list[DashboardWidget]:
@@ -18,7 +28,30 @@ def widgets_for(user: Any) -> list[DashboardWidget]:
         out.append(_family(user))
     if can(user, "diary.notices.view"):
         out.append(_notices(user))
+    led = classes_led_by(user)
+    if led and can(user, "diary.class.monitor"):
+        out.append(_class_families(user, led))
     return out
+
+
+def _class_families(user: Any, led: set[int]) -> DashboardWidget:
+    """How many of the class's guardians opened the diary in the last N days (one query)."""
+    from plugins.diary.models import Visit
+
+    days = plugin_settings("diary")["inactive_days"]
+    since = datetime.now(UTC) - timedelta(days=days)
+    recent = (select(Visit.id).where(Visit.viewer_id == GuardianLink.guardian_id, Visit.visited_at >= since)
+              .correlate(GuardianLink).exists())
+    rows = db().execute(
+        select(SchoolClass.id, SchoolClass.grade_level, SchoolClass.letter,
+               func.count(func.distinct(GuardianLink.guardian_id)),
+               func.count(func.distinct(case((recent, GuardianLink.guardian_id)))))
+        .join(ClassMembership, ClassMembership.class_id == SchoolClass.id)
+        .join(GuardianLink, GuardianLink.student_id == ClassMembership.student_id)
+        .where(SchoolClass.id.in_(led), ClassMembership.ends_on.is_(None))
+        .group_by(SchoolClass.id, SchoolClass.grade_level, SchoolClass.letter)).all()
+    body = render_template("diary/widget_class.html", rows=rows, days=days)
+    return DashboardWidget(_l("Families and the diary"), Markup(body), weight=30, link_endpoint="diary.classes")
 
 
 def _family(user: Any) -> DashboardWidget:

@@ -66,3 +66,12 @@ def test_notify_the_deputy_by_notice_and_mail(make_app, smtp_server, people):
         post_form(deputy, f"/diary/notices/{notice.id}/read", {}, page="/diary/notices")
         session.expire_all()
         assert session.get(DeputyNotice, notice.id).read_at is not None
+
+
+def test_start_pages_show_the_diary(login_as, people):
+    teacher_page = login_as("class_teacher").get("/").text
+    assert "Семьи и дневник" in teacher_page and "открывал" in teacher_page
+    guardian_page = login_as("guardian").get("/").text
+    for kid in people.kids:
+        assert f'href="/diary/{kid.id}"' in guardian_page
+    assert "за 7 дней" in guardian_page
