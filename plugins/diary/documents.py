@@ -248,14 +248,14 @@ def statement_pdf(session: Session, school_id: int, class_id: int, student_ids: 
         ]
         if student.remarks:
             page += [Spacer(1, 4), Paragraph(_("Teachers' notes"), st["bold"]), *_remark_lines(student, st)]
-        page += _signatures(report, st)
+        page += _signatures(report, st, _("I have read this statement (guardian)"))
         pages.append(page)
     if not pages:
         pages.append([Paragraph(_("No students selected."), st["body"])])
     return _build(pages, _("Statements from the electronic diary"))
 
 
-def _signatures(report: ClassReport, st: dict[str, Any]) -> list[Any]:
+def _signatures(report: ClassReport, st: dict[str, Any], read_label: str) -> list[Any]:
     from flask_babel import gettext as _
     from reportlab.platypus import Paragraph, Spacer
 
@@ -264,8 +264,7 @@ def _signatures(report: ClassReport, st: dict[str, Any]) -> list[Any]:
         Spacer(1, 14),
         Paragraph(_("Class teacher") + f": ____________________ / {teacher} /", st["body"]),
         Spacer(1, 10),
-        Paragraph(_("I have read this statement (guardian)") + ": ____________________ / ____________________ /",
-                  st["body"]),
+        Paragraph(read_label + ": ____________________ / ____________________ /", st["body"]),
         Spacer(1, 6),
         Paragraph(_("Date") + ": «____» ____________ 20____", st["body"]),
     ]
@@ -324,7 +323,7 @@ def letter_pdf(session: Session, school_id: int, student_ids: Sequence[int], ter
             page += [Spacer(1, 6), Paragraph(_("From the class teacher"), st["bold"]),
                      Paragraph(_esc(note.strip()).replace("\n", "<br/>"), st["body"])]
         page += [Spacer(1, 6), Paragraph(_esc(d["letter_closing"]), st["body"])]
-        page += _signatures(report, st)
+        page += _signatures(report, st, _("I have read this letter (guardian)"))
         pages.append(page)
     if not pages:
         pages.append([Paragraph(_("No students selected."), st["body"])])

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.api import GuardianLink, Job, User, core_settings, plugin_settings, send_mail
@@ -38,6 +38,7 @@ def periodic(session: Session, now: datetime) -> notify.DrainResult:
     own = _own_session(session)
     try:
         notify.poll_attendance(own, now.astimezone(tz).date(), settings, codes)
+        forget_old_sender_jobs(own, now)
         own.commit()
         return notify.drain(own, now, tz=tz, mail=core_settings()["mail"], settings=settings, send=send_mail)
     finally:
@@ -51,15 +52,28 @@ def send_instant(session: Session, job: Job, progress: Any) -> dict[str, Any]:
     return {"sent": result.sent, "failed": result.failed}
 
 
+WAKE_INTERVAL = timedelta(seconds=20)
+
+
 def wake_sender(session: Session, school_id: int, user_id: int | None = None) -> Job | None:
-    """Submit the instant sender unless one is already waiting (called after a request queued messages)."""
+    """Submit the instant sender after a request queued messages, unless one is waiting or was started a
+    moment ago (a teacher typing a column of marks makes one job, not thirty; anything left is sent by the
+    next request's job or the periodic tick)."""
     from core.api import submit_job
 
-    waiting = session.scalar(select(Job.id).where(Job.kind == "diary.notify", Job.status == "queued").limit(1))
-    if waiting is not None:
+    recent = session.scalar(select(Job.id).where(
+        Job.kind == "diary.notify",
+        (Job.status == "queued") | (Job.created_at >= datetime.now(UTC) - WAKE_INTERVAL)).limit(1))
+    if recent is not None:
         return None
     return submit_job(session, school_id=school_id, kind="diary.notify", title=_("Notifications to families"),
                       handler="plugins.diary.jobs:send_instant")
+
+
+def forget_old_sender_jobs(session: Session, now: datetime) -> None:
+    """The instant sender's finished jobs are of no interest after a day: keep the jobs list readable."""
+    session.execute(delete(Job).where(Job.kind == "diary.notify", Job.status == "done",
+                                      Job.created_at < now - timedelta(days=1)))
 
 
 def send_letters(session: Session, job: Job, progress: Any) -> dict[str, Any]:
