@@ -173,6 +173,7 @@ def _init_security(app: Flask) -> None:
 
         g.api_user = load_token_user()  # Bearer token: API clients, no cookies, so no CSRF
         if (g.api_user is None and request.method not in ("GET", "HEAD", "OPTIONS")
+                and request.routing_exception is None  # a 404/405 answers for itself
                 and app.config.get("WTF_CSRF_ENABLED", True)):
             csrf.protect()
         view = app.view_functions.get(request.endpoint or "")
