@@ -20,6 +20,7 @@ from core.models import (
     Role,
     RoleGrant,
     SchoolClass,
+    Subgroup,
     Subject,
     TeachingAssignment,
     Term,
