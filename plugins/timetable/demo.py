@@ -60,7 +60,9 @@ def build(session: Session, school: School, size: str, today: date | None = None
         days_of_class[r.class_id].add(r.date)
     weeks = {c: _first_full_week(d) for c, d in days_of_class.items()}
     subjects = dict(session.execute(select(Subject.id, Subject.name).where(Subject.school_id == school.id)).all())
-    rooms: dict[int, str] = {}
+    # Whole-class lessons in the class's own room, groups of a split subject in rooms of their own.
+    home = {c: str(101 + i) for i, c in enumerate(sorted(days_of_class))}
+    group_rooms: dict[int | None, str] = {}
     entries: dict[tuple[Any, ...], dict[str, Any]] = {}
     for r in rows:
         monday = weeks.get(r.class_id)
@@ -68,7 +70,8 @@ def build(session: Session, school: School, size: str, today: date | None = None
             continue
         room = ROOMS.get(subjects.get(r.subject_id, ""))
         if room is None:
-            room = rooms.setdefault(r.teacher_id, str(101 + len(rooms) if len(rooms) < 20 else 181 + len(rooms)))
+            room = home[r.class_id] if r.subgroup_id is None else group_rooms.setdefault(
+                r.subgroup_id, str(201 + len(group_rooms)))
         key = (r.class_id, r.subgroup_id, r.subject_id, r.date.weekday(), r.number)
         entries[key] = {"school_id": school.id, "version_id": version.id, "class_id": r.class_id,
                         "subgroup_id": r.subgroup_id, "subject_id": r.subject_id, "teacher_id": r.teacher_id,

@@ -936,6 +936,7 @@ def calendar_of_year(session: Session, year_id: int) -> tuple[list[Any], list[Ho
 def class_teachers_list(session: Session, class_id: int) -> list[tuple[str, str, str | None]]:
     """(subject, teacher's full name, subgroup) of everyone teaching the class: «педагоги, работающие с классом»."""
     rows = session.execute(select(Subject.name, User.last_name, User.first_name, User.middle_name, Subgroup.name)
+                           .select_from(TeachingAssignment)
                            .join(Subject, Subject.id == TeachingAssignment.subject_id)
                            .join(User, User.id == TeachingAssignment.teacher_id)
                            .outerjoin(Subgroup, Subgroup.id == TeachingAssignment.subgroup_id)

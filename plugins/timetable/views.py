@@ -290,7 +290,9 @@ def versions() -> Any:
         form.title.data = _("Main timetable")
     if not form.valid_from.data:
         form.valid_from.data, form.valid_to.data = max(year.starts_on, _today()), year.ends_on
-    return render_template("timetable/versions.html", versions=all_versions, form=form, year=year,
+    conflicts = {v.id: len(services.version_conflicts(session, school_id, v.id, settings()["shared_rooms"]))
+                 for v in all_versions}
+    return render_template("timetable/versions.html", versions=all_versions, form=form, year=year, conflicts=conflicts,
                            classes=access.visible_classes(session, current_user, school_id, _today())), status
 
 
