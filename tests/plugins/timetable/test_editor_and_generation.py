@@ -175,4 +175,11 @@ def test_editor_has_no_inline_script_and_the_check_endpoint_answers(app, session
     answer = deputy.get("/api/v1/timetable/check", query_string={
         "version_id": version.id, "class_id": c5a, "assignment_id": maths.id, "weekday": 5, "number": 8})
     assert answer.json["conflicts"] == []
-    assert login_as("teacher").get("/api/v1/timetable/check", query_string={"version_id": version.id}).status_code == 403
+
+
+def test_a_teacher_cannot_edit_the_timetable(app, session, login_as):
+    teacher = login_as("teacher")
+    version = session.scalar(select(TimetableVersion))
+    assert teacher.get("/api/v1/timetable/check", query_string={"version_id": version.id}).status_code == 403
+    assert teacher.get("/timetable/versions").status_code == 403
+    assert teacher.get(f"/timetable/versions/{version.id}/classes/{class_id(session, '5А')}").status_code == 403
