@@ -79,6 +79,23 @@ def connection(engine: Engine, demo_school: dict[str, Any]) -> Iterator[Connecti
     conn.close()
 
 
+class FreshUserClient(FlaskClient):
+    """A test client whose every request loads its user from its own session cookie.
+
+    The ``app`` fixture keeps an app context pushed, so requests share ``g``, Flask-Login's cached
+    ``g._login_user`` and Flask-WTF's ``g.csrf_token``: without this, a second signed-in client would
+    act as the first one and fail its CSRF checks.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        from flask import g, has_app_context
+
+        if has_app_context():
+            g.pop("_login_user", None)
+            g.pop("csrf_token", None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def make_app(connection: Connection) -> Callable[..., Flask]:
     """Build an app bound to the test's transaction: ``make_app("netschool")`` or ``make_app(plugins=[...])``."""
@@ -88,7 +105,9 @@ def make_app(connection: Connection) -> Callable[..., Flask]:
         overrides: dict[str, Any] = dict(settings or {})
         if plugins is not None:
             overrides["klass"] = {**overrides.get("klass", {}), "plugins": plugins}
-        return create_app(profile, engine=connection, testing=True, settings_overrides=overrides)
+        application = create_app(profile, engine=connection, testing=True, settings_overrides=overrides)
+        application.test_client_class = FreshUserClient
+        return application
 
     return factory
 
