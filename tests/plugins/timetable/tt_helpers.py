@@ -45,3 +45,15 @@ def future_week(session: Any, school_id: int) -> tuple[date, Term]:
 
     pytest.skip("no future school week in the current year")
     raise AssertionError
+
+
+def bearer(session: Any, login: str) -> dict[str, str]:
+    """An API token of a demo user, as the Authorization header a script sends."""
+    from core.models import ApiToken
+    from core.security import new_api_token
+
+    user = session.scalar(select(User).where(User.login == login))
+    token, digest = new_api_token()
+    session.add(ApiToken(school_id=user.school_id, user_id=user.id, name="test", token_hash=digest))
+    session.commit()
+    return {"Authorization": f"Bearer {token}"}
