@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from conftest import post_form
+from sqlalchemy import select
+from tt_helpers import bearer, class_id, future_week
+
 from core.models import AuditEntry, User
 from plugins.gradebook.models import Lesson, Mark
 from plugins.timetable.models import LessonChange
 from plugins.timetable.services import changes_for, day_schedule, generate_lessons, substitute
-from tt_helpers import bearer, class_id, future_week
 
 
 def _lesson(session, class_name, day, number=2):
@@ -98,8 +98,7 @@ def test_substitute_busy_at_that_time_is_refused(app, session, login_as, demo_sc
 
 
 def test_move_and_cancel_are_kept_when_lessons_are_generated_again(app, session, demo_school):
-    from plugins.timetable.services import cancel, move
-    from plugins.timetable.services import TimetableError
+    from plugins.timetable.services import TimetableError, cancel, move
 
     school_id = demo_school["school_id"]
     monday, _term = future_week(session, school_id)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
-
 from conftest import post_form
+from sqlalchemy import func, select
+from tt_helpers import assignment, class_id, future_week
+
 from core.models import Holiday, TeachingAssignment, User
 from plugins.gradebook.models import Lesson, Mark
 from plugins.timetable.models import TimetableEntry, TimetableVersion
 from plugins.timetable.services import generate_lessons, version_on
-
-from tt_helpers import assignment, class_id, future_week
 
 
 def _new_version(deputy, session, school_id, monday, term):
