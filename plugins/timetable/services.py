@@ -256,13 +256,15 @@ def _members(session: Session, subgroup_ids: Iterable[int | None]) -> dict[int, 
 def _clashes(a: Draft, b: Draft, names: Names, members: dict[int, set[int]], shared_rooms: set[str]) -> list[Problem]:
     """Why ``a`` cannot take place together with ``b`` (same weekday and number), if it cannot."""
     found: list[Problem] = []
+    room = a.room.strip().lower()
+    if a.teacher_id != b.teacher_id and a.class_id != b.class_id and (not room or room != b.room.strip().lower()):
+        return found  # the common case, decided without building any text
     where = {"day": a.weekday, "number": a.number}
     other = names.what(b.class_id, b.subject_id, b.subgroup_id)
     if a.teacher_id == b.teacher_id:
         found.append(Problem("teacher", N_("Teacher %(teacher)s already has a lesson at this time: %(other)s "
                                            "(%(day)s, lesson %(number)s)."),
                              {**where, "teacher": names.person(a.teacher_id), "other": other}))
-    room = a.room.strip().lower()
     if room and room == b.room.strip().lower() and room not in shared_rooms:
         found.append(Problem("room", N_("Room %(room)s is taken at this time: %(other)s, %(teacher)s "
                                         "(%(day)s, lesson %(number)s)."),
@@ -295,6 +297,10 @@ def _clashes(a: Draft, b: Draft, names: Names, members: dict[int, set[int]], sha
     return found
 
 
+ENTRY_COLUMNS = (TimetableEntry.id, TimetableEntry.class_id, TimetableEntry.subgroup_id, TimetableEntry.subject_id,
+                 TimetableEntry.teacher_id, TimetableEntry.weekday, TimetableEntry.number, TimetableEntry.room)
+
+
 def _entry_draft(e: Any) -> Draft:
     return Draft(e.class_id, e.subgroup_id, e.subject_id, e.teacher_id, e.weekday, e.number, e.room or "", e.id)
 
@@ -303,9 +309,10 @@ def find_conflicts(session: Session, school_id: int, version_id: int, draft: Dra
                    shared_rooms: Iterable[str] = (), names: Names | None = None) -> list[Problem]:
     """Everything the draft would clash with in its version (the entry itself excluded when editing)."""
     names = names or Names(session, school_id)
-    others = [_entry_draft(e) for e in session.execute(select(TimetableEntry).where(
+    others = [_entry_draft(e) for e in session.execute(select(*ENTRY_COLUMNS).where(
         TimetableEntry.version_id == version_id, TimetableEntry.weekday == draft.weekday,
-        TimetableEntry.number == draft.number)).scalars() if e.id != draft.id]
+        TimetableEntry.number == draft.number)) if e.id != draft.id]
+    names.people([draft.teacher_id] + [o.teacher_id for o in others])
     members = _members(session, [draft.subgroup_id] + [o.subgroup_id for o in others])
     rooms = {r.strip().lower() for r in shared_rooms}
     problems = []
@@ -336,7 +343,9 @@ def version_conflicts(session: Session, school_id: int, version_id: int, shared_
                       ) -> list[tuple[Draft, Problem]]:
     """Every clash inside a version (each pair once): what the deputy's start page counts."""
     names = Names(session, school_id)
-    entries = [_entry_draft(e) for e in session.scalars(select(TimetableEntry).where(TimetableEntry.version_id == version_id))]
+    entries = [_entry_draft(e) for e in session.execute(select(*ENTRY_COLUMNS).where(
+        TimetableEntry.version_id == version_id))]
+    names.people(e.teacher_id for e in entries)
     members = _members(session, [e.subgroup_id for e in entries])
     rooms = {r.strip().lower() for r in shared_rooms}
     by_slot: dict[tuple[int, int], list[Draft]] = defaultdict(list)
