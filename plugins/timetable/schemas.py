@@ -144,6 +144,7 @@ class ChangeSchema(Schema):
     kind = fields.String()
     lesson_id = fields.Integer(allow_none=True)
     class_id = fields.Integer()
+    class_name = fields.String()
     subgroup_id = fields.Integer(allow_none=True)
     subgroup = fields.String(allow_none=True)
     subject_id = fields.Integer()

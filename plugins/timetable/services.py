@@ -724,6 +724,7 @@ class ChangeInfo:
     kind: str  # substitution | move | cancel
     lesson_id: int | None
     class_id: int
+    class_name: str
     subgroup_id: int | None
     subgroup: str | None
     subject_id: int
@@ -746,7 +747,7 @@ def _infos(session: Session, school_id: int, changes: list[LessonChange]) -> lis
     names = Names(session, school_id)
     names.people([c.teacher_id for c in changes] + [c.new_teacher_id for c in changes] + [c.created_by for c in changes])
     return [ChangeInfo(
-        c.id, c.kind, c.lesson_id, c.class_id, c.subgroup_id, names.subgroups.get(c.subgroup_id) if c.subgroup_id else None,
+        c.id, c.kind, c.lesson_id, c.class_id, names.classes.get(c.class_id, ""), c.subgroup_id, names.subgroups.get(c.subgroup_id) if c.subgroup_id else None,
         c.subject_id, names.subjects.get(c.subject_id, ""), c.date, c.number, c.teacher_id, names.person(c.teacher_id),
         c.new_teacher_id, names.person(c.new_teacher_id) or None, c.new_date, c.new_number, c.new_room, c.reason,
         c.created_at, names.person(c.created_by) or None) for c in changes]

@@ -66,7 +66,8 @@ def settings() -> dict[str, Any]:
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {"tt_weekday": weekday_name, "tt_change_note": change_note, "tt_timedelta": timedelta}
+    return {"tt_weekday": weekday_name, "tt_weekday_short": lambda d: _(services.WEEKDAYS_SHORT[d]),
+            "tt_change_note": change_note, "tt_timedelta": timedelta}
 
 
 def _today() -> date:
