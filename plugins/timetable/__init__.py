@@ -66,6 +66,13 @@ def register_dashboard_widgets(user: Any) -> list[DashboardWidget]:
 
 
 @hookimpl
+def register_cli_commands() -> list[Any]:
+    from plugins.timetable.cli import generate_command
+
+    return [generate_command]
+
+
+@hookimpl
 def register_demo_data(session: Any, school: Any, size: str) -> None:
     from plugins.timetable.demo import build
 

@@ -663,7 +663,7 @@ def cancel(session: Session, school_id: int, lesson: Lesson, reason: str, actor_
     if not reason.strip():
         raise _fail("reason", N_("Give the reason for cancelling the lesson."))
     records = lessons_with_records(session, select(Lesson.id).where(Lesson.id == lesson.id)).get(lesson.id, set())
-    if lesson.topic_entered_at is not None:
+    if topic_is_teachers(lesson, date.today(), _plan_topics(session, [lesson.class_id])):
         records.add(N_("a topic"))
     if records:
         raise _fail("held", N_("The lesson already has %(what)s: it was held and cannot be cancelled."), 409,

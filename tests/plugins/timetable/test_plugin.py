@@ -118,3 +118,14 @@ def test_every_message_has_a_russian_translation():
         catalog = read_po(fh)
     missing = sorted(m for m in found if not (catalog.get(m) and catalog.get(m).string))
     assert missing == []
+
+
+def test_hook_register_cli_commands(app):
+    from plugins.timetable.cli import generate_command
+
+    commands = [c for cs in app.extensions["klass"].pm.hook.register_cli_commands() for c in cs]
+    assert generate_command in commands
+    runner = app.test_cli_runner()
+    result = runner.invoke(generate_command, ["--start", "2000-01-03", "--end", "2000-01-07"])
+    assert result.exit_code == 0, result.output
+    assert "новых 0" in result.output
