@@ -111,14 +111,16 @@ def _slip(c: canvas.Canvas, slip: IssuedCredential, x: float, y: float, w: float
     size = _fit(c, who, "KlassSans", 8.5, inner)
     c.setFont("KlassSans", size)
     c.drawString(x + pad, top - 46, who)
-    c.setFont("KlassSans", 9)
-    c.drawString(x + pad, top - 64, texts["login"])
-    c.drawString(x + pad, top - 80, texts["password"])
     value_x = x + pad + max(c.stringWidth(texts["login"], "KlassSans", 9),
                             c.stringWidth(texts["password"], "KlassSans", 9)) + 3 * mm
+    # Label, then its value: the order a screen reader or a text extractor reads them in.
+    c.setFont("KlassSans", 9)
+    c.drawString(x + pad, top - 64, texts["login"])
     size = _fit(c, slip.login, "KlassMono-Bold", 12, x + w - pad - value_x)
     c.setFont("KlassMono-Bold", size)
     c.drawString(value_x, top - 64, slip.login)
+    c.setFont("KlassSans", 9)
+    c.drawString(x + pad, top - 80, texts["password"])
     c.setFont("KlassMono-Bold", 12)
     c.drawString(value_x, top - 80, slip.password)
     c.setFont("KlassSans", 7.5)
