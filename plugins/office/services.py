@@ -306,16 +306,18 @@ def delete_subgroup(session: Session, subgroup: Subgroup) -> None:
 
 def set_subgroup_members(session: Session, school_class: SchoolClass, subject_id: int,
                          choice: dict[int, int | None], day: date) -> int:
-    """Put each current student of the class into one subgroup of the subject (or none).
+    """Put each student named in ``choice`` into one subgroup of the subject (or none).
 
-    Students who have left keep their old membership: the subgroup's past lessons still list them.
-    Returns how many students changed subgroup.
+    Only current students of the class may be named; students who have left keep their old
+    membership, so the subgroup's past lessons still list them. Returns how many students changed.
     """
     groups = {g.id for g in subject_subgroups(session, school_class.id, subject_id)}
     current = {s.id for s in current_students(session, school_class.id, day)}
+    if set(choice) - current:
+        raise OfficeError(_l("Only students of the class can be put into its subgroups."))
     before = subgroup_membership(session, list(groups))
     changed = 0
-    for student_id in current:
+    for student_id in sorted(choice):
         wanted = choice.get(student_id)
         if wanted is not None and wanted not in groups:
             raise OfficeError(_l("Unknown subgroup."))
