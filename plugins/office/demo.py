@@ -61,10 +61,10 @@ def regulation_pdf(school_name: str) -> bytes:
     c = canvas.Canvas(buffer, pagesize=A4)
     c.setTitle("Положение об электронном журнале")
     y = A4[1] - 25 * mm
-    c.setFont("KlassSans-Bold", 13)
+    c.setFont("DejaVuSans-Bold", 13)
     c.drawCentredString(A4[0] / 2, y, "Положение об электронном журнале и электронном дневнике")
     y -= 8 * mm
-    c.setFont("KlassSans", 10)
+    c.setFont("DejaVuSans", 10)
     c.drawCentredString(A4[0] / 2, y, school_name)
     paragraphs = [
         "1. Электронный журнал ведётся учителями в день проведения урока: тема, отметки, посещаемость и "
@@ -82,7 +82,7 @@ def regulation_pdf(school_name: str) -> bytes:
         words, line = text.split(), ""
         for word in words:
             trial = f"{line} {word}".strip()
-            if c.stringWidth(trial, "KlassSans", 10.5) > A4[0] - 40 * mm:
+            if c.stringWidth(trial, "DejaVuSans", 10.5) > A4[0] - 40 * mm:
                 c.drawString(20 * mm, y, line)
                 y -= 5.5 * mm
                 line = word
@@ -90,7 +90,7 @@ def regulation_pdf(school_name: str) -> bytes:
                 line = trial
         c.drawString(20 * mm, y, line)
         y -= 9 * mm
-    c.setFont("KlassSans", 10)
+    c.setFont("DejaVuSans", 10)
     c.drawString(20 * mm, y - 10 * mm, "Утверждено приказом директора № 112-о от 29.08")
     c.showPage()
     c.save()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -31,6 +32,7 @@ from core.api import (
     audit,
     changes,
     hash_password,
+    move_student,
     one_time_password,
     unique_login,
     utcnow,
@@ -429,7 +431,6 @@ def perform_movement(session: Session, req: MovementRequest, *, order_number: st
         raise OfficeError(_l("Give the order number."))
     validate_movement(session, req)
     req.order_number, req.order_date = order_number.strip(), order_date
-    from_class = session.get(SchoolClass, req.from_class_id) if req.from_class_id else None
     to_class = session.get(SchoolClass, req.to_class_id) if req.to_class_id else None
     if req.student_id is None:
         student = User(school_id=req.school_id, login=unique_login(session, req.last_name, req.first_name),
@@ -443,13 +444,10 @@ def perform_movement(session: Session, req: MovementRequest, *, order_number: st
         found = session.get(User, req.student_id)
         assert found is not None
         student = found
-    if from_class is not None:
-        member = _open_membership(session, student.id, from_class.id, req.on_date - timedelta(days=1))
-        assert member is not None  # validated above
-        member.ends_on = req.on_date - timedelta(days=1)
+    # The core closes the old membership the day before and calls on_student_moved in this transaction.
+    hooks = SimpleNamespace(hook=SimpleNamespace(on_student_moved=on_moved)) if on_moved is not None else None
+    move_student(session, student, to_class, req.on_date, pm=hooks)
     if to_class is not None:
-        session.add(ClassMembership(school_id=req.school_id, class_id=to_class.id, student_id=student.id,
-                                    starts_on=req.on_date, ends_on=None))
         if not student.has_role(Role.student):
             session.add(RoleGrant(school_id=req.school_id, user_id=student.id, role=Role.student, class_id=None))
         if req.kind == "admit" and not student.is_active_account:
@@ -462,8 +460,6 @@ def perform_movement(session: Session, req: MovementRequest, *, order_number: st
     req.decided_by_id = decided_by_id
     req.decided_at = utcnow()
     session.flush()
-    if on_moved is not None:
-        on_moved(session=session, student=student, from_class=from_class, to_class=to_class, on_date=req.on_date)
     audit(session, school_id=req.school_id, action=f"office.movement.{req.kind}", object_type="office.movement",
           object_id=req.id, old={"status": "pending"}, new=_movement_values(req))
     return student

@@ -11,28 +11,28 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from core.api import register_fonts as core_fonts
 from plugins.office.services import IssuedCredential
 
 FONT_DIRS = (Path(__file__).resolve().parent / "fonts", Path("/usr/share/fonts/truetype/dejavu"))
-FONTS = {"KlassSans": "DejaVuSans.ttf", "KlassSans-Bold": "DejaVuSans-Bold.ttf",
-         "KlassMono-Bold": "DejaVuSansMono-Bold.ttf"}
+SANS, SANS_BOLD = "DejaVuSans", "DejaVuSans-Bold"  # the names core.api.register_fonts() registers
+MONO = "DejaVuSansMono-Bold"  # logins and passwords: every character distinct and the same width
 COLUMNS, ROWS = 2, 5
 MARGIN = 10 * mm
 
 
-def register_fonts() -> None:
-    """Register the DejaVu fonts once (the plugin ships them; the system copy is the fallback)."""
-    registered = set(pdfmetrics.getRegisteredFontNames())
-    for name, filename in FONTS.items():
-        if name in registered:
-            continue
+def register_fonts() -> tuple[str, str, str]:
+    """The core's DejaVu Sans (regular, bold) and the plugin's monospaced bold; returns their names."""
+    sans, bold = core_fonts()
+    if MONO not in pdfmetrics.getRegisteredFontNames():
         for folder in FONT_DIRS:
-            path = folder / filename
+            path = folder / f"{MONO}.ttf"
             if path.exists():
-                pdfmetrics.registerFont(TTFont(name, str(path)))
+                pdfmetrics.registerFont(TTFont(MONO, str(path)))
                 break
         else:
-            raise FileNotFoundError(f"font {filename} not found in {', '.join(map(str, FONT_DIRS))}")
+            raise FileNotFoundError(f"font {MONO}.ttf not found in {', '.join(map(str, FONT_DIRS))}")
+    return sans, bold, MONO
 
 
 def _fit(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> float:
@@ -63,7 +63,7 @@ def slips_pdf(slips: Sequence[IssuedCredential], *, school_name: str, site_url: 
         y = page_h - MARGIN - (pos // COLUMNS + 1) * slip_h
         _slip(c, slip, x, y, slip_w, slip_h, school_name, site_url, texts)
     if not slips:
-        c.setFont("KlassSans", 12)
+        c.setFont(SANS, 12)
         c.drawString(MARGIN, page_h - MARGIN - 12, texts["empty"])
     c.showPage()
     c.save()
@@ -81,7 +81,7 @@ def _cut_lines(c: canvas.Canvas, page_w: float, page_h: float, slip_w: float, sl
     for row in range(ROWS + 1):
         y = MARGIN + row * slip_h
         c.line(MARGIN, y, page_w - MARGIN, y)
-    c.setFont("KlassSans", 7)
+    c.setFont(SANS, 7)
     c.setFillGray(0.45)
     c.drawString(MARGIN, MARGIN - 7, "✂")
     c.restoreState()
@@ -93,14 +93,14 @@ def _slip(c: canvas.Canvas, slip: IssuedCredential, x: float, y: float, w: float
     inner = w - 2 * pad
     top = y + h - pad
     c.setFillGray(0.35)
-    size = _fit(c, school_name, "KlassSans", 7.5, inner)
-    c.setFont("KlassSans", size)
+    size = _fit(c, school_name, SANS, 7.5, inner)
+    c.setFont(SANS, size)
     c.drawString(x + pad, top - 7, school_name)
     c.setFillGray(0)
-    c.setFont("KlassSans-Bold", 8.5)
+    c.setFont(SANS_BOLD, 8.5)
     c.drawString(x + pad, top - 19, texts["title"])
-    size = _fit(c, slip.full_name, "KlassSans-Bold", 11, inner)
-    c.setFont("KlassSans-Bold", size)
+    size = _fit(c, slip.full_name, SANS_BOLD, 11, inner)
+    c.setFont(SANS_BOLD, size)
     c.drawString(x + pad, top - 34, slip.full_name)
     if slip.role == "student":
         who = f"{texts['student']}, {slip.class_name}"
@@ -108,27 +108,27 @@ def _slip(c: canvas.Canvas, slip: IssuedCredential, x: float, y: float, w: float
         who = f"{texts['guardian']}: {', '.join(slip.children)}"
     else:
         who = texts["staff"]
-    size = _fit(c, who, "KlassSans", 8.5, inner)
-    c.setFont("KlassSans", size)
+    size = _fit(c, who, SANS, 8.5, inner)
+    c.setFont(SANS, size)
     c.drawString(x + pad, top - 46, who)
-    value_x = x + pad + max(c.stringWidth(texts["login"], "KlassSans", 9),
-                            c.stringWidth(texts["password"], "KlassSans", 9)) + 3 * mm
+    value_x = x + pad + max(c.stringWidth(texts["login"], SANS, 9),
+                            c.stringWidth(texts["password"], SANS, 9)) + 3 * mm
     # Label, then its value: the order a screen reader or a text extractor reads them in.
-    c.setFont("KlassSans", 9)
+    c.setFont(SANS, 9)
     c.drawString(x + pad, top - 64, texts["login"])
-    size = _fit(c, slip.login, "KlassMono-Bold", 12, x + w - pad - value_x)
-    c.setFont("KlassMono-Bold", size)
+    size = _fit(c, slip.login, MONO, 12, x + w - pad - value_x)
+    c.setFont(MONO, size)
     c.drawString(value_x, top - 64, slip.login)
-    c.setFont("KlassSans", 9)
+    c.setFont(SANS, 9)
     c.drawString(x + pad, top - 80, texts["password"])
-    c.setFont("KlassMono-Bold", 12)
+    c.setFont(MONO, 12)
     c.drawString(value_x, top - 80, slip.password)
-    c.setFont("KlassSans", 7.5)
+    c.setFont(SANS, 7.5)
     c.drawString(x + pad, top - 96, f"{texts['site']}: {site_url}")
     c.setFillGray(0.3)
     text = c.beginText(x + pad, top - 107)
-    text.setFont("KlassSans", 6.8)
-    for line in _wrap(c, texts["hint"], "KlassSans", 6.8, inner):
+    text.setFont(SANS, 6.8)
+    for line in _wrap(c, texts["hint"], SANS, 6.8, inner):
         text.textLine(line)
     c.drawText(text)
     c.setFillGray(0)
