@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
+from flask import has_app_context, render_template
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from core.api import (
     School,
     User,
     can,
+    core_settings,
     hookimpl,
 )
 from plugins.office import models  # noqa: F401  (the tables must be known to migrations)
@@ -115,3 +116,14 @@ def revert_change(session: Session, entry: AuditEntry) -> dict[str, Any] | None:
     from plugins.office.services import revert_entry
 
     return revert_entry(session, entry)
+
+
+@hookimpl
+def run_periodic(session: Session, now: Any) -> None:
+    """A withdrawal carried out ahead of its date disables the student's account when the day comes."""
+    from zoneinfo import ZoneInfo
+
+    from plugins.office.services import disable_withdrawn
+
+    school_zone = ZoneInfo(core_settings()["school"]["timezone"]) if has_app_context() else None
+    disable_withdrawn(session, now.astimezone(school_zone).date() if school_zone else now.date())

@@ -968,3 +968,24 @@ def class_overview(session: Session, classes: list[SchoolClass], day: date, regu
 def subgroups_of_class_all(session: Session, class_id: int) -> list[Subgroup]:
     return list(session.scalars(select(Subgroup).where(Subgroup.class_id == class_id)
                                 .order_by(Subgroup.subject_id, Subgroup.name)))
+
+
+def disable_withdrawn(session: Session, today: date) -> int:
+    """Disable the accounts of students whose withdrawal date has come and who are in no class.
+
+    Idempotent (decided from the requests and the accounts, not from how often it runs), so the
+    core's periodic worker can call it as often as it likes.
+    """
+    due = session.scalars(select(User).join(MovementRequest, MovementRequest.student_id == User.id).where(
+        MovementRequest.kind == "withdraw", MovementRequest.status == "done", MovementRequest.on_date <= today,
+        User.is_active_account.is_(True))).unique().all()
+    n = 0
+    for student in due:
+        if current_class_of(session, student.id, today) is not None:
+            continue  # admitted again since
+        student.is_active_account = False
+        student.session_version += 1
+        audit(session, school_id=student.school_id, action="office.student.disable", object_type="office.account",
+              object_id=student.id, old={"active": True}, new={"active": False}, actor_id=None)
+        n += 1
+    return n
