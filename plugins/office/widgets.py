@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core.api import User, can, db, plugin_settings
+from core.api import User, can, children_of, db, plugin_settings
 from plugins.office import services
 from plugins.office.access import class_scope, school_today
 from plugins.office.models import MovementRequest, RegulationAck, Ticket
@@ -52,5 +52,6 @@ def family_summary(user: User) -> dict[str, Any]:
         Ticket.author_id == user.id, Ticket.status == "closed", Ticket.closed_at.is_not(None))) or 0
     open_count = session.scalar(select(func.count(Ticket.id)).where(
         Ticket.author_id == user.id, Ticket.status != "closed")) or 0
-    return {"show": unread or open_count > 0, "unread": unread, "regulation": regulation, "open": open_count,
-            "answered": answered}
+    children = children_of(session, user.id)
+    return {"show": bool(unread or open_count or children), "unread": unread, "regulation": regulation,
+            "open": open_count, "answered": answered, "children": children}

@@ -91,3 +91,11 @@ def test_switched_off_office_leaves_no_pages(make_app, demo_school):
     app = make_app(plugins=["gradebook", "attendance"])
     rules = [r.rule for r in app.url_map.iter_rules()]
     assert not any(r.startswith(("/office", "/api/v1/office")) for r in rules)
+
+
+def test_the_office_stylesheet_is_served(client_for, demo):
+    teacher = client_for(demo["c5a_teacher"].login)
+    page = teacher.get(f"/office/classes/{demo['c5a'].id}").text
+    href = page.split('rel="stylesheet" href="')[2].split('"')[0]
+    assert href.endswith("office/office.css")
+    assert teacher.get(href).status_code == 200
