@@ -19,6 +19,7 @@ from core.api import (
     current_school_id,
     db,
     hook,
+    teaches,
 )
 from plugins.office import services
 from plugins.office.access import (
@@ -94,7 +95,7 @@ def subgroups(class_id: int) -> Any:
     session = db()
     owned(SchoolClass, class_id)
     groups = [g for g in services.subgroups_of_class_all(session, class_id) if may_edit_subgroups(class_id, g.subject_id)]
-    if not groups and not may_edit_subgroups(class_id, None):
+    if not groups and not may_edit_subgroups(class_id, None) and not teaches(session, me().id, class_id):
         abort(404)
     membership = services.subgroup_membership(session, [g.id for g in groups])
     return [{"id": g.id, "class_id": g.class_id, "subject_id": g.subject_id, "name": g.name,

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.api import ClassMembership, GuardianLink, Role, RoleGrant, SchoolClass, User, audit, unique_login
@@ -430,9 +430,6 @@ def _match_new(new_guardians: dict[tuple[str, str], int], parent: ParentRow) -> 
     return None
 
 
-_year_starts: dict[int, date] = {}
-
-
 def _year_start(session: Session, school_class: SchoolClass) -> date:
     from core.api import AcademicYear
 
@@ -444,8 +441,3 @@ def school_classes(session: Session, school_id: int) -> dict[tuple[int, str], Sc
     from plugins.office.services import classes_of_current_year
 
     return {(c.grade_level, c.letter.upper()): c for c in classes_of_current_year(session, school_id)}
-
-
-def count_students(session: Session, school_id: int) -> int:
-    return session.scalar(select(func.count(RoleGrant.id)).where(RoleGrant.school_id == school_id,
-                                                                 RoleGrant.role == Role.student)) or 0

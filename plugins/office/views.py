@@ -650,8 +650,9 @@ def save_personal_file(student_id: int) -> Any:
         _flash_errors(form)
         return render_template("office/personal_file.html", **_file_context(student, school_class)), 422
     session = db()
-    values = {name: (getattr(form, name).data or "").strip() if isinstance(getattr(form, name).data, str | None)
-              else getattr(form, name).data for name in form.data if name != "csrf_token"}
+    text_fields = ("last_name", "first_name", "middle_name", "file_number", "registration_address",
+                   "actual_address", "phones", "notes")
+    values: dict[str, Any] = {name: (getattr(form, name).data or "").strip() for name in text_fields}
     values["birth_date"] = form.birth_date.data
     changed = services.update_student(session, student, values)
     changed = services.update_file(session, student, values) or changed
