@@ -120,10 +120,13 @@ def revert_change(session: Session, entry: AuditEntry) -> dict[str, Any] | None:
 
 @hookimpl
 def run_periodic(session: Session, now: Any) -> None:
-    """A withdrawal carried out ahead of its date disables the student's account when the day comes."""
+    """A withdrawal carried out ahead of its date disables the student's account when the day comes;
+    class-list uploads nobody confirmed are forgotten after a day."""
     from zoneinfo import ZoneInfo
 
+    from plugins.office.importer import expire_uploads
     from plugins.office.services import disable_withdrawn
 
     school_zone = ZoneInfo(core_settings()["school"]["timezone"]) if has_app_context() else None
     disable_withdrawn(session, now.astimezone(school_zone).date() if school_zone else now.date())
+    expire_uploads(session, now)

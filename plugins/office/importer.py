@@ -441,3 +441,16 @@ def school_classes(session: Session, school_id: int) -> dict[tuple[int, str], Sc
     from plugins.office.services import classes_of_current_year
 
     return {(c.grade_level, c.letter.upper()): c for c in classes_of_current_year(session, school_id)}
+
+
+def expire_uploads(session: Session, now: datetime, keep_hours: int = 24) -> int:
+    """Forget uploads nobody confirmed within a day: the files hold children's personal data."""
+    from datetime import timedelta
+
+    from plugins.office.models import ImportBatch
+
+    stale = session.scalars(select(ImportBatch).where(ImportBatch.status == "pending",
+                                                      ImportBatch.uploaded_at < now - timedelta(hours=keep_hours))).all()
+    for batch in stale:
+        batch.status, batch.content = "cancelled", b""
+    return len(stale)

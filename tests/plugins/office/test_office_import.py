@@ -202,3 +202,20 @@ def test_memberships_start_on_the_chosen_day(session, demo, client_for, submit, 
     student = session.scalar(select(User).where(User.last_name == LAST[0], User.middle_name == "Андреевна"))
     member = session.scalar(select(ClassMembership).where(ClassMembership.student_id == student.id))
     assert member.starts_on == today and member.class_id == demo["c5b"].id
+
+
+def test_unconfirmed_uploads_are_forgotten_after_a_day(app, session, client_for, submit):
+    from datetime import timedelta
+
+    from core.db import utcnow
+
+    admin = client_for("admin")
+    _upload(admin, submit, _xlsx(_clean_rows(2)), "forgotten.xlsx")
+    batch = session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
+    assert batch.status == "pending" and batch.content
+    hook = app.extensions["klass"].pm.hook
+    hook.run_periodic(session=session, now=utcnow())
+    assert session.get(ImportBatch, batch.id).status == "pending"
+    hook.run_periodic(session=session, now=utcnow() + timedelta(hours=25))
+    session.flush()
+    assert session.get(ImportBatch, batch.id).status == "cancelled" and session.get(ImportBatch, batch.id).content == b""
