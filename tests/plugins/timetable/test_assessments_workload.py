@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.conftest import post_form, sign_in
 from sqlalchemy import select
-from tests.plugins.timetable.tt_helpers import bearer, class_id, future_week, subject_id
 
 from plugins.gradebook.models import Lesson
 from plugins.timetable.assessments import assessments_between, warnings_for
 from plugins.timetable.models import Assessment, TimetableVersion
 from plugins.timetable.workload import class_loads, teacher_loads
+from tests.conftest import post_form, sign_in
+from tests.plugins.timetable.tt_helpers import bearer, class_id, future_week, subject_id
 
 
 def _plan(client, data):

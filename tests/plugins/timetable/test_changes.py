@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.conftest import post_form
 from sqlalchemy import select
-from tests.plugins.timetable.tt_helpers import bearer, class_id, future_week
 
 from core.models import AuditEntry, User
 from plugins.gradebook.models import Lesson, Mark
 from plugins.timetable.models import LessonChange
 from plugins.timetable.services import changes_for, day_schedule, generate_lessons, substitute
+from tests.conftest import post_form
+from tests.plugins.timetable.tt_helpers import bearer, class_id, future_week
 
 
 def _lesson(session, class_name, day, number=2):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tests.conftest import post_form
 from sqlalchemy import func, select
-from tests.plugins.timetable.tt_helpers import assignment, class_id, future_week
 
 from core.models import Holiday, TeachingAssignment, User
 from plugins.gradebook.models import Lesson, Mark
 from plugins.timetable.models import TimetableEntry, TimetableVersion
 from plugins.timetable.services import generate_lessons, version_on
+from tests.conftest import post_form
+from tests.plugins.timetable.tt_helpers import assignment, class_id, future_week
 
 
 def _new_version(deputy, session, school_id, monday, term):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from tests.conftest import csrf_token
 from openpyxl import Workbook
 from sqlalchemy import select, update
-from tests.plugins.timetable.tt_helpers import class_id, subject_id
 
 from plugins.gradebook.models import Lesson, LessonPlanItem
 from plugins.timetable.plans import parse_file, parse_text, plan_progress
+from tests.conftest import csrf_token
+from tests.plugins.timetable.tt_helpers import class_id, subject_id
 
 
 def _url(session):

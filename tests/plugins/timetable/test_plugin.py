@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from tests.conftest import sign_in
 from sqlalchemy import select
-from tests.plugins.timetable.tt_helpers import class_id, user_id
 
 from core.models import SchoolClass, User
 from plugins.gradebook.models import Lesson
 from plugins.timetable.models import Assessment, LessonChange, TimetableEntry, TimetableVersion
 from plugins.timetable.services import substitute
+from tests.conftest import sign_in
+from tests.plugins.timetable.tt_helpers import class_id, user_id
 
 
 def test_switching_the_plugin_off_leaves_the_gradebook_with_hand_made_lessons(make_app, demo_school):
