@@ -90,6 +90,9 @@ def create_app(
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
+    from core.security import configure_hasher
+
+    configure_hasher(security["argon2_time_cost"], security["argon2_memory_kib"], security["argon2_parallelism"])
     url = database_url or os.environ.get("DATABASE_URL") or default_database_url(app.instance_path)
     if engine is None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)

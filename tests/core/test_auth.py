@@ -19,6 +19,16 @@ def test_passwords_are_stored_as_argon2_hashes(session, demo_school):
     assert DEMO_PASSWORD not in user.password_hash
 
 
+def test_the_schools_default_hash_is_memory_hard():
+    from argon2 import PasswordHasher
+
+    from core.config import load_settings
+
+    security = load_settings("default")["security"]
+    assert security["argon2_memory_kib"] >= 65536 and security["argon2_time_cost"] >= 3
+    assert PasswordHasher(memory_cost=security["argon2_memory_kib"]).hash("x").startswith("$argon2id$")
+
+
 def test_wrong_password_is_refused_in_russian(app):
     response = _login(app.test_client(), "zavuch", "не тот пароль")
     assert response.status_code == 401

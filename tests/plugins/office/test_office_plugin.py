@@ -1,9 +1,7 @@
 """The office as a plugin: menu, start page, settings, demo data, periodic work, switching it off."""
 from __future__ import annotations
 
-import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -35,28 +33,6 @@ def test_demo_data_is_realistic(session, demo):
     assert session.scalar(select(func.count(Consent.id)).where(Consent.electronic.is_(False))) > 0
     assert session.scalar(select(Regulation).where(Regulation.is_current.is_(True))).content.startswith(b"%PDF")
     assert session.scalar(select(func.count(MovementRequest.id)).where(MovementRequest.status == "pending")) == 2
-
-
-def test_full_size_demo_data_is_fast(tmp_path):
-    """``klass demo --size full`` must stay well under two minutes: the office adds a few seconds at most."""
-    from core import create_app, migrate
-    from core.db import make_engine, session_scope
-    from core.demo import build_school
-    from core.plugins import call_in_order, discover
-
-    engine = make_engine(f"sqlite:///{tmp_path / 'full.sqlite3'}")
-    migrate.upgrade(engine, [("office", Path(discover()["office"].__file__).parent / "migrations")])
-    app = create_app("default", engine=engine, testing=True, settings_overrides={"klass": {"plugins": ["office"]}})
-    state = app.extensions["klass"]
-    with app.test_request_context(), session_scope(engine) as session:
-        result = build_school(session, "full", "quarters", "x-password-1")
-        started = time.perf_counter()
-        call_in_order(state.pm, "register_demo_data", ["office"], session=session, school=result.school, size="full")
-        elapsed = time.perf_counter() - started
-        files = session.scalar(select(func.count(PersonalFile.id)))
-    engine.dispose()
-    assert files == result.counts["students"] >= 1000
-    assert elapsed < 10, f"office demo data for the full school took {elapsed:.1f} s"
 
 
 def test_withdrawal_ahead_of_its_date_disables_the_account_when_the_day_comes(app, session, demo, today):
