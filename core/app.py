@@ -90,6 +90,9 @@ def create_app(
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
+    from core.security import configure_hasher
+
+    configure_hasher(security["argon2_time_cost"], security["argon2_memory_kib"], security["argon2_parallelism"])
     url = database_url or os.environ.get("DATABASE_URL") or default_database_url(app.instance_path)
     if engine is None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -173,6 +176,7 @@ def _init_security(app: Flask) -> None:
 
         g.api_user = load_token_user()  # Bearer token: API clients, no cookies, so no CSRF
         if (g.api_user is None and request.method not in ("GET", "HEAD", "OPTIONS")
+                and request.routing_exception is None  # a 404/405 answers for itself
                 and app.config.get("WTF_CSRF_ENABLED", True)):
             csrf.protect()
         view = app.view_functions.get(request.endpoint or "")

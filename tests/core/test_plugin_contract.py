@@ -250,3 +250,12 @@ def test_plugins_never_import_core_internals():
             if match and match.group(1) != "core.api":
                 offenders.append(f"{path.relative_to(root)}: {line.strip()}")
     assert not offenders, offenders
+
+
+def test_trace_switch_logs_hook_calls(make_app, monkeypatch, caplog):
+    import logging
+
+    monkeypatch.setenv("KLASS_TRACE_HOOKS", "1")
+    with caplog.at_level(logging.INFO, logger="klass.plugins"):
+        make_app(plugins=["gradebook"])
+    assert any("register_permissions" in r.getMessage() for r in caplog.records)
