@@ -100,3 +100,22 @@ def revert_change(session: Any, entry: Any) -> dict[str, Any] | None:
         return None
     revoke(session, change)
     return {"revoked": True, "kind": change.kind}
+
+
+# --- the diary's hooks (offered by plugins/diary/hookspecs.py; optional: the diary may be switched off) ---
+
+@hookimpl(optionalhook=True)
+def diary_timetable(session: Any, school_id: int, class_id: int, student_id: int, week_start: Any,
+                    week_end: Any) -> dict[str, Any]:
+    """Bell times and substitutions, moves and cancellations in a family's week (one SQL statement)."""
+    from plugins.timetable.diary_hooks import diary_week
+
+    return diary_week(session, school_id, class_id, student_id, week_start, week_end)
+
+
+@hookimpl(optionalhook=True)
+def diary_test_schedule(session: Any, school_id: int, class_id: int, start: Any, end: Any) -> list[dict[str, Any]]:
+    """The test calendar on the diary's marks page."""
+    from plugins.timetable.diary_hooks import planned_tests
+
+    return planned_tests(session, school_id, class_id, start, end)

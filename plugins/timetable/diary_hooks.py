@@ -1,0 +1,100 @@
+"""The timetable's answers to the diary's hooks (``plugins/diary/hookspecs.py``): bell times and lesson
+changes for a family's week, planned tests for the marks page.
+
+The diary's week page costs four SQL statements of its own and allows five, so bells and changes come
+back in one statement here.
+"""
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import Date, Integer, String, Time, cast, func, literal_column, null, or_, select, union_all
+from sqlalchemy.orm import Session, aliased
+
+from core.api import SubgroupMember, Subject, User
+from plugins.timetable.models import Assessment, Bell, BellSchedule, ClassBells, LessonChange
+
+_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("n", Integer()), ("t1", Time()), ("t2", Time()), ("kind", String()), ("d", Date()), ("nd", Date()),
+    ("nn", Integer()), ("reason", String()), ("subject", String()), ("old_last", String()),
+    ("old_first", String()), ("old_middle", String()), ("new_last", String()), ("new_first", String()),
+    ("new_middle", String()),
+)
+
+
+def _row(row_kind: str, **values: Any) -> list[Any]:
+    columns = [literal_column(f"'{row_kind}'", String()).label("k")]
+    for name, type_ in _COLUMNS:
+        value = values.pop(name, None)
+        columns.append((value if value is not None else cast(null(), type_)).label(name))
+    return columns
+
+
+def _short(last: str | None, first: str | None, middle: str | None) -> str:
+    if not last:
+        return ""
+    return last + "".join(f" {p[0]}." for p in (first, middle) if p)
+
+
+def diary_week(session: Session, school_id: int, class_id: int, student_id: int, week_start: date,
+               week_end: date) -> dict[str, Any]:
+    """``{"bells": {number: ("08:30", "09:15")}, "changes": [{"date", "number", "kind", "text"}]}``."""
+    from plugins.timetable.ui import change_note
+
+    schedule = func.coalesce(
+        select(ClassBells.schedule_id).where(ClassBells.class_id == class_id).scalar_subquery(),
+        select(BellSchedule.id).where(BellSchedule.school_id == school_id, BellSchedule.is_default.is_(True))
+        .order_by(BellSchedule.id).limit(1).scalar_subquery())
+    old, new = aliased(User), aliased(User)
+    rows = session.execute(union_all(
+        select(*_row("bell", n=Bell.number, t1=Bell.starts_at, t2=Bell.ends_at)).where(Bell.schedule_id == schedule),
+        select(*_row("change", n=LessonChange.number, kind=LessonChange.kind, d=LessonChange.date,
+                     nd=LessonChange.new_date, nn=LessonChange.new_number, reason=LessonChange.reason,
+                     subject=Subject.name, old_last=old.last_name, old_first=old.first_name,
+                     old_middle=old.middle_name, new_last=new.last_name, new_first=new.first_name,
+                     new_middle=new.middle_name))
+        .join(Subject, Subject.id == LessonChange.subject_id)
+        .join(old, old.id == LessonChange.teacher_id)
+        .outerjoin(new, new.id == LessonChange.new_teacher_id)
+        .where(LessonChange.class_id == class_id, LessonChange.school_id == school_id,
+               LessonChange.revoked_at.is_(None),
+               or_(LessonChange.date.between(week_start, week_end), LessonChange.new_date.between(week_start, week_end)),
+               or_(LessonChange.subgroup_id.is_(None), LessonChange.subgroup_id.in_(
+                   select(SubgroupMember.subgroup_id).where(SubgroupMember.student_id == student_id)))),
+    )).all()
+    bells = {r.n: (r.t1.strftime("%H:%M"), r.t2.strftime("%H:%M")) for r in rows if r.k == "bell"}
+    changes = []
+    for r in rows:
+        if r.k != "change":
+            continue
+        info = SimpleNamespace(kind=r.kind, teacher=_short(r.old_last, r.old_first, r.old_middle),
+                               new_teacher=_short(r.new_last, r.new_first, r.new_middle), date=r.d, number=r.n,
+                               new_date=r.nd, new_number=r.nn, reason=r.reason or "")
+        note = change_note(info)
+        if r.kind == "substitution":
+            changes.append({"date": r.d, "number": r.n, "kind": "substitution", "text": note})
+        elif r.kind == "move":
+            if r.nd is not None and week_start <= r.nd <= week_end:
+                changes.append({"date": r.nd, "number": r.nn, "kind": "moved_in", "text": note})
+            if week_start <= r.d <= week_end:
+                changes.append({"date": r.d, "number": r.n, "kind": "moved_out", "text": f"{r.n}. {r.subject}: {note}"})
+        else:
+            changes.append({"date": r.d, "number": r.n, "kind": "cancelled", "text": f"{r.n}. {r.subject}: {note}"})
+    return {"bells": bells, "changes": changes}
+
+
+def planned_tests(session: Session, school_id: int, class_id: int, start: date, end: date) -> list[dict[str, Any]]:
+    """The class's test calendar between two dates."""
+    from core.api import plugin_settings
+    from plugins.gradebook.services import work_type_titles
+
+    titles = work_type_titles(plugin_settings("gradebook"))
+    return [{"date": day, "subject": subject, "title": title or titles.get(kind, kind), "number": number}
+            for day, subject, title, kind, number in session.execute(
+                select(Assessment.date, Subject.name, Assessment.title, Assessment.kind, Assessment.number)
+                .join(Subject, Subject.id == Assessment.subject_id)
+                .where(Assessment.school_id == school_id, Assessment.class_id == class_id,
+                       Assessment.date.between(start, end))
+                .order_by(Assessment.date, Assessment.number))]
