@@ -130,3 +130,12 @@ def run_periodic(session: Session, now: Any) -> None:
     school_zone = ZoneInfo(core_settings()["school"]["timezone"]) if has_app_context() else None
     disable_withdrawn(session, now.astimezone(school_zone).date() if school_zone else now.date())
     expire_uploads(session, now)
+
+
+@hookimpl(optionalhook=True)
+def paper_statement_guardians(session: Session, school_id: int, class_id: int) -> list[int]:
+    """The diary pre-selects, for paper statements, the children of guardians whose consent says paper."""
+    from plugins.office.services import paper_statement_students
+
+    return sorted({g for guardians in paper_statement_students(session, school_id, class_id).values()
+                   for g in guardians})
