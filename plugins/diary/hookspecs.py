@@ -34,8 +34,9 @@ def diary_timetable(session: Session, school_id: int, class_id: int, student_id:
     :param student_id: whose week it is (subgroups differ inside a class).
     :param week_start: the Monday; ``week_end``: the Sunday.
     :return: ``{"bells": {lesson_number: ("08:30", "09:15")}, "changes": [{"date": date,
-        "number": int, "kind": "substitution" | "moved" | "cancelled" | "added", "text": str}]}``
-        (either key may be missing), or None.
+        "number": int, "kind": "substitution" | "moved_in" | "moved_out" | "cancelled", "text": str}]}``
+        (either key may be missing), or None. A change whose (date, number) matches a lesson of the week
+        is shown on that lesson, any other under its day, so its text should name the subject.
     """
 
 

@@ -102,8 +102,8 @@ def test_information_letter_pdf_and_email(make_app, smtp_server, people):
 
         response = post_form(teacher, f"{form}/send", {"term": term.id, "student": two, "note": "Спасибо!"}, page=form)
         assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
-        job_page = teacher.get(response.headers["Location"]).text
-        assert "Готово" in job_page
+        job_id = response.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+        assert teacher.get(f"/api/v1/jobs/{job_id}").json["status"] == "done"
         emails = {e for (e,) in session.execute(select(User.email).join(GuardianLink, GuardianLink.guardian_id == User.id)
                                                 .where(GuardianLink.student_id.in_(two), User.email != ""))}
         received = [m for m in smtp_server.messages if m["Subject"].startswith("Информационное письмо:")]
