@@ -60,17 +60,22 @@ class FakeOffice:
         return self.guardian_ids
 
 
-def test_hook_paper_statement_guardians(app, login_as, session, people):
-    client = login_as("class_teacher")
-    url = f"/diary/classes/{people.classes['5А'].id}/statements"
-    assert "checked" not in client.get(url).text  # nobody pre-selected without the office's answer
-    paper_kid = people.in_5a[2]
-    guardian_id = session.scalar(select(GuardianLink.guardian_id).where(GuardianLink.student_id == paper_kid.id))
-    app.extensions["klass"].pm.register(FakeOffice([guardian_id]), name="fake_office")
-    page = client.get(url).text
-    assert f'value="{paper_kid.id}" checked' in page
-    assert page.count(" checked>") == 1
-    assert "в согласии выбрали информацию на бумаге" in page
+def test_hook_paper_statement_guardians(make_app, people):
+    app = make_app(plugins=["gradebook", "attendance", "diary"])  # no office: only the fake answers
+    with app.app_context():
+        client = sign_in(app.test_client(), people.class_teacher.login)
+        url = f"/diary/classes/{people.classes['5А'].id}/statements"
+        page = client.get(url).text
+        assert " checked>" not in page  # nobody pre-selected without an answer
+        assert "Отметьте учеников, чьим семьям нужна бумажная выписка." in page
+        paper_kid = people.in_5a[2]
+        session = app.extensions["klass"].session()
+        guardian_id = session.scalar(select(GuardianLink.guardian_id).where(GuardianLink.student_id == paper_kid.id))
+        app.extensions["klass"].pm.register(FakeOffice([guardian_id]), name="fake_office")
+        page = client.get(url).text
+        assert f'value="{paper_kid.id}" checked' in page
+        assert page.count(" checked>") == 1
+        assert "в согласии выбрали информацию на бумаге" in page
 
 
 def test_one_students_statement(login_as, people):
