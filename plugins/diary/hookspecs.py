@@ -61,7 +61,7 @@ def diary_test_schedule(session: Session, school_id: int, class_id: int, start: 
                         end: date) -> list[dict[str, Any]]:
     """Planned tests (график контрольных работ) of a class between two dates, for the marks page.
 
-    The diary already lists the gradebook's lessons that carry a control work type; this hook adds
+    Called once per diary marks page, with the chosen term's dates. The diary already lists the gradebook's lessons that carry a control work type; this hook adds
     what only a planning plugin knows.
 
     :return: a list of ``{"date": date, "subject": str, "title": str}``.

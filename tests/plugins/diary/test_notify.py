@@ -116,7 +116,9 @@ def lesson_subject(lesson):
     return db().get(Subject, lesson.subject_id).name
 
 
-def test_the_same_event_reported_twice_is_queued_once(mail_app, family, people):
+def test_hook_on_mark_saved(mail_app, family, people):
+    """A mark saved through the gradebook's hook queues one message per guardian who wants marks; the
+    same event reported twice is queued once; a changed value is a new event; a deleted mark is not sent."""
     from plugins.diary.models import Notification
 
     kid, mother, _grandma = family
@@ -127,6 +129,18 @@ def test_the_same_event_reported_twice_is_queued_once(mail_app, family, people):
     session.commit()
     keys = session.scalars(select(Notification.key).where(Notification.student_id == kid.id)).all()
     assert sorted(keys) == sorted({f"mark:{mark.id}:v1:{mother.id}", f"mark:{mark.id}:v1:{family[2].id}"})
+    old = {"value": mark.value, "work_type": mark.work_type, "comment": mark.comment}
+    mark.value, mark.numeric, mark.version = "3", 3.0, 2
+    state.pm.hook.on_mark_saved(session=session, mark=mark, old=old, actor_id=None)
+    session.commit()
+    changed = session.scalar(select(Notification).where(Notification.key == f"mark:{mark.id}:v2:{mother.id}"))
+    assert changed.payload["old_value"] == "5" and changed.payload["value"] == "3"
+    session.delete(mark)
+    session.flush()
+    state.pm.hook.on_mark_saved(session=session, mark=mark, old=None, actor_id=None)
+    session.commit()
+    statuses = set(session.scalars(select(Notification.status).where(Notification.key.like(f"mark:{mark.id}:%"))))
+    assert statuses == {"cancelled"}
 
 
 def test_a_crash_while_sending_is_never_resent(mail_app, make_app, smtp_server, family, people):
@@ -201,7 +215,7 @@ def test_new_absence_is_told_to_the_family(mail_app, smtp_server, family, people
     assert len([m for m in smtp_server.messages if mother.email in m["To"]]) == 1
 
 
-def test_homework_reaches_families_who_asked_for_it(mail_app, smtp_server, family, people):
+def test_hook_on_homework_saved(mail_app, smtp_server, family, people):
     from plugins.diary.models import NotificationPreference
     from plugins.gradebook.models import Homework, Lesson
 
