@@ -162,7 +162,7 @@ def _init_security(app: Flask) -> None:
             csrf.protect()
         view = app.view_functions.get(request.endpoint or "")
         endpoint = request.endpoint or ""
-        is_static = endpoint == "static" or endpoint.endswith(".static")  # plugins' blueprint assets too
+        is_static = endpoint == "static" or endpoint.endswith(".static")  # plugin blueprints' static files
         if view is not None and not hasattr(view, "klass_permission") and not is_static:
             # Fail closed: a view that states no permission is never served.
             from flask import abort
