@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from core.api import SchoolClass, Subject, api_error, api_view, db
+from core.api import SchoolClass, Subject, User, api_error, api_view, db
 from plugins.attendance import services
 from plugins.attendance.context import (
     current_actor,
@@ -159,7 +159,7 @@ def create_note(body: dict[str, Any]) -> Any:
     except AttendanceError as exc:
         return _error(exc)
     session.commit()
-    student = session.get(type(user), note.student_id)
+    student = session.get(User, note.student_id)
     return jsonify(NoteSchema().dump(_note_json(note, student))), 201
 
 
