@@ -1,10 +1,10 @@
 """Demo attendance: a flu wave, a few chronic absentees, occasional lateness, and some lessons whose
 attendance was never entered (so the weekly verification and the deputy's flags have something to show).
 
-On top of the patterns, the readable demo school gets the cases people look for: in 5А last week a
-student marked absent who still got a mark, a student away a whole day without a reason, the demo
-guardian's child absent three days with no note yet, a pending note from another family, an accepted
-one with its reason; verified weeks up to the week before last in every class; and in 5Б a teacher's
+Nobody is absent at a lesson where the gradebook's demo gave them a mark. The readable demo school
+also gets the cases people look for (the few random marks of their whole days away are taken back): in 5А last week one student marked absent who
+still got a mark, and one away a whole day without a reason; the demo guardian's child absent three
+days with no note yet, a pending note from another family, an accepted one with its reason; verified weeks up to the week before last in every class; and in 5Б a teacher's
 lessons left without attendance for the deputy's list."""
 from __future__ import annotations
 
@@ -55,6 +55,9 @@ def build(session: Session, school: School, size: str, today: date | None = None
     family_day: dict[int, date] = {s: today - timedelta(days=rng.randrange(5, 60)) for s in rng.sample(
         all_students, len(all_students) // 10)}
 
+    # A teacher does not mark a pupil who was not there: no absence where the gradebook's demo gave a mark.
+    marked = {(lid, sid) for lid, sid in session.execute(
+        select(Mark.lesson_id, Mark.student_id).where(Mark.school_id == school.id))}
     mark_rows: list[dict[str, Any]] = []
     roll_rows: list[dict[str, Any]] = []
     for lesson_id, class_id, subgroup_id, day, teacher_id in lessons:
@@ -75,6 +78,8 @@ def build(session: Session, school: School, size: str, today: date | None = None
                 code = "н"
             elif rng.random() < 0.01:
                 code, minutes = "о", rng.choice([3, 5, 7, 10, 15])
+            if code and code != "о" and (lesson_id, student_id) in marked:
+                code, minutes = None, None
             if code:
                 mark_rows.append({"school_id": school.id, "lesson_id": lesson_id, "student_id": student_id,
                                   "code": code, "minutes_late": minutes, "reason": "", "updated_by": teacher_id})
@@ -150,29 +155,35 @@ def _showcase(session: Session, school: School, today: date, members: dict[int, 
     def own(day: date, student_id: int) -> list[Lesson]:
         return [ls for ls in by_day[day] if ls.subgroup_id is None or student_id in subgroup_members[ls.subgroup_id]]
 
+    def away_all_day(student_id: int, day: date, code: str, reason: str = "", reason_id: int | None = None) -> None:
+        """A whole day away; the random marks the gradebook's demo gave that day go (nobody marks an absent
+        pupil), so the only "absent and yet given a mark" case is the one made on purpose below."""
+        day_lessons = [ls.id for ls in own(day, student_id)]
+        session.execute(delete(Mark).where(Mark.lesson_id.in_(day_lessons), Mark.student_id == student_id))
+        for lesson in own(day, student_id):
+            _set(session, school.id, lesson, student_id, code, reason, reason_id)
+
     # The demo guardian's child: away the last three school days, no note yet.
     for day in days[-3:]:
-        for lesson in own(day, family_child):
-            _set(session, school.id, lesson, family_child, "н")
-    # Another student away a whole day without a reason.
-    away = pupils[3]
-    for lesson in own(days[-5], away):
-        _set(session, school.id, lesson, away, "н")
-    # Marked absent, yet given a mark at the same lesson.
-    marked = session.execute(
+        away_all_day(family_child, day, "н")
+    # Last week: a student away a whole day without a reason, and one marked absent who still got a mark.
+    last_week = [d for d in days if _monday(today) - timedelta(days=7) <= d < _monday(today)] or days[-5:]
+    away_all_day(pupils[3], last_week[0], "н")
+    marked_there = session.execute(
         select(Mark.lesson_id, Mark.student_id)
-        .where(Mark.lesson_id.in_([ls.id for ls in by_day[days[-4]]]), Mark.student_id.notin_([family_child, away]))
-        .order_by(Mark.lesson_id, Mark.student_id).limit(1)
+        .where(Mark.lesson_id.in_([ls.id for d in last_week[1:] for ls in by_day[d]]),
+               Mark.student_id.in_(pupils[8:]))
+        .order_by(Mark.lesson_id.desc(), Mark.student_id).limit(1)
     ).first()
-    if marked is not None:
-        _set(session, school.id, session.get(Lesson, marked.lesson_id), marked.student_id, "н")
+    if marked_there is not None:
+        _set(session, school.id, session.get(Lesson, marked_there.lesson_id), marked_there.student_id, "н")
     # A family's note waiting for the class teacher.
     waiting = pupils[5]
     guardian = session.scalar(select(GuardianLink.guardian_id).where(GuardianLink.student_id == waiting).limit(1))
-    for lesson in own(days[-2], waiting):
-        _set(session, school.id, lesson, waiting, "н")
+    note_day = days[-2]
+    away_all_day(waiting, note_day, "н")
     session.add(AbsenceNote(school_id=school.id, student_id=waiting, class_id=five_a.id, submitted_by=guardian,
-                            starts_on=days[-2], ends_on=days[-2], kind="family", status="pending",
+                            starts_on=note_day, ends_on=note_day, kind="family", status="pending",
                             text="Ездили к бабушке в другой город, вернулись поздно вечером."))
     # An accepted note a fortnight ago: its absences are excused ones.
     ill = pupils[7]
@@ -189,8 +200,7 @@ def _showcase(session: Session, school: School, today: date, members: dict[int, 
     session.add(reason)
     session.flush()
     for day in days[-11:-9]:
-        for lesson in own(day, ill):
-            _set(session, school.id, lesson, ill, "б", "болезнь: заявление родителя", reason.id)
+        away_all_day(ill, day, "б", "болезнь: заявление родителя", reason.id)
 
     # 5Б: one teacher left three lessons of last week without attendance (the deputy's list).
     if five_b is not None:

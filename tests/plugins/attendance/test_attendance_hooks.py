@@ -94,7 +94,7 @@ def test_hook_revert_change(app, session, demo, today):
                                                        AttendanceMark.student_id == pupil.id)) is None
 
     class_teacher = actor_for(demo.user("class_teacher"))
-    away = demo.pupils(demo.five_a.id)[3]
+    away = demo.family_child
     before = {m.id: m.code for m in session.scalars(select(AttendanceMark).where(AttendanceMark.student_id == away))}
     result = services.set_reason(session, settings(), class_teacher, away, today - timedelta(days=30), today, "illness")
     assert result.excused

@@ -202,8 +202,12 @@ def test_rejecting_a_note_needs_a_comment(login_as, demo, session):
 
 
 def test_class_teacher_sets_a_reason_for_a_range(login_as, demo, session, today):
+    from plugins.attendance.context import settings
+    from plugins.attendance.services import week_overview
+
     week = _seeded_week(session, demo)
-    away = demo.pupils(demo.five_a.id)[3]  # the demo's whole day without a reason
+    overview = week_overview(session, settings(), demo.school_id, demo.five_a.id, week)
+    away = next(d.student_id for d in overview.discrepancies if d.kind == "day_without_reason")
     client = login_as("class_teacher")
     url = f"/attendance/classes/{demo.five_a.id}/reasons"
     assert "Указать причину" in client.get(url).text
@@ -216,9 +220,6 @@ def test_class_teacher_sets_a_reason_for_a_range(login_as, demo, session, today)
                                        Lesson.date <= week + timedelta(days=6))))
     assert "н" not in codes and "п" in codes
     assert "приказ № 112" in client.get(url).text
-    from plugins.attendance.context import settings
-    from plugins.attendance.services import week_overview
-
     overview = week_overview(session, settings(), demo.school_id, demo.five_a.id, week)
     assert not [d for d in overview.discrepancies if d.kind == "day_without_reason" and d.student_id == away]
 
