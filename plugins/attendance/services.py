@@ -571,6 +571,17 @@ def pending_notes_count(session: Session, school_id: int, class_ids: Iterable[in
         AbsenceNote.school_id == school_id, AbsenceNote.class_id.in_(ids), AbsenceNote.status == "pending")) or 0
 
 
+def pending_notes_by_class(session: Session, school_id: int, class_ids: Iterable[int]) -> dict[int, int]:
+    """Pending notes per class in one query (the attendance index lists every class)."""
+    ids = list(class_ids)
+    if not ids:
+        return {}
+    return {cid: n for cid, n in session.execute(
+        select(AbsenceNote.class_id, func.count(AbsenceNote.id))
+        .where(AbsenceNote.school_id == school_id, AbsenceNote.class_id.in_(ids), AbsenceNote.status == "pending")
+        .group_by(AbsenceNote.class_id))}
+
+
 def class_reasons(session: Session, school_id: int, class_id: int, start: date, end: date) -> list[tuple[AbsenceReason, User]]:
     return list(session.execute(
         select(AbsenceReason, User)

@@ -93,8 +93,7 @@ def index() -> Any:
     ids = [c.id for c in classes]
     since = _term_range(today)[0]
     weeks = services.unverified_weeks(db(), actor.school_id, ids, since, today)
-    pending = {cid: services.pending_notes_count(db(), actor.school_id, [cid]) for cid in ids} \
-        if len(ids) <= 5 else {}
+    pending = services.pending_notes_by_class(db(), actor.school_id, ids)
     return render_template("attendance/index.html", classes=classes, weeks=weeks, pending=pending,
                            actor=actor, this_week=services.monday(today))
 
