@@ -27,7 +27,7 @@ def totals_text(summary: AttendanceSummary) -> str:
 
 
 def journal_extra(session: Session, journal: Journal) -> JournalExtra:
-    """Cells with н/б/у/п/о (and minutes for a late arrival), the codes a keystroke enters, where the grid
+    """Cells with н/б/у/п/о, the codes a keystroke enters, where the grid
     saves them, and per-student totals over the grid's lessons. Exactly one query (none without lessons)."""
     settings = plugin_settings("attendance")
     kinds = code_kinds(settings)

@@ -103,8 +103,9 @@ def normalize_code(settings: Mapping[str, Any], raw: str | None) -> str:
 
 
 def cell_text(code: str, minutes_late: int | None) -> str:
-    """What the journal cell shows: the code, and the minutes for a late arrival ("о5")."""
-    return f"{code}{minutes_late}" if code and minutes_late else code
+    """What the journal cell shows: the code alone. The grid sends a cell's text back when a teacher edits
+    it (F2), so it must stay a code; the minutes of a late arrival are on the roll call and in the API."""
+    return code
 
 
 # --- who may do what -----------------------------------------------------------------------------------

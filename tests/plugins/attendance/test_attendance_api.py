@@ -36,7 +36,7 @@ def test_teacher_marks_an_absence_through_the_grid_api(login_as, demo, session, 
 
     # A late arrival with minutes, typed with the Latin layout by mistake (J is о).
     reply = post_json(client, SAVE, {"lesson_id": lesson.id, "student_id": pupil.id, "code": "j", "minutes_late": 7})
-    assert reply.json["code"] == "о" and reply.json["cell"] == "о7"
+    assert reply.json["code"] == "о" and reply.json["cell"] == "о" and reply.json["minutes_late"] == 7
 
     # An empty code clears the cell: present again.
     reply = post_json(client, SAVE, {"lesson_id": lesson.id, "student_id": pupil.id, "code": ""})

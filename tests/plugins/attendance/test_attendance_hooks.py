@@ -57,7 +57,7 @@ def test_hook_extra_journal_columns(app, session, engine, demo, today):
     assert {"н", "б", "у", "о"} <= set(extra.codes)
     stored = {(m.student_id, m.lesson_id): m.code for m in session.scalars(
         select(AttendanceMark).where(AttendanceMark.lesson_id.in_(journal.lesson_ids)))}
-    assert stored and {k: v[:1] for k, v in extra.cells.items()} == {k: v[:1] for k, v in stored.items()}
+    assert stored and extra.cells == stored  # the codes themselves: the grid sends them back
     someone = next(iter(stored))[0]
     assert extra.totals[someone]
 

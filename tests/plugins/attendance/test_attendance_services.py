@@ -21,7 +21,7 @@ def test_codes_are_read_as_teachers_type_them(app):
         services.normalize_code(conf, "5")
     assert exc.value.field == "code"
     assert services.roll_call_cycle(conf) == ["н", "б", "у", "о"]
-    assert services.cell_text("о", 10) == "о10"
+    assert services.cell_text("о", 10) == "о"  # the grid sends cells back: a code, never "о10"
 
 
 def test_settings_refuse_repeated_codes_and_missing_kinds():
