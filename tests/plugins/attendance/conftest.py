@@ -89,15 +89,3 @@ def post_json() -> Any:
 
     return call
 
-
-@pytest.fixture(autouse=True)
-def _fresh_user_per_request(app: Any) -> None:
-    """The ``app`` fixture keeps one app context open, so Flask-Login's cached user in ``g`` would leak
-    from one test client's request to another's; forget it before each request (several roles per test)."""
-    from flask import g
-
-    def forget() -> None:
-        for cached in ("_login_user", "csrf_token"):
-            g.pop(cached, None)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, forget)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask_login import login_user
 from sqlalchemy import event, select
 
 from core.api import class_students, hookimpl, term_on
@@ -173,6 +174,7 @@ def test_hook_register_blueprints(app):
 def test_hook_register_menu_items(app, demo):
     pm = app.extensions["klass"].pm
     with app.test_request_context():
+        login_user(demo.user("class_teacher"))
         items = [i for group in pm.hook.register_menu_items(user=demo.user("class_teacher")) for i in group]
     assert "attendance.index" in {i.endpoint for i in items}
 
@@ -180,6 +182,7 @@ def test_hook_register_menu_items(app, demo):
 def test_hook_register_dashboard_widgets(app, demo):
     pm = app.extensions["klass"].pm
     with app.test_request_context():
+        login_user(demo.user("deputy"))  # other plugins' widgets read the signed-in user's school
         widgets = [w for group in pm.hook.register_dashboard_widgets(user=demo.user("deputy")) for w in group]
     assert any(w.link_endpoint == "attendance.monitor" for w in widgets)
 
@@ -188,6 +191,7 @@ def test_hook_register_dashboard_widgets(app, demo):
 def test_hook_register_dashboard_widgets_nothing_for_families(app, demo, role):
     pm = app.extensions["klass"].pm
     with app.test_request_context():
+        login_user(demo.user(role))
         widgets = [w for group in pm.hook.register_dashboard_widgets(user=demo.user(role)) for w in group]
     assert not [w for w in widgets if str(w.link_endpoint).startswith("attendance.")]
 
