@@ -100,9 +100,23 @@ def on_homework_saved(session: Any, lesson: Any, homework: Any) -> None:
     notify.homework_saved(session, lesson, homework, plugin_settings("diary"))
 
 
+@hookimpl(optionalhook=True)
+def on_attendance_saved(session: Any, lesson: Any, student_id: int, old: dict[str, Any], new: dict[str, Any],
+                        actor_id: int | None) -> None:
+    """A student marked absent or late is queued for the guardians who asked to hear about absences."""
+    from zoneinfo import ZoneInfo
+
+    from core.api import core_settings, plugin_settings
+    from plugins.diary import notify
+
+    codes = {c["code"]: (c["title"], c["kind"]) for c in plugin_settings("attendance")["codes"]}
+    today = datetime.now(ZoneInfo(core_settings()["school"]["timezone"])).date()
+    notify.attendance_saved(session, lesson, student_id, old, new, today, plugin_settings("diary"), codes)
+
+
 @hookimpl
 def run_periodic(session: Any, now: datetime) -> None:
-    """New absences into the outbox, then send what is due (instant messages and digests)."""
+    """Send what is due (instant messages a request did not send at once, and digests)."""
     from plugins.diary.jobs import periodic
 
     periodic(session, now)

@@ -1,8 +1,7 @@
 """Demo data of the diary: teachers' notes, six weeks of families' visits (some guardians never come),
 acknowledgements of past weeks, mixed notification preferences, one notice to the deputy.
 
-Nothing is put in the outbox: a demo must never send e-mail. The attendance poll starts after the demo's
-absences for the same reason.
+Nothing is put in the outbox: a demo must never send e-mail.
 """
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core.api import (
@@ -25,7 +24,6 @@ from core.api import (
 )
 from plugins.diary.models import (
     Acknowledgement,
-    Cursor,
     DeputyNotice,
     NotificationPreference,
     Remark,
@@ -212,14 +210,6 @@ def build(session: Session, school: School, size: str, today: date | None = None
                 "note": "Прошу пригласить родителей на беседу.", "created_at": now - timedelta(days=3)}])
             notices = 1
 
-    from plugins.attendance.models import AttendanceMark
-
-    last = session.scalar(select(func.max(AttendanceMark.id))) or 0
-    cursor = session.get(Cursor, "attendance")
-    if cursor is None:
-        session.add(Cursor(name="attendance", last_id=last, updated_at=now))
-    else:
-        cursor.last_id = max(cursor.last_id, last)
     session.flush()
     return {"visits": len(visit_rows), "acknowledgements": len(ack_rows), "remarks": len(remark_rows),
             "preferences": len(pref_rows), "notices": notices}

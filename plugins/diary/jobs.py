@@ -27,17 +27,11 @@ def school_tz() -> ZoneInfo:
 
 
 def periodic(session: Session, now: datetime) -> notify.DrainResult:
-    """The ``run_periodic`` tick: poll new absences, then send instant messages and due digests."""
-    from plugins.attendance.services import code_kinds
-
+    """The ``run_periodic`` tick: send instant messages left over and the digests that are due."""
     settings = plugin_settings("diary")
-    codes_settings = plugin_settings("attendance")
-    kinds = code_kinds(codes_settings)
-    codes = {c["code"]: (c["title"], kinds[c["code"]]) for c in codes_settings["codes"]}
     tz = school_tz()
     own = _own_session(session)
     try:
-        notify.poll_attendance(own, now.astimezone(tz).date(), settings, codes)
         forget_old_sender_jobs(own, now)
         own.commit()
         return notify.drain(own, now, tz=tz, mail=core_settings()["mail"], settings=settings, send=send_mail)

@@ -104,16 +104,6 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class Cursor(Base):
-    """How far a poll over another plugin's table got (new attendance marks are read by id)."""
-
-    __tablename__ = "diary_cursor"
-
-    name: Mapped[str] = mapped_column(String(50), primary_key=True)
-    last_id: Mapped[int] = mapped_column(default=0)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
 class Acknowledgement(Base):
     """A guardian confirmed having seen a week of the diary (``week_start``) or one remark."""
 

@@ -26,7 +26,7 @@ from sqlalchemy import event, func, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from core.api import GuardianLink, Subject, User
-from plugins.diary.models import Cursor, Digest, Notification, NotificationPreference
+from plugins.diary.models import Digest, Notification, NotificationPreference
 from plugins.gradebook.models import Lesson
 
 log = logging.getLogger("klass.diary")
@@ -196,50 +196,29 @@ def remark_written(session: Session, remark: Any, author_name: str, subject: str
                  f"remark:{remark.id}", payload)
 
 
-def poll_attendance(session: Session, today: date, settings: Mapping[str, Any], codes: Mapping[str, Any],
-                    batch: int = 5000) -> int:
-    """Queue absences recorded since the last poll (read by id: the attendance plugin has no event hook).
+def attendance_saved(session: Session, lesson: Any, student_id: int, old: Mapping[str, Any],
+                     new: Mapping[str, Any], today: date, settings: Mapping[str, Any],
+                     codes: Mapping[str, tuple[str, str]]) -> int:
+    """A student's attendance changed (the attendance plugin's ``on_attendance_saved``).
 
-    The first poll only remembers where the table ends, so switching the diary on never floods families
-    with old absences. Only lessons of the last ``absence_window_days`` days are told about.
+    The family hears when a present student is marked absent or late at a recent lesson; a correction
+    back to "present" withdraws what is still waiting; a reason added later changes nothing for them.
     """
-    from plugins.attendance.models import AttendanceMark
-
-    cursor = session.get(Cursor, "attendance")
-    if cursor is None:
-        last = session.scalar(select(func.max(AttendanceMark.id))) or 0
-        session.add(Cursor(name="attendance", last_id=last))
-        session.flush()
+    code, was = (new.get("code") or ""), (old.get("code") or "")
+    key = f"absence:{lesson.id}:{student_id}"
+    if not code:
+        session.execute(update(Notification).where(Notification.key.like(f"{key}:%"),
+                                                   Notification.status == "pending").values(status="cancelled"))
         return 0
-    rows = session.execute(
-        select(AttendanceMark.id, AttendanceMark.school_id, AttendanceMark.student_id, AttendanceMark.code,
-               AttendanceMark.minutes_late, Lesson.date, Lesson.number, Subject.name)
-        .join(Lesson, Lesson.id == AttendanceMark.lesson_id)
-        .join(Subject, Subject.id == Lesson.subject_id)
-        .where(AttendanceMark.id > cursor.last_id)
-        .order_by(AttendanceMark.id).limit(batch)
-    ).all()
-    if not rows:
+    if was or lesson.date < today - timedelta(days=settings["absence_window_days"]):
         return 0
-    cursor.last_id = rows[-1][0]
-    cursor.updated_at = datetime.now(UTC)
-    oldest = today - timedelta(days=settings["absence_window_days"])
-    fresh = [r for r in rows if r[5] >= oldest]
-    by_student: dict[int, list[Recipient]] = defaultdict(list)
-    for r in recipients(session, [r[2] for r in fresh], "absence", settings):
-        by_student[r.student_id].append(r)
-    names = dict(session.execute(select(User.id, User.last_name + " " + User.first_name)
-                                 .where(User.id.in_(list(by_student)))).all()) if by_student else {}
-    total = 0
-    for mark_id, school_id, student_id, code, minutes, day, number, subject in fresh:
-        if student_id not in by_student:
-            continue
-        title, kind = codes.get(code, (code, "absent"))
-        payload = {"student": names.get(student_id, ""), "student_id": student_id, "subject": subject,
-                   "date": day.isoformat(), "number": number, "code": code, "title": title, "kind": kind,
-                   "minutes": minutes}
-        total += queue(session, school_id, "absence", by_student[student_id], f"absence:{mark_id}", payload)
-    return total
+    subject = session.scalar(select(Subject.name).where(Subject.id == lesson.subject_id)) or ""
+    title, kind = codes.get(code, (code, "absent"))
+    payload = {"student": _student_name(session, student_id), "student_id": student_id, "subject": subject,
+               "date": lesson.date.isoformat(), "number": lesson.number, "code": code, "title": title,
+               "kind": kind, "minutes": new.get("minutes_late")}
+    return queue(session, lesson.school_id, "absence", recipients(session, [student_id], "absence", settings),
+                 f"{key}:{code}", payload)
 
 
 # --- words ------------------------------------------------------------------------------------------

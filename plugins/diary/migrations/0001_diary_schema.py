@@ -18,12 +18,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('diary_cursor',
-    sa.Column('name', sa.String(length=50), nullable=False),
-    sa.Column('last_id', sa.Integer(), nullable=False),
-    sa.Column('updated_at', core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('name', name=op.f('pk_diary_cursor'))
-    )
     op.create_table('diary_digest',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('school_id', sa.Integer(), nullable=False),
@@ -195,4 +189,3 @@ def downgrade() -> None:
 
     op.drop_table('diary_notification_preference')
     op.drop_table('diary_digest')
-    op.drop_table('diary_cursor')

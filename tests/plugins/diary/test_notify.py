@@ -190,29 +190,42 @@ def test_guardian_who_chose_none_or_not_marks_gets_nothing(mail_app, smtp_server
     assert session.scalars(select(Notification).where(Notification.student_id == kid.id)).all() == []
 
 
-def test_new_absence_is_told_to_the_family(mail_app, smtp_server, family, people):
-    from plugins.attendance.models import AttendanceMark
+def test_hook_on_attendance_saved(mail_app, smtp_server, family, people):
+    """Marked absent at today's lesson: the family hears once; a reason added later changes nothing;
+    an old lesson corrected late stays quiet; "present" again withdraws what is still waiting."""
+    from plugins.diary.models import Notification
     from plugins.gradebook.models import Lesson
 
-    kid, mother, _grandma = family
-    session = mail_app.extensions["klass"].session()
-    lesson = session.scalar(select(Lesson).where(
-        Lesson.class_id == people.classes["5А"].id, Lesson.subgroup_id.is_(None), Lesson.date <= school_today(),
-        ~Lesson.id.in_(select(AttendanceMark.lesson_id).where(AttendanceMark.student_id == kid.id)))
-        .order_by(Lesson.date.desc()))
-    lesson_date = lesson.date
-    session.add(AttendanceMark(school_id=kid.school_id, lesson_id=lesson.id, student_id=kid.id, code="н", reason=""))
+    kid, mother, grandma = family
+    state = mail_app.extensions["klass"]
+    session = state.session()
+    lessons = session.scalars(select(Lesson).where(
+        Lesson.class_id == people.classes["5А"].id, Lesson.subgroup_id.is_(None), Lesson.date <= school_today())
+        .order_by(Lesson.date.desc(), Lesson.number.desc())).all()
+    lesson, old_lesson = lessons[0], next(x for x in lessons if (school_today() - x.date).days > 5)
+    lesson.date = school_today()  # held today, whatever the demo calendar says
+    present = {"code": "", "minutes_late": None, "reason": ""}
+    absent = {"code": "н", "minutes_late": None, "reason": ""}
+    for target in (lesson, old_lesson):
+        state.pm.hook.on_attendance_saved(session=session, lesson=target, student_id=kid.id, old=present,
+                                          new=absent, actor_id=lesson.teacher_id)
+    state.pm.hook.on_attendance_saved(session=session, lesson=lesson, student_id=kid.id, old=absent,
+                                      new={**absent, "code": "б", "reason": "справка"}, actor_id=None)
     session.commit()
     _tick(mail_app, datetime.now(UTC))
     to_mother = [m for m in smtp_server.messages if mother.email in m["To"]]
-    if (school_today() - lesson_date).days > 2:
-        assert to_mother == []  # an old lesson corrected late stays quiet
-        return
     assert len(to_mother) == 1
     assert to_mother[0]["Subject"].startswith(f"Посещаемость: {kid.last_name} {kid.first_name}")
+    assert f"{lesson.number}-й урок" in to_mother[0].get_body(("plain",)).get_content()
     assert "отсутствовал" in to_mother[0].get_body(("plain",)).get_content()
-    _tick(mail_app, datetime.now(UTC))
-    assert len([m for m in smtp_server.messages if mother.email in m["To"]]) == 1
+    # The grandmother's digest line is still waiting; the teacher corrects the mark to "present".
+    state.pm.hook.on_attendance_saved(session=session, lesson=lesson, student_id=kid.id, old=absent,
+                                      new=present, actor_id=lesson.teacher_id)
+    session.commit()
+    waiting = session.scalar(select(Notification).where(Notification.recipient_id == grandma.id))
+    assert waiting.status == "cancelled"
+    _tick(mail_app, _after_digest_hour())
+    assert [m for m in smtp_server.messages if grandma.email in m["To"]] == []
 
 
 def test_hook_on_homework_saved(mail_app, smtp_server, family, people):

@@ -1,0 +1,60 @@
+"""The request's side of the rules: the signed-in user as an ``Actor``, the school's today, and the
+hook callers the services take as plain functions (the services themselves never touch Flask)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import g
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from core.api import can, classes_led_by, core_settings, db, hook, plugin_settings
+from plugins.attendance.services import Actor, AttendanceError
+
+
+def current_user_obj() -> Any:
+    return getattr(g, "api_user", None) or current_user
+
+
+def school_today() -> date:
+    """Today in the school's time zone (Vladivostok's Monday starts while Moscow's Sunday goes on)."""
+    return datetime.now(ZoneInfo(core_settings()["school"]["timezone"])).date()
+
+
+def settings() -> dict[str, Any]:
+    return plugin_settings("attendance")
+
+
+def _lesson_editors(lesson: Any) -> list[int]:
+    return [uid for ids in hook().lesson_editors(session=db(), lesson=lesson) for uid in (ids or [])]
+
+
+def actor_for(user: Any) -> Actor:
+    """What ``user``'s permissions allow, for the services."""
+    led = classes_led_by(user)
+    window = plugin_settings("gradebook").get("edit_window_days")
+    return Actor(
+        user_id=user.id,
+        school_id=user.school_id,
+        edit_own=can(user, "attendance.edit"),
+        edit_any=can(user, "attendance.edit_any"),
+        view_all=can(user, "attendance.view_all"),
+        verify_class_ids=frozenset(c for c in led if can(user, "attendance.verify", class_id=c)),
+        edit_window_days=window,
+        extra_editors=_lesson_editors,
+    )
+
+
+def current_actor() -> Actor:
+    return actor_for(current_user_obj())
+
+
+def notifier() -> Any:
+    """The ``on_attendance_saved`` hook caller, handed to the services."""
+    return hook().on_attendance_saved
+
+
+def error_text(error: AttendanceError) -> str:
+    return _(error.message, **error.params)
