@@ -68,6 +68,16 @@ def _weekday_names() -> list[str]:
 _WEEKDAYS: dict[str, list[str]] = {}
 
 
+def _absence_note_url(student: Any) -> str | None:
+    """Where a guardian explains an absence, when the attendance plugin offers it (no query)."""
+    from flask import current_app
+
+    if student.relation == "child" and "attendance.notes" in current_app.view_functions \
+            and can(current_user, "attendance.note.submit"):
+        return url_for("attendance.notes")
+    return None
+
+
 def _viewer() -> Viewer:
     return viewer_of(current_user)
 
@@ -193,7 +203,7 @@ def _week_page(v: Viewer, student_id: int | None, fallback: bool = False) -> Any
     due = _("due %(date)s")
     return render_template("diary/week.html", w=data, today=today, sections=sections, labels=labels,
                            dues={d: due % {"date": label} for d, label in labels.items()},
-                           weekdays=_weekday_names(),
+                           weekdays=_weekday_names(), note_url=_absence_note_url(data.student),
                            can_ack=data.student.relation == "child" and can(current_user, "diary.acknowledge"),
                            this_week=week_start_of(today))
 

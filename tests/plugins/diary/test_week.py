@@ -198,3 +198,15 @@ def test_guardian_without_children_gets_a_clear_page(login_as, session, people):
     page = login_as("guardian").get("/diary/")
     assert page.status_code == 200
     assert "пока не привязаны дети" in page.text
+
+
+def test_an_absence_links_to_the_attendance_note_form(login_as, session, people, lesson_week):
+    from plugins.attendance.models import AttendanceMark
+
+    kid, lesson, week = lesson_week
+    session.merge(AttendanceMark(school_id=lesson.school_id, lesson_id=lesson.id, student_id=kid.id, code="н",
+                                 reason=""))
+    session.commit()
+    page = login_as("guardian").get(f"/diary/{kid.id}?week={week}").text
+    assert 'title="отсутствовал">н</span><a class="d-note" href="/attendance/notes">Сообщить причину пропуска</a>' in page
+    assert "/attendance/notes" not in login_as("class_teacher").get(f"/diary/{kid.id}?week={week}").text
