@@ -10,7 +10,20 @@ from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, Time, cast, func, literal_column, null, or_, select, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    Time,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from core.api import SubgroupMember, Subject, User
@@ -38,17 +51,21 @@ def _short(last: str | None, first: str | None, middle: str | None) -> str:
     return last + "".join(f" {p[0]}." for p in (first, middle) if p)
 
 
-def diary_week(session: Session, school_id: int, class_id: int, student_id: int, week_start: date,
-               week_end: date) -> dict[str, Any]:
-    """``{"bells": {number: ("08:30", "09:15")}, "changes": [{"date", "number", "kind", "text"}]}``."""
-    from plugins.timetable.ui import change_note
+_STATEMENT: list[Any] = []  # built once, run with parameters: building it costs more than running it
 
+
+def _week_statement() -> Any:
+    if _STATEMENT:
+        return _STATEMENT[0]
+    class_id, school_id = bindparam("class_id", type_=Integer()), bindparam("school_id", type_=Integer())
+    student_id = bindparam("student_id", type_=Integer())
+    start, end = bindparam("start", type_=Date()), bindparam("end", type_=Date())
     schedule = func.coalesce(
         select(ClassBells.schedule_id).where(ClassBells.class_id == class_id).scalar_subquery(),
         select(BellSchedule.id).where(BellSchedule.school_id == school_id, BellSchedule.is_default.is_(True))
         .order_by(BellSchedule.id).limit(1).scalar_subquery())
     old, new = aliased(User), aliased(User)
-    rows = session.execute(union_all(
+    _STATEMENT.append(union_all(
         select(*_row("bell", n=Bell.number, t1=Bell.starts_at, t2=Bell.ends_at)).where(Bell.schedule_id == schedule),
         select(*_row("change", n=LessonChange.number, kind=LessonChange.kind, d=LessonChange.date,
                      nd=LessonChange.new_date, nn=LessonChange.new_number, reason=LessonChange.reason,
@@ -60,10 +77,21 @@ def diary_week(session: Session, school_id: int, class_id: int, student_id: int,
         .outerjoin(new, new.id == LessonChange.new_teacher_id)
         .where(LessonChange.class_id == class_id, LessonChange.school_id == school_id,
                LessonChange.revoked_at.is_(None),
-               or_(LessonChange.date.between(week_start, week_end), LessonChange.new_date.between(week_start, week_end)),
+               or_(LessonChange.date.between(start, end), LessonChange.new_date.between(start, end)),
                or_(LessonChange.subgroup_id.is_(None), LessonChange.subgroup_id.in_(
                    select(SubgroupMember.subgroup_id).where(SubgroupMember.student_id == student_id)))),
-    )).all()
+    ))
+    return _STATEMENT[0]
+
+
+def diary_week(session: Session, school_id: int, class_id: int, student_id: int, week_start: date,
+               week_end: date) -> dict[str, Any]:
+    """``{"bells": {number: ("08:30", "09:15")}, "changes": [{"date", "number", "kind", "text"}]}``."""
+    from plugins.timetable.ui import change_note
+
+    rows = session.execute(_week_statement(), {"class_id": class_id, "school_id": school_id,
+                                               "student_id": student_id, "start": week_start,
+                                               "end": week_end}).all()
     bells = {r.n: (r.t1.strftime("%H:%M"), r.t2.strftime("%H:%M")) for r in rows if r.k == "bell"}
     changes = []
     for r in rows:
