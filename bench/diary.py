@@ -119,12 +119,14 @@ def in_process(url: str, people: list[tuple[str, int]], pages: int = 300) -> tup
     assert client.get(f"/diary/{student}").status_code == 200
     event.remove(state.engine, "before_cursor_execute", listener)
     times = []
+    cpu_start = time.process_time()
     for i in range(pages):
         client, student = clients[i % len(clients)]
         start = time.perf_counter()
         response = client.get(f"/diary/{student}")
         times.append(time.perf_counter() - start)
         assert response.status_code == 200
+    in_process.cpu = (time.process_time() - cpu_start) / pages  # type: ignore[attr-defined]
     return len(statements), times, statements
 
 
@@ -216,15 +218,19 @@ def main() -> None:
         tmp = Path(tmp_name)
         url = database_url(tmp)
         engine_name = "PostgreSQL" if url.startswith("postgres") else "SQLite"
-        print(f"Diary week benchmark on {engine_name}, {os.cpu_count()} CPU(s)")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"Diary week benchmark on {engine_name}, {os.cpu_count()} CPU(s), load average {load} "
+              "(other work on the machine lowers every figure below)")
         print(f"  full-size school built in {build(url):.1f} s")
         people = guardians(url, args.clients)
         count, times, statements = in_process(url, people)
+        cpu = in_process.cpu  # type: ignore[attr-defined]
         print(f"  SQL statements per week page (sign-in user + grants included): {count}")
         for statement in statements:
             print("    -", " ".join(statement.split())[:110])
         print(f"  server time per page, in process ({len(times)} pages): p50 {pct(times, 50):.1f} ms, "
-              f"p95 {pct(times, 95):.1f} ms, mean {statistics.mean(times) * 1000:.1f} ms")
+              f"p95 {pct(times, 95):.1f} ms, mean {statistics.mean(times) * 1000:.1f} ms, "
+              f"CPU {cpu * 1000:.1f} ms per page")
         done, elapsed, latencies, errors = under_load(url, people, args.seconds, args.workers, tmp)
         print(f"  gunicorn -w {args.workers}, {args.clients} concurrent clients, {elapsed:.1f} s: {done} pages, "
               f"{done / elapsed:.0f} pages/s, latency p50 {pct(latencies, 50):.1f} ms, p95 {pct(latencies, 95):.1f} ms,"
