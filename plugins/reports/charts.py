@@ -111,7 +111,7 @@ def layout(chart: Chart) -> list[Shape]:
         shapes.append(Line(LEFT, y, WIDTH - RIGHT, y, GRID if k else AXIS))
         shapes.append(Text(LEFT - 6, y + 4, _number(value), 12, "end", MUTED))
     if chart.unit:
-        shapes.append(Text(LEFT - 6, TOP - 10, chart.unit, 12, "end", MUTED))
+        shapes.append(Text(6, TOP - 12, chart.unit, 12, "start", MUTED))
     if len(series) > 1 or chart.kind == "stacked":  # legend, right-aligned on the title line
         x = WIDTH - RIGHT
         for i, s in reversed(list(enumerate(series))):

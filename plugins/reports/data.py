@@ -275,7 +275,7 @@ def lessons(session: Session, school_id: int, start: date, end: date, class_ids:
     )
     if class_ids is not None:
         query = query.where(Lesson.class_id.in_(list(class_ids)))
-    return list(session.execute(query))
+    return list(session.connection().execute(query))
 
 
 def subgroup_members(session: Session, school_id: int, class_ids: Iterable[int] | None = None) -> dict[int, set[int]]:
@@ -297,7 +297,7 @@ def marks_per_lesson_and_student(session: Session, lesson_ids: list[int]) -> dic
     out: dict[tuple[int, int], int] = {}
     for offset in range(0, len(lesson_ids), 5000):  # keep IN lists within every engine's limits
         chunk = lesson_ids[offset:offset + 5000]
-        for lesson_id, student_id, n in session.execute(
+        for lesson_id, student_id, n in session.connection().execute(
             select(Mark.lesson_id, Mark.student_id, func.count()).where(Mark.lesson_id.in_(chunk))
             .group_by(Mark.lesson_id, Mark.student_id)
         ):

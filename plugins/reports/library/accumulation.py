@@ -42,10 +42,23 @@ def flagged_pairs(session: Session, school_id: int, scope: UserScope, class_ids:
         if allowed is not None and lesson.subject_id not in allowed:
             continue
         streams[(lesson.class_id, lesson.subject_id)].append(lesson)
+    groups_of: dict[int, set[int]] = defaultdict(set)  # student -> subgroups
+    for subgroup_id, members_ in members.items():
+        for student_id in members_:
+            groups_of[student_id].add(subgroup_id)
     windows: dict[tuple[int, int, int], list[Any]] = {}
     for (class_id, subj), stream in streams.items():
+        by_group: dict[int | None, list[Any]] = defaultdict(list)
+        for lesson in stream:
+            by_group[lesson.subgroup_id].append(lesson)
         for student in pupils.get(class_id, []):
-            own = [lesson for lesson in stream if data.student_in_lesson(student, lesson, members)]
+            parts = [by_group[g] for g in [None, *sorted(groups_of.get(student.id, ()))] if g in by_group]
+            if not parts:
+                continue
+            own = parts[0] if len(parts) == 1 else sorted((x for p in parts for x in p),
+                                                          key=lambda x: (x.date, x.number, x.id))
+            if student.starts_on > lookback or student.ends_on is not None:  # joined or left meanwhile
+                own = [x for x in own if data.student_in_lesson(student, x, members)]
             if own:
                 windows[(class_id, subj, student.id)] = own[-n:]
     needed = sorted({lesson.id for window in windows.values() for lesson in window})

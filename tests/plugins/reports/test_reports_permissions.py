@@ -116,3 +116,21 @@ def test_bad_parameters_get_a_russian_message_and_nothing_runs(login_as, demo):
     page = client.get("/reports/class_teacher_report?run=1")
     assert page.status_code == 422 and "Выберите класс из списка." in page.text
     assert client.get("/reports/no_such_report").status_code == 404
+
+
+def test_every_page_answers_every_role_without_an_error(login_as):
+    from plugins.reports.registry import all_reports
+
+    keys = list(all_reports())
+    pages = ["/reports/", "/reports/received", "/reports/subscriptions", "/api/v1/reports/",
+             "/api/v1/reports/received"]
+    for role in ("admin", "principal", "teacher", "student", "guardian"):
+        client = login_as(role)
+        urls = pages + [f"/reports/{k}" for k in keys]
+        if role in ("admin", "teacher", "guardian"):
+            urls += [f"/reports/{k}?run=1" for k in keys] + [f"/api/v1/reports/{k}" for k in keys]
+        for url in urls:
+            status = client.get(url).status_code
+            assert status in (200, 403, 404, 422), (role, url, status)
+            if role in ("student", "guardian"):
+                assert status == 403, (role, url)
