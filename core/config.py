@@ -44,6 +44,10 @@ class SecuritySection(Schema):
     lockout_minutes = fields.Integer(load_default=15, validate=validate.Range(min=1, max=1440))
     session_cookie_secure = fields.Boolean(load_default=False)
     session_hours = fields.Integer(load_default=12, validate=validate.Range(min=1, max=24 * 30))
+    # argon2id cost; lower it only for tests, never for a school.
+    argon2_time_cost = fields.Integer(load_default=3, validate=validate.Range(min=1, max=20))
+    argon2_memory_kib = fields.Integer(load_default=65536, validate=validate.Range(min=8, max=4 * 1024 * 1024))
+    argon2_parallelism = fields.Integer(load_default=4, validate=validate.Range(min=1, max=16))
 
 
 class MailSection(Schema):

@@ -91,7 +91,8 @@ def can(user: User | Any, name: str, class_id: int | None = None) -> bool:
 
 
 def _deny() -> Any:
-    if not current_user.is_authenticated:
+    user = getattr(g, "api_user", None) or current_user  # a Bearer token signs in without a session
+    if not user.is_authenticated:
         if request.blueprint and request.path.startswith("/api/"):
             abort(401)
         return redirect(url_for("core_auth.login", next=request.full_path))

@@ -121,7 +121,7 @@ def run(session: Session, values: dict[str, Any], user: User) -> ReportResult:
     labels = [str(m) for m in range(sc.high, sc.low - 1, -1)]
     chart = Chart("forecast_distribution", "bar", _("Forecast marks"), labels,
                   [Series(_("Forecasts"), [float(forecast_marks.get(m, 0)) for m in range(sc.high, sc.low - 1, -1)])],
-                  unit=_("marks"))
+                  unit=_("number of marks"))
     summary = [
         Figure("students", _("Students at risk"), len({r.student_id for r in risky}), INT),
         Figure("failing", str(common.RISK_TITLES[figures.RISK_FAILING]), counts[figures.RISK_FAILING], INT),

@@ -57,7 +57,7 @@ def distribution_chart(marks: Counter[Any], scale: figures.Scale, title: str) ->
     values = [float(marks.get(m, 0)) for m in range(scale.high, scale.low - 1, -1)]
     values.append(float(marks.get(figures.NOT_CERTIFIED, 0)))
     values[scale.high - scale.pass_mark + 1] += marks.get(figures.FAIL, 0)  # незач shows with the 2s
-    return Chart("distribution", "bar", title, labels, [Series(_("Results"), values)], unit=_("marks"))
+    return Chart("distribution", "bar", title, labels, [Series(_("Results"), values)], unit=_("number of marks"))
 
 
 def weekly_average_chart(marks: list[data.DatedMark], weights: dict[str, float], title: str,

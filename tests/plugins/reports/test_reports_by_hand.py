@@ -10,7 +10,7 @@ from core.models import User
 from plugins.attendance.models import LessonRollCall
 from plugins.gradebook.models import Homework
 from plugins.reports import registry
-from tests.plugins.reports.conftest import page_tables, school_days_before, workbook
+from tests.plugins.reports.reports_helpers import page_tables, school_days_before, workbook
 
 
 def _deputy(session, demo_school):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.plugins import hookimpl
 from plugins.reports.models import Delivery, Subscription
-from tests.plugins.reports.conftest import workbook
+from tests.plugins.reports.reports_helpers import workbook
 
 
 def _usage_plugin():

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from plugins.reports.export import HEADER_ROW
-from tests.plugins.reports.conftest import page_tables, pdf_text, same, workbook
+from tests.plugins.reports.reports_helpers import page_tables, pdf_text, same, workbook
 
 # report key, who runs it, parameters (a callable of the Demo), a Russian title the page must show
 CASES = [

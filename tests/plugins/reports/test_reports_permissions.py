@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.models import SchoolClass, TeachingAssignment
-from tests.plugins.reports.conftest import page_tables
+from tests.plugins.reports.reports_helpers import page_tables
 
 
 def _classes_not_of(session, demo, user_id, led=()):
