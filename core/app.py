@@ -121,9 +121,16 @@ def create_app(
     _register_blueprints(app, pm)
 
     if settings["jobs"]["embedded_worker"] and not testing:
-        from core.jobs import start_embedded_worker
+        # Started by the first request, so CLI commands (migrations, demo) never run jobs beside them.
+        worker_started: list[bool] = []
 
-        start_embedded_worker(app)
+        @app.before_request
+        def _start_worker() -> None:
+            if not worker_started:
+                from core.jobs import start_embedded_worker
+
+                worker_started.append(True)
+                start_embedded_worker(app)
 
     @app.teardown_appcontext
     def _remove_session(_exc: BaseException | None) -> None:
