@@ -161,7 +161,9 @@ def _init_security(app: Flask) -> None:
         if g.api_user is None and request.method not in ("GET", "HEAD", "OPTIONS"):
             csrf.protect()
         view = app.view_functions.get(request.endpoint or "")
-        if view is not None and not hasattr(view, "klass_permission") and request.endpoint != "static":
+        endpoint = request.endpoint or ""
+        is_static = endpoint == "static" or endpoint.endswith(".static")  # plugin blueprints' static files
+        if view is not None and not hasattr(view, "klass_permission") and not is_static:
             # Fail closed: a view that states no permission is never served.
             from flask import abort
 
