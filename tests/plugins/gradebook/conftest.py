@@ -28,6 +28,11 @@ class Demo:
     students: list[User]  # of 5А, in journal order
     terms: list[Term]
     settings: dict[str, Any] = field(default_factory=dict)
+    accounts: dict[str, str] = field(default_factory=dict)
+
+    def user_of(self, role: str) -> User:
+        """The demo account of a role (``"student"``, ``"guardian"``...)."""
+        return self.session.scalar(select(User).where(User.login == self.accounts[role]))
 
     @property
     def student(self) -> User:
@@ -90,7 +95,7 @@ def demo(session: Any, demo_school: dict[str, Any], app: Any) -> Demo:
     return Demo(session=session, school_id=school_id, class_5a=classes["5А"], class_9a=classes["9А"], math=math,
                 teacher=user(accounts["teacher"]), class_teacher=user(accounts["class_teacher"]),
                 deputy=user(accounts["deputy"]), students=students, terms=terms,
-                settings=dict(plugin_settings("gradebook")))
+                settings=dict(plugin_settings("gradebook")), accounts=dict(accounts))
 
 
 @pytest.fixture
@@ -143,3 +148,11 @@ def count_queries(connection: Any) -> Any:
 
 def days_after(day: date, n: int) -> date:
     return day + timedelta(days=n)
+
+
+@pytest.fixture
+def today(app: Any) -> date:
+    """The school's today, as the pages and the API see it."""
+    from plugins.gradebook.access import school_today
+
+    return school_today()
