@@ -24,6 +24,7 @@ from core.api import (
     current_school_id,
     current_year,
     db,
+    hook,
     requires_permission,
 )
 from plugins.gradebook import access, services
@@ -131,7 +132,7 @@ def _journal_args() -> tuple[int, int, int | None, int | None]:
     return class_id, subject_id, _int_arg("term_id"), _int_arg("subgroup_id")
 
 
-def open_journal(*, redirect_endpoint: str | None = "gradebook.journal") -> Any:
+def open_journal(*, redirect_endpoint: str | None = "gradebook.journal", substitutes_ok: bool = False) -> Any:
     """Resolve the journal of the request's arguments or answer (redirect, 403, 404) as a response."""
     session = db()
     school_id = current_school_id()
@@ -149,9 +150,15 @@ def open_journal(*, redirect_endpoint: str | None = "gradebook.journal") -> Any:
     if ctx.subgroup_id is None and ctx.split_subgroup_id is not None and redirect_endpoint is not None:
         return redirect(url_for(redirect_endpoint, class_id=class_id, subject_id=subject_id, term_id=term_id,
                                 subgroup_id=ctx.split_subgroup_id))
-    if not (access.views_all() or access.leads(ctx.class_id) or ctx.assigned or ctx.teaches_lessons):
+    if not journal_allowed(ctx) and not (substitutes_ok and access.editor().may_edit
+                                         and hook().lesson_editors.get_hookimpls()):
         abort(403)
     return ctx
+
+
+def journal_allowed(ctx: services.JournalContext) -> bool:
+    """The deputy and the like, the class teacher, the teacher of the subject (or of lessons in it)."""
+    return access.views_all() or access.leads(ctx.class_id) or ctx.assigned or ctx.teaches_lessons
 
 
 def journal_data(grid: services.JournalGrid, settings: dict[str, Any]) -> dict[str, Any]:
@@ -236,11 +243,13 @@ def _grid_rows(grid: services.JournalGrid, settings: dict[str, Any]) -> list[Mar
 @requires_permission("gradebook.journal.view")
 def journal() -> Any:
     """One class (or subgroup), subject and term: students down, lessons across, marks in cells."""
-    ctx = open_journal()
+    ctx = open_journal(substitutes_ok=True)
     if not isinstance(ctx, services.JournalContext):
         return ctx
     settings = access.settings()
     grid = services.load_journal(db(), settings, access.editor(), ctx)
+    if not journal_allowed(ctx) and not grid.journal.editable:
+        abort(403)  # a teacher let in only as a possible substitute, who substitutes at no lesson here
     homework = grid.homework
     lesson_url = url_for("gradebook.lesson_page", lesson_id=0)[:-1]
     titles = services.work_type_titles(settings)

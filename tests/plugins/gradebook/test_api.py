@@ -157,7 +157,7 @@ def test_final_marks_read_and_set(demo, login_as):
 
     term = demo.terms[1]
     term.closes_on = date.today() + timedelta(days=30)
-    demo.session.flush()
+    demo.session.commit()
     client = _json_client(login_as, "teacher")
     student = demo.students[0]
     response = client.put(f"{API}/final-marks", json={"class_id": demo.class_5a.id, "subject_id": demo.math.id,
