@@ -141,14 +141,15 @@ def update_lesson(lesson_id: int, body: dict[str, Any]) -> Any:
 
 # --- marks -------------------------------------------------------------------------------------------------
 
-def _journal_ctx(class_id: int, subject_id: int, term_id: int, subgroup_id: int | None) -> services.JournalContext:
-    ctx = services.journal_context(db(), current_school_id(), access.user().id, class_id, subject_id, term_id,
-                                   subgroup_id)
-    if ctx is None:
+def _journal_ctx(class_id: int, subject_id: int, term_id: int, subgroup_id: int | None) -> services.JournalOpening:
+    opening = services.open_journal(db(), current_school_id(), access.user().id, class_id, subject_id, term_id,
+                                    subgroup_id)
+    if opening is None:
         abort(404)
+    ctx = opening.context
     if not (access.views_all() or access.leads(ctx.class_id) or ctx.assigned or ctx.teaches_lessons):
         abort(403)
-    return ctx
+    return opening
 
 
 @bp.get("/journal")

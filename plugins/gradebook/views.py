@@ -132,8 +132,10 @@ def _journal_args() -> tuple[int, int, int | None, int | None]:
     return class_id, subject_id, _int_arg("term_id"), _int_arg("subgroup_id")
 
 
-def open_journal(*, redirect_endpoint: str | None = "gradebook.journal", substitutes_ok: bool = False) -> Any:
-    """Resolve the journal of the request's arguments or answer (redirect, 403, 404) as a response."""
+def resolve_journal(*, redirect_endpoint: str | None = "gradebook.journal", substitutes_ok: bool = False,
+                    with_students: bool = False) -> Any:
+    """Resolve the journal of the request's arguments: a ``JournalContext`` (a ``JournalOpening``, with
+    the students, when ``with_students``), or the answer to give instead (a redirect; 403 and 404 abort)."""
     session = db()
     school_id = current_school_id()
     class_id, subject_id, term_id, subgroup_id = _journal_args()
@@ -144,7 +146,13 @@ def open_journal(*, redirect_endpoint: str | None = "gradebook.journal", substit
             abort(404)
         return redirect(url_for(redirect_endpoint, class_id=class_id, subject_id=subject_id, term_id=term.id,
                                 **({"subgroup_id": subgroup_id} if subgroup_id else {})))
-    ctx = services.journal_context(session, school_id, access.user().id, class_id, subject_id, term_id, subgroup_id)
+    viewer_id = access.user().id
+    if with_students:
+        opening = services.open_journal(session, school_id, viewer_id, class_id, subject_id, term_id, subgroup_id)
+        ctx = opening.context if opening is not None else None
+    else:
+        opening = ctx = services.journal_context(session, school_id, viewer_id, class_id, subject_id, term_id,
+                                                 subgroup_id)
     if ctx is None:
         abort(404)
     if ctx.subgroup_id is None and ctx.split_subgroup_id is not None and redirect_endpoint is not None:
@@ -153,7 +161,7 @@ def open_journal(*, redirect_endpoint: str | None = "gradebook.journal", substit
     if not journal_allowed(ctx) and not (substitutes_ok and access.editor().may_edit
                                          and hook().lesson_editors.get_hookimpls()):
         abort(403)
-    return ctx
+    return opening
 
 
 def journal_allowed(ctx: services.JournalContext) -> bool:
@@ -166,11 +174,17 @@ def journal_data(grid: services.JournalGrid, settings: dict[str, Any]) -> dict[s
     ctx = grid.context
     default_wt = settings["default_work_type"]
     lessons = []
+    texts: dict[str, str] = {}  # one gettext per distinct reason, not one per lesson
     for lesson in grid.journal.lessons:
         refusal = grid.refusals.get(lesson.id)
-        lessons.append([lesson.id, lesson.date.strftime("%d.%m"), 0 if refusal else 1,
-                        lesson.control_work_type or default_wt, access.message(refusal) if refusal else ""])
-    marks = {f"{lid}:{sid}": [list(m) for m in cell] for (sid, lid), cell in grid.marks.items()}
+        text = ""
+        if refusal is not None:
+            template = texts.get(refusal.message) or texts.setdefault(refusal.message, _(refusal.message))
+            text = template % refusal.params if refusal.params else template
+        day = lesson.date
+        lessons.append([lesson.id, f"{day.day:02d}.{day.month:02d}", 0 if refusal else 1,
+                        lesson.control_work_type or default_wt, text])
+    marks = {f"{lid}:{sid}": cell for (sid, lid), cell in grid.marks.items()}
     thresholds = sorted(((int(k), v) for k, v in settings["thresholds"].items()), reverse=True)
     return {
         "class_id": ctx.class_id, "subject_id": ctx.subject_id, "term_id": ctx.term_id,
@@ -194,80 +208,97 @@ def journal_data(grid: services.JournalGrid, settings: dict[str, Any]) -> dict[s
     }
 
 
-def _mark_html(mark: services.GridMark, titles: dict[str, str], weights: dict[str, float]) -> str:
-    weight = weights.get(mark[3], 1.0)
-    title = f"{titles.get(mark[3], mark[3])}, {_('weight')} {format_weight(weight)}"
-    if mark[5]:
-        title += f": {mark[5]}"
-    heavy = " h" if weight > 1 else ""
-    return f'<span class="m{heavy}" title="{escape(title)}">{escape(mark[1])}</span>'
-
-
-def _grid_rows(grid: services.JournalGrid, settings: dict[str, Any]) -> list[Markup]:
-    """The table body as ready HTML: 1,200 cells through a Jinja loop cost more than the whole query."""
-    titles = services.work_type_titles(settings)
+def _grid_rows(grid: services.JournalGrid, settings: dict[str, Any]) -> Markup:
+    """The table body as ready HTML: 1,200 cells through a Jinja loop (or a gettext per cell) cost more
+    than the whole query, so every repeated piece is made once and the cells are joined strings."""
     weights = services.work_type_weights(settings)
+    word = _("weight")
+    kinds = {code: (str(escape(f"{title}, {word} {format_weight(weights[code])}")), " h" if weights[code] > 1 else "")
+             for code, title in services.work_type_titles(settings).items()}
+
+    made: dict[tuple[str, str], str] = {}  # (work type, value) -> the span; a grid repeats a few dozen
+
+    def mark_html(mark: services.GridMark) -> str:
+        if not mark[5]:
+            html = made.get((mark[3], mark[1]))
+            if html is not None:
+                return html
+        title, heavy = kinds.get(mark[3]) or (str(escape(mark[3])), "")
+        if mark[5]:
+            title += str(escape(f": {mark[5]}"))
+        html = f'<span class="m{heavy}" title="{title}">{escape(mark[1])}</span>'
+        if not mark[5]:
+            made[(mark[3], mark[1])] = html
+        return html
+
     ctx = grid.context
     explain = url_for("gradebook.explain", class_id=ctx.class_id, subject_id=ctx.subject_id, term_id=ctx.term_id,
                       student_id=0)[:-1]
     lessons = grid.journal.lessons
     extra_cells = [(e.key, e.cells) for e in grid.extras]
     how = escape(_("How was this computed"))
+    marks = grid.marks
     rows = []
     for n, student in enumerate(grid.journal.students, 1):
-        parts = [f'<tr data-s="{student.id}"><td class="n">{n}</td>'
+        sid = student.id
+        parts = [f'<tr data-s="{sid}"><td class="n">{n}</td>'
                  f'<th scope="row" class="name">{escape(student.short_name)}</th>']
+        always = student.active_from is None and student.active_until is None
         for j, lesson in enumerate(lessons):
-            if not grid.attends(student, lesson):
+            if not always and not grid.attends(student, lesson):
                 parts.append('<td class="c off" aria-disabled="true"></td>')
                 continue
-            content = "".join(f'<span class="x x-{key}">{escape(cells[(student.id, lesson.id)])}</span>'
-                              for key, cells in extra_cells if (student.id, lesson.id) in cells)
-            cell = grid.marks.get((student.id, lesson.id))
+            key = (sid, lesson.id)
+            content = "".join(f'<span class="x x-{k}">{escape(cells[key])}</span>'
+                              for k, cells in extra_cells if key in cells) if extra_cells else ""
+            cell = marks.get(key)
             if cell:
-                content += "".join(_mark_html(m, titles, weights) for m in cell)
+                content += "".join(mark_html(m) for m in cell)
             parts.append(f'<td class="c" data-l="{j}">{content}</td>')
-        average = grid.averages[student.id].shown
-        forecast = grid.forecasts[student.id]
-        final = grid.finals.get(student.id)
         for e in grid.extras:
-            parts.append(f'<td class="tot num">{escape(e.totals.get(student.id, ""))}</td>')
-        parts.append(f'<td class="avg num"><a href="{explain}{student.id}" title="{how}">{format_number(average)}</a>'
+            parts.append(f'<td class="tot num">{escape(e.totals.get(sid, ""))}</td>')
+        average = grid.averages[sid].shown
+        forecast = grid.forecasts[sid]
+        final = grid.finals.get(sid)
+        parts.append(f'<td class="avg num"><a href="{explain}{sid}" title="{how}">{format_number(average)}</a>'
                      f'</td><td class="fc num">{forecast if forecast is not None else "—"}</td>'
                      f'<td class="fin num">{escape(final.value) if final else ""}</td></tr>')
-        rows.append(Markup("".join(parts)))
-    return rows
+        rows.append("".join(parts))
+    return Markup("".join(rows))
 
 
 @bp.get("/journal")
 @requires_permission("gradebook.journal.view")
 def journal() -> Any:
     """One class (or subgroup), subject and term: students down, lessons across, marks in cells."""
-    ctx = open_journal(substitutes_ok=True)
-    if not isinstance(ctx, services.JournalContext):
-        return ctx
+    opening = resolve_journal(substitutes_ok=True, with_students=True)
+    if not isinstance(opening, services.JournalOpening):
+        return opening
     settings = access.settings()
-    grid = services.load_journal(db(), settings, access.editor(), ctx)
-    if not journal_allowed(ctx) and not grid.journal.editable:
+    grid = services.load_journal(db(), settings, access.editor(), opening)
+    if not journal_allowed(grid.context) and not grid.journal.editable:
         abort(403)  # a teacher let in only as a possible substitute, who substitutes at no lesson here
     homework = grid.homework
     lesson_url = url_for("gradebook.lesson_page", lesson_id=0)[:-1]
     titles = services.work_type_titles(settings)
     today = access.school_today()
+    word_lesson, word_no_topic, word_homework = _("lesson"), _("no topic"), _("Homework")
     headers = []
     for lesson in grid.journal.lessons:
-        tip = f"{lesson.date.strftime('%d.%m.%Y')}, {_('lesson')} {lesson.number}: {lesson.topic or _('no topic')}"
+        day = lesson.date
+        tip = f"{day.day:02d}.{day.month:02d}.{day.year}, {word_lesson} {lesson.number}: {lesson.topic or word_no_topic}"
         if lesson.control_work_type:
             tip += f" · {titles.get(lesson.control_work_type, lesson.control_work_type)}"
         if lesson.id in homework:
-            tip += f" · {_('Homework')}: {homework[lesson.id]}"
+            tip += f" · {word_homework}: {homework[lesson.id]}"
         css = "l ctl" if lesson.control_work_type else "l"
         if not lesson.topic and lesson.date <= today:
             css += " notopic"
-        headers.append(Markup(f'<th scope="col" class="{css}" title="{escape(tip)}">'
-                              f'<a href="{lesson_url}{lesson.id}">{lesson.date.strftime("%d.%m")}</a></th>'))
+        headers.append(f'<th scope="col" class="{css}" title="{escape(tip)}">'
+                       f'<a href="{lesson_url}{lesson.id}">{day.day:02d}.{day.month:02d}</a></th>')
     return render_template(
-        "gradebook/journal.html", ctx=grid.context, grid=grid, headers=headers, rows=_grid_rows(grid, settings),
+        "gradebook/journal.html", ctx=grid.context, grid=grid, headers=Markup("".join(headers)),
+        rows=_grid_rows(grid, settings),
         data=journal_data(grid, settings), settings=settings, rule=services.rounding_rule_text(settings),
         work_types=settings["work_types"], editable=grid.journal.editable,
     )
@@ -279,7 +310,7 @@ def journal() -> Any:
 @requires_permission("gradebook.journal.view")
 def lessons() -> Any:
     """The term's lessons of a journal with topics and homework; add a lesson; fill topics from the КТП."""
-    ctx = open_journal(redirect_endpoint="gradebook.lessons")
+    ctx = resolve_journal(redirect_endpoint="gradebook.lessons")
     if not isinstance(ctx, services.JournalContext):
         return ctx
     session = db()
@@ -522,7 +553,7 @@ def lesson_delete(lesson_id: int) -> Any:
 @requires_permission("gradebook.journal.edit")
 def fill_topics() -> Any:
     """Fill the topics of the lessons from the calendar-thematic plan (КТП), in order."""
-    ctx = open_journal(redirect_endpoint=None)
+    ctx = resolve_journal(redirect_endpoint=None)
     form = FillTopicsForm()
     session = db()
     try:
