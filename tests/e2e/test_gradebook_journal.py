@@ -134,3 +134,43 @@ def test_journal_reads_without_javascript(make_live_server, browser):
         assert not tab.is_visible("#new-work-type")  # read only for the class teacher
     finally:
         context.close()
+
+
+@pytest.mark.e2e
+def test_a_cell_changed_by_someone_else_is_shown_not_overwritten(make_live_server, page):
+    live = make_live_server(SETTINGS)
+    from core.models import SchoolClass, Subject, Term
+    from plugins.gradebook.models import Lesson, Mark
+
+    with live.session() as db:
+        klass = db.scalar(select(SchoolClass).where(SchoolClass.grade_level == 5, SchoolClass.letter == "А"))
+        math = db.scalar(select(Subject).where(Subject.name == "Математика"))
+        last = db.scalar(select(Lesson.date).where(Lesson.class_id == klass.id, Lesson.subject_id == math.id,
+                                                   Lesson.date <= date.today()).order_by(Lesson.date.desc()).limit(1))
+        term = db.scalar(select(Term).where(Term.starts_on <= last, Term.ends_on >= last))
+    sign_in(page, live, "teacher")
+    page.goto(f"{live.url}/gradebook/journal?class_id={klass.id}&subject_id={math.id}&term_id={term.id}")
+    page.wait_for_selector("#journal td.c.cur")
+    grid = page.evaluate("JSON.parse(document.getElementById('journal-data').textContent)")
+    col = next(i for i, row in enumerate(grid["lessons"]) if row[2])
+    lesson_id, student_id = grid["lessons"][col][0], grid["students"][2][0]
+    seen = _marks_in(page, 2, col)
+
+    with live.session() as db:  # meanwhile the deputy gives this student a mark in the same cell
+        lesson = db.get(Lesson, lesson_id)
+        db.add(Mark(school_id=lesson.school_id, lesson_id=lesson_id, student_id=student_id, value="2", numeric=2.0,
+                    work_type="test", comment="", created_by=None, updated_by=None))
+        db.commit()
+
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.type("5")
+    page.keyboard.press("Enter")
+    _settled(page)
+    assert "conflict" in page.evaluate(f"{GRID_CELL.format(r=2, c=col)}.className")
+    assert _marks_in(page, 2, col) == [*seen, "2"]  # the other person's mark is shown, ours is not forced in
+    assert "другой пользователь" in page.inner_text("#grid-errors")
+    with live.session() as db:
+        values = list(db.scalars(select(Mark.value).where(Mark.lesson_id == lesson_id, Mark.student_id == student_id)
+                                 .order_by(Mark.id)))
+    assert values == [*seen, "2"]
