@@ -13,13 +13,17 @@ from core.audit import audit, changes
 from core.calendar import lesson_days
 from core.config import ConfigError
 from core.db import Base, UTCDateTime, db, insert_with_ids, session_scope, utcnow
+from core.jobs import submit as submit_job
 from core.logins import unique_login
+from core.mailer import build_message
+from core.mailer import send as send_mail
 from core.models import (
     AcademicYear,
     AuditEntry,
     ClassMembership,
     GuardianLink,
     Holiday,
+    Job,
     Role,
     RoleGrant,
     School,
@@ -31,6 +35,7 @@ from core.models import (
     Term,
     User,
 )
+from core.pdf import register_fonts, ru_plural
 from core.permissions import Permission, can, public, requires_permission
 from core.plugins import PluginInfo, hookimpl
 from core.rest import api_error, api_view
@@ -48,6 +53,7 @@ from core.services import (
     guardians_of,
     holidays_between,
     is_guardian_of,
+    move_student,
     subgroup_students,
     subgroups_of_class,
     teaches,
@@ -76,13 +82,14 @@ def hook() -> Any:
 
 
 __all__ = [
-    "AcademicYear", "AuditEntry", "Base", "ClassMembership", "ConfigError", "DashboardWidget", "GuardianLink",
+    "AcademicYear", "AuditEntry", "Job", "build_message", "register_fonts", "ru_plural", "send_mail",
+    "submit_job", "Base", "ClassMembership", "ConfigError", "DashboardWidget", "GuardianLink",
     "Holiday", "MenuItem", "Permission", "PluginInfo", "Role", "RoleGrant", "School", "SchoolClass", "Subgroup",
     "SubgroupMember", "Subject", "TeachingAssignment", "Term", "UTCDateTime", "User", "api_error", "api_view",
     "audit", "can", "changes", "children_of", "class_memberships", "class_of_student", "class_students",
     "class_teacher_of", "classes_led_by", "classes_of_year", "core_settings", "current_school_id",
     "current_year", "db", "grant_role", "guardians_of", "hash_password", "holidays_between", "hook",
-    "hookimpl", "insert_with_ids", "is_guardian_of", "lesson_days", "one_time_password", "plugin_enabled", "plugin_settings",
+    "hookimpl", "insert_with_ids", "is_guardian_of", "lesson_days", "move_student", "one_time_password", "plugin_enabled", "plugin_settings",
     "public", "requires_permission", "session_scope", "subgroup_students", "subgroups_of_class", "teaches",
     "term_on", "terms_of_year", "unique_login", "utcnow",
 ]

@@ -90,6 +90,9 @@ def create_app(
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
+    from core.security import configure_hasher
+
+    configure_hasher(security["argon2_time_cost"], security["argon2_memory_kib"], security["argon2_parallelism"])
     url = database_url or os.environ.get("DATABASE_URL") or default_database_url(app.instance_path)
     if engine is None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -116,6 +119,18 @@ def create_app(
     _init_auth(app)
     _init_security(app)
     _register_blueprints(app, pm)
+
+    if settings["jobs"]["embedded_worker"] and not testing:
+        # Started by the first request, so CLI commands (migrations, demo) never run jobs beside them.
+        worker_started: list[bool] = []
+
+        @app.before_request
+        def _start_worker() -> None:
+            if not worker_started:
+                from core.jobs import start_embedded_worker
+
+                worker_started.append(True)
+                start_embedded_worker(app)
 
     @app.teardown_appcontext
     def _remove_session(_exc: BaseException | None) -> None:
@@ -149,7 +164,16 @@ def _init_auth(app: Flask) -> None:
         return user
 
 
+def _fresh_g() -> None:
+    """Start every request with an empty ``g``. In production each request has its own app context
+    anyway; tests keep one context across requests, and a cached signed-in user or CSRF token must
+    never carry over from one client to the next."""
+    for key in list(g):
+        g.pop(key)
+
+
 def _init_security(app: Flask) -> None:
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
     csrf = CSRFProtect(app)
     security = app.extensions["klass"].settings["security"]
 
@@ -158,7 +182,9 @@ def _init_security(app: Flask) -> None:
         from core.rest.auth import load_token_user
 
         g.api_user = load_token_user()  # Bearer token: API clients, no cookies, so no CSRF
-        if g.api_user is None and request.method not in ("GET", "HEAD", "OPTIONS"):
+        if (g.api_user is None and request.method not in ("GET", "HEAD", "OPTIONS")
+                and request.routing_exception is None  # a 404/405 answers for itself
+                and app.config.get("WTF_CSRF_ENABLED", True)):
             csrf.protect()
         view = app.view_functions.get(request.endpoint or "")
         endpoint = request.endpoint or ""

@@ -99,6 +99,50 @@ def db_revision(part: str, message: str) -> None:
     migrate.revision(current_app.extensions["klass"].engine, part, versions, message)
 
 
+@cli.group("jobs", help="Фоновые задания (очередь huey).")
+def jobs_group() -> None:
+    pass
+
+
+@jobs_group.command("worker", help="Отдельный обработчик очереди (тогда embedded_worker = false).")
+@click.option("--workers", default=2, show_default=True)
+def jobs_worker(workers: int) -> None:
+    from huey.consumer import Consumer
+
+    from core.jobs import huey
+
+    Consumer(huey, workers=workers, periodic=True).run()
+
+
+@jobs_group.command("periodic", help="Один раз выполнить периодическую работу плагинов.")
+@with_appcontext
+def jobs_periodic() -> None:
+    from core.jobs import run_periodic
+
+    run_periodic(current_app)  # type: ignore[arg-type]
+    click.echo("Готово. / Done.")
+
+
+@cli.group("i18n", help="Каталоги переводов интерфейса.")
+def i18n_group() -> None:
+    pass
+
+
+@i18n_group.command("update", help="Добавить новые строки в каталог ru ядра или плагина.")
+@click.option("--plugin", "part", default="core", help="core или имя плагина")
+def i18n_update(part: str) -> None:
+    from pathlib import Path
+
+    from core.i18n_tools import update
+    from core.plugins import discover
+
+    directory = Path(__file__).resolve().parent if part == "core" else Path(discover()[part].__file__).parent  # type: ignore[arg-type]
+    missing = update(directory)
+    for msgid in missing:
+        click.echo(f"без перевода / untranslated: {msgid}")
+    click.echo(f"{len(missing)} строк без перевода в {directory / 'translations'}")
+
+
 @cli.command("plugins", help="Все установленные плагины: включён ли, версия, зависимости.")
 @with_appcontext
 def plugins_command() -> None:

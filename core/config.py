@@ -44,12 +44,37 @@ class SecuritySection(Schema):
     lockout_minutes = fields.Integer(load_default=15, validate=validate.Range(min=1, max=1440))
     session_cookie_secure = fields.Boolean(load_default=False)
     session_hours = fields.Integer(load_default=12, validate=validate.Range(min=1, max=24 * 30))
+    # argon2id cost; lower it only for tests, never for a school.
+    argon2_time_cost = fields.Integer(load_default=3, validate=validate.Range(min=1, max=20))
+    argon2_memory_kib = fields.Integer(load_default=65536, validate=validate.Range(min=8, max=4 * 1024 * 1024))
+    argon2_parallelism = fields.Integer(load_default=4, validate=validate.Range(min=1, max=16))
+
+
+class MailSection(Schema):
+    host = fields.String(load_default="127.0.0.1")
+    port = fields.Integer(load_default=25, validate=validate.Range(min=1, max=65535))
+    sender = fields.String(load_default="klass@school.example")
+    sender_name = fields.String(load_default="Электронный журнал")
+    username = fields.String(load_default="")
+    password = fields.String(load_default="")
+    use_tls = fields.Boolean(load_default=False)
+    use_ssl = fields.Boolean(load_default=False)
+    timeout = fields.Integer(load_default=20)
+
+
+class JobsSection(Schema):
+    # Drain the background queue from a thread of the web process (the embedded default).
+    embedded_worker = fields.Boolean(load_default=True)
 
 
 class CoreSettings(Schema):
     klass = fields.Nested(KlassSection, load_default=lambda: KlassSection().load({}))
     school = fields.Nested(SchoolSection, load_default=lambda: SchoolSection().load({}))
     security = fields.Nested(SecuritySection, load_default=lambda: SecuritySection().load({}))
+    mail = fields.Nested(MailSection, load_default=lambda: MailSection().load({}))
+    jobs = fields.Nested(JobsSection, load_default=lambda: JobsSection().load({}))
+    # Profile overrides of which roles hold a permission: {"gradebook.final.override": ["deputy"]}.
+    permissions = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), load_default=dict)
     # Plugin sections are validated by each plugin's own schema once plugins are loaded.
     plugins = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=dict)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from datetime import date
+    from datetime import date, datetime
 
     import click
     from flask import Blueprint, Flask
@@ -163,4 +163,19 @@ def authenticate(login: str, secret: str) -> User | None:
     :param login: what the user typed as login.
     :param secret: what the user typed as password.
     :return: the ``User`` when the credentials are right, else None.
+    """
+
+
+# --- background work ---------------------------------------------------------------------------------
+
+@hookspec
+def run_periodic(session: Session, now: datetime) -> None:
+    """Do due periodic work: notification digests, scheduled report e-mails, reminders.
+
+    Called every few minutes by the background worker (``core.jobs``), in one transaction per call
+    that the core commits. Must be idempotent: decide what is due from your own records (e.g. a
+    "sent_at" column), never from how often you are called, so a restart never sends twice.
+
+    :param session: an open session.
+    :param now: the current moment (UTC, timezone-aware).
     """

@@ -38,6 +38,8 @@ CORE_PERMISSIONS = [
     Permission("core.users.manage", _l("Manage staff accounts and roles"), ("admin",)),
     Permission("core.audit.view", _l("Read the audit log"), ("admin", "principal", "deputy")),
     Permission("core.audit.revert", _l("Declare a user's operations invalid after a leak"), ("admin",)),
+    Permission("core.jobs.view", _l("Follow own background jobs"),
+               ("admin", "principal", "deputy", "class_teacher", "teacher")),
     Permission("core.plugins.view", _l("See which modules are enabled"), ("admin", "principal", "deputy")),
 ]
 
@@ -89,7 +91,8 @@ def can(user: User | Any, name: str, class_id: int | None = None) -> bool:
 
 
 def _deny() -> Any:
-    if not current_user.is_authenticated:
+    user = getattr(g, "api_user", None) or current_user  # a Bearer token signs in without a session
+    if not user.is_authenticated:
         if request.blueprint and request.path.startswith("/api/"):
             abort(401)
         return redirect(url_for("core_auth.login", next=request.full_path))

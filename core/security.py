@@ -7,7 +7,15 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher()  # RFC 9106 low-memory profile: argon2id, 64 MiB, 3 passes
+
+
+def configure_hasher(time_cost: int, memory_kib: int, parallelism: int) -> None:
+    """Set the argon2id cost from settings (``[security]``); existing hashes keep verifying and are
+    re-hashed at the next sign-in when the cost changed."""
+    global _hasher
+    if (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism) != (time_cost, memory_kib, parallelism):
+        _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
 
 # Letters that cannot be confused on a printed slip (no 0/O, 1/l/I).
 _SLIP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"

@@ -46,21 +46,47 @@ def _topic(subject: str, n: int) -> str:
     return f"{subject}: тема {(n - 1) // 2 + 1}"
 
 
-def _weekly_pattern(assignments: list[Any]) -> list[tuple[int, int, list[Any]]]:
-    """(weekday, lesson number, assignments taught in that slot): subgroups of a subject share a slot."""
-    units: dict[int, list[Any]] = defaultdict(list)
-    for a in assignments:
-        units[a.subject_id].append(a)
-    slots: list[list[Any]] = []
-    for subject_id in sorted(units, key=lambda s: -units[s][0].hours_per_week):
-        slots += [units[subject_id]] * max(1, round(units[subject_id][0].hours_per_week))
-    per_day: dict[int, int] = defaultdict(int)
-    pattern = []
-    for i, unit in enumerate(slots):
-        weekday = i % 5
-        per_day[weekday] += 1
-        pattern.append((weekday, per_day[weekday], unit))
-    return pattern
+def _weekly_patterns(by_class: dict[int, list[Any]]) -> dict[int, list[tuple[int, int, list[Any]]]]:
+    """A week's slots for every class, built school-wide so no teacher is in two rooms at once.
+
+    Returns class id -> [(weekday, lesson number, assignments taught in that slot)]; the subgroups of
+    one subject share a slot. Each lesson goes to the class's least loaded day that does not yet have
+    the subject and where its teachers are free, at the class's next lesson number (a gap only when
+    nothing else fits), so a day stays compact as a real timetable is.
+    """
+    busy: set[tuple[int, int, int]] = set()  # (teacher, weekday, number)
+    patterns: dict[int, list[tuple[int, int, list[Any]]]] = {}
+    for class_id in sorted(by_class):
+        units: dict[int, list[Any]] = defaultdict(list)
+        for a in by_class[class_id]:
+            units[a.subject_id].append(a)
+        order = sorted(units, key=lambda s: (-units[s][0].hours_per_week, s))
+        slots: list[list[Any]] = []
+        remaining = {s: max(1, round(units[s][0].hours_per_week)) for s in order}
+        while any(remaining.values()):  # round-robin: the same subject is spread over the week
+            for subject_id in order:
+                if remaining[subject_id]:
+                    remaining[subject_id] -= 1
+                    slots.append(units[subject_id])
+        taken: dict[int, set[int]] = defaultdict(set)  # weekday -> numbers used by this class
+        subjects_on: dict[int, set[int]] = defaultdict(set)
+        pattern: list[tuple[int, int, list[Any]]] = []
+        for unit in slots:
+            teachers = {a.teacher_id for a in unit}
+            candidates = []
+            for day in range(5):
+                n = 1
+                while n in taken[day] or any((t, day, n) in busy for t in teachers):
+                    n += 1
+                gap = n - (len(taken[day]) + 1)
+                candidates.append(((unit[0].subject_id in subjects_on[day], n, gap, day), day, n))
+            _score, weekday, number = min(candidates)
+            taken[weekday].add(number)
+            subjects_on[weekday].add(unit[0].subject_id)
+            busy.update((t, weekday, number) for t in teachers)
+            pattern.append((weekday, number, unit))
+        patterns[class_id] = pattern
+    return patterns
 
 
 def build(session: Session, school: School, size: str, today: date | None = None) -> dict[str, int]:
@@ -93,10 +119,11 @@ def build(session: Session, school: School, size: str, today: date | None = None
     ability = {s: rng.uniform(2.9, 4.9) for ids in students_of_class.values() for s in ids}
     density = 0.55 if size == "full" else 0.3
 
+    patterns = _weekly_patterns(by_class)
     lesson_rows: list[dict[str, Any]] = []
     plan_rows: list[dict[str, Any]] = []
     for school_class in classes:
-        pattern = _weekly_pattern(by_class[school_class.id])
+        pattern = patterns[school_class.id]
         counters: dict[tuple[int, int | None], int] = defaultdict(int)
         for day in days:
             for weekday, number, unit in pattern:

@@ -1,0 +1,163 @@
+"""Long work in the background (year-end PDFs, mass e-mail) with progress people can watch.
+
+A job is a row in ``core_job`` plus a handler ``"module:function"`` called as
+``handler(session, job, progress)``; ``progress(done, total, message)`` commits at once so the UI sees it.
+The queue is huey: by default a SQLite file beside the database, drained by a thread of the web process
+(nothing to install); ``KLASS_JOBS=redis://...`` or a separate ``klass jobs worker`` for production;
+``KLASS_JOBS=immediate`` runs jobs inline (tests). Periodic work is the ``run_periodic`` hook.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from contextlib import nullcontext
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, has_app_context
+from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+from sqlalchemy.orm import Session
+
+from core.db import utcnow
+from core.models import Job
+
+log = logging.getLogger("klass.jobs")
+Progress = Callable[[int, int, str], None]
+
+
+def _make_huey() -> Any:
+    mode = os.environ.get("KLASS_JOBS", "sqlite")
+    if mode == "immediate":
+        return MemoryHuey("klass", immediate=True)
+    if mode.startswith("redis://"):
+        return RedisHuey("klass", url=mode)
+    root = Path(os.environ.get("KLASS_INSTANCE", Path(__file__).resolve().parent.parent / "instance"))
+    root.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("klass", filename=str(root / "jobs.sqlite3"))
+
+
+huey = _make_huey()
+_apps: dict[str, Flask] = {}
+
+
+def immediate() -> bool:
+    return bool(getattr(huey, "immediate", False))
+
+
+def _worker_app() -> Flask:
+    """The app a worker runs jobs in: one per process, from the same environment as the web app."""
+    if "app" not in _apps:
+        from core import create_app
+
+        _apps["app"] = create_app()
+    return _apps["app"]
+
+
+def submit(session: Session, *, school_id: int, kind: str, title: str, handler: str,
+           params: dict[str, Any] | None = None, user_id: int | None = None) -> Job:
+    """Record a job and queue it; the caller's transaction is committed so a worker can see the row."""
+    job = Job(school_id=school_id, kind=kind, title=title, handler=handler, params=params or {},
+              created_by=user_id)
+    session.add(job)
+    session.commit()
+    if immediate():
+        from flask import current_app
+
+        run_job(current_app, job.id, cleanup=False)  # type: ignore[arg-type]
+    else:
+        _run_task(job.id)
+    return job
+
+
+@huey.task()
+def _run_task(job_id: int) -> None:
+    run_job(_worker_app(), job_id)
+
+
+def run_job(app: Flask, job_id: int, *, cleanup: bool = True) -> None:
+    """Execute one job inside ``app``: mark it running, call the handler, record the outcome.
+
+    ``cleanup`` removes the thread's session afterwards (a worker); inline runs keep the caller's.
+    """
+    state = app.extensions["klass"]
+    # Inline runs are already inside the caller's app context: a nested one would end its session.
+    with nullcontext() if has_app_context() else app.app_context():
+        session = state.session()
+        job = session.get(Job, job_id)
+        if job is None or job.status in ("done", "running"):
+            return  # already done (a retry after a restart must not run it twice)
+        job.status, job.started_at = "running", utcnow()
+        session.commit()
+
+        def progress(done: int, total: int, message: str = "") -> None:
+            job.done, job.total, job.message = done, total, message
+            session.commit()
+
+        module_name, _, func_name = job.handler.partition(":")
+        try:
+            handler = getattr(importlib.import_module(module_name), func_name)
+            result = handler(session, job, progress)
+            job.status, job.result = "done", result or {}
+            job.done = job.total or job.done
+        except Exception as exc:  # a failed job is shown to its owner, never silently lost
+            session.rollback()
+            job = session.get(Job, job_id)
+            assert job is not None
+            job.status, job.message = "failed", f"{type(exc).__name__}: {exc}"
+            log.error("job %s failed:\n%s", job_id, traceback.format_exc())
+        job.finished_at = utcnow()
+        session.commit()
+        if cleanup:
+            state.session.remove()
+
+
+def run_periodic(app: Flask, now: datetime | None = None) -> None:
+    """Let every enabled plugin do its due periodic work (digests, scheduled reports)."""
+    state = app.extensions["klass"]
+    with app.app_context():
+        session = state.session()
+        try:
+            state.pm.hook.run_periodic(session=session, now=now or utcnow())
+            session.commit()
+        except Exception:
+            session.rollback()
+            log.error("periodic work failed:\n%s", traceback.format_exc())
+        finally:
+            state.session.remove()
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def _periodic() -> None:
+    run_periodic(_worker_app())
+
+
+def start_embedded_worker(app: Flask, interval: float = 1.0) -> threading.Thread | None:
+    """Drain the queue from a daemon thread of the web process (the embedded default, no extra service)."""
+    if immediate() or app.testing:
+        return None
+    _apps.setdefault("app", app)
+
+    def loop() -> None:
+        last_periodic = 0.0
+        while True:
+            try:
+                task = huey.dequeue()
+                if task is not None:
+                    huey.execute(task)
+                    continue
+                if time.time() - last_periodic >= 300:
+                    last_periodic = time.time()
+                    run_periodic(app)
+            except Exception:
+                log.error("embedded worker:\n%s", traceback.format_exc())
+            time.sleep(interval)
+
+    thread = threading.Thread(target=loop, name="klass-jobs", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,132 @@
+"""The school office (канцелярия): credentials, class lists and subgroups, student movement, personal
+files, personal-data consents, the regulation on the electronic journal, and families' requests.
+
+Duties C01, C08, C12, C13, C17, C18, C24, C30 of the class teacher and A01, A02, A09 of the admin.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_app_context, render_template
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from core.api import (
+    AuditEntry,
+    DashboardWidget,
+    MenuItem,
+    Permission,
+    PluginInfo,
+    School,
+    User,
+    can,
+    core_settings,
+    hookimpl,
+)
+from plugins.office import models  # noqa: F401  (the tables must be known to migrations)
+from plugins.office.schemas import OfficeSettingsSchema
+
+PLUGIN = PluginInfo(
+    name="office",
+    title=_l("School office"),
+    version="1.0.0",
+    settings_schema=OfficeSettingsSchema,
+    description=_l("Credentials, class lists and subgroups, student movement, personal files, consents, "
+                   "the regulation and families' requests."),
+)
+
+STAFF = ("admin", "principal", "deputy", "class_teacher")
+EVERYONE = ("admin", "principal", "deputy", "class_teacher", "teacher", "student", "guardian", "support")
+
+
+@hookimpl
+def register_permissions() -> list[Permission]:
+    return [
+        Permission("office.class.view", _l("See the office pages of a class"), STAFF),
+        Permission("office.credentials.issue", _l("Issue logins and one-time passwords to a class's students "
+                                                  "and guardians"), ("admin", "class_teacher")),
+        Permission("office.credentials.staff", _l("Issue credentials to staff"), ("admin",)),
+        Permission("office.subgroups.edit", _l("Divide a class into subgroups"),
+                   ("admin", "deputy", "class_teacher", "teacher")),
+        Permission("office.import.run", _l("Import class lists from spreadsheets"), ("admin", "class_teacher")),
+        Permission("office.movement.view", _l("See student movement requests"), STAFF),
+        Permission("office.movement.request", _l("Request admission, transfer or withdrawal"),
+                   ("admin", "class_teacher")),
+        Permission("office.movement.perform", _l("Carry out admission, transfer and withdrawal"), ("admin",)),
+        Permission("office.personal_file.view", _l("Read personal files"), STAFF + ("guardian",)),
+        Permission("office.personal_file.edit", _l("Edit and verify personal files"), ("admin", "class_teacher")),
+        Permission("office.consent.edit", _l("Record personal data consents"), ("admin", "class_teacher")),
+        Permission("office.regulation.view", _l("Read the regulation on the electronic journal"), EVERYONE),
+        Permission("office.regulation.manage", _l("Publish the regulation on the electronic journal"), ("admin",)),
+        Permission("office.regulation.acknowledge", _l("Confirm reading the regulation"), ("guardian",)),
+        Permission("office.regulation.report", _l("See who has read the regulation"), STAFF),
+        Permission("office.ticket.view", _l("See requests to the system administrator"),
+                   ("admin", "class_teacher", "guardian", "student")),
+        Permission("office.ticket.create", _l("Send a request to the system administrator"), ("guardian", "student")),
+        Permission("office.ticket.handle", _l("Pass on and close families' requests"), ("admin", "class_teacher")),
+    ]
+
+
+@hookimpl
+def register_blueprints(app: Any) -> list[Any]:
+    from plugins.office.api import bp as api_bp
+    from plugins.office.views import bp
+
+    return [bp, api_bp]
+
+
+@hookimpl
+def register_menu_items(user: User) -> list[MenuItem]:
+    return [
+        MenuItem(_l("Office"), "office.index", "office.class.view", icon="🗂", weight=300),
+        MenuItem(_l("Requests"), "office.tickets", "office.ticket.view", icon="✉", weight=320),
+        MenuItem(_l("Regulation"), "office.regulation", "office.regulation.acknowledge", icon="📄", weight=330),
+    ]
+
+
+@hookimpl
+def register_dashboard_widgets(user: User) -> list[DashboardWidget]:
+    from plugins.office import widgets
+
+    out = []
+    if can(user, "office.class.view"):
+        out.append(DashboardWidget(_l("Office"), Markup(render_template("office/_widget_staff.html",
+                                                                        **widgets.staff_summary(user))),
+                                   weight=300, link_endpoint="office.index"))
+    if user.has_role("guardian") and can(user, "office.regulation.acknowledge"):
+        context = widgets.family_summary(user)
+        if context["show"]:
+            out.append(DashboardWidget(_l("School office"), Markup(render_template("office/_widget_family.html",
+                                                                                   **context)), weight=310))
+    return out
+
+
+@hookimpl
+def register_demo_data(session: Session, school: School, size: str) -> None:
+    from plugins.office.demo import build
+
+    build(session, school, size)
+
+
+@hookimpl
+def revert_change(session: Session, entry: AuditEntry) -> dict[str, Any] | None:
+    if not entry.object_type.startswith("office."):
+        return None
+    from plugins.office.services import revert_entry
+
+    return revert_entry(session, entry)
+
+
+@hookimpl
+def run_periodic(session: Session, now: Any) -> None:
+    """A withdrawal carried out ahead of its date disables the student's account when the day comes;
+    class-list uploads nobody confirmed are forgotten after a day."""
+    from zoneinfo import ZoneInfo
+
+    from plugins.office.importer import expire_uploads
+    from plugins.office.services import disable_withdrawn
+
+    school_zone = ZoneInfo(core_settings()["school"]["timezone"]) if has_app_context() else None
+    disable_withdrawn(session, now.astimezone(school_zone).date() if school_zone else now.date())
+    expire_uploads(session, now)

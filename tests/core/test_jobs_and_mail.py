@@ -1,0 +1,64 @@
+"""Background jobs report progress and outcome; e-mail goes out through a real SMTP conversation."""
+from __future__ import annotations
+
+from typing import Any
+
+from core.jobs import run_job, submit
+from core.mailer import build_message, send
+from core.models import Job
+
+CALLS: list[int] = []
+
+
+def count_to_three(session: Any, job: Job, progress: Any) -> dict[str, Any]:
+    for i in range(1, 4):
+        progress(i, 3, f"шаг {i}")
+    CALLS.append(job.id)
+    return {"url": "/result/1"}
+
+
+def broken(session: Any, job: Job, progress: Any) -> None:
+    raise RuntimeError("нет данных")
+
+
+def test_job_runs_with_progress_and_shows_result(app, session, demo_school, login_as):
+    job = submit(session, school_id=demo_school["school_id"], kind="test.count", title="Счёт",
+                 handler=f"{__name__}:count_to_three")
+    session.refresh(job)
+    assert (job.status, job.done, job.total, job.percent) == ("done", 3, 3, 100)
+    assert job.result == {"url": "/result/1"}
+    run_job(app, job.id, cleanup=False)  # a second delivery of the same job after a restart does nothing
+    assert CALLS.count(job.id) == 1
+
+
+def test_failed_job_keeps_its_reason(app, session, demo_school):
+    job = submit(session, school_id=demo_school["school_id"], kind="test.broken", title="Сбой",
+                 handler=f"{__name__}:broken")
+    session.refresh(job)
+    assert job.status == "failed"
+    assert "нет данных" in job.message
+
+
+def test_job_page_is_visible_to_its_owner_only(app, session, demo_school, login_as):
+    from sqlalchemy import select
+
+    from core.models import User
+
+    owner = session.scalar(select(User).where(User.login == demo_school["accounts"]["teacher"]))
+    job = submit(session, school_id=demo_school["school_id"], kind="test.count", title="Печать журнала",
+                 handler=f"{__name__}:count_to_three", user_id=owner.id)
+    page = login_as("teacher").get(f"/jobs/{job.id}")
+    assert page.status_code == 200 and "Печать журнала" in page.text
+    assert login_as("class_teacher").get(f"/jobs/{job.id}").status_code == 404
+    assert login_as("teacher").get(f"/api/v1/jobs/{job.id}").json["percent"] == 100
+
+
+def test_mail_goes_through_smtp_with_cyrillic_and_attachment(smtp_server):
+    message = build_message(smtp_server.settings, ["mama@example.org"], "Оценки за неделю", "Здравствуйте!",
+                            attachments=[("выписка.pdf", "application/pdf", b"%PDF-1.4")])
+    send(smtp_server.settings, message)
+    assert len(smtp_server.messages) == 1
+    received = smtp_server.messages[0]
+    assert received["Subject"] == "Оценки за неделю"
+    assert received.get_body(("plain",)).get_content().strip() == "Здравствуйте!"
+    assert [a.get_filename() for a in received.iter_attachments()] == ["выписка.pdf"]
