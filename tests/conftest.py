@@ -94,20 +94,9 @@ def make_app(connection: Connection) -> Callable[..., Flask]:
         overrides["security"] = {**FAST_HASH, **overrides.get("security", {})}
         if plugins is not None:
             overrides["klass"] = {**overrides.get("klass", {}), "plugins": plugins}
-        application = create_app(profile, engine=connection, testing=True, settings_overrides=overrides)
-        # Requests inside a test share the test's app context, and so ``g``: forget the user and the CSRF
-        # token each request loaded, so that several signed-in clients in one test each act as themselves.
-        application.before_request_funcs.setdefault(None, []).insert(0, _forget_loaded_user)
-        return application
+        return create_app(profile, engine=connection, testing=True, settings_overrides=overrides)
 
     return factory
-
-
-def _forget_loaded_user() -> None:
-    from flask import g
-
-    g.pop("_login_user", None)
-    g.pop("csrf_token", None)
 
 
 @pytest.fixture
