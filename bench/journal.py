@@ -179,7 +179,9 @@ def main() -> None:
     build_database(url)
 
     engine = make_engine(url)
-    app = create_app("default", engine=engine, settings_overrides={"klass": {"plugins": _order(discover())}})
+    # No background job thread beside the measurements (a web process may run one; it is not the page).
+    app = create_app("default", engine=engine, settings_overrides={"klass": {"plugins": _order(discover())},
+                                                                    "jobs": {"embedded_worker": False}})
     state = app.extensions["klass"]
     with app.app_context():
         session = state.session()
