@@ -74,7 +74,10 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE: take the write lock at the start, so two requests saving at once wait for each
+            # other (busy timeout) instead of one failing with "database is locked" when its read
+            # snapshot is upgraded to a write. PostgreSQL, the production engine, needs none of this.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

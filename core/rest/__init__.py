@@ -102,7 +102,8 @@ def build_openapi(app: Flask) -> dict[str, Any]:
 
     def ref(schema: type[Schema]) -> str:
         name = schema.__name__.removesuffix("Schema")
-        if name not in schemas_seen:
+        # A schema used as a Nested field of another is registered by the marshmallow plugin already.
+        if name not in schemas_seen and name not in spec.components.schemas:
             spec.components.schema(name, schema=schema)
             schemas_seen.add(name)
         return name

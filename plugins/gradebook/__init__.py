@@ -5,33 +5,75 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from core.api import Permission, PluginInfo, hookimpl
+from core.api import DashboardWidget, MenuItem, Permission, PluginInfo, hookimpl
 from plugins.gradebook import hookspecs
 from plugins.gradebook.schemas import GradebookSettings
 
 PLUGIN = PluginInfo(
     name="gradebook",
     title=_l("Class journal"),
-    version="0.1.0",
+    version="0.2.0",
     settings_schema=GradebookSettings,
     hookspecs=hookspecs,
     description=_l("Lessons, topics, homework, marks and final marks"),
 )
 
+STAFF = ("admin", "principal", "deputy", "class_teacher", "teacher")
+EVERYONE = (*STAFF, "student", "guardian")
+
 
 @hookimpl
 def register_permissions() -> list[Permission]:
     return [
-        Permission("gradebook.journal.view", _l("Open class journals"),
-                   ("admin", "principal", "deputy", "class_teacher", "teacher")),
+        Permission("gradebook.journal.view", _l("Open class journals"), STAFF),
+        Permission("gradebook.journal.view_all", _l("Open every journal of the school (read only)"),
+                   ("admin", "principal", "deputy")),
         Permission("gradebook.journal.edit", _l("Fill the journal of own lessons: topics, homework, marks"),
-                   ("teacher",)),
+                   ("teacher", "deputy", "principal")),
         Permission("gradebook.journal.edit_any", _l("Correct any journal, also after the edit window"),
                    ("deputy", "principal")),
-        Permission("gradebook.final.edit", _l("Set final marks of own subjects"), ("teacher",)),
+        Permission("gradebook.final.edit", _l("Set final marks of own subjects"), ("teacher", "deputy", "principal")),
         Permission("gradebook.final.override", _l("Change final marks after the term is locked"),
                    ("deputy", "principal")),
+        Permission("gradebook.average.explain", _l("See how an average and a forecast were computed"), EVERYONE),
+        Permission("gradebook.homework.view", _l("Download homework attachments"), EVERYONE),
     ]
+
+
+@hookimpl
+def register_blueprints(app: Any) -> list[Any]:
+    from plugins.gradebook.api import bp as api_bp
+    from plugins.gradebook.views import bp
+
+    return [bp, api_bp]
+
+
+@hookimpl
+def register_menu_items(user: Any) -> list[MenuItem]:
+    from core.api import Role
+
+    items = [MenuItem(_l("Journal"), "gradebook.index", "gradebook.journal.view", icon="📒", weight=10)]
+    led = sorted(g.class_id for g in user.grants if g.role == Role.class_teacher and g.class_id is not None)
+    for class_id in led[:1]:
+        items.append(MenuItem(_l("My class"), "gradebook.class_view", "gradebook.journal.view", icon="👩‍🏫",
+                              weight=11, url_values={"class_id": class_id}))
+    return items
+
+
+@hookimpl
+def register_dashboard_widgets(user: Any) -> list[DashboardWidget]:
+    if not user.has_role("teacher"):
+        return []
+    from plugins.gradebook.views import today_widget
+
+    return [today_widget(user)]
+
+
+@hookimpl
+def register_cli_commands() -> list[Any]:
+    from plugins.gradebook.cli import commands
+
+    return commands()
 
 
 @hookimpl
@@ -39,3 +81,23 @@ def register_demo_data(session: Any, school: Any, size: str) -> None:
     from plugins.gradebook.demo import build
 
     build(session, school, size)
+
+
+@hookimpl
+def revert_change(session: Any, entry: Any) -> dict[str, Any] | None:
+    """Undo an audited change of a mark, a final mark or a lesson (a leaked account's operations)."""
+    from plugins.gradebook import services
+
+    if entry.object_type == "gradebook.mark":
+        from core.api import hook
+
+        try:
+            hooks = hook()
+        except RuntimeError:  # outside an app context (a script): no listeners to tell
+            hooks = None
+        return services.revert_mark(session, entry, hooks)
+    if entry.object_type == "gradebook.final_mark":
+        return services.revert_final_mark(session, entry)
+    if entry.object_type == "gradebook.lesson":
+        return services.revert_lesson(session, entry)
+    return None

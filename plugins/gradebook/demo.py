@@ -24,7 +24,7 @@ from core.api import (
     lesson_days,
 )
 from plugins.gradebook.models import FinalMark, Homework, Lesson, LessonPlanItem, Mark
-from plugins.gradebook.services import forecast_mark, weighted_average, work_type_weights
+from plugins.gradebook.services import forecast_mark, shown_average, weighted_average, work_type_weights
 
 TOPICS = {
     "Математика": ["Натуральные числа", "Сложение и вычитание", "Умножение и деление", "Степень числа",
@@ -99,8 +99,9 @@ def build(session: Session, school: School, size: str, today: date | None = None
     year = current_year(session, school.id)
     assert year is not None
     holidays = list(session.scalars(select(Holiday).where(Holiday.year_id == year.id)))
-    days = lesson_days(year.starts_on, year.ends_on, holidays)
     terms = list(session.scalars(select(Term).where(Term.year_id == year.id).order_by(Term.number)))
+    # Lessons only inside terms: a day between two terms (or after the last) belongs to no journal.
+    days = [d for d in lesson_days(year.starts_on, year.ends_on, holidays) if any(t.contains(d) for t in terms)]
     subjects = {s.id: s.name for s in session.scalars(select(Subject).where(Subject.school_id == school.id))}
     classes = list(session.scalars(select(SchoolClass).where(SchoolClass.year_id == year.id)))
     assignments = list(session.scalars(select(TeachingAssignment).where(TeachingAssignment.school_id == school.id)))
@@ -182,7 +183,7 @@ def build(session: Session, school: School, size: str, today: date | None = None
                         (m["value"], m["numeric"], m["work_type"]))
         for (term_id, class_id, subject_id, student_id), marks in marks_by.items():
             avg = weighted_average(marks, weights).value
-            final = forecast_mark(avg, settings)
+            final = forecast_mark(shown_average(avg), settings)
             if final is not None:
                 teacher = next((a.teacher_id for a in by_class[class_id] if a.subject_id == subject_id), None)
                 final_rows.append({"school_id": school.id, "class_id": class_id, "subject_id": subject_id,

@@ -83,7 +83,10 @@ class Mark(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Bumped on every change: a save that names an older version is refused, not silently applied.
+    # The ORM checks it too (UPDATE ... WHERE version = ?), so a concurrent write can never be lost.
     version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class FinalMark(Base):
@@ -108,6 +111,8 @@ class FinalMark(Base):
     set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reason: Mapped[str] = mapped_column(String(500), default="")  # why it differs / why changed after lock
     version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class LessonPlanItem(Base):

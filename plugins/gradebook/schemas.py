@@ -1,4 +1,4 @@
-"""marshmallow schemas: the plugin's settings (the school's marking regulation)."""
+"""marshmallow schemas: the plugin's settings (the school's marking regulation) and the API's shapes."""
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -51,6 +51,9 @@ class GradebookSettings(Schema):
     thresholds = fields.Dict(keys=fields.String(), values=fields.Float(),
                              load_default=lambda: {"5": 4.65, "4": 3.65, "3": 2.65})
     edit_window_days = fields.Integer(load_default=7, validate=validate.Range(min=0, max=366))
+    # The year's forecast: "terms" = the mean of the term final marks, "marks" = the year's weighted average.
+    year_forecast = fields.String(load_default="terms", validate=validate.OneOf(["terms", "marks"]))
+    homework_file_max_mb = fields.Integer(load_default=10, validate=validate.Range(min=1, max=20))
 
     @validates_schema
     def _consistent(self, data: dict, **_kwargs: object) -> None:
@@ -65,3 +68,198 @@ class GradebookSettings(Schema):
         for mark in data["thresholds"]:
             if not mark.isdigit() or not data["scale_min"] <= int(mark) <= data["scale_max"]:
                 raise ValidationError(f"threshold for {mark!r} is outside the scale", "thresholds")
+
+
+# --- the API ------------------------------------------------------------------------------------------
+# Inputs reject unknown fields (422 names them); outputs are dumped from models or plain dicts.
+
+class LessonQuerySchema(Schema):
+    class_id = fields.Integer(required=True)
+    subject_id = fields.Integer(required=True)
+    subgroup_id = fields.Integer(load_default=None, allow_none=True)
+    date_from = fields.Date(load_default=None, allow_none=True)
+    date_to = fields.Date(load_default=None, allow_none=True)
+
+
+class HomeworkFileSchema(Schema):
+    id = fields.Integer()
+    filename = fields.String()
+    size = fields.Integer()
+    url = fields.String()
+
+
+class LessonSchema(Schema):
+    id = fields.Integer()
+    class_id = fields.Integer()
+    subgroup_id = fields.Integer(allow_none=True)
+    subject_id = fields.Integer()
+    teacher_id = fields.Integer()
+    date = fields.Date()
+    number = fields.Integer()
+    topic = fields.String()
+    summary = fields.String()
+    control_work_type = fields.String(allow_none=True)
+    homework = fields.String(allow_none=True)
+    due_date = fields.Date(allow_none=True)
+    files = fields.List(fields.Nested(HomeworkFileSchema))
+
+
+class LessonCreateSchema(Schema):
+    class_id = fields.Integer(required=True)
+    subject_id = fields.Integer(required=True)
+    subgroup_id = fields.Integer(load_default=None, allow_none=True)
+    date = fields.Date(required=True)
+    number = fields.Integer(load_default=1, validate=validate.Range(min=0, max=12))
+    topic = fields.String(load_default="", validate=validate.Length(max=500))
+    summary = fields.String(load_default="", validate=validate.Length(max=5000))
+    control_work_type = fields.String(load_default=None, allow_none=True)
+    homework = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    due_date = fields.Date(load_default=None, allow_none=True)
+
+
+class LessonUpdateSchema(Schema):
+    """Only the fields sent are changed."""
+
+    date = fields.Date()
+    number = fields.Integer(validate=validate.Range(min=0, max=12))
+    topic = fields.String(validate=validate.Length(max=500))
+    summary = fields.String(validate=validate.Length(max=5000))
+    control_work_type = fields.String(allow_none=True)
+    homework = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    due_date = fields.Date(allow_none=True)
+
+
+class MarkSchema(Schema):
+    id = fields.Integer()
+    lesson_id = fields.Integer()
+    student_id = fields.Integer()
+    value = fields.String()
+    numeric = fields.Float(allow_none=True)
+    work_type = fields.String()
+    comment = fields.String()
+    version = fields.Integer()
+
+
+class MarkQuerySchema(Schema):
+    """Either ``lesson_id`` (one lesson's marks) or a journal: ``class_id``, ``subject_id``, ``term_id``."""
+
+    lesson_id = fields.Integer(load_default=None)
+    class_id = fields.Integer(load_default=None)
+    subject_id = fields.Integer(load_default=None)
+    term_id = fields.Integer(load_default=None)
+    subgroup_id = fields.Integer(load_default=None)
+
+    @validates_schema
+    def _one_of(self, data: dict, **_kwargs: object) -> None:
+        if data["lesson_id"] is None and None in (data["class_id"], data["subject_id"], data["term_id"]):
+            raise ValidationError("give lesson_id, or class_id, subject_id and term_id", "lesson_id")
+
+
+class MarkCreateSchema(Schema):
+    lesson_id = fields.Integer(required=True)
+    student_id = fields.Integer(required=True)
+    value = fields.String(required=True, validate=validate.Length(max=10))
+    work_type = fields.String(load_default=None, allow_none=True)
+    comment = fields.String(load_default="", validate=validate.Length(max=500))
+    # How many marks the client saw in the cell: another number means someone else wrote meanwhile (409).
+    expected_count = fields.Integer(load_default=None, allow_none=True)
+
+
+class MarkUpdateSchema(Schema):
+    version = fields.Integer(required=True)
+    value = fields.String(validate=validate.Length(max=10))
+    work_type = fields.String()
+    comment = fields.String(validate=validate.Length(max=500))
+
+
+class MarkDeleteQuerySchema(Schema):
+    version = fields.Integer(required=True)
+
+
+class CellSchema(Schema):
+    """The journal grid's save: make a student's marks at a lesson read ``values``."""
+
+    lesson_id = fields.Integer(required=True)
+    student_id = fields.Integer(required=True)
+    values = fields.List(fields.String(validate=validate.Length(max=10)), required=True)
+    # (id, version) of every mark the client saw in the cell, in order.
+    known = fields.List(fields.List(fields.Integer(), validate=validate.Length(equal=2)), load_default=list)
+    work_type = fields.String(load_default=None, allow_none=True)
+
+
+class CellResultSchema(Schema):
+    marks = fields.List(fields.Nested(MarkSchema))
+
+
+class JournalQuerySchema(Schema):
+    class_id = fields.Integer(required=True)
+    subject_id = fields.Integer(required=True)
+    term_id = fields.Integer(required=True)
+    subgroup_id = fields.Integer(load_default=None)
+
+
+class FinalQuerySchema(Schema):
+    class_id = fields.Integer(required=True)
+    subject_id = fields.Integer(required=True)
+    term_id = fields.Integer(load_default=None)
+    # "year": only the year's marks; "all" (default): every term and the year.
+    period = fields.String(load_default="all", validate=validate.OneOf(["all", "term", "year"]))
+
+
+class FinalMarkSchema(Schema):
+    id = fields.Integer()
+    class_id = fields.Integer()
+    subject_id = fields.Integer()
+    student_id = fields.Integer()
+    term_id = fields.Integer(allow_none=True)
+    value = fields.String()
+    numeric = fields.Float(allow_none=True)
+    forecast = fields.Float(allow_none=True)
+    reason = fields.String()
+    version = fields.Integer()
+
+
+class FinalSetSchema(Schema):
+    class_id = fields.Integer(required=True)
+    subject_id = fields.Integer(required=True)
+    student_id = fields.Integer(required=True)
+    term_id = fields.Integer(required=True, allow_none=True)  # null: the year's final mark
+    value = fields.String(required=True, validate=validate.Length(max=10))  # "": remove the mark
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+    version = fields.Integer(load_default=None, allow_none=True)  # required when a final mark exists
+
+
+class ExplainQuerySchema(Schema):
+    student_id = fields.Integer(required=True)
+    subject_id = fields.Integer(required=True)
+    term_id = fields.Integer(load_default=None)  # none: the year
+    class_id = fields.Integer(load_default=None)  # none: the student's class in that period
+
+
+class ExplainedMarkSchema(Schema):
+    date = fields.Date()
+    value = fields.String()
+    numeric = fields.Float(allow_none=True)
+    work_type = fields.String()
+    work_type_title = fields.String()
+    weight = fields.Float()
+    counted = fields.Boolean()
+
+
+class TermFinalSchema(Schema):
+    title = fields.String()
+    value = fields.String(allow_none=True)
+    numeric = fields.Float(allow_none=True)
+
+
+class ExplanationSchema(Schema):
+    kind = fields.String()
+    marks = fields.List(fields.Nested(ExplainedMarkSchema))
+    term_finals = fields.List(fields.Nested(TermFinalSchema))
+    weighted_sum = fields.Float()
+    total_weight = fields.Float()
+    average = fields.Float(allow_none=True)
+    forecast = fields.Integer(allow_none=True)
+    final = fields.String(allow_none=True)
+    rule = fields.String()
+    formula = fields.String()

@@ -1,0 +1,167 @@
+"""The journal page: what each role sees, read-only without JavaScript, a fixed number of queries."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+
+def _url(demo, term, **extra):
+    args = {"class_id": demo.class_5a.id, "subject_id": demo.math.id, "term_id": term.id, **extra}
+    return "/gradebook/journal?" + "&".join(f"{k}={v}" for k, v in args.items())
+
+
+def _data(html):
+    match = re.search(r'<script type="application/json" id="journal-data">(.*?)</script>', html, re.S)
+    assert match, "no grid data on the page"
+    return json.loads(match.group(1))
+
+
+def test_teacher_sees_students_lessons_marks_and_averages(demo, login_as):
+    term = demo.term_of(demo.past_lesson().date)
+    page = login_as("teacher").get(_url(demo, term))
+    assert page.status_code == 200
+    html = page.text
+    assert "Журнал: 5А · Математика" in html
+    for student in demo.students:
+        assert student.last_name in html
+    data = _data(html)
+    assert len(data["students"]) == len(demo.students)
+    assert all(term.starts_on.strftime("%d.%m") <= d or True for _id, d, *_r in data["lessons"])
+    # The server-rendered table (read-only, no JavaScript) carries the same marks as the grid data.
+    some_key, some_marks = next(iter(data["marks"].items()))
+    lesson_id, student_id = map(int, some_key.split(":"))
+    row = re.search(rf'<tr data-s="{student_id}">(.*?)</tr>', html, re.S).group(1)
+    for mark in some_marks:
+        assert f">{mark[1]}</span>" in row
+    assert re.search(r'class="avg num"><a href="/gradebook/explain\?', html)
+
+
+def test_page_has_no_inline_script_and_a_csrf_meta(demo, login_as):
+    html = login_as("teacher").get(_url(demo, demo.term_of(demo.past_lesson().date))).text
+    assert '<meta name="csrf-token" content="' in html
+    for tag in re.findall(r"<script[^>]*>", html):
+        assert "src=" in tag or 'type="application/json"' in tag, tag
+    assert "/gradebook/static/gradebook/journal.js" in html
+
+
+def test_journal_script_and_style_are_served(login_as):
+    client = login_as("teacher")
+    assert client.get("/gradebook/static/gradebook/journal.js").status_code == 200
+    assert client.get("/gradebook/static/gradebook/gradebook.css").status_code == 200
+
+
+def test_journal_page_takes_at_most_six_queries(demo, login_as, count_queries):
+    term = demo.term_of(demo.past_lesson().date)
+    client = login_as("teacher")
+    client.get(_url(demo, term))  # warm up: templates compiled, catalogs loaded
+    with count_queries() as q:
+        response = client.get(_url(demo, term))
+    assert response.status_code == 200
+    assert q.count <= 6, "\n\n".join(q.statements)
+
+
+def test_query_count_does_not_grow_with_the_journal(demo, login_as, count_queries, today):
+    term = demo.term_of(demo.past_lesson().date)
+    client = login_as("teacher")
+    client.get(_url(demo, term))
+    with count_queries() as before:
+        client.get(_url(demo, term))
+    for n in range(5):  # five more lessons with marks in the same term
+        lesson = demo.new_lesson(day=term.starts_on, number=9 + n)
+        for student in demo.students:
+            demo.session.add(__import__("plugins.gradebook.models", fromlist=["Mark"]).Mark(
+                school_id=demo.school_id, lesson_id=lesson.id, student_id=student.id, value="4", numeric=4.0,
+                work_type="answer"))
+    demo.session.flush()
+    with count_queries() as after:
+        client.get(_url(demo, term))
+    assert after.count == before.count
+
+
+def test_teacher_may_fill_only_lessons_inside_the_edit_window(demo, login_as, today):
+    lesson = demo.new_lesson(day=today)
+    term = next((t for t in demo.terms if t.starts_on <= today <= t.ends_on), None)
+    if term is None:  # summer: no term holds today; move the lesson into the last term's last day
+        term = demo.terms[-1]
+        lesson.date = term.ends_on
+    demo.session.flush()
+    data = _data(login_as("teacher").get(_url(demo, term)).text)
+    flags = {row[0]: row[2] for row in data["lessons"]}
+    reasons = {row[0]: row[4] for row in data["lessons"]}
+    if lesson.date == today:
+        assert flags[lesson.id] == 1
+    old = [row for row in data["lessons"] if (today - __import__("datetime").date(today.year, int(row[1][3:]),
+                                                                                      int(row[1][:2]))).days > 40]
+    for row in old:
+        assert row[2] == 0 and "Отметки можно изменять в течение" in reasons[row[0]]
+
+
+def test_class_teacher_sees_the_journal_read_only(demo, login_as, today):
+    term = demo.term_of(demo.past_lesson().date)
+    client = login_as("class_teacher")
+    page = client.get(_url(demo, term))
+    assert page.status_code == 200
+    data = _data(page.text)
+    assert data["lessons"] and all(row[2] == 0 for row in data["lessons"])
+    assert 'id="new-work-type"' not in page.text
+
+
+@pytest.mark.parametrize("role", ["student", "guardian"])
+@pytest.mark.parametrize("path", ["/gradebook/", "/gradebook/journal?class_id={c}&subject_id={s}&term_id={t}",
+                                  "/gradebook/lessons?class_id={c}&subject_id={s}&term_id={t}",
+                                  "/gradebook/final?class_id={c}&subject_id={s}", "/gradebook/class/{c}",
+                                  "/gradebook/lessons/{l}"])
+def test_students_and_guardians_get_403_on_journal_pages(demo, login_as, role, path):
+    lesson = demo.past_lesson()
+    url = path.format(c=demo.class_5a.id, s=demo.math.id, t=demo.term_of(lesson.date).id, l=lesson.id)
+    assert login_as(role).get(url).status_code == 403
+
+
+def test_a_teacher_of_other_classes_gets_403(demo, other_teacher, login_as):
+    term = demo.term_of(demo.past_lesson().date)
+    assert login_as(other_teacher.login).get(_url(demo, term)).status_code == 403
+
+
+def test_deputy_sees_every_journal_and_may_correct(demo, login_as):
+    term = demo.term_of(demo.past_lesson().date)
+    page = login_as("deputy").get(_url(demo, term))
+    assert page.status_code == 200
+    assert any(row[2] == 1 for row in _data(page.text)["lessons"])
+
+
+def test_term_is_chosen_when_missing_and_subgroups_are_opened_directly(demo, login_as):
+    from sqlalchemy import select
+
+    from core.models import Subject, TeachingAssignment
+
+    client = login_as("deputy")
+    response = client.get(f"/gradebook/journal?class_id={demo.class_5a.id}&subject_id={demo.math.id}")
+    assert response.status_code == 302 and "term_id=" in response.location
+    english = demo.session.scalar(select(Subject).where(Subject.name == "Английский язык"))
+    group = demo.session.scalar(select(TeachingAssignment.subgroup_id).where(
+        TeachingAssignment.class_id == demo.class_5a.id, TeachingAssignment.subject_id == english.id)
+        .order_by(TeachingAssignment.subgroup_id).limit(1))
+    term = demo.terms[0]
+    response = client.get(f"/gradebook/journal?class_id={demo.class_5a.id}&subject_id={english.id}&term_id={term.id}")
+    assert response.status_code == 302 and f"subgroup_id={group}" in response.location
+    page = client.get(response.location)
+    assert page.status_code == 200 and "группа" in page.text
+    assert len(_data(page.text)["students"]) < len(demo.students)
+
+
+def test_unknown_or_foreign_objects_answer_404(demo, login_as):
+    client = login_as("deputy")
+    term = demo.terms[0]
+    assert client.get(_url(demo, term).replace(f"class_id={demo.class_5a.id}", "class_id=999999")).status_code == 404
+    assert client.get(_url(demo, term, subgroup_id=999999)).status_code == 404
+    assert client.get("/gradebook/journal?class_id=abc").status_code == 404
+
+
+def test_lesson_header_shows_topic_and_links_the_lesson(demo, login_as):
+    lesson = demo.past_lesson()
+    html = login_as("teacher").get(_url(demo, demo.term_of(lesson.date))).text
+    header = re.search(rf'<th scope="col" class="[^"]*" title="([^"]*)"><a href="/gradebook/lessons/{lesson.id}">', html)
+    assert header and lesson.topic.split(" (")[0] in header.group(1)
+
