@@ -114,6 +114,14 @@ def on_attendance_saved(session: Any, lesson: Any, student_id: int, old: dict[st
     notify.attendance_saved(session, lesson, student_id, old, new, today, plugin_settings("diary"), codes)
 
 
+@hookimpl(optionalhook=True)
+def register_reports() -> list[Any]:
+    """«Guardians' use of the diary» in the reports plugin (its page, XLSX, PDF, API, weekly e-mails)."""
+    from plugins.diary.reports import definitions
+
+    return definitions()
+
+
 @hookimpl
 def run_periodic(session: Any, now: datetime) -> None:
     """Send what is due (instant messages a request did not send at once, and digests)."""
