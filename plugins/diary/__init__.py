@@ -116,7 +116,7 @@ def on_attendance_saved(session: Any, lesson: Any, student_id: int, old: dict[st
 
 @hookimpl(optionalhook=True)
 def register_reports() -> list[Any]:
-    """«Guardians' use of the diary» in the reports plugin (its page, XLSX, PDF, API, weekly e-mails)."""
+    """«How guardians use the diary» in the reports plugin (its page, XLSX, PDF, API, weekly e-mails)."""
     from plugins.diary.reports import definitions
 
     return definitions()

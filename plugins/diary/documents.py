@@ -147,11 +147,11 @@ def _marks_table(report: StudentReport, st: dict[str, Any], width: float, letter
     from reportlab.lib import colors
     from reportlab.platypus import Paragraph, Table, TableStyle
 
-    head = [Paragraph(_("Subject"), st["head"]), Paragraph(_("Marks"), st["head"]),
+    head = [Paragraph(_("Subject"), st["head"]), Paragraph(_("Marks received"), st["head"]),
             Paragraph(_("Average"), st["head"]),
-            Paragraph(_("Forecast") if letter else _("Final marks"), st["head"])]
+            Paragraph(_("Forecast") if letter else _("Final marks of terms"), st["head"])]
     if letter:
-        head.append(Paragraph(_("Final marks"), st["head"]))
+        head.append(Paragraph(_("Final marks of terms"), st["head"]))
     rows = [head]
     for line in report.subjects:
         finals = ", ".join(f"{_esc(t)}: {_esc(v)}" for t, v in line.finals)
@@ -164,7 +164,7 @@ def _marks_table(report: StudentReport, st: dict[str, Any], width: float, letter
             row.append(Paragraph(finals or "—", st["cell"]))
         rows.append(row)
     if len(rows) == 1:
-        rows.append([Paragraph(_("No marks in this period."), st["cell"])] + [""] * (len(head) - 1))
+        rows.append([Paragraph(_("There are no marks for this period."), st["cell"])] + [""] * (len(head) - 1))
     widths = [0.24, 0.41, 0.17, 0.18] if not letter else [0.22, 0.33, 0.17, 0.12, 0.16]
     table = Table(rows, colWidths=[width * w for w in widths], repeatRows=1)
     table.setStyle(TableStyle([

@@ -29,7 +29,7 @@ class PreferencesForm(FlaskForm):
 
 
 class RemarkForm(FlaskForm):
-    student_id = SelectField(_l("Student"), coerce=int, validators=[DataRequired(message=_l("Choose a student."))])
+    student_id = SelectField(_l("Student"), coerce=int, validators=[DataRequired(message=_l("Choose the student."))])
     kind = RadioField(_l("Kind"), choices=KIND_CHOICES, default="concern", validators=[DataRequired()])
     subject_id = SelectField(_l("Subject"), coerce=int, validators=[Optional()])
     text = TextAreaField(_l("Text for the family"), validators=[DataRequired(message=_l("Write the text of the note.")),

@@ -1,4 +1,4 @@
-"""«Guardians' use of the diary» for the reports plugin (its ``register_reports`` hook): from the visit
+"""«How guardians use the diary» for the reports plugin (its ``register_reports`` hook): from the visit
 log and the acknowledgements, per guardian of a class, or per class of the school.
 
 Imported only when the reports plugin calls the hook, so the diary runs without it.
@@ -31,7 +31,7 @@ def definitions() -> list[Any]:
     from plugins.reports.registry import ReportDefinition
 
     return [ReportDefinition(
-        key="diary_guardians_usage", title=_l("Guardians' use of the diary"), run=run, params=UsageParams,
+        key="diary_usage", title=_l("How guardians use the diary"), run=run, params=UsageParams,
         scope="class_or_school", category="families", weight=10,
         description=_l("Who opened the diary in the period, when last, and how many weeks they confirmed."))]
 
@@ -81,7 +81,7 @@ def run(session: Session, values: dict[str, Any], user: Any) -> ReportResult:
             acks[(guardian_id, student_id)] = n
     period = _("%(start)s – %(end)s", start=start.strftime("%d.%m.%Y"), end=end.strftime("%d.%m.%Y"))
     active = len([g for g in guardians if g in visits])
-    summary = [Figure("guardians", _("Guardians"), len(guardians), INT),
+    summary = [Figure("guardians", _("Guardians, total"), len(guardians), INT),
                Figure("active", _("Opened the diary"), active, INT),
                Figure("active_percent", _("Opened the diary, %"),
                       round(100.0 * active / len(guardians), 1) if guardians else 0.0, PERCENT)]
@@ -97,11 +97,11 @@ def run(session: Session, values: dict[str, Any], user: Any) -> ReportResult:
                          "active_percent": round(100.0 * opened / len(mine), 1) if mine else 0.0,
                          "weeks": sum(n for (g, s), n in acks.items() if g in mine)},
                         styles={"never": "bad"} if len(mine) - opened else {}))
-    columns = [Column("class", _("Class"), TEXT, width=8), Column("guardians", _("Guardians"), INT),
+    columns = [Column("class", _("Class"), TEXT, width=8), Column("guardians", _("Guardians, total"), INT),
                Column("active", _("Opened the diary"), INT), Column("never", _("Did not open it"), INT),
                Column("active_percent", _("Opened the diary, %"), PERCENT, 1),
                Column("weeks", _("Weeks confirmed"), INT)]
-    return ReportResult.single(_("Guardians' use of the diary"), columns, rows, subtitle=period, summary=summary,
+    return ReportResult.single(_("How guardians use the diary"), columns, rows, subtitle=period, summary=summary,
                                notes=notes)
 
 
@@ -122,5 +122,5 @@ def _class(session: Session, class_name: str, links: list[Any], visits: dict[int
     columns = [Column("student", _("Student"), TEXT), Column("guardian", _("Guardian"), TEXT),
                Column("visits", _("Visits"), INT), Column("last", _("Last visit"), DATE),
                Column("weeks", _("Weeks confirmed"), INT)]
-    return ReportResult.single(_("Guardians' use of the diary, class %(class_name)s", class_name=class_name),
+    return ReportResult.single(_("How guardians use the diary, class %(class_name)s", class_name=class_name),
                                columns, rows, subtitle=period, summary=summary, notes=notes)

@@ -432,7 +432,7 @@ def notify_deputy(class_id: int) -> Any:
     form = NotifyDeputyForm()
     start = week_start_of(_date_arg("week") or school_today())
     if not form.validate_on_submit():
-        flash(_("The comment is too long."), "error")
+        flash(_("The comment for the deputy is too long."), "error")
         return redirect(url_for(".class_week", class_id=class_id, week=start.isoformat()))
     report = services.class_week(session, class_id, start, datetime.now(UTC), plugin_settings("diary")["inactive_days"])
     notice = services.notify_deputy(session, report, current_user, form.note.data or "")

@@ -80,13 +80,13 @@ def test_start_pages_show_the_diary(login_as, people):
 def test_guardians_usage_report_in_the_reports_plugin(login_as, people):
     deputy = login_as("deputy")
     assert "Работа родителей с электронным дневником" in deputy.get("/reports/").text
-    page = deputy.get("/reports/diary_guardians_usage?run=1").text
+    page = deputy.get("/reports/diary_usage?run=1").text
     assert "Открывали дневник" in page
     for name in ("1А", "5А", "5Б", "9А"):
         assert f">{name}<" in page
     teacher = login_as("class_teacher")
-    page = teacher.get(f"/reports/diary_guardians_usage?run=1&class_id={people.classes['5А'].id}").text
+    page = teacher.get(f"/reports/diary_usage?run=1&class_id={people.classes['5А'].id}").text
     assert people.in_5a[0].last_name in page and "Подтверждено недель" in page
-    assert teacher.get(f"/reports/diary_guardians_usage?run=1&class_id={people.classes['5Б'].id}").status_code in (403, 404)
-    export = deputy.get("/reports/diary_guardians_usage/export.xlsx")
+    assert teacher.get(f"/reports/diary_usage?run=1&class_id={people.classes['5Б'].id}").status_code in (403, 404)
+    export = deputy.get("/reports/diary_usage/export.xlsx")
     assert export.status_code == 200 and export.data[:2] == b"PK"
