@@ -14,8 +14,10 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from core.api import AuditEntry, DashboardWidget, MenuItem, Permission, PluginInfo, User, can, hookimpl
-from plugins.print_archive import hookspecs
-from plugins.print_archive import models  # noqa: F401  (the tables must be known to migrations)
+from plugins.print_archive import (
+    hookspecs,
+    models,  # noqa: F401  (the tables must be known to migrations)
+)
 from plugins.print_archive.schemas import PrintArchiveSettings
 
 PLUGIN = PluginInfo(

@@ -37,6 +37,7 @@ from reportlab.platypus.doctemplate import ActionFlowable
 
 from core.api import register_fonts, ru_plural
 from plugins.print_archive.data import ClassYearData, StudentRow, Unit, principal_short
+from plugins.print_archive.grid import Grid, HeaderCell
 from plugins.print_archive.words import number_words
 
 MARGIN = 10 * mm
@@ -44,7 +45,6 @@ HEADER = 8 * mm
 NUMBER_COL = 6 * mm
 NAME_COL = 40 * mm
 ROMAN = ["I", "II", "III", "IV", "V", "VI"]
-GRAY = colors.Color(0.85, 0.85, 0.85)
 
 
 def sheets_for(pages: int, printing: str) -> int:
@@ -279,9 +279,17 @@ class _Document:
 
     generated_note = ""
 
+    def grid_table(self, widths: list[float], header: list[list[HeaderCell]], rows: list[list[str]], *,
+                   left: tuple[int, ...] = (1,), shaded: set[tuple[int, int]] | None = None,
+                   thick_after: tuple[int, ...] = ()) -> Grid:
+        return Grid(widths, header, rows, font=self.st.font, bold=self.st.bold, size=self.st.size,
+                    left_columns=left, shaded=shaded, thick_after=thick_after)
+
     def students_page(self) -> None:
         w = self.wording
-        rows: list[list[Any]] = [[w["col_number"], w["col_student"], w["col_birth_date"], w["col_movement"]]]
+        header = [[HeaderCell(w["col_number"]), HeaderCell(w["col_student"]), HeaderCell(w["col_birth_date"]),
+                   HeaderCell(w["col_movement"])]]
+        rows: list[list[str]] = []
         for n, s in enumerate(self.data.students, 1):
             moves = []
             if s.joined:
@@ -290,7 +298,8 @@ class _Document:
                 moves.append(w["left"].format(date=_d(s.left)))
             rows.append([str(n), s.full_name, _d(s.birth_date) if s.birth_date else "", ", ".join(moves)])
         self.story += [self.p(w["students_title"], self.st.heading),
-                       self.table(rows, [10 * mm, 95 * mm, 30 * mm, 55 * mm]), PageBreak()]
+                       self.grid_table([10 * mm, 95 * mm, 30 * mm, 55 * mm], header, rows, left=(1, 3)),
+                       PageBreak()]
 
     def unit_pages(self, unit: Unit, columns: int) -> None:
         w, st = self.wording, self.st
@@ -309,34 +318,25 @@ class _Document:
             self.story += [self.p(f"{head}  ·  {span}", st.caption), self.grid(unit, part), PageBreak(),
                            self.p(f"{head}  ·  {span}", st.caption), self.topics(unit, part), PageBreak()]
 
-    def grid(self, unit: Unit, lessons: list[Any]) -> Table:
+    def grid(self, unit: Unit, lessons: list[Any]) -> Grid:
+        """The left page: students down, this chunk's lesson dates across (month over its days)."""
         w = self.wording
         col = self.settings["date_column_mm"] * mm
-        months = [w["months"][le.date.month - 1] for le in lessons]
-        rows: list[list[Any]] = [[w["col_number"], w["col_student_short"]] + months,
-                                 ["", ""] + [str(le.date.day) for le in lessons]]
-        extra: list[tuple[Any, ...]] = [("SPAN", (0, 0), (0, 1)), ("SPAN", (1, 0), (1, 1)),
-                                         ("ALIGN", (2, 0), (-1, -1), "CENTER"),
-                                         ("FONT", (0, 1), (-1, 1), self.st.bold, self.st.size)]
-        # One header cell per month over its days, as on the paper form.
+        months: list[HeaderCell] = []
         first = 0
         for i in range(1, len(lessons) + 1):
             if i == len(lessons) or lessons[i].date.month != lessons[first].date.month:
-                if i - first > 1:
-                    extra.append(("SPAN", (2 + first, 0), (1 + i, 0)))
+                months.append(HeaderCell(w["months"][lessons[first].date.month - 1], colspan=i - first))
                 first = i
-        small = self.st.size - 1.5
-        for r, student in enumerate(unit.students, 2):
-            cells = [cell_text(unit, student.id, le.id) for le in lessons]
-            rows.append([str(r - 1), student.short_name] + cells)
-            for c, text in enumerate(cells, 2):
-                if len(text) > 3:
-                    extra.append(("FONTSIZE", (c, r), (c, r), small))
+        header = [[HeaderCell(w["col_number"], rowspan=2), HeaderCell(w["col_student_short"], rowspan=2)] + months,
+                  [HeaderCell(str(le.date.day)) for le in lessons]]
+        rows: list[list[str]] = []
+        shaded: set[tuple[int, int]] = set()
+        for r, student in enumerate(unit.students):
+            rows.append([str(r + 1), student.short_name] + [cell_text(unit, student.id, le.id) for le in lessons])
             if student.joined or student.left:
-                for c, le in enumerate(lessons, 2):
-                    if not _member_on(student, le.date):
-                        extra.append(("BACKGROUND", (c, r), (c, r), GRAY))
-        return self.table(rows, [NUMBER_COL, NAME_COL] + [col] * len(lessons), header_rows=2, extra=extra)
+                shaded |= {(r, c) for c, le in enumerate(lessons, 2) if not _member_on(student, le.date)}
+        return self.grid_table([NUMBER_COL, NAME_COL] + [col] * len(lessons), header, rows, shaded=shaded)
 
     def topics(self, unit: Unit, lessons: list[Any]) -> Table:
         w = self.wording
@@ -352,64 +352,47 @@ class _Document:
         return self.table(rows, widths, extra=[("VALIGN", (0, 0), (-1, -1), "TOP")])
 
     def attendance_page(self) -> None:
+        """Missed lessons per student: for each term so far and the year, missed / excused / late."""
         w, d = self.wording, self.data
-        periods: list[tuple[int | None, str]] = [(t.id, ROMAN[t.number - 1] if t.number <= len(ROMAN) else str(t.number))
-                                                 for t in d.terms if t.starts_on <= d.through]
+        periods: list[tuple[int | None, str]] = [(t.id, _roman(t.number)) for t in d.terms if t.starts_on <= d.through]
         periods.append((None, w["year_total"]))
-        head1: list[Any] = [w["col_number"], w["col_student_short"]]
-        head2: list[Any] = ["", ""]
-        extra: list[tuple[Any, ...]] = [("SPAN", (0, 0), (0, 1)), ("SPAN", (1, 0), (1, 1))]
-        for i, (_tid, label) in enumerate(periods):
-            head1 += [label, "", ""]
-            head2 += [w["col_missed"], w["col_excused"], w["col_late"]]
-            extra.append(("SPAN", (2 + 3 * i, 0), (4 + 3 * i, 0)))
-        rows = [head1, head2]
+        header = [[HeaderCell(w["col_number"], rowspan=2), HeaderCell(w["col_student_short"], rowspan=2)]
+                  + [HeaderCell(label, colspan=3) for _t, label in periods],
+                  [HeaderCell(t) for _p in periods for t in (w["col_missed"], w["col_excused"], w["col_late"])]]
+        rows: list[list[str]] = []
         for n, s in enumerate(d.students, 1):
-            row: list[Any] = [str(n), s.short_name]
+            row = [str(n), s.short_name]
             for tid, _label in periods:
                 missed, excused, late = d.attendance_summary.get(s.id, {}).get(tid, (0, 0, 0))
                 row += [str(missed), str(excused), str(late)]
             rows.append(row)
-        width = A4[0] - 2 * MARGIN - NUMBER_COL - NAME_COL
-        col = width / (3 * len(periods))
-        head_style = ParagraphStyle("hh", parent=self.st.small, alignment=TA_CENTER)
-        rows[1] = rows[1][:2] + [Paragraph(escape(t), head_style) for t in rows[1][2:]]
+        col = (A4[0] - 2 * MARGIN - NUMBER_COL - NAME_COL) / (3 * len(periods))
         self.story += [self.p(w["attendance_title"], self.st.heading),
-                       self.table(rows, [NUMBER_COL, NAME_COL] + [col] * (3 * len(periods)), header_rows=2,
-                                  extra=extra, align_numbers_from=2), PageBreak()]
+                       self.grid_table([NUMBER_COL, NAME_COL] + [col] * (3 * len(periods)), header, rows,
+                                       thick_after=tuple(1 + 3 * (i + 1) for i in range(len(periods) - 1))),
+                       PageBreak()]
 
     def summary_pages(self) -> None:
         """The summary sheet of final marks: students down, subjects across with each term and the year."""
         w, d = self.wording, self.data
-        periods: list[tuple[int | None, str]] = [
-            (t.id, ROMAN[t.number - 1] if t.number <= len(ROMAN) else str(t.number)) for t in d.terms]
+        periods: list[tuple[int | None, str]] = [(t.id, _roman(t.number)) for t in d.terms]
         periods.append((None, w["year_mark"]))
         col = 6.5 * mm
-        per_subject = len(periods)
+        per = len(periods)
         available = A4[0] - 2 * MARGIN - NUMBER_COL - NAME_COL
-        subjects_per_page = max(1, int(available // (col * per_subject)))
-        head_style = ParagraphStyle("sh", parent=self.st.small, alignment=TA_CENTER)
+        per_page = max(1, int(available // (col * per)))
         subjects = d.subjects or [(0, "—")]
-        for start in range(0, len(subjects), subjects_per_page):
-            part = subjects[start:start + subjects_per_page]
-            head1: list[Any] = [w["col_number"], w["col_student_short"]]
-            head2: list[Any] = ["", ""]
-            extra: list[tuple[Any, ...]] = [("SPAN", (0, 0), (0, 1)), ("SPAN", (1, 0), (1, 1))]
-            for i, (_sid, name) in enumerate(part):
-                head1 += [Paragraph(escape(name), head_style)] + [""] * (per_subject - 1)
-                head2 += [label for _t, label in periods]
-                extra.append(("SPAN", (2 + per_subject * i, 0), (1 + per_subject * (i + 1), 0)))
-                extra.append(("LINEAFTER", (1 + per_subject * (i + 1), 0), (1 + per_subject * (i + 1), -1),
-                              1, colors.black))
-            rows = [head1, head2]
-            for n, s in enumerate(d.students, 1):
-                row: list[Any] = [str(n), s.short_name]
-                for sid, _name in part:
-                    row += [d.final_marks.get((s.id, sid, tid), "") for tid, _label in periods]
-                rows.append(row)
+        for start in range(0, len(subjects), per_page):
+            part = subjects[start:start + per_page]
+            header = [[HeaderCell(w["col_number"], rowspan=2), HeaderCell(w["col_student_short"], rowspan=2)]
+                      + [HeaderCell(name, colspan=per) for _sid, name in part],
+                      [HeaderCell(label) for _s in part for _t, label in periods]]
+            rows = [[str(n), s.short_name] + [d.final_marks.get((s.id, sid, tid), "") for sid, _n in part
+                                              for tid, _l in periods]
+                    for n, s in enumerate(d.students, 1)]
             self.story += [self.p(w["summary_title"], self.st.heading),
-                           self.table(rows, [NUMBER_COL, NAME_COL] + [col] * (per_subject * len(part)),
-                                      header_rows=2, extra=extra, align_numbers_from=2),
+                           self.grid_table([NUMBER_COL, NAME_COL] + [col] * (per * len(part)), header, rows,
+                                           thick_after=tuple(1 + per * (i + 1) for i in range(len(part) - 1))),
                            PageBreak()]
 
     def extra_sections(self, sections: list[Any]) -> None:
@@ -428,6 +411,10 @@ class _Document:
     def certification_page(self) -> None:
         """The last page: the certification, written once the pages are counted."""
         self.story += [Spacer(1, 20 * mm), _CertificationBox(140 * mm)]
+
+
+def _roman(n: int) -> str:
+    return ROMAN[n - 1] if 1 <= n <= len(ROMAN) else str(n)
 
 
 def _d(day: date, short: bool = False) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -45,10 +46,10 @@ class PrintContext:
 
 
 class ArchiveError(ValueError):
-    """A refused archive action; ``message`` is a msgid for the UI."""
+    """A refused archive action; ``message`` is a lazily translated text for the UI and the API."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: Any) -> None:
+        super().__init__(str(message))
         self.message = message
 
 
@@ -316,14 +317,14 @@ def sign_off(session: Session, ctx: PrintContext, document: Document, user: User
     """Record that the head of the school certified this printed journal. Refused when the file no
     longer matches its checksum or the journal changed since printing: certify a fresh version."""
     if document.kind != "journal" and document.kind != "summary":
-        raise ArchiveError("Only journals and summary sheets are certified.")
+        raise ArchiveError(_l("Only journals and summary sheets are certified."))
     if signoffs(session, [document.id]):
-        raise ArchiveError("This version is already certified.")
+        raise ArchiveError(_l("This version is already certified."))
     result = check(session, ctx, document, now)
     if not result.file_ok:
-        raise ArchiveError("The stored file does not match its checksum: it cannot be certified.")
+        raise ArchiveError(_l("The stored file does not match its checksum: it cannot be certified."))
     if not result.up_to_date:
-        raise ArchiveError("The journal changed after this version was printed: print a new version and certify it.")
+        raise ArchiveError(_l("The journal changed after this version was printed: print a new version and certify it."))
     signoff = Signoff(school_id=document.school_id, document_id=document.id, user_id=user.id,
                       signed_on=on_date, note=note.strip()[:300], signed_at=now or utcnow())
     session.add(signoff)
