@@ -65,8 +65,8 @@ def test_5a_journal_pdf_holds_students_marks_topics_and_certification(app, sessi
     if homework:
         assert homework in topics
 
-    from plugins.print_archive.data import load_class_year
     from core.api import utcnow
+    from plugins.print_archive.data import load_class_year
 
     unit = next(u for u in load_class_year(session, class_5a.id, utcnow()).units if u.subject_name == "Математика")
     rows = {line.split(" ", 1)[1]: line for line in grid.splitlines() if re.match(r"^\d+ ", line)}
