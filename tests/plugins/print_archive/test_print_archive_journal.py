@@ -174,3 +174,27 @@ def test_sheet_count_in_words(n, words):
     from plugins.print_archive.words import number_words
 
     assert number_words(n) == words
+
+
+def test_a_long_grid_splits_across_pages_and_repeats_its_header():
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import SimpleDocTemplate
+
+    from core.api import register_fonts
+    from plugins.print_archive.grid import Grid, HeaderCell
+
+    font, bold = register_fonts()
+    header = [[HeaderCell("№", rowspan=2), HeaderCell("Фамилия, имя", rowspan=2), HeaderCell("сен", colspan=3)],
+              [HeaderCell("1"), HeaderCell("2"), HeaderCell("3")]]
+    rows = [[str(n), f"Ученик {n:03d}", "5", "н", ""] for n in range(1, 151)]
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4).build(
+        [Grid([20, 120, 20, 20, 20], header, rows, font=font, bold=bold, size=7)])
+    pages = pdf_pages(buffer.getvalue())
+    assert len(pages) >= 2
+    for text in pages:
+        assert "Фамилия, имя" in text and "сен" in text
+    assert "Ученик 001" in pages[0] and "Ученик 150" in pages[-1]
+    assert sum(text.count("Ученик ") for text in pages) == 150
