@@ -47,8 +47,11 @@ def generate_command(class_name: str | None, kind: str, workers: int | None) -> 
     kinds = ["journal", "summary"] if kind == "both" else [kind]
     outcome = run_generation(session, ctx, [c.id for c in classes], kinds, user_id=None, job_id=None,
                              progress=progress, workers=workers or ctx.settings["workers"])
-    click.echo(f"Готово: {len(outcome.documents)} документов, {outcome.pages} страниц. / "
-               f"Done: {len(outcome.documents)} documents, {outcome.pages} pages.")
+    from core.api import ru_plural
+
+    n, pages = len(outcome.documents), outcome.pages
+    click.echo(f"Готово: {n} {ru_plural(n, 'документ', 'документа', 'документов')}, {pages} "
+               f"{ru_plural(pages, 'страница', 'страницы', 'страниц')}. / Done: {n} documents, {pages} pages.")
 
 
 @click.command("check", help="Проверить последние версии в архиве: контрольные суммы и изменения журнала.")
