@@ -12,6 +12,7 @@ run: install
 	$(BIN)/klass run --host 127.0.0.1 --port 5000
 
 test: install
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n auto -p no:cacheprovider $(PYTEST_ARGS)
 
 install: $(VENV)/.installed

@@ -53,6 +53,7 @@ from core.services import (
     guardians_of,
     holidays_between,
     is_guardian_of,
+    move_student,
     subgroup_students,
     subgroups_of_class,
     teaches,
@@ -88,7 +89,7 @@ __all__ = [
     "audit", "can", "changes", "children_of", "class_memberships", "class_of_student", "class_students",
     "class_teacher_of", "classes_led_by", "classes_of_year", "core_settings", "current_school_id",
     "current_year", "db", "grant_role", "guardians_of", "hash_password", "holidays_between", "hook",
-    "hookimpl", "insert_with_ids", "is_guardian_of", "lesson_days", "one_time_password", "plugin_enabled", "plugin_settings",
+    "hookimpl", "insert_with_ids", "is_guardian_of", "lesson_days", "move_student", "one_time_password", "plugin_enabled", "plugin_settings",
     "public", "requires_permission", "session_scope", "subgroup_students", "subgroups_of_class", "teaches",
     "term_on", "terms_of_year", "unique_login", "utcnow",
 ]

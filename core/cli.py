@@ -123,6 +123,26 @@ def jobs_periodic() -> None:
     click.echo("Готово. / Done.")
 
 
+@cli.group("i18n", help="Каталоги переводов интерфейса.")
+def i18n_group() -> None:
+    pass
+
+
+@i18n_group.command("update", help="Добавить новые строки в каталог ru ядра или плагина.")
+@click.option("--plugin", "part", default="core", help="core или имя плагина")
+def i18n_update(part: str) -> None:
+    from pathlib import Path
+
+    from core.i18n_tools import update
+    from core.plugins import discover
+
+    directory = Path(__file__).resolve().parent if part == "core" else Path(discover()[part].__file__).parent  # type: ignore[arg-type]
+    missing = update(directory)
+    for msgid in missing:
+        click.echo(f"без перевода / untranslated: {msgid}")
+    click.echo(f"{len(missing)} строк без перевода в {directory / 'translations'}")
+
+
 @cli.command("plugins", help="Все установленные плагины: включён ли, версия, зависимости.")
 @with_appcontext
 def plugins_command() -> None:

@@ -202,12 +202,16 @@ def build_school(session: Session, size: str, term_system: str, password: str, t
     assignment_rows: list[dict[str, Any]] = []
     load: dict[int, float] = {}
     family_for_two: tuple[str, int] | None = None
+    first_family: tuple[str, str] | None = None  # surname and father of the first 5А student
     for (grade, letter), school_class in classes.items():
         birth_year = start_year - 6 - grade
         kids = []
-        for _ in range(plan.students_per_class):
+        for n in range(plan.students_per_class):
             father = rng.choice(MALE)
             surname = rng.choice(SURNAMES)
+            if size != "full" and (grade, letter) == (9, "А") and n == 0 and first_family:
+                surname, father = first_family  # an elder sibling: one family, two children
+
             last, first, middle, female = person(rng, surname=surname, father=father)
             birth = date(birth_year, 1, 1) + timedelta(days=rng.randrange(0, 365))
             kids.append({"last_name": last, "first_name": first, "middle_name": middle, "birth_date": birth,
@@ -215,7 +219,10 @@ def build_school(session: Session, size: str, term_system: str, password: str, t
         families = [k.pop("_family") for k in kids]
         kid_ids = b.users(kids)
         guardian_rows, guardian_of = [], []
-        for kid_id, (surname, father) in zip(kid_ids, families, strict=True):
+        sibling = size != "full" and (grade, letter) == (9, "А") and first_family is not None
+        for n, (kid_id, (surname, father)) in enumerate(zip(kid_ids, families, strict=True)):
+            if sibling and n == 0:
+                continue  # the mother of the 5А sibling is linked below
             last, first, middle, _f = person(rng, surname=surname, female=True)
             guardian_rows.append({"last_name": last, "first_name": first, "middle_name": middle,
                                   "email": f"parent{kid_id}@example.org"})
@@ -235,6 +242,7 @@ def build_school(session: Session, size: str, term_system: str, password: str, t
             b.grant_rows.append({"school_id": school.id, "user_id": kid_id, "role": Role.student, "class_id": None})
         if size != "full" and (grade, letter) == (5, "А"):
             family_for_two = (kids[0]["last_name"], guardian_ids[0])
+            first_family = families[0]
         if size != "full" and (grade, letter) == (9, "А") and family_for_two:
             # The first 9А student is a sibling of the first 5А student: one guardian, two children.
             link_rows.append({"guardian_id": family_for_two[1], "student_id": kid_ids[0], "school_id": school.id,

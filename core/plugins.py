@@ -177,9 +177,11 @@ def call_in_order(pm: pluggy.PluginManager, hook_name: str, order: list[str], **
     """Call a hook plugin by plugin with requirements first (pluggy itself calls newest-registered first).
 
     Used where order is data flow, not presentation: demo data of attendance needs gradebook's lessons.
+    Only the plugins named in ``order`` are called.
     """
     rank = {name: i for i, name in enumerate(order)}
-    impls = sorted(getattr(pm.hook, hook_name).get_hookimpls(), key=lambda i: rank.get(i.plugin_name, -1))
+    impls = sorted((i for i in getattr(pm.hook, hook_name).get_hookimpls() if i.plugin_name in rank),
+                   key=lambda i: rank[i.plugin_name])
     results = []
     for impl in impls:
         args = {k: v for k, v in kwargs.items() if k in impl.argnames}

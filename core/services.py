@@ -177,3 +177,31 @@ def grant_role(session: Session, user: User, role: Role | str, class_id: int | N
         if school_class is not None:
             school_class.class_teacher_id = user.id
     return grant
+
+
+def move_student(session: Session, student: User, to_class: SchoolClass | None, on_date: date,
+                 pm: object | None = None) -> None:
+    """Admit (no current class), transfer, or withdraw (``to_class`` None) a student on ``on_date``.
+
+    The old membership ends the day before, so marks and absences stay in the old class's journal with
+    their dates; the ``on_student_moved`` hook runs inside the same transaction.
+    """
+    from datetime import timedelta
+
+    current = session.scalar(
+        select(ClassMembership).where(ClassMembership.student_id == student.id, _active_between(on_date, on_date))
+    )
+    from_class = session.get(SchoolClass, current.class_id) if current else None
+    if current is not None:
+        if to_class is not None and current.class_id == to_class.id:
+            return
+        current.ends_on = on_date - timedelta(days=1)
+        if current.ends_on < current.starts_on:  # moved on the very day they joined: no history to keep
+            session.delete(current)
+    if to_class is not None:
+        session.add(ClassMembership(school_id=student.school_id, class_id=to_class.id, student_id=student.id,
+                                    starts_on=on_date))
+    session.flush()
+    if pm is not None:
+        pm.hook.on_student_moved(session=session, student=student, from_class=from_class,  # type: ignore[attr-defined]
+                                 to_class=to_class, on_date=on_date)

@@ -20,11 +20,11 @@ from core.ui import MenuItem
 bp = Blueprint("core_main", __name__)
 
 CORE_MENU = [
-    MenuItem(_l("Start"), "core_main.dashboard", "core.dashboard.view", icon="🏠", weight=0),
-    MenuItem(_l("School"), "core_structure.index", "core.structure.view", icon="🏫", weight=800),
-    MenuItem(_l("Staff"), "core_people.staff", "core.users.manage", icon="👥", weight=810),
-    MenuItem(_l("Audit log"), "core_audit.index", "core.audit.view", icon="📜", weight=900),
-    MenuItem(_l("Modules"), "core_main.modules", "core.plugins.view", icon="🧩", weight=950),
+    MenuItem(_l("Start"), "core_main.dashboard", "core.dashboard.view", weight=0),
+    MenuItem(_l("School"), "core_structure.index", "core.structure.view", weight=800),
+    MenuItem(_l("Staff"), "core_people.staff", "core.users.manage", weight=810),
+    MenuItem(_l("Audit log"), "core_audit.index", "core.audit.view", weight=900),
+    MenuItem(_l("Modules"), "core_main.modules", "core.plugins.view", weight=950),
 ]
 
 

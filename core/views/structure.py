@@ -20,6 +20,7 @@ from core.models import (
     Role,
     RoleGrant,
     SchoolClass,
+    Subgroup,
     Subject,
     TeachingAssignment,
     Term,
@@ -67,8 +68,9 @@ def index() -> Any:
     ).all()
     subjects = session.scalars(select(Subject).where(Subject.school_id == school_id).order_by(Subject.name)).all()
     assignments = session.execute(
-        select(TeachingAssignment, User, Subject, SchoolClass)
+        select(TeachingAssignment, User, Subject, SchoolClass, Subgroup.name)
         .join(User, User.id == TeachingAssignment.teacher_id)
+        .outerjoin(Subgroup, Subgroup.id == TeachingAssignment.subgroup_id)
         .join(Subject, Subject.id == TeachingAssignment.subject_id)
         .join(SchoolClass, SchoolClass.id == TeachingAssignment.class_id)
         .where(TeachingAssignment.school_id == school_id, SchoolClass.year_id == (year.id if year else -1))

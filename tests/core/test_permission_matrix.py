@@ -1,0 +1,79 @@
+"""Every route of the app, whatever plugins are enabled, asked by an anonymous visitor and by each role.
+
+Each view states its permission; the matrix checks that the statement is enforced: a role without the
+permission gets 403, an anonymous visitor the sign-in page (or 401 JSON in the API), and nobody ever gets
+a server error. New plugins join automatically because the routes come from the URL map.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import all_plugins, sign_in
+
+ROLES = ["admin", "principal", "deputy", "class_teacher", "teacher", "student", "guardian"]
+
+
+@pytest.fixture
+def matrix_app(make_app):
+    app = make_app(plugins=all_plugins())
+    app.config["WTF_CSRF_ENABLED"] = False  # forms are posted empty: we test permissions, not CSRF
+    return app
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
+            continue
+        view = app.view_functions[rule.endpoint]
+        url = re.sub(r"<(?:\w+:)?(\w+)>", "1", rule.rule)
+        methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+        method = "GET" if "GET" in methods else methods[0]
+        yield rule.endpoint, url, method, view
+
+
+def test_every_view_states_its_permission(matrix_app):
+    missing = [endpoint for endpoint, _u, _m, view in _routes(matrix_app) if not hasattr(view, "klass_permission")]
+    assert not missing, f"views without requires_permission/public: {missing}"
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(matrix_app):
+    client = matrix_app.test_client()
+    for endpoint, url, method, view in _routes(matrix_app):
+        if view.klass_permission is None:
+            continue
+        response = client.open(url, method=method)
+        if url.startswith("/api/"):
+            assert response.status_code == 401, (endpoint, response.status_code)
+            assert response.json["error"]["code"] == "unauthorized"
+        else:
+            assert response.status_code == 302 and "/login" in response.headers["Location"], (endpoint, response.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_exactly_what_its_permissions_allow(matrix_app, demo_school, role):
+    registry = matrix_app.extensions["klass"].permissions
+    client = sign_in(matrix_app.test_client(), demo_school["accounts"][role])
+    from core.models import User
+
+    with matrix_app.app_context():
+        session = matrix_app.extensions["klass"].session()
+        from sqlalchemy import select
+
+        user = session.scalar(select(User).where(User.login == demo_school["accounts"][role]))
+        held = {g.role for g in user.grants}
+    problems = []
+    for endpoint, url, method, view in _routes(matrix_app):
+        if endpoint in ("core_auth.logout",) or view.klass_permission is None:
+            continue
+        allowed = bool(held & registry.roles_with(view.klass_permission))
+        response = client.open(url, method=method)
+        status = response.status_code
+        if status >= 500:
+            problems.append(f"{method} {url} ({endpoint}): server error {status}")
+        elif not allowed and status != 403:
+            problems.append(f"{method} {url} ({endpoint}): {role} lacks {view.klass_permission} but got {status}")
+        elif allowed and status in (401,) or (allowed and status == 302 and "/login" in response.headers.get("Location", "")):
+            problems.append(f"{method} {url} ({endpoint}): {role} holds {view.klass_permission} but was sent to sign in")
+    assert not problems, "\n".join(problems)
