@@ -142,7 +142,7 @@ _CHILD: dict[str, Any] = {}
 
 
 def _child_init(profile: str, overrides: dict[str, Any], url: str) -> None:
-    from core import create_app
+    from core.api import create_app
 
     _CHILD["app"] = create_app(profile, settings_overrides=overrides, database_url=url)
 
