@@ -228,3 +228,41 @@ def test_api_prints_a_class_and_refuses_bad_input(app, session, class_5a, login_
     pdf = teacher.get(docs[0]["download_url"])
     assert hashlib.sha256(pdf.data).hexdigest() == docs[0]["sha256"]
     assert len(pdf_pages(pdf.data)) == docs[0]["pages"]
+
+
+def test_a_process_pool_prints_a_school_like_one_process(engine, demo_school):
+    """workers > 1: classes are rendered in other processes (spawned, one class at a time each) and stored
+    here; the files match their checksums and their check finds them up to date."""
+    from sqlalchemy import bindparam
+
+    from core.api import create_app
+    from plugins.print_archive.jobs import Outcome, context_from_app, run_generation
+    from plugins.print_archive.services import check
+    from tests.conftest import all_plugins
+
+    app = create_app("default", engine=engine, testing=True, settings_overrides={"klass": {"plugins": all_plugins()}})
+    state = app.extensions["klass"]
+    outcome = Outcome()
+    with app.app_context():
+        session = state.session()
+        classes = [class_named(session, demo_school["school_id"], name).id for name in ("9А", "1А")]
+        seen: list[tuple[int, int]] = []
+        try:
+            outcome = run_generation(session, context_from_app(), classes, ["journal", "summary"], user_id=None,
+                                     job_id=None, workers=2, progress=lambda d, t, _m: seen.append((d, t)),
+                                     on_document=lambda d: outcome.documents.append(d.id))
+            assert len(outcome.documents) == 4 and seen[-1][0] == seen[-1][1]
+            for document_id in outcome.documents:
+                document = session.get(Document, document_id)
+                data = session.scalar(select(DocumentFile.data).where(DocumentFile.document_id == document_id))
+                assert hashlib.sha256(data).hexdigest() == document.sha256
+                assert len(pdf_pages(data)) == document.pages
+                assert check(session, context_from_app(), document).up_to_date
+        finally:  # this test commits to the worker's database: leave it as the other tests expect it
+            session.rollback()
+            if outcome.documents:
+                for table, column in (("print_archive_file", "document_id"), ("print_archive_document", "id")):
+                    session.execute(text(f"DELETE FROM {table} WHERE {column} IN :ids")
+                                    .bindparams(bindparam("ids", expanding=True)), {"ids": list(outcome.documents)})
+                session.commit()
+            state.session.remove()
