@@ -54,6 +54,7 @@ class Grid(Flowable):
         """Place header cells (row, col, colspan, rowspan, lines) and size the header rows."""
         covered: set[tuple[int, int]] = set()
         self.cells: list[tuple[int, int, int, int, list[str]]] = []
+        self.cell_sizes: list[float] = []
         heights = [self.row_height] * len(self.header)
         leading = self.size * 1.15
         for r, row in enumerate(self.header):
@@ -63,7 +64,11 @@ class Grid(Flowable):
                     c += 1
                 width = self.x[c + cell.colspan] - self.x[c] - 2 * PAD
                 lines = simpleSplit(cell.text, self.bold, self.size, max(width, 1)) if cell.text else []
+                widest = max((stringWidth(line, self.bold, self.size) for line in lines), default=0)
+                # A word longer than its narrow column is set smaller rather than run over the rules.
+                size = max(3.5, self.size * width / widest) if widest > width else self.size
                 self.cells.append((r, c, cell.colspan, cell.rowspan, lines))
+                self.cell_sizes.append(size)
                 for rr in range(r, r + cell.rowspan):
                     for cc in range(c, c + cell.colspan):
                         covered.add((rr, cc))
@@ -134,15 +139,15 @@ class Grid(Flowable):
 
         text = canvas.beginText()
         leading = self.size * 1.15
-        text.setFont(self.bold, self.size)
-        for r, c, cs, rs, lines in self.cells:
+        for (r, c, cs, rs, lines), size in zip(self.cells, self.cell_sizes, strict=True):
             if not lines:
                 continue
+            text.setFont(self.bold, size)
             x0, x1 = self.x[c], self.x[c + cs]
             y_mid = (row_tops[r] + row_tops[r + rs]) / 2
             y = y_mid + (len(lines) * leading) / 2 - self.size * 0.95
             for line in lines:
-                w = stringWidth(line, self.bold, self.size)
+                w = stringWidth(line, self.bold, size)
                 text.setTextOrigin((x0 + x1 - w) / 2, y)
                 text.textOut(line)
                 y -= leading
