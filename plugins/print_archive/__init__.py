@@ -80,6 +80,14 @@ def register_cli_commands() -> list[Any]:
 
 
 @hookimpl
+def run_periodic(session: Session, now: Any) -> None:
+    """Keep the stored "out of date" status of printed journals fresh for the dashboard."""
+    from plugins.print_archive.services import refresh_due
+
+    refresh_due(session, now)
+
+
+@hookimpl
 def revert_change(session: Session, entry: AuditEntry) -> dict[str, Any] | None:
     """A sign-off made by a leaked account is withdrawn; printed files are never removed."""
     if entry.object_type != "print_archive.signoff":

@@ -83,6 +83,23 @@ class Signoff(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class Status(Base):
+    """The last quick comparison of a printed version with the journal, for the dashboard and lists.
+
+    Refreshed by the periodic worker when the journal's audit log moved (and at least hourly) and by
+    the archive page; the check page always compares exactly, live.
+    """
+
+    __tablename__ = "print_archive_status"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("print_archive_document.id"), primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("core_school.id"), index=True)
+    stale: Mapped[bool] = mapped_column(default=False)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    audit_mark: Mapped[int] = mapped_column(default=0)  # the newest audit entry id when checked
+    through_date: Mapped[date] = mapped_column(Date)
+
+
 def _read_only(mapper: Any, connection: Any, target: Any) -> None:
     raise PermissionError("the print archive is read-only: generate a new version instead")
 

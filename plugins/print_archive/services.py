@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -30,7 +30,7 @@ from plugins.print_archive.fingerprint import (
     quick_signatures,
     unpack,
 )
-from plugins.print_archive.models import Document, DocumentFile, Signoff
+from plugins.print_archive.models import Document, DocumentFile, Signoff, Status
 from plugins.print_archive.render import render_journal, render_summary
 
 SectionsProvider = Callable[[Session, SchoolClass, AcademicYear], list[Any]]
@@ -181,6 +181,9 @@ def store(session: Session, produced: Produced, settings: dict[str, Any], *, use
     stored = DocumentFile(document_id=document.id, school_id=produced.school_id, data=produced.pdf,
                           snapshot=produced.snapshot)
     session.add(stored)
+    session.add(Status(document_id=document.id, school_id=produced.school_id, stale=False,
+                       checked_at=produced.snapshot_at, audit_mark=int(produced.fingerprint.get("max_audit_id", 0)),
+                       through_date=produced.through))
     session.flush()
     session.expunge(stored)  # written; the session need not hold the bytes (a whole school streams through)
     return document
@@ -276,6 +279,58 @@ def possibly_stale(session: Session, docs: list[Document], now: datetime) -> dic
     return out
 
 
+STATUS_MAX_AGE = timedelta(hours=1)
+
+
+def refresh_statuses(session: Session, docs: list[Document], now: datetime, *, force: bool = False) -> dict[int, bool]:
+    """Store the quick comparison of these (newest) versions and return it: always when ``force`` (the
+    archive page), else only when due (the periodic worker): the audit log moved, a new school day
+    added lessons, a status is missing or older than an hour. The dashboard only reads what is stored."""
+    if not docs:
+        return {}
+    statuses = {st.document_id: st for st in session.scalars(
+        select(Status).where(Status.document_id.in_([d.id for d in docs])))}
+    marks = {school_id: max_audit_id(session, school_id) for school_id in {d.school_id for d in docs}}
+    throughs = {}
+    for year_id in {d.year_id for d in docs}:
+        year = session.get(AcademicYear, year_id)
+        assert year is not None
+        throughs[year_id] = min(year.ends_on, school_today(_school_timezone(session, year.school_id), now))
+    due = force or any(
+        d.id not in statuses or statuses[d.id].audit_mark != marks[d.school_id]
+        or statuses[d.id].through_date != throughs[d.year_id] or now - statuses[d.id].checked_at > STATUS_MAX_AGE
+        for d in docs)
+    if not due:
+        return {d.id: statuses[d.id].stale for d in docs}
+    stale = possibly_stale(session, docs, now)
+    for d in docs:
+        status = statuses.get(d.id) or Status(document_id=d.id, school_id=d.school_id)
+        status.stale, status.checked_at = stale[d.id], now
+        status.audit_mark, status.through_date = marks[d.school_id], throughs[d.year_id]
+        session.add(status)
+    session.flush()
+    return stale
+
+
+def stored_statuses(session: Session, document_ids: list[int]) -> dict[int, Status]:
+    if not document_ids:
+        return {}
+    return {st.document_id: st for st in session.scalars(select(Status).where(Status.document_id.in_(document_ids)))}
+
+
+def refresh_due(session: Session, now: datetime) -> int:
+    """The periodic work: refresh the stored status of the newest versions of every current year."""
+    from core.api import AcademicYear as Year
+
+    refreshed = 0
+    for year in session.scalars(select(Year).where(Year.is_current.is_(True))):
+        newest = list(latest(documents(session, year.school_id, year_id=year.id)).values())
+        if newest:
+            refresh_statuses(session, newest, now)
+            refreshed += len(newest)
+    return refreshed
+
+
 def _school_timezone(session: Session, school_id: int) -> str:
     from core.api import School
 
@@ -357,12 +412,19 @@ class ClassStatus:
 
 
 def class_statuses(session: Session, school_id: int, year_id: int, classes: list[SchoolClass],
-                   now: datetime | None = None) -> list[ClassStatus]:
-    """The archive overview of a year: newest versions, whether they seem out of date, sign-offs."""
+                   now: datetime | None = None, *, live: bool = True) -> list[ClassStatus]:
+    """The archive overview of a year: newest versions, whether they seem out of date, sign-offs.
+
+    ``live`` compares with the journal now (and stores the result); otherwise the stored status is
+    read (the dashboard: two queries)."""
     now = now or utcnow()
     docs = documents(session, school_id, year_id=year_id, class_ids={c.id for c in classes})
     newest = latest(docs)
-    stale = possibly_stale(session, list(newest.values()), now)
+    if live:
+        stale = refresh_statuses(session, list(newest.values()), now, force=True)
+    else:
+        stored = stored_statuses(session, [d.id for d in newest.values()])
+        stale = {d.id: stored[d.id].stale if d.id in stored else False for d in newest.values()}
     signed = signoffs(session, [d.id for d in newest.values()])
     counts: dict[tuple[int, str], int] = {}
     for d in docs:

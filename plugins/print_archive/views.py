@@ -67,6 +67,7 @@ def index() -> Any:
     if year is not None:
         statuses = services.class_statuses(session, current_school_id(), year.id,
                                            visible_classes(session, me(), year.id))
+        session.commit()  # the refreshed statuses serve the dashboard
     return render_template("print_archive/index.html", year=year, years=years(), statuses=statuses,
                            form=GenerateForm(), school_wide=school_wide(me()),
                            may_print=can(me(), "print_archive.generate"),
@@ -114,7 +115,8 @@ def class_documents(class_id: int) -> Any:
     docs = services.documents(session, current_school_id(), class_ids={class_id})
     names = _names(session, {d.generated_by for d in docs if d.generated_by})
     signed = services.signoffs(session, [d.id for d in docs])
-    stale = services.possibly_stale(session, [d for d in services.latest(docs).values()], utcnow())
+    stale = services.refresh_statuses(session, list(services.latest(docs).values()), utcnow(), force=True)
+    session.commit()
     year = session.get(AcademicYear, school_class.year_id)
     return render_template("print_archive/class.html", school_class=school_class, year=year, docs=docs,
                            names=names, signed=signed, stale=stale, form=GenerateForm(),
@@ -186,7 +188,7 @@ def widget_context(user: User) -> dict[str, Any] | None:
     classes = visible_classes(session, user, year.id)
     if not classes:
         return None
-    statuses = services.class_statuses(session, user.school_id, year.id, classes)
+    statuses = services.class_statuses(session, user.school_id, year.id, classes, live=False)
     printed = [s for s in statuses if "journal" in s.latest]
     stale = [s for s in printed if s.stale.get("journal")]
     return {"total": len(statuses), "printed": len(printed), "stale": stale, "year": year}

@@ -77,9 +77,27 @@ def upgrade() -> None:
     with op.batch_alter_table('print_archive_signoff', schema=None) as batch_op:
         batch_op.create_index('ix_print_archive_signoff_document', ['document_id'], unique=False)
 
+    op.create_table('print_archive_status',
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('stale', sa.Boolean(), nullable=False),
+    sa.Column('checked_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('audit_mark', sa.Integer(), nullable=False),
+    sa.Column('through_date', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['document_id'], ['print_archive_document.id'], name=op.f('fk_print_archive_status_document_id_print_archive_document')),
+    sa.ForeignKeyConstraint(['school_id'], ['core_school.id'], name=op.f('fk_print_archive_status_school_id_core_school')),
+    sa.PrimaryKeyConstraint('document_id', name=op.f('pk_print_archive_status'))
+    )
+    with op.batch_alter_table('print_archive_status', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_print_archive_status_school_id'), ['school_id'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('print_archive_status', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_print_archive_status_school_id'))
+
+    op.drop_table('print_archive_status')
     with op.batch_alter_table('print_archive_signoff', schema=None) as batch_op:
         batch_op.drop_index('ix_print_archive_signoff_document')
 
