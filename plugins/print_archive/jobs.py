@@ -42,6 +42,7 @@ class Outcome:
     documents: list[int] = field(default_factory=list)
     pages: int = 0
     bytes: int = 0
+    worker_rss_mb: float = 0.0  # the largest peak memory of a pool worker (0 without a pool)
 
 
 def generate_job(session: Session, job: Job, progress: Progress) -> dict[str, Any]:
@@ -99,6 +100,7 @@ def run_generation(session: Session, ctx: PrintContext, class_ids: list[int], ki
             outcome.documents.append(document.id)
             outcome.pages += document.pages
             outcome.bytes += document.size
+            outcome.worker_rss_mb = max(outcome.worker_rss_mb, produced.worker_rss_mb)
             done += steps[(produced.class_id, produced.kind)]
             progress(min(done, total), total, _message(class_names[produced.class_id], produced.kind,
                                                        document.version))
@@ -153,7 +155,11 @@ def _child_produce(class_id: int, kind: str, by: str, now: datetime | None) -> P
     with app.app_context():
         session = state.session()
         try:
-            return produce(session, context_from_app(), class_id, kind, generated_by=by, now=now)
+            import resource
+
+            produced = produce(session, context_from_app(), class_id, kind, generated_by=by, now=now)
+            produced.worker_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            return produced
         finally:
             state.session.remove()
 

@@ -103,6 +103,7 @@ class Produced:
     fingerprint: dict[str, Any]
     snapshot: bytes
     units: int = 0
+    worker_rss_mb: float = 0.0  # peak memory of the process that rendered it (a pool worker)
 
 
 def document_title(kind: str, class_name: str, year_title: str) -> str:
