@@ -138,7 +138,7 @@ def produce(session: Session, ctx: PrintContext, class_id: int, kind: str, *, ge
     snapshot = build_snapshot(data, kind, sections)
     fingerprint = fingerprint_of(snapshot)
     fingerprint.update(quick=quick, max_audit_id=audit_mark)
-    slug = data.class_name.translate(str.maketrans("АБВГДЕЖЗИКЛМНОП", "ABVGDEJZIKLMNOP"))
+    slug = _ascii(data.class_name)
     return Produced(
         school_id=data.school_id, year_id=data.year_id, class_id=class_id, class_name=data.class_name,
         kind=kind, version=version, title=document_title(kind, data.class_name, data.year_title),
@@ -147,6 +147,19 @@ def produce(session: Session, ctx: PrintContext, class_id: int, kind: str, *, ge
         snapshot_at=now, through=data.through, fingerprint=fingerprint, snapshot=pack(snapshot),
         units=len(data.units),
     )
+
+
+_TRANSLIT = dict(zip("АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ",
+                     ["A", "B", "V", "G", "D", "E", "E", "Zh", "Z", "I", "J", "K", "L", "M", "N", "O", "P", "R",
+                      "S", "T", "U", "F", "H", "C", "Ch", "Sh", "Shch", "", "Y", "", "E", "Yu", "Ya"], strict=True))
+
+
+def _ascii(text: str) -> str:
+    """A file name every browser and HTTP header accepts: «5Я» -> "5Ya"."""
+    import re
+
+    out = "".join(_TRANSLIT.get(ch.upper(), ch) for ch in text)
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", out) or "class"
 
 
 def _school_of(session: Session, class_id: int) -> int:
