@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app
 
-from core.app import current_school_id, state
+from core.app import create_app, current_school_id, state
 from core.audit import audit, changes
 from core.calendar import lesson_days
 from core.config import ConfigError
@@ -87,7 +87,7 @@ __all__ = [
     "Holiday", "MenuItem", "Permission", "PluginInfo", "Role", "RoleGrant", "School", "SchoolClass", "Subgroup",
     "SubgroupMember", "Subject", "TeachingAssignment", "Term", "UTCDateTime", "User", "api_error", "api_view",
     "audit", "can", "changes", "children_of", "class_memberships", "class_of_student", "class_students",
-    "class_teacher_of", "classes_led_by", "classes_of_year", "core_settings", "current_school_id",
+    "class_teacher_of", "classes_led_by", "classes_of_year", "core_settings", "create_app", "current_school_id",
     "current_year", "db", "grant_role", "guardians_of", "hash_password", "holidays_between", "hook",
     "hookimpl", "insert_with_ids", "is_guardian_of", "lesson_days", "move_student", "one_time_password", "plugin_enabled", "plugin_settings",
     "public", "requires_permission", "session_scope", "subgroup_students", "subgroups_of_class", "teaches",

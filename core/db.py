@@ -54,6 +54,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _writing_request() -> bool:
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+
+
 def make_engine(url: str, **kwargs: object) -> Engine:
     """An engine for `url`; SQLite gets foreign keys and real transactions (needed for SAVEPOINTs)."""
     if url.startswith(("postgresql://", "postgres://")):
@@ -74,10 +80,11 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
-            # IMMEDIATE: take the write lock at the start, so two requests saving at once wait for each
-            # other (busy timeout) instead of one failing with "database is locked" when its read
-            # snapshot is upgraded to a write. PostgreSQL, the production engine, needs none of this.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A request that changes data (POST, PUT, PATCH, DELETE) takes the write lock at the start,
+            # so two saves at once wait for each other (busy timeout) instead of one failing with
+            # "database is locked" when its read snapshot is upgraded to a write. Reads, jobs and CLI
+            # commands begin deferred, so readers never queue behind writers. PostgreSQL needs none.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
 
     return engine
 
