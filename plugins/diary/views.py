@@ -68,6 +68,15 @@ def _weekday_names() -> list[str]:
 _WEEKDAYS: dict[str, list[str]] = {}
 
 
+def _explain_url(student_id: int, term_id: int) -> str | None:
+    """The gradebook's own "how was this computed" page, when it is there (the subject is appended)."""
+    from flask import current_app
+
+    if "gradebook.explain" in current_app.view_functions and can(current_user, "gradebook.average.explain"):
+        return url_for("gradebook.explain", student_id=student_id, term_id=term_id)
+    return None
+
+
 def _absence_note_url(student: Any) -> str | None:
     """Where a guardian explains an absence, when the attendance plugin offers it (no query)."""
     from flask import current_app
@@ -236,7 +245,8 @@ def marks(student_id: int) -> Any:
                                        plugin_settings("gradebook"), today, extra)
     kids = children(session, _viewer()) if student.relation == "child" else []
     _log_visit(student, "marks")
-    return render_template("diary/marks.html", student=student, o=overview, today=today, kids=kids)
+    return render_template("diary/marks.html", student=student, o=overview, today=today, kids=kids,
+                           explain_url=_explain_url(student.id, term.id))
 
 
 @bp.get("/<int:student_id>/remarks")

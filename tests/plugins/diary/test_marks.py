@@ -94,3 +94,13 @@ def test_unknown_term_is_404_and_422_in_the_api(login_as, people):
     assert response.json["error"]["message"] == "Нет такого учебного периода."
     bad = client.get(f"/api/v1/diary/{kid.id}/marks?term_id=abc")
     assert bad.status_code == 422 and "term_id" in bad.json["error"]["fields"]
+
+
+def test_the_gradebooks_explanation_is_linked(login_as, people):
+    kid = people.kids[0]
+    page = login_as("guardian").get(f"/diary/{kid.id}/marks").text
+    link = page.index("Подробнее в электронном журнале")
+    href = page[page.rindex('href="', 0, link) + 6:link].split('"')[0].replace("&amp;", "&")
+    assert href.startswith("/gradebook/explain?") and f"student_id={kid.id}" in href and "subject_id=" in href
+    explained = login_as("guardian").get(href)
+    assert explained.status_code == 200
