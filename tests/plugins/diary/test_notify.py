@@ -107,7 +107,8 @@ def test_new_mark_one_instant_email_and_one_daily_digest_line_and_never_twice(ma
     _tick(mail_app, now + timedelta(hours=2))
     restarted = make_app(plugins=all_plugins(), settings={"mail": smtp_server.settings})
     _tick(restarted, now + timedelta(hours=3))
-    assert len(smtp_server.messages) == 2
+    family_mail = [m for m in smtp_server.messages if mother.email in m["To"] or grandma.email in m["To"]]
+    assert len(family_mail) == 2  # (other plugins may send their own periodic mail meanwhile)
 
 
 def lesson_subject(lesson):
