@@ -286,8 +286,9 @@ def explain(query: dict[str, Any]) -> Any:
     e, _term, _class = explain_for(session, school_id, student, subject, query["term_id"], query["class_id"])
     formula = ""
     if e.average.value is not None:
+        forecast_label = _("forecast")  # outside the f-string, where Babel's extractor finds it
         formula = (f"({e.sum_text()}) / ({e.weight_text()}) = {services.format_number(e.shown)}; "
-                   f"{_('forecast')}: {e.forecast}")
+                   f"{forecast_label}: {e.forecast}")
     return {"kind": e.kind, "marks": e.marks, "term_finals": e.term_finals, "weighted_sum": e.average.weighted_sum,
             "total_weight": e.average.total_weight, "average": e.shown, "forecast": e.forecast, "final": e.final,
             "rule": e.rule, "formula": formula}

@@ -343,7 +343,7 @@ def set_subgroup_members(session: Session, school_class: SchoolClass, subject_id
 # --- student movement ------------------------------------------------------------------------------------
 
 MOVEMENT_KINDS = {"admit": _l("Admission"), "transfer": _l("Transfer"), "withdraw": _l("Withdrawal")}
-MOVEMENT_STATUSES = {"pending": _l("Waiting"), "done": _l("Done"), "rejected": _l("Rejected")}
+MOVEMENT_STATUSES = {"pending": _l("Waiting"), "done": _l("Carried out"), "rejected": _l("Rejected")}
 
 
 def _open_membership(session: Session, student_id: int, class_id: int, day: date) -> ClassMembership | None:

@@ -23,7 +23,7 @@ class VersionForm(FlaskForm):
 
 
 class ScheduleForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Title"), validators=[DataRequired(), Length(max=100)])
     shift = IntegerField(_l("Shift"), default=1, validators=[DataRequired(), NumberRange(1, 3)])
 
 

@@ -24,3 +24,23 @@ def test_pages_are_in_russian(login_as):
     assert "Учебный год" in page and "Педагогическая нагрузка" in page
     assert "Teaching assignments" not in page
 
+
+
+def test_one_english_message_has_one_russian_wording_everywhere():
+    """All catalogs are merged into one domain: the same msgid translated differently in two plugins
+    would show whichever loaded last (a job page saying «Проведены» instead of «Готово»)."""
+    from babel.messages.pofile import read_po
+
+    from core.i18n_tools import po_path
+
+    wordings: dict[str, dict[str, str]] = {}
+    for part, directory in PARTS.items():
+        path = po_path(directory)
+        if not path.exists():
+            continue
+        for message in read_po(path.open("rb"), locale="ru"):
+            if message.id and message.string:
+                msgid = message.id if isinstance(message.id, str) else message.id[0]
+                wordings.setdefault(msgid, {})[part] = str(message.string)
+    clashes = {m: parts for m, parts in wordings.items() if len(set(parts.values())) > 1}
+    assert not clashes, clashes

@@ -70,7 +70,7 @@ def test_a_student_of_another_class_is_refused(login_as, demo, session, today, p
     stranger = demo.pupils(demo.five_b.id)[0]
     reply = post_json(login_as("teacher"), SAVE, {"lesson_id": lesson.id, "student_id": stranger, "code": "н"})
     assert reply.status_code == 422
-    assert reply.json["error"]["message"] == "Этот ученик не посещает этот урок."
+    assert reply.json["error"]["message"] == "Этот учащийся не занимается на этом уроке."
 
 
 def test_only_people_with_a_say_over_the_lesson_may_mark(login_as, demo, session, today, post_json, app):

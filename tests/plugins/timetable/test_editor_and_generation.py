@@ -85,7 +85,7 @@ def test_deputy_builds_week_sees_conflicts_and_generates_lessons(app, session, l
     response = post_form(deputy, "/timetable/generate", {"term_id": term.id, "class_id": c5a,
                                                           "from_date": monday.isoformat(), "fill_topics": "y"})
     assert response.status_code == 200
-    assert "Сохранены, хотя их больше нет в расписании" in response.text and "оценки" in response.text
+    assert "Сохранены, хотя их больше нет в расписании" in response.text and "отметки" in response.text
 
     # The teacher's journal has the lesson, once, and the old empty lessons are gone.
     lessons = session.execute(select(Lesson.number, Lesson.subject_id, Lesson.teacher_id)
