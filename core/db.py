@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import current_app
@@ -54,9 +55,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+WRITE_INTENT: ContextVar[bool] = ContextVar("klass_write_intent", default=False)
+
+
 def _writing_request() -> bool:
+    """Will this transaction write? A data-changing request, or background work that said so."""
     from flask import has_request_context, request
 
+    if WRITE_INTENT.get():
+        return True
     return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
@@ -83,7 +90,8 @@ def make_engine(url: str, **kwargs: object) -> Engine:
             # A request that changes data (POST, PUT, PATCH, DELETE) takes the write lock at the start,
             # so two saves at once wait for each other (busy timeout) instead of one failing with
             # "database is locked" when its read snapshot is upgraded to a write. Reads, jobs and CLI
-            # commands begin deferred, so readers never queue behind writers. PostgreSQL needs none.
+            # commands begin deferred, so readers never queue behind writers; jobs and periodic work
+            # declare their intent (WRITE_INTENT) and lock at BEGIN as well. PostgreSQL needs none.
             conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
 
     return engine

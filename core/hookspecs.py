@@ -172,8 +172,8 @@ def authenticate(login: str, secret: str) -> User | None:
 def run_periodic(session: Session, now: datetime) -> None:
     """Do due periodic work: notification digests, scheduled report e-mails, reminders.
 
-    Called every few minutes by the background worker (``core.jobs``), in one transaction per call
-    that the core commits. Must be idempotent: decide what is due from your own records (e.g. a
+    Called every few minutes by the background worker (``core.jobs``), each plugin in a transaction of
+    its own that the core commits when the implementation returns (and rolls back if it raises). Must be idempotent: decide what is due from your own records (e.g. a
     "sent_at" column), never from how often you are called, so a restart never sends twice.
 
     :param session: an open session.

@@ -20,11 +20,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, has_app_context
+from flask import Flask, current_app, has_app_context
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy.orm import Session
 
-from core.db import utcnow
+from core.db import WRITE_INTENT, utcnow
 from core.models import Job
 
 log = logging.getLogger("klass.jobs")
@@ -80,14 +80,30 @@ def _run_task(job_id: int) -> None:
     run_job(_worker_app(), job_id)
 
 
+def _context_of(app: Flask) -> Any:
+    """``app``'s context: the current one when it is already ``app``'s (an inline run inside a request;
+    a nested context would end that request's session on exit), else a new one."""
+    real = app._get_current_object() if hasattr(app, "_get_current_object") else app  # a proxy given
+    if has_app_context() and current_app._get_current_object() is real:  # type: ignore[attr-defined]
+        return nullcontext()
+    return app.app_context()
+
+
 def run_job(app: Flask, job_id: int, *, cleanup: bool = True) -> None:
     """Execute one job inside ``app``: mark it running, call the handler, record the outcome.
 
     ``cleanup`` removes the thread's session afterwards (a worker); inline runs keep the caller's.
     """
     state = app.extensions["klass"]
-    # Inline runs are already inside the caller's app context: a nested one would end its session.
-    with nullcontext() if has_app_context() else app.app_context():
+    token = WRITE_INTENT.set(True)  # SQLite: a job writes, so it takes the write lock at BEGIN
+    try:
+        _run_job(app, state, job_id, cleanup)
+    finally:
+        WRITE_INTENT.reset(token)
+
+
+def _run_job(app: Flask, state: Any, job_id: int, cleanup: bool) -> None:
+    with _context_of(app):
         session = state.session()
         job = session.get(Job, job_id)
         if job is None or job.status in ("done", "running"):
@@ -118,18 +134,30 @@ def run_job(app: Flask, job_id: int, *, cleanup: bool = True) -> None:
 
 
 def run_periodic(app: Flask, now: datetime | None = None) -> None:
-    """Let every enabled plugin do its due periodic work (digests, scheduled reports)."""
+    """Let every enabled plugin do its due periodic work (digests, scheduled reports).
+
+    Each plugin runs in a transaction of its own, committed when it returns: one plugin's failure never
+    undoes another's work, and no plugin waits on a lock another one still holds.
+    """
     state = app.extensions["klass"]
-    with app.app_context():
-        session = state.session()
-        try:
-            state.pm.hook.run_periodic(session=session, now=now or utcnow())
-            session.commit()
-        except Exception:
-            session.rollback()
-            log.error("periodic work failed:\n%s", traceback.format_exc())
-        finally:
-            state.session.remove()
+    token = WRITE_INTENT.set(True)
+    moment = now or utcnow()
+    try:
+        with _context_of(app):
+            for impl in state.pm.hook.run_periodic.get_hookimpls():
+                session = Session(bind=state.engine, expire_on_commit=False,
+                                  join_transaction_mode="create_savepoint")
+                try:
+                    args = {"session": session, "now": moment}
+                    impl.function(**{k: v for k, v in args.items() if k in impl.argnames})
+                    session.commit()
+                except Exception:
+                    session.rollback()
+                    log.error("periodic work of %s failed:\n%s", impl.plugin_name, traceback.format_exc())
+                finally:
+                    session.close()
+    finally:
+        WRITE_INTENT.reset(token)
 
 
 @huey.periodic_task(crontab(minute="*/5"))
