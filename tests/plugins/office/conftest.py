@@ -7,8 +7,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask import g, has_app_context
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from core.models import ClassMembership, GuardianLink, Role, RoleGrant, SchoolClass, User
@@ -20,26 +18,6 @@ def token(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, "no CSRF token on the page"
     return match.group(1)
-
-
-class FreshUserClient(FlaskClient):
-    """A test client that never sees another client's signed-in user.
-
-    The ``app`` fixture keeps one app context open for the whole test, and Flask-Login caches the
-    user (and Flask-WTF its CSRF token) in ``g`` of that context; with two clients in one test (a class teacher and a guardian) the
-    second would otherwise act as the first.
-    """
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        if has_app_context():
-            for name in list(vars(g)):  # the cached user, the CSRF token...
-                g.pop(name, None)
-        return super().open(*args, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_user_clients(app: Any) -> None:
-    app.test_client_class = FreshUserClient
 
 
 @pytest.fixture
