@@ -1,0 +1,159 @@
+"""The one place where a weighted average, its rounding and the forecast it leads to are computed.
+
+Public: the diary, the reports, the print archive and the journal page all take their numbers from
+here, so a parent, a teacher and the deputy never see two different averages or forecasts for the same
+marks. The API cannot be misused on purpose: a forecast is a property of an ``Average`` built by
+``average_of`` (or ``average_from_sums`` for sums an SQL query added up), never a function of a float the
+caller picked, so nobody can forecast from the raw average while the page shows the rounded one.
+
+Arithmetic is decimal and rounding to hundredths is half-up, as a teacher computes by hand:
+5·(1) ×5 and 4 ×3 give 4,625, shown as 4,63 on every page.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+__all__ = [
+    "Average",
+    "AverageTerm",
+    "average_from_sums",
+    "average_of",
+    "format_number",
+    "format_weight",
+    "round_half_up",
+    "rounding_rule_text",
+    "work_type_titles",
+    "work_type_weights",
+]
+
+HUNDREDTH = Decimal("0.01")
+
+
+def _dec(value: float | int | Decimal) -> Decimal:
+    """A settings or mark number as the decimal a person wrote (0.1 is 0.1, not 0.1000000000000000055)."""
+    return value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+
+
+def work_type_weights(settings: Mapping[str, Any]) -> dict[str, float]:
+    """Work type code → weight, from the gradebook's settings."""
+    return {w["code"]: w["weight"] for w in settings["work_types"]}
+
+
+def work_type_titles(settings: Mapping[str, Any]) -> dict[str, str]:
+    """Work type code → its title as the school named it."""
+    return {w["code"]: w["title"] for w in settings["work_types"]}
+
+
+def round_half_up(value: float | Decimal) -> int:
+    """A number to a whole mark, 0,5 and above upwards (Python's ``round`` goes to even)."""
+    return int(_dec(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class AverageTerm:
+    """One mark's part in an average, for the "how was this computed" view."""
+
+    value: str
+    numeric: float
+    work_type: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Average:
+    """A weighted average as every page shows it, with the forecast that follows from the shown number.
+
+    Build it with ``average_of`` or ``average_from_sums``; ``shown`` is rounded half-up to hundredths and
+    ``forecast`` is computed from ``shown`` by the school's rule, so the two always agree.
+    """
+
+    weighted_sum: Decimal
+    total_weight: Decimal
+    shown: Decimal | None
+    forecast: int | None
+    terms: tuple[AverageTerm, ...] = ()
+
+    @property
+    def value(self) -> float | None:
+        """The shown average as a float (charts, JSON); ``None`` when there is no numeric mark."""
+        return None if self.shown is None else float(self.shown)
+
+    @property
+    def text(self) -> str:
+        """«4,63», or «—» with no marks."""
+        return format_number(self.shown)
+
+    def as_json(self) -> dict[str, Any]:
+        """What the journal page and the API receive, so JavaScript never computes an average."""
+        return {"average": self.value, "average_text": self.text, "forecast": self.forecast}
+
+
+def _forecast(shown: Decimal | None, settings: Mapping[str, Any]) -> int | None:
+    """The final mark a shown average leads to, by the school's rounding rule (thresholds or standard)."""
+    if shown is None:
+        return None
+    low, high = settings["scale_min"], settings["scale_max"]
+    if settings["rounding"] == "standard":
+        return max(low, min(high, round_half_up(shown)))
+    for mark, threshold in sorted(((int(m), _dec(t)) for m, t in settings["thresholds"].items()), reverse=True):
+        if shown >= threshold:
+            return mark
+    # Below every threshold: the mark under the lowest one (2 with the default 2,65 for a 3).
+    lowest = min((int(m) for m in settings["thresholds"]), default=low + 1)
+    return max(low, lowest - 1)
+
+
+def average_from_sums(weighted_sum: float | Decimal | None, total_weight: float | Decimal | None,
+                      settings: Mapping[str, Any], terms: tuple[AverageTerm, ...] = ()) -> Average:
+    """An average from Σ(mark·weight) and Σ(weight), as an SQL query adds them up for a whole school.
+
+    ``settings`` are the gradebook's (scale, rounding, thresholds).
+    """
+    total = _dec(total_weight or 0)
+    wsum = _dec(weighted_sum or 0)
+    if not total:
+        return Average(wsum, total, None, None, terms)
+    shown = (wsum / total).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+    return Average(wsum, total, shown, _forecast(shown, settings), terms)
+
+
+def average_of(marks: Iterable[tuple[str, float | None, str]], settings: Mapping[str, Any]) -> Average:
+    """Σ(mark·weight)/Σ(weight) over (value, numeric, work_type); special codes («н/а») are left out.
+
+    ``settings`` are the gradebook's. An unknown work type (removed from the settings after marks were
+    given) counts with weight 1, so old marks never silently drop out of an average.
+    """
+    weights = work_type_weights(settings)
+    terms = tuple(
+        AverageTerm(value, numeric, work_type, weights.get(work_type, 1.0))
+        for value, numeric, work_type in marks
+        if numeric is not None
+    )
+    wsum = sum((_dec(t.numeric) * _dec(t.weight) for t in terms), Decimal(0))
+    total = sum((_dec(t.weight) for t in terms), Decimal(0))
+    return average_from_sums(wsum, total, settings, terms)
+
+
+def rounding_rule_text(settings: Mapping[str, Any]) -> str:
+    """The rule in words for the explanation view (Russian: it is the school's regulation text)."""
+    if settings["rounding"] == "standard":
+        return "округление по правилам арифметики (0,5 и выше — вверх)"
+    parts = [f"≥ {t:.2f} → {m}".replace(".", ",")
+             for m, t in sorted(settings["thresholds"].items(), key=lambda kv: -kv[1])]
+    return "пороги: " + "; ".join(parts)
+
+
+def format_number(value: float | Decimal | None, digits: int = 2) -> str:
+    """4.5 → «4,50»: Russian decimal comma, rounded half-up as the journal prints numbers."""
+    if value is None:
+        return "—"
+    exact = _dec(value).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return f"{exact:.{digits}f}".replace(".", ",")
+
+
+def format_weight(value: float) -> str:
+    """1.5 → «1,5», 2.0 → «2»."""
+    return (f"{value:g}").replace(".", ",")
