@@ -1,0 +1,9 @@
+"""What other plugins may use of attendance: its tables and the one summary of a student's absences.
+Everything else in the plugin is private; import-linter holds other plugins to this module.
+"""
+from __future__ import annotations
+
+from plugins.attendance.models import AttendanceMark, LessonRollCall
+from plugins.attendance.services import AttendanceSummary, summarize, summarize_by_subject
+
+__all__ = ["AttendanceMark", "AttendanceSummary", "LessonRollCall", "summarize", "summarize_by_subject"]
