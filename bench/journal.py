@@ -208,14 +208,14 @@ def main() -> None:
 
     from flask_login import current_user, login_user
 
-    from plugins.gradebook import access, services, views
+    from plugins.gradebook import access, editing, journal_grid, journal_page, mark_saving
 
     def grid_data() -> Any:
         """What the page computes before rendering: open the journal, load the grid, build its JSON."""
         session = state.session()
-        opening = services.open_journal(session, teacher.school_id, teacher.id, class_id, subject_id, term_id)
-        grid = services.load_journal(session, access.settings(), access.editor(), opening)
-        views.journal_data(grid, access.settings())
+        opening = journal_grid.open_journal(session, teacher.school_id, teacher.id, class_id, subject_id, term_id)
+        grid = journal_grid.load_journal(session, access.settings(), access.editor(), opening)
+        journal_page.journal_data(grid, access.settings())
         return grid
 
     with app.test_request_context():
@@ -234,14 +234,14 @@ def main() -> None:
         login_user(session.get(User, teacher_id))
         assert current_user.grants is not None
         lesson, student = grid.journal.lessons[0], grid.journal.students[0]
-        editor = services.Editor(user_id=teacher.id, school_id=teacher.school_id, today=lesson.date, may_edit=True)
+        editor = editing.Editor(user_id=teacher.id, school_id=teacher.school_id, today=lesson.date, may_edit=True)
         cell = grid.marks.get((student.id, lesson.id), [])
         with Statements(engine) as save_statements:
             if len(cell) < 3:
-                services.create_mark(session, access.settings(), editor, lesson_id=lesson.id,
+                mark_saving.create_mark(session, access.settings(), editor, lesson_id=lesson.id,
                                      student_id=student.id, value="5")
             else:
-                services.update_mark(session, access.settings(), editor, cell[0][0], version=cell[0][4], value="5")
+                mark_saving.update_mark(session, access.settings(), editor, cell[0][0], version=cell[0][4], value="5")
             session.flush()
         session.rollback()
         state.session.remove()

@@ -86,7 +86,7 @@ def register_demo_data(session: Any, school: Any, size: str) -> None:
 @hookimpl
 def revert_change(session: Any, entry: Any) -> dict[str, Any] | None:
     """Undo an audited change of a mark, a final mark or a lesson (a leaked account's operations)."""
-    from plugins.gradebook import services
+    from plugins.gradebook import finals, lesson_editing, mark_saving
 
     if entry.object_type == "gradebook.mark":
         from core.api import hook
@@ -95,9 +95,9 @@ def revert_change(session: Any, entry: Any) -> dict[str, Any] | None:
             hooks = hook()
         except RuntimeError:  # outside an app context (a script): no listeners to tell
             hooks = None
-        return services.revert_mark(session, entry, hooks)
+        return mark_saving.revert_mark(session, entry, hooks)
     if entry.object_type == "gradebook.final_mark":
-        return services.revert_final_mark(session, entry)
+        return finals.revert_final_mark(session, entry)
     if entry.object_type == "gradebook.lesson":
-        return services.revert_lesson(session, entry)
+        return lesson_editing.revert_lesson(session, entry)
     return None

@@ -1,4 +1,4 @@
-"""Who may see what, for the pages and the API alike (Flask-aware; the rules themselves are in services).
+"""Who may see what, for the pages and the API alike (Flask-aware; the rules themselves are in the service modules).
 
 Route permissions say what a role may do at all; these checks narrow it to the objects: a teacher to the
 classes and subjects they teach, a class teacher to their class, a student to themself, a guardian to
@@ -28,7 +28,8 @@ from core.api import (
     hook,
     plugin_settings,
 )
-from plugins.gradebook.services import Editor, GradebookError
+from plugins.gradebook.editing import Editor
+from plugins.gradebook.errors import GradebookError
 
 
 def settings() -> dict[str, Any]:

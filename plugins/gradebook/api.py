@@ -14,7 +14,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.api import AcademicYear, SchoolClass, Subject, User, api_error, api_view, current_school_id, db
-from plugins.gradebook import access, services
+from plugins.gradebook import access, finals, journal_grid, lesson_editing, mark_parsing, mark_saving
+from plugins.gradebook.errors import GradebookError, VersionConflict
 from plugins.gradebook.models import FinalMark, Homework, HomeworkFile, Lesson, Mark
 from plugins.gradebook.schemas import (
     CellResultSchema,
@@ -35,7 +36,6 @@ from plugins.gradebook.schemas import (
     MarkSchema,
     MarkUpdateSchema,
 )
-from plugins.gradebook.services import GradebookError, VersionConflict
 
 bp = Blueprint("gradebook_api", __name__, url_prefix="/api/v1/gradebook")
 
@@ -105,7 +105,7 @@ def create_lesson(body: dict[str, Any]) -> Any:
     """Add a lesson of one's own class and subject, with its topic and homework."""
     session = db()
     try:
-        lesson = services.create_lesson(session, access.settings(), access.editor(), **body)
+        lesson = lesson_editing.create_lesson(session, access.settings(), access.editor(), **body)
     except GradebookError as exc:
         return refused(exc)
     session.commit()
@@ -131,7 +131,7 @@ def update_lesson(lesson_id: int, body: dict[str, Any]) -> Any:
     """Change a lesson's topic, summary, homework, date or number (only the fields sent)."""
     session = db()
     try:
-        item = services.update_lesson(session, access.settings(), access.editor(), lesson_id, **body)
+        item = lesson_editing.update_lesson(session, access.settings(), access.editor(), lesson_id, **body)
     except GradebookError as exc:
         return refused(exc)
     session.commit()
@@ -141,8 +141,8 @@ def update_lesson(lesson_id: int, body: dict[str, Any]) -> Any:
 
 # --- marks -------------------------------------------------------------------------------------------------
 
-def _journal_ctx(class_id: int, subject_id: int, term_id: int, subgroup_id: int | None) -> services.JournalOpening:
-    opening = services.open_journal(db(), current_school_id(), access.user().id, class_id, subject_id, term_id,
+def _journal_ctx(class_id: int, subject_id: int, term_id: int, subgroup_id: int | None) -> journal_grid.JournalOpening:
+    opening = journal_grid.open_journal(db(), current_school_id(), access.user().id, class_id, subject_id, term_id,
                                     subgroup_id)
     if opening is None:
         abort(404)
@@ -156,11 +156,11 @@ def _journal_ctx(class_id: int, subject_id: int, term_id: int, subgroup_id: int 
 @api_view("gradebook.journal.view", query=JournalQuerySchema)
 def journal(query: dict[str, Any]) -> Any:
     """The journal grid's data: lessons, students, marks by cell, averages, forecasts, other plugins' cells."""
-    from plugins.gradebook.views import journal_data
+    from plugins.gradebook.journal_page import journal_data
 
     ctx = _journal_ctx(query["class_id"], query["subject_id"], query["term_id"], query["subgroup_id"])
     settings = access.settings()
-    grid = services.load_journal(db(), settings, access.editor(), ctx)
+    grid = journal_grid.load_journal(db(), settings, access.editor(), ctx)
     return jsonify(journal_data(grid, settings))
 
 
@@ -173,7 +173,7 @@ def marks(query: dict[str, Any]) -> Any:
         item = _staff_lesson(query["lesson_id"])
         return list(session.scalars(select(Mark).where(Mark.lesson_id == item.id).order_by(Mark.student_id, Mark.id)))
     ctx = _journal_ctx(query["class_id"], query["subject_id"], query["term_id"], query["subgroup_id"])
-    grid = services.load_journal(session, access.settings(), access.editor(), ctx)
+    grid = journal_grid.load_journal(session, access.settings(), access.editor(), ctx)
     return [{"id": m[0], "lesson_id": lid, "student_id": sid, "value": m[1], "numeric": m[2], "work_type": m[3],
              "version": m[4], "comment": m[5]} for (sid, lid), cell in grid.marks.items() for m in cell]
 
@@ -184,7 +184,7 @@ def create_mark(body: dict[str, Any]) -> Any:
     """Give a student a mark at a lesson (one more if they have some)."""
     session = db()
     try:
-        mark = services.create_mark(session, access.settings(), access.editor(), **body)
+        mark = mark_saving.create_mark(session, access.settings(), access.editor(), **body)
     except GradebookError as exc:
         return refused(exc)
     session.commit()
@@ -197,7 +197,7 @@ def update_mark(mark_id: int, body: dict[str, Any]) -> Any:
     """Change a mark's value, work type or comment; ``version`` is the one the client read (else 409)."""
     session = db()
     try:
-        mark = services.update_mark(session, access.settings(), access.editor(), mark_id, **body)
+        mark = mark_saving.update_mark(session, access.settings(), access.editor(), mark_id, **body)
     except GradebookError as exc:
         return refused(exc)
     session.commit()
@@ -210,7 +210,7 @@ def delete_mark(mark_id: int, query: dict[str, Any]) -> Any:
     """Delete a mark; ``?version=`` is the one the client read (else 409)."""
     session = db()
     try:
-        services.delete_mark(session, access.settings(), access.editor(), mark_id, version=query["version"])
+        mark_saving.delete_mark(session, access.settings(), access.editor(), mark_id, version=query["version"])
     except GradebookError as exc:
         return refused(exc)
     session.commit()
@@ -224,7 +224,7 @@ def cell(body: dict[str, Any]) -> Any:
     when the cell changed since the client read it."""
     session = db()
     try:
-        result = services.set_cell(session, access.settings(), access.editor(), lesson_id=body["lesson_id"],
+        result = mark_saving.set_cell(session, access.settings(), access.editor(), lesson_id=body["lesson_id"],
                                    student_id=body["student_id"], values=body["values"],
                                    known=[tuple(k) for k in body["known"]], work_type=body["work_type"])
     except GradebookError as exc:
@@ -260,7 +260,7 @@ def set_final_mark(body: dict[str, Any]) -> Any:
     """Set, change or (with an empty value) remove a term's or the year's final mark."""
     session = db()
     try:
-        final = services.set_final_mark(session, access.settings(), access.editor(), **body)
+        final = finals.set_final_mark(session, access.settings(), access.editor(), **body)
     except GradebookError as exc:
         return refused(exc)
     session.commit()
@@ -275,7 +275,7 @@ def set_final_mark(body: dict[str, Any]) -> Any:
 @api_view("gradebook.average.explain", query=ExplainQuerySchema, response=ExplanationSchema)
 def explain(query: dict[str, Any]) -> Any:
     """How a student's average and forecast in a subject were computed (for a term, or the year)."""
-    from plugins.gradebook.views import explain_for
+    from plugins.gradebook.student_pages import explain_for
 
     session = db()
     student = session.get(User, query["student_id"])
@@ -287,7 +287,7 @@ def explain(query: dict[str, Any]) -> Any:
     formula = ""
     if e.average.value is not None:
         forecast_label = _("forecast")  # outside the f-string, where Babel's extractor finds it
-        formula = (f"({e.sum_text()}) / ({e.weight_text()}) = {services.format_number(e.shown)}; "
+        formula = (f"({e.sum_text()}) / ({e.weight_text()}) = {mark_parsing.format_number(e.shown)}; "
                    f"{forecast_label}: {e.forecast}")
     return {"kind": e.kind, "marks": e.marks, "term_finals": e.term_finals, "weighted_sum": e.average.weighted_sum,
             "total_weight": e.average.total_weight, "average": e.shown, "forecast": e.forecast, "final": e.final,

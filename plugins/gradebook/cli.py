@@ -18,8 +18,9 @@ def commands() -> list[click.Command]:
         from sqlalchemy import select
 
         from core.api import core_settings, db
+        from plugins.gradebook.editing import Editor
+        from plugins.gradebook.lesson_editing import fill_topics_from_plan
         from plugins.gradebook.models import LessonPlanItem
-        from plugins.gradebook.services import Editor, fill_topics_from_plan
 
         session = db()
         today = datetime.now(ZoneInfo(core_settings()["school"]["timezone"])).date()

@@ -23,8 +23,8 @@ from core.api import (
     insert_with_ids,
     lesson_days,
 )
+from plugins.gradebook.mark_parsing import forecast_mark, shown_average, weighted_average, work_type_weights
 from plugins.gradebook.models import FinalMark, Homework, Lesson, LessonPlanItem, Mark
-from plugins.gradebook.services import forecast_mark, shown_average, weighted_average, work_type_weights
 
 TOPICS = {
     "Математика": ["Натуральные числа", "Сложение и вычитание", "Умножение и деление", "Степень числа",

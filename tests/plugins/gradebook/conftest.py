@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import event, select
 
 from core.models import ClassMembership, Role, RoleGrant, SchoolClass, Subject, TeachingAssignment, Term, User
+from plugins.gradebook.editing import Editor
 from plugins.gradebook.models import Lesson, Mark
-from plugins.gradebook.services import Editor
 
 
 @dataclass

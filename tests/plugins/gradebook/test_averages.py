@@ -5,69 +5,69 @@ from datetime import timedelta
 
 import pytest
 
-from plugins.gradebook import services
+from plugins.gradebook import explanations, journal_grid, mark_parsing, summaries, teacher_day
 
 
 def test_weighted_average_counts_weights_and_skips_special_codes(demo):
-    weights = services.work_type_weights(demo.settings)
-    avg = services.weighted_average([("5", 5.0, "answer"), ("3", 3.0, "test"), ("н/а", None, "answer")], weights)
+    weights = mark_parsing.work_type_weights(demo.settings)
+    avg = mark_parsing.weighted_average([("5", 5.0, "answer"), ("3", 3.0, "test"), ("н/а", None, "answer")], weights)
     assert avg.value == pytest.approx((5 * 1 + 3 * 2) / 3)
     assert avg.weighted_sum == 11 and avg.total_weight == 3 and avg.shown == 3.67
-    assert services.weighted_average([], weights).value is None
+    assert mark_parsing.weighted_average([], weights).value is None
 
 
 def test_a_work_type_removed_from_the_settings_still_counts_with_weight_one(demo):
-    avg = services.weighted_average([("5", 5.0, "olympiad"), ("3", 3.0, "answer")], {"answer": 1.0})
+    avg = mark_parsing.weighted_average([("5", 5.0, "olympiad"), ("3", 3.0, "answer")], {"answer": 1.0})
     assert avg.value == 4.0
 
 
 @pytest.mark.parametrize("average,expected", [(4.65, 5), (4.64, 4), (3.65, 4), (3.649, 3), (2.65, 3), (2.6, 2),
                                               (1.0, 2), (None, None)])
 def test_forecast_by_thresholds(demo, average, expected):
-    assert services.forecast_mark(average, demo.settings) == expected
+    assert mark_parsing.forecast_mark(average, demo.settings) == expected
 
 
 @pytest.mark.parametrize("average,expected", [(4.5, 5), (4.49, 4), (2.5, 3), (1.2, 1)])
 def test_forecast_by_standard_rounding(demo, average, expected):
-    assert services.forecast_mark(average, {**demo.settings, "rounding": "standard"}) == expected
+    assert mark_parsing.forecast_mark(average, {**demo.settings, "rounding": "standard"}) == expected
 
 
 def test_the_forecast_follows_the_average_shown_not_hidden_decimals(demo):
     # 4.6449... shows as 4,64: the forecast must be the one for 4,64, whatever the threshold 4,65 says.
-    avg = services.Average(4.6449999, ())
-    assert services.format_number(avg.shown) == "4,64"
-    assert services.forecast_mark(avg.shown, demo.settings) == 4
+    avg = mark_parsing.Average(4.6449999, ())
+    assert mark_parsing.format_number(avg.shown) == "4,64"
+    assert mark_parsing.forecast_mark(avg.shown, demo.settings) == 4
 
 
 def test_rounding_rule_in_words(demo):
-    assert services.rounding_rule_text(demo.settings) == "пороги: ≥ 4,65 → 5; ≥ 3,65 → 4; ≥ 2,65 → 3"
-    assert "0,5" in services.rounding_rule_text({**demo.settings, "rounding": "standard"})
+    assert mark_parsing.rounding_rule_text(demo.settings) == "пороги: ≥ 4,65 → 5; ≥ 3,65 → 4; ≥ 2,65 → 3"
+    assert "0,5" in mark_parsing.rounding_rule_text({**demo.settings, "rounding": "standard"})
 
 
 def test_explanation_writes_out_every_number(demo):
     lesson = demo.past_lesson()
     term = demo.term_of(lesson.date)
     student = demo.students[0]
-    e = services.explain_average(demo.session, demo.settings, class_id=demo.class_5a.id, subject_id=demo.math.id,
+    e = explanations.explain_average(demo.session, demo.settings, class_id=demo.class_5a.id, subject_id=demo.math.id,
                                  student_id=student.id, start=term.starts_on, end=term.ends_on)
-    averages = services.averages_for(demo.session, demo.settings, demo.class_5a.id, demo.math.id, term.starts_on,
+    averages = explanations.averages_for(demo.session, demo.settings, demo.class_5a.id, demo.math.id, term.starts_on,
                                      term.ends_on, [student.id])
     assert e.average.value == averages[student.id].value
-    assert e.forecast == services.forecast_mark(e.shown, demo.settings)
+    assert e.forecast == mark_parsing.forecast_mark(e.shown, demo.settings)
     counted = [m for m in e.marks if m.counted]
     assert e.sum_text().count("·") == len(counted)
-    assert e.sum_text().endswith(f"= {services.format_weight(round(e.average.weighted_sum, 4))}")
+    assert e.sum_text().endswith(f"= {mark_parsing.format_weight(round(e.average.weighted_sum, 4))}")
     assert all(m.work_type_title for m in e.marks)
 
 
 def test_journal_average_equals_the_explanation(demo):
     lesson = demo.past_lesson()
     term = demo.term_of(lesson.date)
-    ctx = services.journal_context(demo.session, demo.school_id, demo.teacher.id, demo.class_5a.id, demo.math.id,
+    ctx = journal_grid.journal_context(demo.session, demo.school_id, demo.teacher.id, demo.class_5a.id, demo.math.id,
                                    term.id)
-    grid = services.load_journal(demo.session, demo.settings, demo.editor(today=lesson.date), ctx)
+    grid = journal_grid.load_journal(demo.session, demo.settings, demo.editor(today=lesson.date), ctx)
     for student in grid.journal.students:
-        e = services.explain_average(demo.session, demo.settings, class_id=demo.class_5a.id, subject_id=demo.math.id,
+        e = explanations.explain_average(demo.session, demo.settings, class_id=demo.class_5a.id, subject_id=demo.math.id,
                                      student_id=student.id, start=term.starts_on, end=term.ends_on)
         assert grid.averages[student.id].shown == e.shown
         assert grid.forecasts[student.id] == e.forecast
@@ -86,7 +86,7 @@ def test_year_forecast_is_the_mean_of_term_marks(demo):
         else:
             existing.value, existing.numeric = value, float(value)
     demo.session.flush()
-    e = services.explain_year(demo.session, demo.settings, class_id=demo.class_5a.id, subject_id=demo.math.id,
+    e = explanations.explain_year(demo.session, demo.settings, class_id=demo.class_5a.id, subject_id=demo.math.id,
                               student_id=student.id, terms=demo.terms)
     assert e.kind == "terms" and e.shown == 4.5 and e.forecast == 4
     assert [f.value for f in e.term_finals[:2]] == ["5", "4"]
@@ -95,8 +95,8 @@ def test_year_forecast_is_the_mean_of_term_marks(demo):
 def test_class_summary_agrees_with_the_journal(demo):
     lesson = demo.past_lesson()
     term = demo.term_of(lesson.date)
-    cells = services.class_summary(demo.session, demo.settings, demo.class_5a.id, term.id, term.starts_on, term.ends_on)
-    averages = services.averages_for(demo.session, demo.settings, demo.class_5a.id, demo.math.id, term.starts_on,
+    cells = summaries.class_summary(demo.session, demo.settings, demo.class_5a.id, term.id, term.starts_on, term.ends_on)
+    averages = explanations.averages_for(demo.session, demo.settings, demo.class_5a.id, demo.math.id, term.starts_on,
                                      term.ends_on)
     for student_id, avg in averages.items():
         if avg.value is not None:
@@ -105,20 +105,20 @@ def test_class_summary_agrees_with_the_journal(demo):
 
 def test_student_card_lists_every_subject_of_the_student(demo):
     term = demo.term_of(demo.past_lesson().date)
-    rows = services.student_card(demo.session, demo.settings, demo.class_5a.id, demo.student.id, term.id,
+    rows = summaries.student_card(demo.session, demo.settings, demo.class_5a.id, demo.student.id, term.id,
                                  term.starts_on, term.ends_on)
     names = [r.subject_name for r in rows]
     assert "Математика" in names and "Английский язык" in names
     math = next(r for r in rows if r.subject_name == "Математика")
     assert math.marks and math.average.value is not None
-    assert math.forecast == services.forecast_mark(math.average.shown, demo.settings)
+    assert math.forecast == mark_parsing.forecast_mark(math.average.shown, demo.settings)
 
 
 def test_teacher_day_lists_lessons_and_counts_missing_topics(demo):
     lesson = demo.new_lesson(number=10)
     lesson.topic = ""
     demo.session.flush()
-    rows = services.teacher_lessons(demo.session, demo.school_id, demo.teacher.id, lesson.date, lesson.date)
+    rows = teacher_day.teacher_lessons(demo.session, demo.school_id, demo.teacher.id, lesson.date, lesson.date)
     assert any(r.id == lesson.id and r.subject_name == "Математика" for r in rows)
-    assert services.lessons_without_topic(demo.session, demo.school_id, demo.teacher.id,
+    assert teacher_day.lessons_without_topic(demo.session, demo.school_id, demo.teacher.id,
                                           lesson.date - timedelta(days=1), lesson.date) >= 1

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from core.models import AuditEntry
-from plugins.gradebook import services
+from plugins.gradebook import finals
+from plugins.gradebook.errors import EditRefused, MarkError, VersionConflict
 from plugins.gradebook.models import FinalMark
-from plugins.gradebook.services import EditRefused, MarkError, VersionConflict
 
 
 def _clear(demo, student, term):
@@ -19,12 +19,12 @@ def _clear(demo, student, term):
 
 
 def _forecast(demo, student, term):
-    return services.final_forecast(demo.session, demo.settings, class_id=demo.class_5a.id, subject_id=demo.math.id,
+    return finals.final_forecast(demo.session, demo.settings, class_id=demo.class_5a.id, subject_id=demo.math.id,
                                    student_id=student.id, term=term, terms=demo.terms).forecast
 
 
 def _set(demo, editor, student, term, value, **kw):
-    return services.set_final_mark(demo.session, demo.settings, editor, class_id=demo.class_5a.id,
+    return finals.set_final_mark(demo.session, demo.settings, editor, class_id=demo.class_5a.id,
                                    subject_id=demo.math.id, student_id=student.id,
                                    term_id=term.id if term else None, value=value, **kw)
 

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from core.models import AuditEntry
-from plugins.gradebook import services
+from plugins.gradebook import mark_parsing, mark_saving
+from plugins.gradebook.errors import EditRefused, MarkError, VersionConflict
 from plugins.gradebook.models import Mark
-from plugins.gradebook.services import EditRefused, MarkError, VersionConflict
 
 
 def _audit(demo, mark_id):
@@ -20,7 +20,7 @@ def _audit(demo, mark_id):
 @pytest.mark.parametrize("raw,value,numeric", [("5", "5", 5.0), (" 4+ ", "4+", 4.25), ("3-", "3-", 2.75),
                                                ("3−", "3-", 2.75), ("Н/А", "н/а", None), ("осв", "осв", None)])
 def test_parse_mark_reads_the_school_scale(demo, raw, value, numeric):
-    parsed = services.parse_mark(raw, demo.settings)
+    parsed = mark_parsing.parse_mark(raw, demo.settings)
     assert (parsed.value, parsed.numeric) == (value, numeric)
 
 
@@ -29,20 +29,20 @@ def test_parse_mark_reads_the_school_scale(demo, raw, value, numeric):
                                           ("", "Enter a mark.")])
 def test_parse_mark_refuses_values_off_the_scale(demo, raw, expected):
     with pytest.raises(MarkError) as info:
-        services.parse_mark(raw, demo.settings)
+        mark_parsing.parse_mark(raw, demo.settings)
     assert expected in str(info.value)
 
 
 def test_plus_minus_can_be_switched_off(demo):
     with pytest.raises(MarkError, match=r"\+ and −"):
-        services.parse_mark("4+", {**demo.settings, "plus_minus": False})
+        mark_parsing.parse_mark("4+", {**demo.settings, "plus_minus": False})
 
 
 def test_teacher_gives_a_mark_audited_with_new_values(demo):
     lesson = demo.past_lesson()
     editor = demo.editor(today=lesson.date + timedelta(days=1))
     before = len(demo.marks_of(lesson, demo.student))
-    mark = services.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=demo.student.id,
+    mark = mark_saving.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=demo.student.id,
                                 value="4", comment="у доски")
     assert (mark.value, mark.numeric, mark.work_type, mark.version) == ("4", 4.0, lesson.control_work_type or "answer", 1)
     assert len(demo.marks_of(lesson, demo.student)) == before + 1
@@ -56,7 +56,7 @@ def test_mark_outside_the_scale_is_refused_and_nothing_saved(demo):
     editor = demo.editor(today=lesson.date)
     before = demo.marks_of(lesson, demo.student)
     with pytest.raises(MarkError) as info:
-        services.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=demo.student.id,
+        mark_saving.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=demo.student.id,
                              value="6")
     assert info.value.status == 422 and info.value.field == "value"
     assert demo.marks_of(lesson, demo.student) == before
@@ -66,7 +66,7 @@ def test_another_teachers_lesson_is_refused(demo, other_teacher):
     lesson = demo.past_lesson()
     editor = demo.editor(other_teacher, today=lesson.date)
     with pytest.raises(EditRefused, match="Only the teacher of this lesson"):
-        services.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=demo.student.id,
+        mark_saving.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=demo.student.id,
                              value="5")
 
 
@@ -74,7 +74,7 @@ def test_class_teacher_cannot_change_marks_of_another_subject(demo):
     lesson = demo.past_lesson()
     editor = demo.editor(demo.class_teacher, today=lesson.date)
     with pytest.raises(EditRefused):
-        services.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=demo.student.id,
+        mark_saving.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=demo.student.id,
                              value="5")
 
 
@@ -83,13 +83,13 @@ def test_edit_window_closes_for_the_teacher_but_not_for_the_deputy(demo):
     window = demo.settings["edit_window_days"]
     late = lesson.date + timedelta(days=window + 1)
     with pytest.raises(EditRefused) as info:
-        services.create_mark(demo.session, demo.settings, demo.editor(today=late), lesson_id=lesson.id,
+        mark_saving.create_mark(demo.session, demo.settings, demo.editor(today=late), lesson_id=lesson.id,
                              student_id=demo.student.id, value="5")
     assert f"within {window} days" in str(info.value) and lesson.date.strftime("%d.%m.%Y") in str(info.value)
-    on_last_day = services.create_mark(demo.session, demo.settings, demo.editor(today=lesson.date + timedelta(days=window)),
+    on_last_day = mark_saving.create_mark(demo.session, demo.settings, demo.editor(today=lesson.date + timedelta(days=window)),
                                        lesson_id=lesson.id, student_id=demo.students[1].id, value="5")
     assert on_last_day.id
-    by_deputy = services.create_mark(demo.session, demo.settings, demo.editor(demo.deputy, today=late),
+    by_deputy = mark_saving.create_mark(demo.session, demo.settings, demo.editor(demo.deputy, today=late),
                                      lesson_id=lesson.id, student_id=demo.student.id, value="5")
     assert by_deputy.created_by == demo.deputy.id
 
@@ -97,7 +97,7 @@ def test_edit_window_closes_for_the_teacher_but_not_for_the_deputy(demo):
 def test_no_marks_before_the_lesson_took_place(demo):
     lesson = demo.past_lesson()
     with pytest.raises(EditRefused, match="not taken place"):
-        services.create_mark(demo.session, demo.settings, demo.editor(today=lesson.date - timedelta(days=1)),
+        mark_saving.create_mark(demo.session, demo.settings, demo.editor(today=lesson.date - timedelta(days=1)),
                              lesson_id=lesson.id, student_id=demo.student.id, value="5")
 
 
@@ -108,7 +108,7 @@ def test_a_student_of_another_class_is_refused(demo):
     stranger = demo.session.scalar(select(User).join(ClassMembership, ClassMembership.student_id == User.id)
                                    .where(ClassMembership.class_id == demo.class_9a.id).limit(1))
     with pytest.raises(MarkError, match="does not attend"):
-        services.create_mark(demo.session, demo.settings, demo.editor(today=lesson.date), lesson_id=lesson.id,
+        mark_saving.create_mark(demo.session, demo.settings, demo.editor(today=lesson.date), lesson_id=lesson.id,
                              student_id=stranger.id, value="5")
 
 
@@ -118,16 +118,16 @@ def test_several_marks_per_lesson_up_to_the_limit(demo):
     student = demo.students[2]
     existing = len(demo.marks_of(lesson, student))
     for _ in range(demo.settings["max_marks_per_lesson"] - existing):
-        services.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id, value="5",
+        mark_saving.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id, value="5",
                              work_type="independent")
     with pytest.raises(MarkError, match="At most 3 marks"):
-        services.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id, value="5")
+        mark_saving.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id, value="5")
 
 
 def test_unknown_work_type_is_refused(demo):
     lesson = demo.past_lesson()
     with pytest.raises(MarkError) as info:
-        services.create_mark(demo.session, demo.settings, demo.editor(today=lesson.date), lesson_id=lesson.id,
+        mark_saving.create_mark(demo.session, demo.settings, demo.editor(today=lesson.date), lesson_id=lesson.id,
                              student_id=demo.student.id, value="5", work_type="essay")
     assert info.value.field == "work_type"
 
@@ -135,12 +135,12 @@ def test_unknown_work_type_is_refused(demo):
 def test_update_with_a_stale_version_is_refused_with_the_current_value(demo):
     lesson = demo.past_lesson()
     editor = demo.editor(today=lesson.date)
-    mark = services.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=demo.students[3].id,
+    mark = mark_saving.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=demo.students[3].id,
                                 value="3")
-    services.update_mark(demo.session, demo.settings, editor, mark.id, version=1, value="4")
+    mark_saving.update_mark(demo.session, demo.settings, editor, mark.id, version=1, value="4")
     assert mark.version == 2
     with pytest.raises(VersionConflict) as info:
-        services.update_mark(demo.session, demo.settings, editor, mark.id, version=1, value="5")
+        mark_saving.update_mark(demo.session, demo.settings, editor, mark.id, version=1, value="5")
     assert "now “4”" in str(info.value) and info.value.status == 409
     assert info.value.current["value"] == "4" and info.value.current["version"] == 2
     demo.session.refresh(mark)
@@ -150,10 +150,10 @@ def test_update_with_a_stale_version_is_refused_with_the_current_value(demo):
 def test_update_and_delete_are_audited_with_old_and_new_values(demo):
     lesson = demo.past_lesson()
     editor = demo.editor(today=lesson.date)
-    mark = services.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=demo.students[4].id,
+    mark = mark_saving.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=demo.students[4].id,
                                 value="3")
-    services.update_mark(demo.session, demo.settings, editor, mark.id, version=1, value="4-", comment="исправил")
-    services.delete_mark(demo.session, demo.settings, editor, mark.id, version=2)
+    mark_saving.update_mark(demo.session, demo.settings, editor, mark.id, version=1, value="4-", comment="исправил")
+    mark_saving.delete_mark(demo.session, demo.settings, editor, mark.id, version=2)
     create, update, delete = _audit(demo, mark.id)
     assert update.action == "gradebook.mark.update"
     assert update.old["value"] == "3" and update.new["value"] == "4-" and update.new["numeric"] == 3.75
@@ -168,7 +168,7 @@ def test_orm_refuses_a_concurrent_write_of_the_same_version(demo, connection):
 
     lesson = demo.past_lesson()
     editor = demo.editor(today=lesson.date)
-    mark = services.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=demo.students[5].id,
+    mark = mark_saving.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=demo.students[5].id,
                                 value="3")
     demo.session.flush()
     # Someone else's request commits a change in between our read and our write.
@@ -176,7 +176,7 @@ def test_orm_refuses_a_concurrent_write_of_the_same_version(demo, connection):
                          .execution_options(synchronize_session=False))
     mark.value, mark.numeric = "2", 2.0
     with pytest.raises(VersionConflict):
-        services._flush_or_conflict(demo.session)
+        mark_saving._flush_or_conflict(demo.session)
     demo.session.rollback()
 
 
@@ -186,11 +186,11 @@ def test_set_cell_matches_marks_by_position(demo):
     student = demo.students[6]
     start = demo.marks_of(lesson, student)
     known = [(m.id, m.version) for m in start]
-    marks = services.set_cell(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id,
+    marks = mark_saving.set_cell(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id,
                               values=["5", "4"], known=known)
     assert [m.value for m in marks] == ["5", "4"]
     known = [(m.id, m.version) for m in marks]
-    marks2 = services.set_cell(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id,
+    marks2 = mark_saving.set_cell(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id,
                                values=["5"], known=known)
     assert [m.value for m in marks2] == ["5"] and marks2[0].id == marks[0].id
     assert [m.value for m in demo.marks_of(lesson, student)] == ["5"]
@@ -203,7 +203,7 @@ def test_set_cell_checks_every_value_before_writing(demo):
     before = [(m.id, m.value) for m in demo.marks_of(lesson, student)]
     known = [(m.id, m.version) for m in demo.marks_of(lesson, student)]
     with pytest.raises(MarkError):
-        services.set_cell(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id,
+        mark_saving.set_cell(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id,
                           values=["5", "9"], known=known)
     assert [(m.id, m.value) for m in demo.marks_of(lesson, student)] == before
 
@@ -213,9 +213,9 @@ def test_set_cell_refuses_when_the_cell_changed_meanwhile(demo):
     editor = demo.editor(today=lesson.date)
     student = demo.students[8]
     seen = [(m.id, m.version) for m in demo.marks_of(lesson, student)]
-    services.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id, value="2")
+    mark_saving.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id, value="2")
     with pytest.raises(VersionConflict) as info:
-        services.set_cell(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id,
+        mark_saving.set_cell(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id,
                           values=["5"], known=seen)
     assert info.value.current[-1]["value"] == "2"
 
@@ -225,9 +225,9 @@ def test_create_with_expected_count_refuses_a_cell_someone_filled(demo):
     editor = demo.editor(today=lesson.date)
     student = demo.students[9]
     seen = len(demo.marks_of(lesson, student))
-    services.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id, value="3")
+    mark_saving.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id, value="3")
     with pytest.raises(VersionConflict):
-        services.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id,
+        mark_saving.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id,
                              value="5", expected_count=seen)
 
 
@@ -236,16 +236,16 @@ def test_saving_one_mark_takes_at_most_three_queries_besides_the_audit(demo, cou
     editor = demo.editor(today=lesson.date)
     demo.session.flush()
     with count_queries() as q:
-        mark = services.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id,
+        mark = mark_saving.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id,
                                     student_id=demo.students[10].id, value="5")
         demo.session.flush()
     assert len(q.without_audit()) <= 3, q.statements
     with count_queries() as q:
-        services.update_mark(demo.session, demo.settings, editor, mark.id, version=1, value="4")
+        mark_saving.update_mark(demo.session, demo.settings, editor, mark.id, version=1, value="4")
         demo.session.flush()
     assert len(q.without_audit()) <= 3, q.statements
     with count_queries() as q:
-        services.set_cell(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=demo.students[11].id,
+        mark_saving.set_cell(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=demo.students[11].id,
                           values=[m.value for m in demo.marks_of(lesson, demo.students[11])] + ["3"],
                           known=[(m.id, m.version) for m in demo.marks_of(lesson, demo.students[11])])
         demo.session.flush()
@@ -259,18 +259,18 @@ def test_revert_change_undoes_a_leaked_accounts_marks(demo):
     lesson = demo.past_lesson()
     editor = demo.editor(today=lesson.date)
     student = demo.students[1]
-    created = services.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id,
+    created = mark_saving.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=student.id,
                                    value="2")
-    services.update_mark(demo.session, demo.settings, editor, created.id, version=1, value="3")
+    mark_saving.update_mark(demo.session, demo.settings, editor, created.id, version=1, value="3")
     demo.session.flush()
     create_entry, update_entry = _audit(demo, created.id)
     assert revert_change(demo.session, update_entry) == {"value": "2", "numeric": 2.0}
     assert demo.session.get(Mark, created.id).value == "2"
     assert revert_change(demo.session, create_entry) == {"deleted": True}
     assert demo.session.get(Mark, created.id) is None
-    other = services.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id,
+    other = mark_saving.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id,
                                  student_id=demo.students[2].id, value="4")
-    state = services.delete_mark(demo.session, demo.settings, editor, other.id, version=1)
+    state = mark_saving.delete_mark(demo.session, demo.settings, editor, other.id, version=1)
     delete_entry = _audit(demo, state["id"])[-1]
     restored = revert_change(demo.session, delete_entry)
     assert restored["value"] == "4" and demo.session.get(Mark, state["id"]).value == "4"

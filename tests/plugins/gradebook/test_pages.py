@@ -41,7 +41,7 @@ def test_class_view_shows_every_subject_read_only(demo, login_as):
 def test_class_teacher_opens_every_subject_journal_but_cannot_save(demo, login_as):
     term = demo.term_of(demo.past_lesson().date)
     client = login_as("class_teacher")
-    from plugins.gradebook.services import class_subjects
+    from plugins.gradebook.summaries import class_subjects
 
     for subject_id, _name in class_subjects(demo.session, demo.class_5a.id):
         response = client.get(f"/gradebook/journal?class_id={demo.class_5a.id}&subject_id={subject_id}"

@@ -1,0 +1,299 @@
+"""Saving marks: create, update, delete, a whole grid cell at once, and undoing an audited change.
+
+Every change is audited and announced through ``on_mark_saved``; a stale version is refused.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import and_, case, exists, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.api import (
+    ClassMembership,
+    SubgroupMember,
+    audit,
+    utcnow,
+)
+from plugins.gradebook.editing import Editor, check_lesson
+from plugins.gradebook.errors import N_, MarkError, NotFound, VersionConflict
+from plugins.gradebook.mark_parsing import (
+    parse_mark,
+    work_type_weights,
+)
+from plugins.gradebook.models import Lesson, Mark
+
+MARK_FIELDS = ("value", "numeric", "work_type", "comment")
+
+
+def mark_state(mark: Mark) -> dict[str, Any]:
+    """What the audit log and the API keep of a mark."""
+    return {"id": mark.id, "lesson_id": mark.lesson_id, "student_id": mark.student_id, "value": mark.value,
+            "numeric": mark.numeric, "work_type": mark.work_type, "comment": mark.comment,
+            "version": mark.version}
+
+
+def _attends(student_id: int) -> Any:
+    """SQL: is the student in the lesson's class (on its date) and, for a subgroup lesson, in the group?"""
+    in_class = exists().where(
+        ClassMembership.class_id == Lesson.class_id, ClassMembership.student_id == student_id,
+        ClassMembership.starts_on <= Lesson.date,
+        or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= Lesson.date))
+    in_group = or_(Lesson.subgroup_id.is_(None), exists().where(
+        SubgroupMember.subgroup_id == Lesson.subgroup_id, SubgroupMember.student_id == student_id))
+    return case((and_(in_class, in_group), 1), else_=0)
+
+
+def _cell(session: Session, school_id: int, lesson_id: int, student_id: int) -> tuple[Lesson, bool, list[Mark]]:
+    """The lesson, whether the student attends it, and the student's marks in it: one query."""
+    rows = session.execute(
+        select(Lesson, _attends(student_id), Mark)
+        .outerjoin(Mark, and_(Mark.lesson_id == Lesson.id, Mark.student_id == student_id))
+        .where(Lesson.id == lesson_id, Lesson.school_id == school_id)
+        .order_by(Mark.id)
+    ).all()
+    if not rows:
+        raise NotFound(N_("No such lesson."), field="lesson_id")
+    return rows[0][0], bool(rows[0][1]), [r[2] for r in rows if r[2] is not None]
+
+
+def _work_type(settings: Mapping[str, Any], code: str | None, lesson: Lesson) -> str:
+    code = code or lesson.control_work_type or settings["default_work_type"]
+    if code not in work_type_weights(settings):
+        raise MarkError(N_("Unknown work type “%(code)s”."), field="work_type", code=code)
+    return code
+
+
+def _comment(text: str | None) -> str:
+    text = (text or "").strip()
+    if len(text) > 500:
+        raise MarkError(N_("The comment is too long (at most 500 characters)."), field="comment")
+    return text
+
+
+def _audit_mark(session: Session, editor: Editor, action: str, mark_id: int, old: dict[str, Any] | None,
+                new: dict[str, Any] | None) -> None:
+    audit(session, school_id=editor.school_id, action=f"gradebook.mark.{action}", object_type="gradebook.mark",
+          object_id=mark_id, old=old, new=new, actor_id=editor.user_id)
+
+
+def _conflict(marks: Sequence[Mark]) -> VersionConflict:
+    values = " ".join(m.value for m in marks) or "—"
+    return VersionConflict(
+        N_("Someone else has changed these marks meanwhile: now “%(value)s”. Your change was not saved; "
+           "check and enter it again."), value=values, current=[mark_state(m) for m in marks])
+
+
+def create_mark(session: Session, settings: Mapping[str, Any], editor: Editor, *, lesson_id: int,
+                student_id: int, value: str, work_type: str | None = None, comment: str = "",
+                expected_count: int | None = None) -> Mark:
+    """Give a student one more mark at a lesson (two queries besides the audit entry).
+
+    ``expected_count`` is how many marks the user saw in the cell: a different number means someone
+    else wrote meanwhile, and the mark is refused rather than silently added next to theirs.
+    """
+    lesson, attends, marks = _cell(session, editor.school_id, lesson_id, student_id)
+    check_lesson(session, settings, editor, lesson)
+    if not attends:
+        raise MarkError(N_("This student does not attend this lesson."), field="student_id")
+    if expected_count is not None and expected_count != len(marks):
+        raise _conflict(marks)
+    parsed = parse_mark(value, settings)
+    code = _work_type(settings, work_type, lesson)
+    if len(marks) >= settings["max_marks_per_lesson"]:
+        raise MarkError(N_("At most %(n)d marks per lesson."), n=settings["max_marks_per_lesson"])
+    mark = Mark(school_id=editor.school_id, lesson_id=lesson.id, student_id=student_id, value=parsed.value,
+                numeric=parsed.numeric, work_type=code, comment=_comment(comment), created_by=editor.user_id,
+                updated_by=editor.user_id)
+    session.add(mark)
+    session.flush()
+    state = mark_state(mark)
+    _audit_mark(session, editor, "create", mark.id, None, state)
+    editor.notify_mark(session, mark, None)
+    return mark
+
+
+def _mark_with_lesson(session: Session, school_id: int, mark_id: int) -> tuple[Mark, Lesson]:
+    row = session.execute(
+        select(Mark, Lesson).join(Lesson, Lesson.id == Mark.lesson_id)
+        .where(Mark.id == mark_id, Mark.school_id == school_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(N_("This mark no longer exists: someone has deleted it. Reload the page."))
+    return row[0], row[1]
+
+
+def _one_conflict(mark: Mark) -> VersionConflict:
+    return VersionConflict(
+        N_("Someone else has changed this mark meanwhile: now “%(value)s”. Your change was not saved; "
+           "check and enter it again."), value=mark.value, current=mark_state(mark))
+
+
+def _flush_or_conflict(session: Session) -> None:
+    """Write; a row changed by someone else between our read and our write refuses the whole save.
+
+    The session then needs a rollback (the API and the pages roll back on every refused change).
+    """
+    try:
+        session.flush()
+    except StaleDataError:
+        raise VersionConflict(N_("Someone else has changed these marks at the same moment. Your change was "
+                                 "not saved; reload the page.")) from None
+
+
+def _apply(session: Session, mark: Mark, values: Mapping[str, Any], editor: Editor) -> tuple[dict, dict]:
+    old: dict[str, Any] = {}
+    new: dict[str, Any] = {}
+    for name in MARK_FIELDS:
+        if name in values and getattr(mark, name) != values[name]:
+            old[name], new[name] = getattr(mark, name), values[name]
+            setattr(mark, name, values[name])
+    if new:
+        mark.updated_by, mark.updated_at = editor.user_id, utcnow()
+    return old, new
+
+
+def update_mark(session: Session, settings: Mapping[str, Any], editor: Editor, mark_id: int, *, version: int,
+                value: str | None = None, work_type: str | None = None, comment: str | None = None) -> Mark:
+    """Change a mark the user saw at ``version`` (two queries besides the audit entry).
+
+    The UPDATE itself names the version too, so two teachers saving at the same moment cannot both win.
+    """
+    mark, lesson = _mark_with_lesson(session, editor.school_id, mark_id)
+    check_lesson(session, settings, editor, lesson)
+    if version != mark.version:
+        raise _one_conflict(mark)
+    values: dict[str, Any] = {}
+    if value is not None:
+        parsed = parse_mark(value, settings)
+        values.update(value=parsed.value, numeric=parsed.numeric)
+    if work_type is not None:
+        values["work_type"] = _work_type(settings, work_type, lesson)
+    if comment is not None:
+        values["comment"] = _comment(comment)
+    old, new = _apply(session, mark, values, editor)
+    if not new:
+        return mark
+    _flush_or_conflict(session)
+    context = {"lesson_id": mark.lesson_id, "student_id": mark.student_id}
+    _audit_mark(session, editor, "update", mark.id, {**context, **old}, {**context, **new})
+    editor.notify_mark(session, mark, old)
+    return mark
+
+
+def delete_mark(session: Session, settings: Mapping[str, Any], editor: Editor, mark_id: int, *,
+                version: int) -> dict[str, Any]:
+    """Remove a mark the user saw at ``version``; returns what it was (kept in the audit log)."""
+    mark, lesson = _mark_with_lesson(session, editor.school_id, mark_id)
+    check_lesson(session, settings, editor, lesson)
+    if version != mark.version:
+        raise _one_conflict(mark)
+    old = mark_state(mark)
+    session.delete(mark)
+    _flush_or_conflict(session)
+    _audit_mark(session, editor, "delete", old["id"], old, None)
+    editor.notify_mark(session, mark, old)
+    return old
+
+
+def save_mark(session: Session, settings: Mapping[str, Any], editor: Editor, *, mark_id: int | None = None,
+              version: int | None = None, **values: Any) -> Mark:
+    """Create (no ``mark_id``) or update a mark: the one entry point for callers that do both."""
+    if mark_id is None:
+        return create_mark(session, settings, editor, **values)
+    if version is None:
+        raise MarkError(N_("The version of the mark is missing."), field="version")
+    return update_mark(session, settings, editor, mark_id, version=version, **values)
+
+
+def set_cell(session: Session, settings: Mapping[str, Any], editor: Editor, *, lesson_id: int, student_id: int,
+             values: Sequence[str], known: Sequence[tuple[int, int]], work_type: str | None = None) -> list[Mark]:
+    """Make a student's marks at a lesson read ``values`` (what the teacher typed into the grid cell).
+
+    ``known`` is the (id, version) of each mark the user saw in the cell: if the cell has changed since,
+    nothing is saved and ``VersionConflict`` carries the current marks. Marks are matched by position:
+    a changed value updates the mark (keeping its work type and comment), an extra value adds a mark,
+    a missing one deletes it. Every value is checked before anything is written.
+    """
+    lesson, attends, marks = _cell(session, editor.school_id, lesson_id, student_id)
+    check_lesson(session, settings, editor, lesson)
+    if not attends:
+        raise MarkError(N_("This student does not attend this lesson."), field="student_id")
+    if [(m.id, m.version) for m in marks] != [(int(i), int(v)) for i, v in known]:
+        raise _conflict(marks)
+    parsed = [parse_mark(v, settings) for v in values]
+    if len(parsed) > settings["max_marks_per_lesson"]:
+        raise MarkError(N_("At most %(n)d marks per lesson."), n=settings["max_marks_per_lesson"])
+    code = _work_type(settings, work_type, lesson) if len(parsed) > len(marks) else None
+    changes: list[tuple[str, Mark, dict[str, Any] | None, dict[str, Any] | None]] = []
+    for i, p in enumerate(parsed):
+        if i < len(marks):
+            old, new = _apply(session, marks[i], {"value": p.value, "numeric": p.numeric}, editor)
+            if new:
+                changes.append(("update", marks[i], old, new))
+        else:
+            mark = Mark(school_id=editor.school_id, lesson_id=lesson.id, student_id=student_id, value=p.value,
+                        numeric=p.numeric, work_type=code, comment="", created_by=editor.user_id,
+                        updated_by=editor.user_id)
+            session.add(mark)
+            changes.append(("create", mark, None, None))
+    for mark in marks[len(parsed):]:
+        changes.append(("delete", mark, mark_state(mark), None))
+        session.delete(mark)
+    if not changes:
+        return marks
+    _flush_or_conflict(session)
+    for action, mark, old, new in changes:
+        context = {"lesson_id": lesson.id, "student_id": student_id}
+        if action == "create":
+            _audit_mark(session, editor, "create", mark.id, None, mark_state(mark))
+        elif action == "update":
+            _audit_mark(session, editor, "update", mark.id, {**context, **(old or {})}, {**context, **(new or {})})
+        else:
+            _audit_mark(session, editor, "delete", mark.id, old, None)
+        editor.notify_mark(session, mark, old)
+    return [m for m in marks[:len(parsed)]] + [m for a, m, _o, _n in changes if a == "create"]
+
+
+def revert_mark(session: Session, entry: Any, hooks: Any = None) -> dict[str, Any]:
+    """Undo one audited change of a mark (a leaked account's operation declared invalid)."""
+    mark = session.get(Mark, int(entry.object_id))
+    if mark is not None and mark.school_id != entry.school_id:
+        return {}
+    action = entry.action.rsplit(".", 1)[-1]
+    if action == "create":
+        if mark is None:
+            return {}
+        old = mark_state(mark)
+        session.delete(mark)
+        session.flush()
+        if hooks is not None:
+            hooks.on_mark_saved(session=session, mark=mark, old=old, actor_id=None)
+        return {"deleted": True}
+    if action == "update":
+        if mark is None:
+            return {}
+        restored = {k: v for k, v in (entry.old or {}).items() if k in MARK_FIELDS}
+        previous = {k: getattr(mark, k) for k in restored}
+        for name, value in restored.items():
+            setattr(mark, name, value)
+        mark.updated_at = utcnow()
+        session.flush()
+        if hooks is not None:
+            hooks.on_mark_saved(session=session, mark=mark, old=previous, actor_id=None)
+        return restored
+    if action == "delete":
+        if mark is not None:
+            return {}
+        old = entry.old or {}
+        mark = Mark(id=int(entry.object_id), school_id=entry.school_id, lesson_id=old["lesson_id"],
+                    student_id=old["student_id"], value=old["value"], numeric=old.get("numeric"),
+                    work_type=old["work_type"], comment=old.get("comment", ""))
+        session.add(mark)
+        session.flush()
+        if hooks is not None:
+            hooks.on_mark_saved(session=session, mark=mark, old=None, actor_id=None)
+        return {k: old.get(k) for k in ("lesson_id", "student_id", *MARK_FIELDS)}
+    return {}
