@@ -14,7 +14,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.api import AcademicYear, SchoolClass, Subject, User, api_error, api_view, current_school_id, db
-from plugins.gradebook import access, finals, journal_grid, lesson_editing, mark_parsing, mark_saving
+from plugins.gradebook import (
+    access,
+    averages,
+    explanations,
+    finals,
+    journal_grid,
+    lesson_editing,
+    mark_saving,
+)
 from plugins.gradebook.errors import GradebookError, VersionConflict
 from plugins.gradebook.models import FinalMark, Homework, HomeworkFile, Lesson, Mark
 from plugins.gradebook.schemas import (
@@ -33,6 +41,7 @@ from plugins.gradebook.schemas import (
     MarkCreateSchema,
     MarkDeleteQuerySchema,
     MarkQuerySchema,
+    MarkSavedSchema,
     MarkSchema,
     MarkUpdateSchema,
 )
@@ -40,14 +49,22 @@ from plugins.gradebook.schemas import (
 bp = Blueprint("gradebook_api", __name__, url_prefix="/api/v1/gradebook")
 
 
-def refused(exc: GradebookError) -> Any:
-    """The JSON answer to a refused change; the transaction is rolled back, nothing is half-saved."""
-    db().rollback()
+def refused(exc: GradebookError, row: tuple[int, int] | None = None) -> Any:
+    """The JSON answer to a refused change; the transaction is rolled back, nothing is half-saved.
+
+    ``row`` (lesson id, student id): a conflict then also carries that journal row's current average and
+    forecast, so the page showing the other person's marks shows the matching numbers too.
+    """
+    session = db()
+    session.rollback()
     message = access.message(exc)
     fields = {exc.field: [message]} if exc.field and exc.status == 422 else {}
     if isinstance(exc, VersionConflict):
-        response = jsonify({"error": {"code": exc.code, "message": message, "fields": fields},
-                            "current": exc.current})
+        body = {"error": {"code": exc.code, "message": message, "fields": fields}, "current": exc.current}
+        lesson = session.get(Lesson, row[0]) if row is not None else None
+        if lesson is not None and row is not None:
+            body.update(explanations.row_average(session, access.settings(), lesson, row[1]).as_json())
+        response = jsonify(body)
         response.status_code = 409
         return response
     return api_error(exc.status, exc.code, message, fields)
@@ -192,16 +209,22 @@ def create_mark(body: dict[str, Any]) -> Any:
 
 
 @bp.patch("/marks/<int:mark_id>")
-@api_view("gradebook.journal.edit", body=MarkUpdateSchema, response=MarkSchema)
+@api_view("gradebook.journal.edit", body=MarkUpdateSchema, response=MarkSavedSchema)
 def update_mark(mark_id: int, body: dict[str, Any]) -> Any:
-    """Change a mark's value, work type or comment; ``version`` is the one the client read (else 409)."""
+    """Change a mark's value, work type or comment; ``version`` is the one the client read (else 409).
+
+    The answer carries the row's new ``average``, ``average_text`` and ``forecast`` (a work type changes
+    the weight), so the journal page never computes one."""
     session = db()
+    settings = access.settings()
     try:
-        mark = mark_saving.update_mark(session, access.settings(), access.editor(), mark_id, **body)
+        mark = mark_saving.update_mark(session, settings, access.editor(), mark_id, **body)
+        row = explanations.row_average(session, settings, session.get(Lesson, mark.lesson_id), mark.student_id)
     except GradebookError as exc:
-        return refused(exc)
+        current = getattr(exc, "current", None)
+        return refused(exc, (current["lesson_id"], current["student_id"]) if isinstance(current, dict) else None)
     session.commit()
-    return mark
+    return {**MarkSchema().dump(mark), **row.as_json()}
 
 
 @bp.delete("/marks/<int:mark_id>")
@@ -221,16 +244,20 @@ def delete_mark(mark_id: int, query: dict[str, Any]) -> Any:
 @api_view("gradebook.journal.edit", body=CellSchema, response=CellResultSchema)
 def cell(body: dict[str, Any]) -> Any:
     """Make a student's marks at a lesson read ``values`` (the journal grid's save); 409 with ``current``
-    when the cell changed since the client read it."""
+    when the cell changed since the client read it. The answer carries the row's new ``average``,
+    ``average_text`` and ``forecast`` (``Average.as_json()``): the page shows them, it never computes one."""
     session = db()
+    settings = access.settings()
     try:
-        result = mark_saving.set_cell(session, access.settings(), access.editor(), lesson_id=body["lesson_id"],
-                                   student_id=body["student_id"], values=body["values"],
-                                   known=[tuple(k) for k in body["known"]], work_type=body["work_type"])
+        result = mark_saving.set_cell(session, settings, access.editor(), lesson_id=body["lesson_id"],
+                                      student_id=body["student_id"], values=body["values"],
+                                      known=[tuple(k) for k in body["known"]], work_type=body["work_type"])
+        row = explanations.row_average(session, settings, session.get(Lesson, body["lesson_id"]),
+                                       body["student_id"])
     except GradebookError as exc:
-        return refused(exc)
+        return refused(exc, (body["lesson_id"], body["student_id"]))
     session.commit()
-    return {"marks": result}
+    return {"marks": result, **row.as_json()}
 
 
 # --- final marks -------------------------------------------------------------------------------------------
@@ -287,7 +314,7 @@ def explain(query: dict[str, Any]) -> Any:
     formula = ""
     if e.average.value is not None:
         forecast_label = _("forecast")  # outside the f-string, where Babel's extractor finds it
-        formula = (f"({e.sum_text()}) / ({e.weight_text()}) = {mark_parsing.format_number(e.shown)}; "
+        formula = (f"({e.sum_text()}) / ({e.weight_text()}) = {averages.format_number(e.shown)}; "
                    f"{forecast_label}: {e.forecast}")
     return {"kind": e.kind, "marks": e.marks, "term_finals": e.term_finals, "weighted_sum": e.average.weighted_sum,
             "total_weight": e.average.total_weight, "average": e.shown, "forecast": e.forecast, "final": e.final,

@@ -154,6 +154,6 @@ def format_number(value: float | Decimal | None, digits: int = 2) -> str:
     return f"{exact:.{digits}f}".replace(".", ",")
 
 
-def format_weight(value: float) -> str:
-    """1.5 → «1,5», 2.0 → «2»."""
-    return (f"{value:g}").replace(".", ",")
+def format_weight(value: float | Decimal) -> str:
+    """1.5 → «1,5», 2.0 → «2» (also a decimal sum: Decimal("13.00") → «13»)."""
+    return (f"{float(value):g}").replace(".", ",")

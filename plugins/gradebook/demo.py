@@ -23,7 +23,7 @@ from core.api import (
     insert_with_ids,
     lesson_days,
 )
-from plugins.gradebook.mark_parsing import forecast_mark, shown_average, weighted_average, work_type_weights
+from plugins.gradebook.averages import average_of
 from plugins.gradebook.models import FinalMark, Homework, Lesson, LessonPlanItem, Mark
 
 TOPICS = {
@@ -93,7 +93,6 @@ def build(session: Session, school: School, size: str, today: date | None = None
     from core.api import plugin_settings
 
     settings = plugin_settings("gradebook")
-    weights = work_type_weights(settings)
     rng = random.Random(11)
     today = today or date.today()
     year = current_year(session, school.id)
@@ -182,13 +181,13 @@ def build(session: Session, school: School, size: str, today: date | None = None
                     marks_by[(t.id, lesson["class_id"], lesson["subject_id"], m["student_id"])].append(
                         (m["value"], m["numeric"], m["work_type"]))
         for (term_id, class_id, subject_id, student_id), marks in marks_by.items():
-            avg = weighted_average(marks, weights).value
-            final = forecast_mark(shown_average(avg), settings)
+            average = average_of(marks, settings)
+            final = average.forecast
             if final is not None:
                 teacher = next((a.teacher_id for a in by_class[class_id] if a.subject_id == subject_id), None)
                 final_rows.append({"school_id": school.id, "class_id": class_id, "subject_id": subject_id,
                                    "student_id": student_id, "term_id": term_id, "value": str(final),
-                                   "numeric": float(final), "forecast": round(avg, 2), "set_by": teacher})
+                                   "numeric": float(final), "forecast": average.value, "set_by": teacher})
         if final_rows:
             session.execute(insert(FinalMark.__table__), final_rows)
     return {"lessons": len(lesson_rows), "marks": len(mark_rows), "final_marks": len(final_rows)}

@@ -35,9 +35,12 @@ class Editor:
             return False
         return any(self.user_id in (ids or ()) for ids in self.hooks.lesson_editors(session=session, lesson=lesson))
 
-    def notify_mark(self, session: Session, mark: Mark, old: dict[str, Any] | None) -> None:
+    def notify_mark(self, session: Session, mark: Mark, action: str, old: dict[str, Any] | None,
+                    new: dict[str, Any] | None) -> None:
+        """Tell ``on_mark_saved`` listeners: ``old``/``new`` are the mark's full states (``mark_state``)."""
         if self.hooks is not None:
-            self.hooks.on_mark_saved(session=session, mark=mark, old=old, actor_id=self.user_id)
+            self.hooks.on_mark_saved(session=session, mark=mark, action=action, old=old, new=new,
+                                     actor_id=self.user_id)
 
 
 def lesson_refusal(session: Session, settings: Mapping[str, Any], editor: Editor, lesson: Lesson,

@@ -11,14 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.api import (
+    SchoolClass,
     Term,
 )
-from plugins.gradebook.mark_parsing import (
+from plugins.gradebook.averages import (
     Average,
-    forecast_mark,
+    average_of,
     format_weight,
     rounding_rule_text,
-    weighted_average,
     work_type_titles,
     work_type_weights,
 )
@@ -46,11 +46,20 @@ def term_marks(session: Session, class_id: int, subject_id: int | None, start: d
 def averages_for(session: Session, settings: Mapping[str, Any], class_id: int, subject_id: int, start: date,
                  end: date, student_ids: Iterable[int] | None = None) -> dict[int, Average]:
     """Each student's weighted average in a subject over a date range (one query)."""
-    weights = work_type_weights(settings)
     by_student: dict[int, list[tuple[str, float | None, str]]] = defaultdict(list)
     for row in term_marks(session, class_id, subject_id, start, end, student_ids):
         by_student[row[0]].append((row[4], row[5], row[6]))
-    return {sid: weighted_average(marks, weights) for sid, marks in by_student.items()}
+    return {sid: average_of(marks, settings) for sid, marks in by_student.items()}
+
+
+def row_average(session: Session, settings: Mapping[str, Any], lesson: Lesson, student_id: int) -> Average:
+    """The average of a journal row after a save: the student's marks in the lesson's subject over the
+    term that holds the lesson (what the grid and the explanation page show for that row)."""
+    term = session.scalar(select(Term).join(SchoolClass, SchoolClass.year_id == Term.year_id).where(
+        SchoolClass.id == lesson.class_id, Term.starts_on <= lesson.date, Term.ends_on >= lesson.date))
+    start, end = (term.starts_on, term.ends_on) if term is not None else (lesson.date, lesson.date)
+    found = averages_for(session, settings, lesson.class_id, lesson.subject_id, start, end, [student_id])
+    return found.get(student_id) or average_of((), settings)
 
 
 @dataclass(frozen=True)
@@ -96,16 +105,26 @@ class Explanation:
 
     @property
     def shown(self) -> float | None:
-        return self.average.shown
+        """The average as shown (rounded half-up to hundredths), a float for JSON and the database."""
+        return self.average.value
 
     def sum_text(self) -> str:
         """"5·1 + 4·2 = 13": the numerator written out (numbers with a decimal comma)."""
         parts = [f"{format_weight(t.numeric)}·{format_weight(t.weight)}" for t in self.average.terms]
-        return " + ".join(parts) + f" = {format_weight(round(self.average.weighted_sum, 4))}"
+        return " + ".join(parts) + f" = {format_weight(float(self.average.weighted_sum))}"
 
     def weight_text(self) -> str:
         parts = [format_weight(t.weight) for t in self.average.terms]
-        return " + ".join(parts) + f" = {format_weight(round(self.average.total_weight, 4))}"
+        return " + ".join(parts) + f" = {format_weight(float(self.average.total_weight))}"
+
+
+TERM_MARK = "term"
+
+
+def term_mark_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings with one work type, a term's final mark of weight 1: the year's forecast as the mean
+    of the term marks goes through the same ``average_of`` as every other average."""
+    return {**settings, "work_types": [{"code": TERM_MARK, "title": TERM_MARK, "weight": 1.0}]}
 
 
 def explain_average(session: Session, settings: Mapping[str, Any], *, class_id: int, subject_id: int,
@@ -116,8 +135,8 @@ def explain_average(session: Session, settings: Mapping[str, Any], *, class_id: 
     rows = term_marks(session, class_id, subject_id, start, end, [student_id])
     marks = [ExplainedMark(r[3], r[4], r[5], r[6], titles.get(r[6], r[6]), weights.get(r[6], 1.0), r[7] or "")
              for r in rows]
-    average = weighted_average(((m.value, m.numeric, m.work_type) for m in marks), weights)
-    return Explanation("marks", marks, average, forecast_mark(average.shown, settings), rounding_rule_text(settings))
+    average = average_of(((m.value, m.numeric, m.work_type) for m in marks), settings)
+    return Explanation("marks", marks, average, average.forecast, rounding_rule_text(settings))
 
 
 def explain_year(session: Session, settings: Mapping[str, Any], *, class_id: int, subject_id: int,
@@ -134,6 +153,6 @@ def explain_year(session: Session, settings: Mapping[str, Any], *, class_id: int
             FinalMark.class_id == class_id, FinalMark.subject_id == subject_id, FinalMark.student_id == student_id,
             FinalMark.term_id.in_([t.id for t in terms])))}
     term_finals = [TermFinal(t.title, *(finals.get(t.id) or (None, None))) for t in terms]
-    average = weighted_average(((f.value or "", f.numeric, "term") for f in term_finals), {"term": 1.0})
-    return Explanation("terms", [], average, forecast_mark(average.shown, settings), rounding_rule_text(settings),
+    average = average_of(((f.value or "", f.numeric, TERM_MARK) for f in term_finals), term_mark_settings(settings))
+    return Explanation("terms", [], average, average.forecast, rounding_rule_text(settings),
                        term_finals=term_finals)

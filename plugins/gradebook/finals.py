@@ -20,20 +20,18 @@ from core.api import (
     audit,
     utcnow,
 )
+from plugins.gradebook.averages import average_of
 from plugins.gradebook.editing import Editor
 from plugins.gradebook.errors import N_, EditRefused, MarkError, NotFound, VersionConflict
 from plugins.gradebook.explanations import (
+    TERM_MARK,
     Explanation,
     explain_average,
     explain_year,
+    term_mark_settings,
     term_marks,
 )
-from plugins.gradebook.mark_parsing import (
-    forecast_mark,
-    parse_final_mark,
-    weighted_average,
-    work_type_weights,
-)
+from plugins.gradebook.mark_parsing import parse_final_mark
 from plugins.gradebook.models import FinalMark
 
 
@@ -205,7 +203,6 @@ class FinalRow:
 def final_sheet(session: Session, settings: Mapping[str, Any], *, class_id: int, subject_id: int,
                 subgroup_id: int | None, terms: Sequence[Term]) -> list[FinalRow]:
     """The final marks page of a class (or subgroup) and subject for every term and the year (3 queries)."""
-    weights = work_type_weights(settings)
     start = min((t.starts_on for t in terms), default=date.min)
     end = max((t.ends_on for t in terms), default=date.max)
     query = (
@@ -238,16 +235,16 @@ def final_sheet(session: Session, settings: Mapping[str, Any], *, class_id: int,
         averages: dict[int | None, float | None] = {}
         forecasts: dict[int | None, int | None] = {}
         for t in terms:
-            avg = weighted_average(per.get((sid, t.id), ()), weights)
-            averages[t.id] = avg.shown
-            forecasts[t.id] = forecast_mark(avg.shown, settings)
+            avg = average_of(per.get((sid, t.id), ()), settings)
+            averages[t.id] = avg.value
+            forecasts[t.id] = avg.forecast
         if settings["year_forecast"] == "marks":
-            year = weighted_average(year_marks.get(sid, ()), weights)
+            year = average_of(year_marks.get(sid, ()), settings)
         else:
-            year = weighted_average(((f.value, f.numeric, "term") for t in terms
-                                     if (f := finals.get((sid, t.id))) is not None), {"term": 1.0})
-        averages[None] = year.shown
-        forecasts[None] = forecast_mark(year.shown, settings)
+            year = average_of(((f.value, f.numeric, TERM_MARK) for t in terms
+                               if (f := finals.get((sid, t.id))) is not None), term_mark_settings(settings))
+        averages[None] = year.value
+        forecasts[None] = year.forecast
         rows.append(FinalRow(sid, name, averages, forecasts,
                              {t: f for (s, t), f in finals.items() if s == sid}))
     return rows

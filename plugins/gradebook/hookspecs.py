@@ -45,13 +45,22 @@ def lesson_editors(session: Session, lesson: Lesson) -> list[int]:
 
 
 @hookspec
-def on_mark_saved(session: Session, mark: Mark, old: dict[str, Any] | None, actor_id: int | None) -> None:
-    """Called after a mark is created, changed or deleted, inside the saving transaction.
+def on_mark_saved(session: Session, mark: Mark, action: str, old: dict[str, Any] | None, new: dict[str, Any] | None,
+                  actor_id: int | None) -> None:
+    """Called after a mark is created, changed, deleted or reverted, inside the saving transaction.
+
+    ``old`` and ``new`` are the mark's FULL state before and after (not only the changed fields), so a
+    listener can tell what changed: a comment-only edit has ``old`` and ``new`` differing only in
+    ``comment`` (the diary does not notify families of that).
 
     :param session: the open session.
     :param mark: the mark (for a deletion: the mark as it was, no longer in the session).
-    :param old: the previous values (``value``, ``work_type``, ``comment``), None for a new mark.
-    :param actor_id: who made the change.
+    :param action: "created", "changed", "deleted", or "reverted" (an audited change undone by an
+        administrator; ``old``/``new`` then say which way).
+    :param old: the state before (keys ``id``, ``lesson_id``, ``student_id``, ``value``, ``numeric``,
+        ``work_type``, ``comment``, ``version``); None when the mark is created (or re-created by a revert).
+    :param new: the state after, same keys; None when the mark is deleted (or removed by a revert).
+    :param actor_id: who made the change (None: a revert, or a command without a user).
     """
 
 

@@ -2,7 +2,6 @@
 who may fill which lesson, in a fixed handful of queries whatever the size of the class."""
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,14 +20,10 @@ from core.api import (
     Term,
     User,
 )
+from plugins.gradebook.averages import Average, average_of
 from plugins.gradebook.editing import Editor
 from plugins.gradebook.errors import N_, EditRefused, GradebookError
 from plugins.gradebook.journal import Journal, JournalExtra, JournalLesson, JournalStudent
-from plugins.gradebook.mark_parsing import (
-    Average,
-    forecast_mark,
-    work_type_weights,
-)
 from plugins.gradebook.models import FinalMark, Homework, Lesson, Mark
 
 
@@ -222,8 +217,7 @@ class JournalGrid:
     homework: dict[int, str]
     lesson_subgroup: dict[int, int | None]
     marks: dict[tuple[int, int], list[GridMark]]  # (student_id, lesson_id) -> marks in order
-    averages: dict[int, Average]
-    forecasts: dict[int, int | None]
+    averages: dict[int, Average]  # student_id -> the row's average; its ``forecast`` is the row's forecast
     finals: dict[int, JournalFinal]
     refusals: dict[int, GradebookError | None]  # lesson_id -> why the viewer may not enter marks
     extras: list[JournalExtra] = field(default_factory=list)
@@ -329,10 +323,9 @@ def load_journal(session: Session, settings: Mapping[str, Any], viewer: Editor, 
 
     Given a ``JournalOpening`` (``open_journal``: context and students in one query), two more queries
     (lessons with homework; marks); given a bare ``JournalContext``, three. Plus what
-    ``extra_journal_columns`` implementations spend (one each, by contract), whatever the size. The
-    averages are exactly rounded sums (``math.fsum``) like ``weighted_average``'s, so they equal the
-    explanation's to the last bit whatever order the marks arrive in; the grid's ``Average`` objects
-    carry no terms (``explain_average`` writes those out).
+    ``extra_journal_columns`` implementations spend (one each, by contract), whatever the size. Each
+    row's average and forecast come from ``averages.average_of`` (decimal, half-up), the same call the
+    explanation page, the diary and the reports make, so no page can show another number.
     """
     if isinstance(ctx, JournalOpening):
         ctx, students, finals = ctx.context, ctx.students, ctx.finals
@@ -350,8 +343,7 @@ def load_journal(session: Session, settings: Mapping[str, Any], viewer: Editor, 
         lesson_subgroup[lid] = sg
         if hw:
             homework[lid] = hw
-    weights = work_type_weights(settings)
-    sums: dict[int, tuple[list[float], list[float]]] = {s.id: ([], []) for s in students}
+    counted: dict[int, list[tuple[str, float, str]]] = {s.id: [] for s in students}
     marks: dict[tuple[int, int], list[GridMark]] = {}
     unsorted: list[list[GridMark]] = []
     for lid, mid, sid, value, numeric, wt, version, comment in connection.execute(
@@ -364,20 +356,12 @@ def load_journal(session: Session, settings: Mapping[str, Any], viewer: Editor, 
             if len(cell) == 2:
                 unsorted.append(cell)
         if numeric is not None:
-            acc = sums.get(sid)
-            if acc is not None:
-                weight = weights.get(wt, 1.0)
-                acc[0].append(numeric * weight)
-                acc[1].append(weight)
+            row = counted.get(sid)
+            if row is not None:
+                row.append((value, numeric, wt))
     for cell in unsorted:
         cell.sort()
-    averages: dict[int, Average] = {}
-    forecasts: dict[int, int | None] = {}
-    for sid, (products, used) in sums.items():
-        total = math.fsum(used)
-        average = Average(math.fsum(products) / total if total else None, ())
-        averages[sid] = average
-        forecasts[sid] = forecast_mark(average.shown, settings)
+    averages = {sid: average_of(row, settings) for sid, row in counted.items()}
     refusals = _lesson_refusals(session, settings, viewer, lessons)
     journal = Journal(school_id=ctx.school_id, class_id=ctx.class_id, subject_id=ctx.subject_id,
                       term_id=ctx.term_id, subgroup_id=ctx.subgroup_id, students=students, lessons=lessons,
@@ -387,7 +371,7 @@ def load_journal(session: Session, settings: Mapping[str, Any], viewer: Editor, 
         for contributed in viewer.hooks.extra_journal_columns(session=session, journal=journal):
             extras.extend(contributed or ())
     extras.sort(key=lambda e: (e.weight, e.key))
-    return JournalGrid(ctx, journal, homework, lesson_subgroup, marks, averages, forecasts, finals, refusals, extras)
+    return JournalGrid(ctx, journal, homework, lesson_subgroup, marks, averages, finals, refusals, extras)
 
 
 def _lesson_refusals(session: Session, settings: Mapping[str, Any], viewer: Editor,

@@ -12,14 +12,13 @@ from core.api import (
     requires_permission,
 )
 from plugins.gradebook import access
-from plugins.gradebook.journal_grid import GridMark, JournalGrid, JournalOpening, load_journal
-from plugins.gradebook.mark_parsing import (
-    format_number,
+from plugins.gradebook.averages import (
     format_weight,
     rounding_rule_text,
     work_type_titles,
     work_type_weights,
 )
+from plugins.gradebook.journal_grid import GridMark, JournalGrid, JournalOpening, load_journal
 from plugins.gradebook.web import (
     bp,
     journal_allowed,
@@ -43,7 +42,6 @@ def journal_data(grid: JournalGrid, settings: dict[str, Any]) -> dict[str, Any]:
         lessons.append([lesson.id, f"{day.day:02d}.{day.month:02d}", 0 if refusal else 1,
                         lesson.control_work_type or default_wt, text])
     marks = {f"{lid}:{sid}": cell for (sid, lid), cell in grid.marks.items()}
-    thresholds = sorted(((int(k), v) for k, v in settings["thresholds"].items()), reverse=True)
     return {
         "class_id": ctx.class_id, "subject_id": ctx.subject_id, "term_id": ctx.term_id,
         "subgroup_id": ctx.subgroup_id,
@@ -52,8 +50,6 @@ def journal_data(grid: JournalGrid, settings: dict[str, Any]) -> dict[str, Any]:
         "marks": marks,
         "weights": work_type_weights(settings),
         "titles": work_type_titles(settings),
-        "round": {"rule": settings["rounding"], "thresholds": thresholds, "min": settings["scale_min"],
-                  "max": settings["scale_max"]},
         "max_marks": settings["max_marks_per_lesson"],
         "extras": [
             {"key": e.key, "title": str(e.title), "codes": list(e.codes), "url": e.save_url,
@@ -61,8 +57,9 @@ def journal_data(grid: JournalGrid, settings: dict[str, Any]) -> dict[str, Any]:
              "totals": {str(k): v for k, v in e.totals.items()}}
             for e in grid.extras
         ],
-        "averages": {str(sid): a.shown for sid, a in grid.averages.items()},
-        "forecasts": {str(sid): f for sid, f in grid.forecasts.items()},
+        # Each row's average and forecast as the server computed them: the page shows these and never
+        # computes one (a save answers with the row's new ones).
+        "averages": {str(sid): a.as_json() for sid, a in grid.averages.items()},
     }
 
 
@@ -115,10 +112,10 @@ def _grid_rows(grid: JournalGrid, settings: dict[str, Any]) -> Markup:
             parts.append(f'<td class="c" data-l="{j}">{content}</td>')
         for e in grid.extras:
             parts.append(f'<td class="tot num">{escape(e.totals.get(sid, ""))}</td>')
-        average = grid.averages[sid].shown
-        forecast = grid.forecasts[sid]
+        average = grid.averages[sid]
+        forecast = average.forecast
         final = grid.finals.get(sid)
-        parts.append(f'<td class="avg num"><a href="{explain}{sid}" title="{how}">{format_number(average)}</a>'
+        parts.append(f'<td class="avg num"><a href="{explain}{sid}" title="{how}">{average.text}</a>'
                      f'</td><td class="fc num">{forecast if forecast is not None else "—"}</td>'
                      f'<td class="fin num">{escape(final.value) if final else ""}</td></tr>')
         rows.append("".join(parts))

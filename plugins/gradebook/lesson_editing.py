@@ -14,11 +14,9 @@ from core.api import (
     audit,
     utcnow,
 )
+from plugins.gradebook.averages import work_type_weights
 from plugins.gradebook.editing import Editor, check_lesson
 from plugins.gradebook.errors import N_, EditRefused, MarkError, NotFound
-from plugins.gradebook.mark_parsing import (
-    work_type_weights,
-)
 from plugins.gradebook.models import Homework, HomeworkFile, Lesson, LessonPlanItem, Mark
 
 LESSON_FIELDS = ("date", "number", "topic", "summary", "control_work_type")

@@ -19,6 +19,7 @@ from core.api import (
     requires_permission,
 )
 from plugins.gradebook import access
+from plugins.gradebook.averages import work_type_titles
 from plugins.gradebook.editing import lesson_refusal
 from plugins.gradebook.errors import GradebookError
 from plugins.gradebook.forms import FillTopicsForm, LessonForm
@@ -33,7 +34,6 @@ from plugins.gradebook.lesson_editing import (
     update_lesson,
 )
 from plugins.gradebook.lesson_editing import homework_file as find_homework_file
-from plugins.gradebook.mark_parsing import work_type_titles
 from plugins.gradebook.mark_saving import set_cell
 from plugins.gradebook.models import Homework, HomeworkFile, Lesson, Mark
 from plugins.gradebook.web import (

@@ -17,12 +17,10 @@ from core.api import (
     audit,
     utcnow,
 )
+from plugins.gradebook.averages import work_type_weights
 from plugins.gradebook.editing import Editor, check_lesson
 from plugins.gradebook.errors import N_, MarkError, NotFound, VersionConflict
-from plugins.gradebook.mark_parsing import (
-    parse_mark,
-    work_type_weights,
-)
+from plugins.gradebook.mark_parsing import parse_mark
 from plugins.gradebook.models import Lesson, Mark
 
 MARK_FIELDS = ("value", "numeric", "work_type", "comment")
@@ -111,7 +109,7 @@ def create_mark(session: Session, settings: Mapping[str, Any], editor: Editor, *
     session.flush()
     state = mark_state(mark)
     _audit_mark(session, editor, "create", mark.id, None, state)
-    editor.notify_mark(session, mark, None)
+    editor.notify_mark(session, mark, "created", None, state)
     return mark
 
 
@@ -173,13 +171,14 @@ def update_mark(session: Session, settings: Mapping[str, Any], editor: Editor, m
         values["work_type"] = _work_type(settings, work_type, lesson)
     if comment is not None:
         values["comment"] = _comment(comment)
+    before = mark_state(mark)
     old, new = _apply(session, mark, values, editor)
     if not new:
         return mark
     _flush_or_conflict(session)
     context = {"lesson_id": mark.lesson_id, "student_id": mark.student_id}
     _audit_mark(session, editor, "update", mark.id, {**context, **old}, {**context, **new})
-    editor.notify_mark(session, mark, old)
+    editor.notify_mark(session, mark, "changed", before, mark_state(mark))
     return mark
 
 
@@ -194,7 +193,7 @@ def delete_mark(session: Session, settings: Mapping[str, Any], editor: Editor, m
     session.delete(mark)
     _flush_or_conflict(session)
     _audit_mark(session, editor, "delete", old["id"], old, None)
-    editor.notify_mark(session, mark, old)
+    editor.notify_mark(session, mark, "deleted", old, None)
     return old
 
 
@@ -228,8 +227,10 @@ def set_cell(session: Session, settings: Mapping[str, Any], editor: Editor, *, l
         raise MarkError(N_("At most %(n)d marks per lesson."), n=settings["max_marks_per_lesson"])
     code = _work_type(settings, work_type, lesson) if len(parsed) > len(marks) else None
     changes: list[tuple[str, Mark, dict[str, Any] | None, dict[str, Any] | None]] = []
+    before: dict[int, dict[str, Any]] = {}  # mark id -> its full state before this save (for the hook)
     for i, p in enumerate(parsed):
         if i < len(marks):
+            before[marks[i].id] = mark_state(marks[i])
             old, new = _apply(session, marks[i], {"value": p.value, "numeric": p.numeric}, editor)
             if new:
                 changes.append(("update", marks[i], old, new))
@@ -249,11 +250,13 @@ def set_cell(session: Session, settings: Mapping[str, Any], editor: Editor, *, l
         context = {"lesson_id": lesson.id, "student_id": student_id}
         if action == "create":
             _audit_mark(session, editor, "create", mark.id, None, mark_state(mark))
+            editor.notify_mark(session, mark, "created", None, mark_state(mark))
         elif action == "update":
             _audit_mark(session, editor, "update", mark.id, {**context, **(old or {})}, {**context, **(new or {})})
+            editor.notify_mark(session, mark, "changed", before[mark.id], mark_state(mark))
         else:
             _audit_mark(session, editor, "delete", mark.id, old, None)
-        editor.notify_mark(session, mark, old)
+            editor.notify_mark(session, mark, "deleted", old, None)
     return [m for m in marks[:len(parsed)]] + [m for a, m, _o, _n in changes if a == "create"]
 
 
@@ -270,19 +273,20 @@ def revert_mark(session: Session, entry: Any, hooks: Any = None) -> dict[str, An
         session.delete(mark)
         session.flush()
         if hooks is not None:
-            hooks.on_mark_saved(session=session, mark=mark, old=old, actor_id=None)
+            hooks.on_mark_saved(session=session, mark=mark, action="reverted", old=old, new=None, actor_id=None)
         return {"deleted": True}
     if action == "update":
         if mark is None:
             return {}
         restored = {k: v for k, v in (entry.old or {}).items() if k in MARK_FIELDS}
-        previous = {k: getattr(mark, k) for k in restored}
+        previous = mark_state(mark)
         for name, value in restored.items():
             setattr(mark, name, value)
         mark.updated_at = utcnow()
         session.flush()
         if hooks is not None:
-            hooks.on_mark_saved(session=session, mark=mark, old=previous, actor_id=None)
+            hooks.on_mark_saved(session=session, mark=mark, action="reverted", old=previous,
+                               new=mark_state(mark), actor_id=None)
         return restored
     if action == "delete":
         if mark is not None:
@@ -294,6 +298,7 @@ def revert_mark(session: Session, entry: Any, hooks: Any = None) -> dict[str, An
         session.add(mark)
         session.flush()
         if hooks is not None:
-            hooks.on_mark_saved(session=session, mark=mark, old=None, actor_id=None)
+            hooks.on_mark_saved(session=session, mark=mark, action="reverted", old=None, new=mark_state(mark),
+                               actor_id=None)
         return {k: old.get(k) for k in ("lesson_id", "student_id", *MARK_FIELDS)}
     return {}

@@ -187,8 +187,20 @@ class CellSchema(Schema):
     work_type = fields.String(load_default=None, allow_none=True)
 
 
-class CellResultSchema(Schema):
+class RowAverageSchema(Schema):
+    """A journal row's average after a save, as ``averages.Average.as_json()`` gives it."""
+
+    average = fields.Float(allow_none=True)
+    average_text = fields.String()
+    forecast = fields.Integer(allow_none=True)
+
+
+class CellResultSchema(RowAverageSchema):
     marks = fields.List(fields.Nested(MarkSchema))
+
+
+class MarkSavedSchema(MarkSchema, RowAverageSchema):
+    """A changed mark with its row's new average and forecast."""
 
 
 class JournalQuerySchema(Schema):

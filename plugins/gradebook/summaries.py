@@ -15,28 +15,29 @@ from core.api import (
     Subject,
     TeachingAssignment,
 )
-from plugins.gradebook.explanations import (
-    term_marks,
-)
-from plugins.gradebook.mark_parsing import (
+from plugins.gradebook.averages import (
     Average,
-    forecast_mark,
-    weighted_average,
+    average_from_sums,
+    average_of,
     work_type_titles,
     work_type_weights,
+)
+from plugins.gradebook.explanations import (
+    term_marks,
 )
 from plugins.gradebook.models import FinalMark, Lesson, Mark
 
 
 def weight_case(settings: Mapping[str, Any]) -> Any:
-    """SQL: the weight of ``Mark.work_type`` by the settings (1 for a work type no longer listed)."""
+    """SQL: the weight of ``Mark.work_type`` by the settings (1 for a work type no longer listed), for
+    sums that ``averages.average_from_sums`` turns into the average (SQL only adds, never divides or rounds)."""
     weights = work_type_weights(settings)
     return case(*((Mark.work_type == code, weight) for code, weight in weights.items()), else_=1.0)
 
 
 @dataclass(frozen=True)
 class SummaryCell:
-    average: float | None
+    average: float | None  # as shown (``Average.value``), from ``average_from_sums``
     count: int
     final: str | None = None
 
@@ -60,7 +61,7 @@ def class_summary(session: Session, settings: Mapping[str, Any], class_id: int, 
         .group_by(Lesson.subject_id, Mark.student_id))
     out: dict[tuple[int, int], SummaryCell] = {}
     for subject_id, student_id, weighted, total, count in rows:
-        out[(subject_id, student_id)] = SummaryCell(float(weighted) / float(total) if total else None, count)
+        out[(subject_id, student_id)] = SummaryCell(average_from_sums(weighted, total, settings).value, count)
     final_query = select(FinalMark.subject_id, FinalMark.student_id, FinalMark.value).where(
         FinalMark.class_id == class_id,
         FinalMark.term_id == term_id if term_id else FinalMark.term_id.is_(None))
@@ -83,7 +84,6 @@ class CardRow:
 def student_card(session: Session, settings: Mapping[str, Any], class_id: int, student_id: int,
                  term_id: int | None, start: date, end: date) -> list[CardRow]:
     """Every subject of the student (their subgroups' ones only) with marks, average, forecast, final."""
-    weights = work_type_weights(settings)
     titles = work_type_titles(settings)
     groups = select(SubgroupMember.subgroup_id).where(SubgroupMember.student_id == student_id)
     subjects = list(session.execute(
@@ -101,7 +101,7 @@ def student_card(session: Session, settings: Mapping[str, Any], class_id: int, s
     out = []
     for subject_id, name in subjects:
         rows = by_subject.get(subject_id, [])
-        average = weighted_average(((r[4], r[5], r[6]) for r in rows), weights)
+        average = average_of(((r[4], r[5], r[6]) for r in rows), settings)
         out.append(CardRow(subject_id, name, [(r[3], r[4], titles.get(r[6], r[6])) for r in rows], average,
-                           forecast_mark(average.shown, settings), finals.get(subject_id)))
+                           average.forecast, finals.get(subject_id)))
     return out

@@ -16,9 +16,9 @@ from core.api import (
     hook,
 )
 from plugins.gradebook import access
+from plugins.gradebook.averages import format_number, format_weight
 from plugins.gradebook.errors import GradebookError
 from plugins.gradebook.journal_grid import JournalContext, journal_context, open_journal
-from plugins.gradebook.mark_parsing import format_number, format_weight
 
 bp = Blueprint("gradebook", __name__, url_prefix="/gradebook", template_folder="templates",
                static_folder="static")

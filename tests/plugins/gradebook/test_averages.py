@@ -2,46 +2,49 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
-from plugins.gradebook import explanations, journal_grid, mark_parsing, summaries, teacher_day
+from plugins.gradebook import explanations, journal_grid, summaries, teacher_day
+from plugins.gradebook.averages import average_from_sums, average_of, format_weight, rounding_rule_text
 
 
 def test_weighted_average_counts_weights_and_skips_special_codes(demo):
-    weights = mark_parsing.work_type_weights(demo.settings)
-    avg = mark_parsing.weighted_average([("5", 5.0, "answer"), ("3", 3.0, "test"), ("н/а", None, "answer")], weights)
-    assert avg.value == pytest.approx((5 * 1 + 3 * 2) / 3)
-    assert avg.weighted_sum == 11 and avg.total_weight == 3 and avg.shown == 3.67
-    assert mark_parsing.weighted_average([], weights).value is None
+    avg = average_of([("5", 5.0, "answer"), ("3", 3.0, "test"), ("н/а", None, "answer")], demo.settings)
+    assert avg.weighted_sum == 11 and avg.total_weight == 3
+    assert avg.text == "3,67" and avg.value == 3.67  # (5·1 + 3·2) / 3 = 3,666…
+    assert average_of([], demo.settings).value is None and average_of([], demo.settings).text == "—"
 
 
 def test_a_work_type_removed_from_the_settings_still_counts_with_weight_one(demo):
-    avg = mark_parsing.weighted_average([("5", 5.0, "olympiad"), ("3", 3.0, "answer")], {"answer": 1.0})
-    assert avg.value == 4.0
+    settings = {**demo.settings, "work_types": [{"code": "answer", "title": "Ответ", "weight": 1.0}]}
+    assert average_of([("5", 5.0, "olympiad"), ("3", 3.0, "answer")], settings).text == "4,00"
 
 
-@pytest.mark.parametrize("average,expected", [(4.65, 5), (4.64, 4), (3.65, 4), (3.649, 3), (2.65, 3), (2.6, 2),
-                                              (1.0, 2), (None, None)])
+@pytest.mark.parametrize("average,expected", [("4.65", 5), ("4.64", 4), ("3.65", 4), ("3.644", 3), ("2.65", 3),
+                                              ("2.6", 2), ("1.0", 2), (None, None)])
 def test_forecast_by_thresholds(demo, average, expected):
-    assert mark_parsing.forecast_mark(average, demo.settings) == expected
+    assert average_from_sums(average and Decimal(average), 1 if average else 0, demo.settings).forecast == expected
 
 
-@pytest.mark.parametrize("average,expected", [(4.5, 5), (4.49, 4), (2.5, 3), (1.2, 1)])
+@pytest.mark.parametrize("average,expected", [("4.5", 5), ("4.49", 4), ("2.5", 3), ("1.2", 1)])
 def test_forecast_by_standard_rounding(demo, average, expected):
-    assert mark_parsing.forecast_mark(average, {**demo.settings, "rounding": "standard"}) == expected
+    assert average_from_sums(Decimal(average), 1, {**demo.settings, "rounding": "standard"}).forecast == expected
 
 
 def test_the_forecast_follows_the_average_shown_not_hidden_decimals(demo):
-    # 4.6449... shows as 4,64: the forecast must be the one for 4,64, whatever the threshold 4,65 says.
-    avg = mark_parsing.Average(4.6449999, ())
-    assert mark_parsing.format_number(avg.shown) == "4,64"
-    assert mark_parsing.forecast_mark(avg.shown, demo.settings) == 4
+    # 4,645 is shown 4,65 (half-up, as a teacher rounds by hand): the forecast is the one for 4,65.
+    shown_up = average_from_sums(Decimal("4.645"), 1, demo.settings)
+    assert (shown_up.text, shown_up.forecast) == ("4,65", 5)
+    # 4,6449… is shown 4,64: the forecast is the one for 4,64, whatever the hidden decimals say.
+    shown_down = average_from_sums(Decimal("4.6449999"), 1, demo.settings)
+    assert (shown_down.text, shown_down.forecast) == ("4,64", 4)
 
 
 def test_rounding_rule_in_words(demo):
-    assert mark_parsing.rounding_rule_text(demo.settings) == "пороги: ≥ 4,65 → 5; ≥ 3,65 → 4; ≥ 2,65 → 3"
-    assert "0,5" in mark_parsing.rounding_rule_text({**demo.settings, "rounding": "standard"})
+    assert rounding_rule_text(demo.settings) == "пороги: ≥ 4,65 → 5; ≥ 3,65 → 4; ≥ 2,65 → 3"
+    assert "0,5" in rounding_rule_text({**demo.settings, "rounding": "standard"})
 
 
 def test_explanation_writes_out_every_number(demo):
@@ -53,10 +56,10 @@ def test_explanation_writes_out_every_number(demo):
     averages = explanations.averages_for(demo.session, demo.settings, demo.class_5a.id, demo.math.id, term.starts_on,
                                      term.ends_on, [student.id])
     assert e.average.value == averages[student.id].value
-    assert e.forecast == mark_parsing.forecast_mark(e.shown, demo.settings)
+    assert e.forecast == e.average.forecast and e.shown == e.average.value
     counted = [m for m in e.marks if m.counted]
     assert e.sum_text().count("·") == len(counted)
-    assert e.sum_text().endswith(f"= {mark_parsing.format_weight(round(e.average.weighted_sum, 4))}")
+    assert e.sum_text().endswith(f"= {format_weight(e.average.weighted_sum)}")
     assert all(m.work_type_title for m in e.marks)
 
 
@@ -69,8 +72,8 @@ def test_journal_average_equals_the_explanation(demo):
     for student in grid.journal.students:
         e = explanations.explain_average(demo.session, demo.settings, class_id=demo.class_5a.id, subject_id=demo.math.id,
                                      student_id=student.id, start=term.starts_on, end=term.ends_on)
-        assert grid.averages[student.id].shown == e.shown
-        assert grid.forecasts[student.id] == e.forecast
+        assert grid.averages[student.id].text == e.average.text
+        assert grid.averages[student.id].forecast == e.forecast
 
 
 def test_year_forecast_is_the_mean_of_term_marks(demo):
@@ -100,7 +103,7 @@ def test_class_summary_agrees_with_the_journal(demo):
                                      term.ends_on)
     for student_id, avg in averages.items():
         if avg.value is not None:
-            assert cells[(demo.math.id, student_id)].average == pytest.approx(avg.value)
+            assert cells[(demo.math.id, student_id)].average == avg.value
 
 
 def test_student_card_lists_every_subject_of_the_student(demo):
@@ -111,7 +114,7 @@ def test_student_card_lists_every_subject_of_the_student(demo):
     assert "Математика" in names and "Английский язык" in names
     math = next(r for r in rows if r.subject_name == "Математика")
     assert math.marks and math.average.value is not None
-    assert math.forecast == mark_parsing.forecast_mark(math.average.shown, demo.settings)
+    assert math.forecast == math.average.forecast is not None
 
 
 def test_teacher_day_lists_lessons_and_counts_missing_topics(demo):

@@ -92,18 +92,65 @@ def test_hook_on_mark_saved(demo, app, login_as, today):
 
     class Diary:
         @hookimpl
-        def on_mark_saved(self, session, mark, old, actor_id):
-            events.append((mark.value, old, actor_id))
+        def on_mark_saved(self, session, mark, action, old, new, actor_id):
+            events.append((action, mark.value, old, new, actor_id))
 
     app.extensions["klass"].pm.register(Diary(), name="test_diary")
     client = _client(login_as, "teacher")
     created = client.post(f"{API}/marks", json={"lesson_id": lesson.id, "student_id": demo.student.id,
                                                 "value": "3"}).json
     client.patch(f"{API}/marks/{created['id']}", json={"version": 1, "value": "4"})
-    client.delete(f"{API}/marks/{created['id']}?version=2")
-    assert events[0] == ("3", None, demo.teacher.id)
-    assert events[1] == ("4", {"value": "3", "numeric": 3.0}, demo.teacher.id)
-    assert events[2][0] == "4" and events[2][1]["value"] == "4"
+    client.patch(f"{API}/marks/{created['id']}", json={"version": 2, "comment": "устный ответ у доски"})
+    client.delete(f"{API}/marks/{created['id']}?version=3")
+    full = {"id": created["id"], "lesson_id": lesson.id, "student_id": demo.student.id, "work_type": "answer"}
+    assert [e[0] for e in events] == ["created", "changed", "changed", "deleted"]
+    assert all(e[4] == demo.teacher.id for e in events)
+    action, value, old, new, _actor = events[0]
+    assert old is None and new == {**full, "value": "3", "numeric": 3.0, "comment": "", "version": 1}
+    _action, _value, old, new, _actor = events[1]
+    assert old == {**full, "value": "3", "numeric": 3.0, "comment": "", "version": 1}
+    assert new == {**full, "value": "4", "numeric": 4.0, "comment": "", "version": 2}
+    # A comment-only edit: the full states differ only in the comment (and the row version).
+    _action, _value, old, new, _actor = events[2]
+    assert {k for k in old if old[k] != new[k]} == {"comment", "version"}
+    assert (old["value"], new["value"], new["comment"]) == ("4", "4", "устный ответ у доски")
+    _action, _value, old, new, _actor = events[3]
+    assert new is None and old == {**full, "value": "4", "numeric": 4.0, "comment": "устный ответ у доски",
+                                   "version": 3}
+
+
+def test_hook_on_mark_saved_for_a_grid_cell_and_a_revert(demo, app, today):
+    """The grid's cell save sends each mark's full state; undoing a change from the audit log says "reverted"."""
+    from plugins.gradebook.mark_saving import revert_mark, set_cell
+
+    lesson = demo.new_lesson(day=today)
+    events = []
+
+    class Diary:
+        @hookimpl
+        def on_mark_saved(self, session, mark, action, old, new, actor_id):
+            events.append((action, old, new))
+
+    pm = app.extensions["klass"].pm
+    pm.register(Diary(), name="test_diary")
+    editor = demo.editor(today=today)
+    editor = type(editor)(**{**editor.__dict__, "hooks": pm.hook})
+    [mark] = set_cell(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=demo.student.id,
+                      values=["5"], known=[])
+    set_cell(demo.session, demo.settings, editor, lesson_id=lesson.id, student_id=demo.student.id, values=["4"],
+             known=[(mark.id, mark.version)])
+    assert [(a, o and o["value"], n and n["value"]) for a, o, n in events] == [("created", None, "5"),
+                                                                              ("changed", "5", "4")]
+    assert events[1][1]["comment"] == "" and events[1][2]["work_type"] == events[1][1]["work_type"]
+    from sqlalchemy import select as select_
+
+    from core.models import AuditEntry
+
+    entry = demo.session.scalar(select_(AuditEntry).where(AuditEntry.object_id == str(mark.id),
+                                                          AuditEntry.action == "gradebook.mark.update"))
+    revert_mark(demo.session, entry, pm.hook)
+    action, old, new = events[-1]
+    assert action == "reverted" and (old["value"], new["value"]) == ("4", "5")
 
 
 def test_hook_on_homework_saved(demo, app, login_as):

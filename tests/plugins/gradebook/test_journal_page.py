@@ -28,7 +28,9 @@ def test_teacher_sees_students_lessons_marks_and_averages(demo, login_as):
         assert student.last_name in html
     data = _data(html)
     assert len(data["students"]) == len(demo.students)
-    assert all(term.starts_on.strftime("%d.%m") <= d or True for _id, d, *_r in data["lessons"])
+    # Exactly the term's lessons of the journal, in journal order.
+    expected = [lesson.id for lesson in demo.lessons() if term.starts_on <= lesson.date <= term.ends_on]
+    assert [row[0] for row in data["lessons"]] == expected
     # The server-rendered table (read-only, no JavaScript) carries the same marks as the grid data.
     some_key, some_marks = next(iter(data["marks"].items()))
     lesson_id, student_id = map(int, some_key.split(":"))
@@ -36,6 +38,12 @@ def test_teacher_sees_students_lessons_marks_and_averages(demo, login_as):
     for mark in some_marks:
         assert f">{mark[1]}</span>" in row
     assert re.search(r'class="avg num"><a href="/gradebook/explain\?', html)
+    # Each row shows the average and forecast the server computed, the same ones the grid data carries.
+    for sid, totals in data["averages"].items():
+        row = re.search(rf'<tr data-s="{sid}">(.*?)</tr>', html, re.S).group(1)
+        assert f'title="Как это посчитано">{totals["average_text"]}</a>' in row
+        forecast = totals["forecast"] if totals["forecast"] is not None else "—"
+        assert f'<td class="fc num">{forecast}</td>' in row
 
 
 def test_page_has_no_inline_script_and_a_csrf_meta(demo, login_as):

@@ -39,7 +39,6 @@
   function cellAt(r, c) { return rows[r] ? rows[r].cells[FIRST + c] : null; }
   function marksOf(r, c) { return D.marks[key(r, c)] || []; }
   function weightOf(code) { return Object.prototype.hasOwnProperty.call(D.weights, code) ? D.weights[code] : 1; }
-  function fmt(x) { return x === null || x === undefined ? "—" : x.toFixed(2).replace(".", ","); }
   function fmtWeight(x) { return String(x).replace(".", ","); }
   function lower(s) { return String(s).toLowerCase(); }
   function extraFor(code) {
@@ -109,45 +108,20 @@
     });
   }
 
-  // The same arithmetic as services.weighted_average + forecast_mark, in the same order, so the
-  // number here is the number the server (and a parent's explanation page) shows.
-  function averageOf(r) {
-    var sum = 0, total = 0;
-    for (var c = 0; c < nLessons; c++) {
-      marksOf(r, c).forEach(function (m) {
-        if (m[2] === null || m[2] === undefined) { return; }
-        var w = weightOf(m[3]);
-        sum += m[2] * w;
-        total += w;
-      });
-    }
-    return total ? Number((sum / total).toFixed(2)) : null;
-  }
-
-  function forecastOf(avg) {
-    if (avg === null) { return null; }
-    var R = D.round;
-    if (R.rule === "standard") { return Math.max(R.min, Math.min(R.max, Math.floor(avg + 0.5))); }
-    var lowest = null;
-    for (var i = 0; i < R.thresholds.length; i++) {
-      var mark = R.thresholds[i][0], threshold = R.thresholds[i][1];
-      if (avg >= threshold - 1e-9) { return mark; }
-      lowest = lowest === null ? mark : Math.min(lowest, mark);
-    }
-    return Math.max(R.min, (lowest === null ? R.min + 1 : lowest) - 1);
-  }
-
-  function drawTotals(r) {
-    var avg = averageOf(r);
-    var fc = forecastOf(avg);
+  // A row's average and forecast are the server's (averages.Average.as_json(): average, average_text,
+  // forecast), from the page's data and then from each save's answer: the page never computes one, so
+  // what it shows is what the explanation page, the diary and the reports show.
+  function drawTotals(r, totals) {
+    if (!totals || totals.average_text === undefined) { return; }
+    D.averages[String(students[r][0])] = totals;
     var row = rows[r];
     var avgCell = row.querySelector("td.avg");
     var fcCell = row.querySelector("td.fc");
     var link = avgCell.querySelector("a") || avgCell;
-    var text = fmt(avg);
-    if (link.textContent !== text) {
-      link.textContent = text;
-      fcCell.textContent = fc === null ? "—" : String(fc);
+    var fcText = totals.forecast === null || totals.forecast === undefined ? "—" : String(totals.forecast);
+    if (link.textContent !== totals.average_text || fcCell.textContent !== fcText) {
+      link.textContent = totals.average_text;
+      fcCell.textContent = fcText;
       [avgCell, fcCell].forEach(function (cell) {
         cell.classList.remove("changed");
         void cell.offsetWidth;  // restart the highlight
@@ -325,7 +299,7 @@
         });
         drawCell(r, c);
         setState(r, c, null);
-        drawTotals(r);
+        drawTotals(r, res.json);
         say(where(r, c) + M.saved, "ok");
       } else if (res.status === 409) {
         if (res.json && res.json.current) {
@@ -334,7 +308,7 @@
           });
         }
         drawCell(r, c);
-        drawTotals(r);
+        drawTotals(r, res.json);
         setState(r, c, "conflict", errorText(res));
         say(where(r, c) + errorText(res), "warn");
       } else {
@@ -423,7 +397,7 @@
                                             res.json.version, res.json.comment] : x;
             });
             drawCell(r, c);
-            drawTotals(r);
+            drawTotals(r, res.json);
             say(where(r, c) + M.saved, "ok");
             focusCell(r, c);
           } else {
@@ -433,7 +407,7 @@
                 return x[0] === cm.id ? [cm.id, cm.value, cm.numeric, cm.work_type, cm.version, cm.comment] : x;
               });
               drawCell(r, c);
-              drawTotals(r);
+              drawTotals(r, res.json);
             }
             say(where(r, c) + errorText(res), "error");
           }
