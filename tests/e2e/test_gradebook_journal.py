@@ -174,3 +174,66 @@ def test_a_cell_changed_by_someone_else_is_shown_not_overwritten(make_live_serve
         values = list(db.scalars(select(Mark.value).where(Mark.lesson_id == lesson_id, Mark.student_id == student_id)
                                  .order_by(Mark.id)))
     assert values == [*seen, "2"]
+
+
+# The «Сетевой Город» thresholds (a 5 from 4,60), with the same generous edit window as above.
+NETSCHOOL = {"plugins": {"gradebook": {"edit_window_days": 366, "thresholds": {"5": 4.6, "4": 3.6, "3": 2.6}}}}
+
+
+def _row_totals(page, r):
+    return page.evaluate(f"[document.querySelector('#journal tbody').rows[{r}].querySelector('td.avg').textContent,"
+                         f" document.querySelector('#journal tbody').rows[{r}].querySelector('td.fc').textContent]")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("marks,text,forecast", [(["5"] * 20 + ["4"] * 11, "4,65", "5"),
+                                                 (["5"] * 5 + ["4"] * 3, "4,63", "5")])
+def test_typed_marks_show_the_servers_average_before_and_after_reload(make_live_server, page, marks, text,
+                                                                     forecast):
+    """Issue 12: the grid shows what the server computed (half-up), while typing and after a reload."""
+    live = make_live_server(NETSCHOOL)
+    from sqlalchemy import delete
+
+    from core.models import ClassMembership, SchoolClass, Subject, Term, User
+    from plugins.gradebook.models import Lesson, Mark
+
+    today = date.today()
+    with live.session() as db:
+        klass = db.scalar(select(SchoolClass).where(SchoolClass.grade_level == 5, SchoolClass.letter == "А"))
+        math = db.scalar(select(Subject).where(Subject.name == "Математика"))
+        last = db.scalar(select(Lesson.date).where(Lesson.class_id == klass.id, Lesson.subject_id == math.id,
+                                                   Lesson.date <= today).order_by(Lesson.date.desc()).limit(1))
+        term = db.scalar(select(Term).where(Term.starts_on <= last, Term.ends_on >= last))
+        student = db.scalar(select(User).join(ClassMembership, ClassMembership.student_id == User.id)
+                            .where(ClassMembership.class_id == klass.id)
+                            .order_by(User.last_name, User.first_name, User.middle_name, User.id).limit(1))
+        term_lessons = select(Lesson.id).where(Lesson.class_id == klass.id, Lesson.subject_id == math.id,
+                                               Lesson.date >= term.starts_on, Lesson.date <= term.ends_on)
+        db.execute(delete(Mark).where(Mark.student_id == student.id, Mark.lesson_id.in_(term_lessons)))
+        db.commit()
+
+    sign_in(page, live, "teacher")
+    url = f"{live.url}/gradebook/journal?class_id={klass.id}&subject_id={math.id}&term_id={term.id}"
+    page.goto(url)
+    page.wait_for_selector("#journal td.c.cur")
+    assert _row_totals(page, 0) == ["—", "—"]
+    page.select_option("#new-work-type", "answer")  # weight 1 whatever the lesson's control work type
+    grid = page.evaluate("JSON.parse(document.getElementById('journal-data').textContent)")
+    first = next(i for i, row in enumerate(grid["lessons"]) if row[2])
+    page.click(f"#journal tbody tr:first-child td.c[data-l='{first}']")
+    cells = [marks[i:i + 3] for i in range(0, len(marks), 3)]
+    for values in cells:  # one lesson after another on the first student's row, from the keyboard
+        page.keyboard.type(" ".join(values))
+        page.keyboard.press("Enter")  # saves and goes to the next student
+        page.keyboard.press("ArrowUp")
+        page.keyboard.press("ArrowRight")
+    _settled(page)
+    assert _row_totals(page, 0) == [text, forecast]
+
+    page.reload()
+    page.wait_for_selector("#journal td.c.cur")
+    assert _row_totals(page, 0) == [text, forecast]
+    page.goto(f"{live.url}/gradebook/explain?student_id={student.id}&subject_id={math.id}&term_id={term.id}"
+              f"&class_id={klass.id}")
+    assert f"{text} → {forecast}" in page.inner_text("body")
+    assert not page.js_errors
