@@ -56,8 +56,12 @@ def test_page_has_no_inline_script_and_a_csrf_meta(demo, login_as):
 
 def test_journal_script_and_style_are_served(login_as):
     client = login_as("teacher")
-    assert client.get("/gradebook/static/gradebook/journal.js").status_code == 200
-    assert client.get("/gradebook/static/gradebook/gradebook.css").status_code == 200
+    script = client.get("/gradebook/static/gradebook/journal.js")
+    assert script.status_code == 200 and b"function drawTotals" in script.data
+    # The page shows the server's averages; it computes none itself (issue 12).
+    assert b"averageOf" not in script.data and b"toFixed" not in script.data
+    style = client.get("/gradebook/static/gradebook/gradebook.css")
+    assert style.status_code == 200 and b"table.journal" in style.data
 
 
 def test_journal_page_takes_at_most_six_queries(demo, login_as, count_queries):
