@@ -83,13 +83,16 @@ def register_demo_data(session: Any, school: Any, size: str) -> None:
 
 
 @hookimpl(optionalhook=True)
-def on_mark_saved(session: Any, mark: Any, old: dict[str, Any] | None, actor_id: int | None) -> None:
-    """A new or changed mark is queued for the guardians who asked to hear about marks."""
+def on_mark_saved(session: Any, mark: Any, action: str, old: dict[str, Any] | None, new: dict[str, Any] | None,
+                  actor_id: int | None) -> None:
+    """A mark given, changed, deleted or reverted: the guardians who asked to hear about marks are told of
+    a new value (not of a comment-only edit); a deleted mark's pending messages are withdrawn."""
     from core.api import plugin_settings
     from plugins.diary import notify
-    from plugins.gradebook.services import work_type_titles
+    from plugins.gradebook.averages import work_type_titles
 
-    notify.mark_saved(session, mark, old, plugin_settings("diary"), work_type_titles(plugin_settings("gradebook")))
+    notify.mark_saved(session, mark, action, old, new, plugin_settings("diary"),
+                      work_type_titles(plugin_settings("gradebook")))
 
 
 @hookimpl(optionalhook=True)
@@ -101,8 +104,8 @@ def on_homework_saved(session: Any, lesson: Any, homework: Any) -> None:
 
 
 @hookimpl(optionalhook=True)
-def on_attendance_saved(session: Any, lesson: Any, student_id: int, old: dict[str, Any], new: dict[str, Any],
-                        actor_id: int | None) -> None:
+def on_attendance_saved(session: Any, lesson: Any, student_id: int, action: str, old: dict[str, Any],
+                        new: dict[str, Any], actor_id: int | None) -> None:
     """A student marked absent or late is queued for the guardians who asked to hear about absences."""
     from zoneinfo import ZoneInfo
 

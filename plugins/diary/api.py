@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.api import api_error, api_view, current_school_id, db, hook, is_guardian_of, plugin_settings
+from plugins.diary import marks as marks_page
 from plugins.diary import services
 from plugins.diary.access import children, resolve_student, viewer_of
 from plugins.diary.schemas import (
@@ -102,7 +103,7 @@ def marks(student_id: int, query: dict[str, Any]) -> Any:
     term = services.current_term(session, current_school_id(), today, query["term_id"])
     if term is None:
         return api_error(422, "validation_error", _("There is no such term."), {"term_id": [_("There is no such term.")]})
-    o = services.marks_overview(session, current_school_id(), student.id, student.class_id, term,
+    o = marks_page.marks_overview(session, current_school_id(), student.id, student.class_id, term,
                                 plugin_settings("gradebook"), today)
     _log(student, "api")
     return {
@@ -112,7 +113,7 @@ def marks(student_id: int, query: dict[str, Any]) -> Any:
                       "marks": [{"date": m.date.isoformat(), "value": m.value, "work_type": m.work_type,
                                  "work_type_title": m.work_type_title, "weight": m.weight, "comment": m.comment}
                                 for m in s.marks],
-                      "average": round(s.average.value, 2) if s.average and s.average.value is not None else None,
+                      "average": s.average.value if s.average else None,
                       "forecast": s.forecast, "final": s.final, "year_final": s.year_final} for s in o.subjects],
     }
 

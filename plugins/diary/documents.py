@@ -1,7 +1,8 @@
 """Printed documents for families: the paper statement (выписка) and the information letter
 (информационное письмо), one A4 page per student, a whole class in one PDF.
 
-The figures come from the same rules as the screens (the gradebook's weighted average and rounding,
+The figures come from the same rules as the screens (the gradebook's ``averages``: the shown average and
+the forecast that follows from it,
 the attendance plugin's summary); the data of a whole class is read in a handful of queries.
 """
 from __future__ import annotations
@@ -17,11 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.api import School, SchoolClass, Subject, Term, User, register_fonts
-from plugins.attendance.services import AttendanceSummary, summarize
+from plugins.attendance.public import AttendanceSummary, summarize
 from plugins.diary.models import Remark
-from plugins.diary.services import ru_number
-from plugins.gradebook.models import FinalMark, Lesson, Mark
-from plugins.gradebook.services import forecast_mark, weighted_average, work_type_weights
+from plugins.gradebook.averages import Average, average_of
+from plugins.gradebook.public import FinalMark, Lesson, Mark
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,7 @@ class SubjectLine:
     subject: str
     marks: list[str] = field(default_factory=list)
     raw: list[tuple[str, float | None, str]] = field(default_factory=list)
-    average: float | None = None
-    forecast: int | None = None
+    average: Average | None = None
     finals: list[tuple[str, str]] = field(default_factory=list)  # (term title, mark)
 
 
@@ -69,7 +68,6 @@ class ClassReport:
 def collect(session: Session, school_id: int, class_id: int, student_ids: Sequence[int], start: date, end: date,
             settings: DocSettings) -> ClassReport:
     """Everything the documents print for some students of one class between two dates (7 queries)."""
-    weights = work_type_weights(settings.gradebook)
     school = session.get(School, school_id)
     school_class = session.get(SchoolClass, class_id)
     teacher = session.get(User, school_class.class_teacher_id) if school_class and school_class.class_teacher_id else None
@@ -103,8 +101,7 @@ def collect(session: Session, school_id: int, class_id: int, student_ids: Sequen
     for student_id in ids:
         subjects = sorted(lines[student_id].values(), key=lambda s: s.subject)
         for line in subjects:
-            line.average = weighted_average(line.raw, weights).value
-            line.forecast = forecast_mark(line.average, settings.gradebook)
+            line.average = average_of(line.raw, settings.gradebook)
         students.append(StudentReport(student_id, names[student_id], subjects,
                                       attendance.get(student_id) or AttendanceSummary(student_id),
                                       remarks[student_id]))
@@ -156,9 +153,10 @@ def _marks_table(report: StudentReport, st: dict[str, Any], width: float, letter
     for line in report.subjects:
         finals = ", ".join(f"{_esc(t)}: {_esc(v)}" for t, v in line.finals)
         row = [Paragraph(_esc(line.subject), st["cell"]), Paragraph(_esc(" ".join(line.marks)) or "—", st["cell"]),
-               Paragraph(ru_number(line.average), st["cell"])]
+               Paragraph(line.average.text if line.average else "—", st["cell"])]
         if letter:
-            row += [Paragraph(str(line.forecast) if line.forecast is not None else "—", st["cell"]),
+            forecast = line.average.forecast if line.average else None
+            row += [Paragraph(str(forecast) if forecast is not None else "—", st["cell"]),
                     Paragraph(finals or "—", st["cell"])]
         else:
             row.append(Paragraph(finals or "—", st["cell"]))
@@ -188,7 +186,7 @@ def _remark_lines(report: StudentReport, st: dict[str, Any], limit: int = 8) -> 
     from flask_babel import format_date
     from reportlab.platypus import Paragraph
 
-    from plugins.diary.notify import remark_kind_title
+    from plugins.diary.mail_text import remark_kind_title
 
     out = []
     for day, kind, text in report.remarks[-limit:]:

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.api import GuardianLink, Job, User, core_settings, plugin_settings, send_mail
-from plugins.diary import notify
+from plugins.diary import notify, sending
 
 log = logging.getLogger("klass.diary")
 
@@ -26,7 +26,7 @@ def school_tz() -> ZoneInfo:
     return ZoneInfo(core_settings()["school"]["timezone"])
 
 
-def periodic(session: Session, now: datetime) -> notify.DrainResult:
+def periodic(session: Session, now: datetime) -> sending.DrainResult:
     """The ``run_periodic`` tick: send instant messages left over and the digests that are due."""
     settings = plugin_settings("diary")
     tz = school_tz()
@@ -34,14 +34,14 @@ def periodic(session: Session, now: datetime) -> notify.DrainResult:
     try:
         forget_old_sender_jobs(own, now)
         own.commit()
-        return notify.drain(own, now, tz=tz, mail=core_settings()["mail"], settings=settings, send=send_mail)
+        return sending.drain(own, now, tz=tz, mail=core_settings()["mail"], settings=settings, send=send_mail)
     finally:
         own.close()
 
 
 def send_instant(session: Session, job: Job, progress: Any) -> dict[str, Any]:
     """Job handler: send the instant messages queued by a request (submitted right after it)."""
-    result = notify.drain(session, datetime.now(UTC), tz=school_tz(), mail=core_settings()["mail"],
+    result = sending.drain(session, datetime.now(UTC), tz=school_tz(), mail=core_settings()["mail"],
                           settings=plugin_settings("diary"), send=send_mail, digests=False)
     return {"sent": result.sent, "failed": result.failed}
 
@@ -97,7 +97,7 @@ def send_letters(session: Session, job: Job, progress: Any) -> dict[str, Any]:
             queued += 1
         session.commit()
         progress(n, total * 2, names.get(student_id, ""))
-    result = notify.drain(session, datetime.now(UTC), tz=school_tz(), mail=core_settings()["mail"],
+    result = sending.drain(session, datetime.now(UTC), tz=school_tz(), mail=core_settings()["mail"],
                           settings=plugin_settings("diary"), send=send_mail, digests=False)
     progress(total * 2, total * 2, "")
     return {"queued": queued, "sent": result.sent, "failed": result.failed, "without_email": without_email}

@@ -17,8 +17,20 @@ from sqlalchemy.orm import Session
 from core.api import AcademicYear, ClassMembership, GuardianLink, SchoolClass, User
 from plugins.diary.models import Acknowledgement, Visit
 from plugins.diary.services import short_name
-from plugins.reports.params import ReportParams, class_field, date_field
-from plugins.reports.result import DATE, INT, PERCENT, TEXT, Column, Figure, ReportResult, Row
+from plugins.reports.public import (
+    DATE,
+    INT,
+    PERCENT,
+    TEXT,
+    Column,
+    Figure,
+    ReportDefinition,
+    ReportParams,
+    ReportResult,
+    Row,
+    class_field,
+    date_field,
+)
 
 
 class UsageParams(ReportParams):
@@ -28,8 +40,6 @@ class UsageParams(ReportParams):
 
 
 def definitions() -> list[Any]:
-    from plugins.reports.registry import ReportDefinition
-
     return [ReportDefinition(
         key="diary_usage", title=_l("How guardians use the diary"), run=run, params=UsageParams,
         scope="class_or_school", category="families", weight=10,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,12 +11,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask import session as cookie
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import or_, select
 
 from core.api import (
     AcademicYear,
     ClassMembership,
-    SchoolClass,
     SubgroupMember,
     can,
     core_settings,
@@ -27,11 +26,13 @@ from core.api import (
     plugin_settings,
     requires_permission,
 )
+from plugins.diary import marks as marks_page
 from plugins.diary import services
-from plugins.diary.access import Viewer, accessible, children, class_in_scope, resolve_student, viewer_of
-from plugins.diary.forms import NotifyDeputyForm, PreferencesForm, RemarkForm
-from plugins.diary.models import DeputyNotice, Remark, Visit
+from plugins.diary.access import Viewer, accessible, children, resolve_student, viewer_of
+from plugins.diary.forms import PreferencesForm, RemarkForm
+from plugins.diary.models import Remark
 from plugins.diary.week import apply_timetable, load_week, week_start_of
+from plugins.gradebook.averages import format_number, work_type_titles
 
 log = logging.getLogger("klass.diary")
 
@@ -42,7 +43,8 @@ bp = Blueprint("diary", __name__, url_prefix="/diary", template_folder="template
 
 @bp.app_template_filter("diary_number")
 def diary_number(value: float | None, digits: int = 2) -> str:
-    return services.ru_number(value, digits)
+    """A number as the gradebook prints it (decimal comma, half-up): the same digits as the journal."""
+    return format_number(value, digits)
 
 
 def school_now() -> datetime:
@@ -100,8 +102,6 @@ def _date_arg(name: str) -> date | None:
 
 
 def _work_types() -> dict[str, str]:
-    from plugins.gradebook.services import work_type_titles
-
     return work_type_titles(plugin_settings("gradebook"))
 
 
@@ -241,7 +241,7 @@ def marks(student_id: int) -> Any:
         for group in hook().diary_test_schedule(session=session, school_id=current_school_id(),
                                                 class_id=student.class_id, start=term.starts_on, end=term.ends_on):
             extra += group or []
-    overview = services.marks_overview(session, current_school_id(), student.id, student.class_id, term,
+    overview = marks_page.marks_overview(session, current_school_id(), student.id, student.class_id, term,
                                        plugin_settings("gradebook"), today, extra)
     kids = children(session, _viewer()) if student.relation == "child" else []
     _log_visit(student, "marks")
@@ -296,7 +296,7 @@ def acknowledge_remark(remark_id: int) -> Any:
 @requires_permission("diary.view")
 def homework_file(file_id: int) -> Any:
     """A homework attachment, for the families (and class teachers) of the lesson's students only."""
-    from plugins.gradebook.models import Homework, HomeworkFile, Lesson
+    from plugins.gradebook.public import Homework, HomeworkFile, Lesson
 
     session = db()
     v = _viewer()
@@ -391,216 +391,5 @@ def delete_remark(remark_id: int) -> Any:
     return redirect(url_for(".remarks"))
 
 
-# --- class teachers and the administration -----------------------------------------------------------
-
-def _class_or_404(class_id: int) -> SchoolClass:
-    school_class = db().get(SchoolClass, class_id)
-    if school_class is None or school_class.school_id != current_school_id() or not class_in_scope(_viewer(), class_id):
-        abort(404)
-    return school_class
-
-
-@bp.get("/classes")
-@requires_permission("diary.class.monitor")
-def classes() -> Any:
-    session = db()
-    v = _viewer()
-    query = (select(SchoolClass).join(AcademicYear, AcademicYear.id == SchoolClass.year_id)
-             .where(SchoolClass.school_id == v.school_id, AcademicYear.is_current.is_(True))
-             .order_by(SchoolClass.grade_level, SchoolClass.letter))
-    if not v.school_wide:
-        query = query.where(SchoolClass.id.in_(v.led_classes or {0}))
-    rows = session.scalars(query).all()
-    if len(rows) == 1 and not v.school_wide:
-        return redirect(url_for(".class_week", class_id=rows[0].id))
-    since = datetime.now(UTC) - timedelta(days=plugin_settings("diary")["inactive_days"])
-    active = dict(session.execute(
-        select(ClassMembership.class_id, func.count(func.distinct(Visit.viewer_id)))
-        .join(Visit, and_(Visit.student_id == ClassMembership.student_id, Visit.viewer_role == "guardian"))
-        .where(ClassMembership.class_id.in_([c.id for c in rows]), Visit.visited_at >= since)
-        .group_by(ClassMembership.class_id)).all()) if rows else {}
-    notices = services.notices_for(session, v.school_id, limit=20) if can(current_user, "diary.notices.view") else []
-    return render_template("diary/classes.html", classes=rows, active=active, notices=notices)
-
-
-@bp.get("/classes/<int:class_id>")
-@requires_permission("diary.class.monitor")
-def class_week(class_id: int) -> Any:
-    _class_or_404(class_id)
-    now = datetime.now(UTC)
-    start = week_start_of(_date_arg("week") or school_today())
-    report = services.class_week(db(), class_id, start, now, plugin_settings("diary")["inactive_days"])
-    return render_template("diary/class_week.html", r=report, form=NotifyDeputyForm(),
-                           this_week=week_start_of(school_today()), timedelta_week=timedelta(days=7))
-
-
-@bp.post("/classes/<int:class_id>/notify-deputy")
-@requires_permission("diary.class.monitor")
-def notify_deputy(class_id: int) -> Any:
-    _class_or_404(class_id)
-    session = db()
-    form = NotifyDeputyForm()
-    start = week_start_of(_date_arg("week") or school_today())
-    if not form.validate_on_submit():
-        flash(_("The comment for the deputy is too long."), "error")
-        return redirect(url_for(".class_week", class_id=class_id, week=start.isoformat()))
-    report = services.class_week(session, class_id, start, datetime.now(UTC), plugin_settings("diary")["inactive_days"])
-    notice = services.notify_deputy(session, report, current_user, form.note.data or "")
-    if notice is None:
-        flash(_("Every guardian opened the diary recently: there is nothing to report."), "info")
-    else:
-        session.commit()
-        flash(_("The deputy has been told: the notice is on their start page and in their mail."), "success")
-    return redirect(url_for(".class_week", class_id=class_id, week=start.isoformat()))
-
-
-@bp.get("/notices")
-@requires_permission("diary.notices.view")
-def notices() -> Any:
-    return render_template("diary/notices.html", notices=services.notices_for(db(), current_school_id()))
-
-
-@bp.post("/notices/<int:notice_id>/read")
-@requires_permission("diary.notices.view")
-def notice_read(notice_id: int) -> Any:
-    session = db()
-    notice = session.get(DeputyNotice, notice_id)
-    if notice is None or notice.school_id != current_school_id():
-        abort(404)
-    if notice.read_at is None:
-        notice.read_at, notice.read_by = datetime.now(UTC), current_user.id
-        session.commit()
-    return redirect(url_for(".notices"))
-
-
-# --- paper: statements and information letters -------------------------------------------------------
-
-def _class_students(class_id: int, day: date) -> list[tuple[int, str]]:
-    from core.api import User
-
-    return [(i, " ".join(p for p in (last, first, middle) if p)) for i, last, first, middle in db().execute(
-        select(User.id, User.last_name, User.first_name, User.middle_name)
-        .join(ClassMembership, ClassMembership.student_id == User.id)
-        .where(ClassMembership.class_id == class_id, ClassMembership.starts_on <= day,
-               or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= day))
-        .order_by(User.last_name, User.first_name, User.id))]
-
-
-def _chosen_students(class_id: int, day: date) -> list[int]:
-    """The students ticked on the form, kept to the class (anything else is ignored, never printed)."""
-    in_class = {i for i, _name in _class_students(class_id, day)}
-    chosen = [int(x) for x in request.values.getlist("student") if x.isdigit()]
-    return [i for i in chosen if i in in_class] if chosen else sorted(in_class)
-
-
-def _pdf(data: bytes, filename: str) -> Any:
-    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=filename)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.get("/classes/<int:class_id>/statements")
-@requires_permission("diary.statement.print")
-def statements(class_id: int) -> Any:
-    session = db()
-    school_class = _class_or_404(class_id)
-    today = school_today()
-    term = services.current_term(session, current_school_id(), today)
-    students = _class_students(class_id, today)
-    paper_guardians = {g for group in hook().paper_statement_guardians(
-        session=session, school_id=current_school_id(), class_id=class_id) for g in group or []}
-    from core.api import GuardianLink
-
-    paper = set(session.scalars(select(GuardianLink.student_id).where(
-        GuardianLink.guardian_id.in_(paper_guardians), GuardianLink.student_id.in_([s for s, _n in students])))
-    ) if paper_guardians else set()
-    return render_template("diary/statements.html", school_class=school_class, students=students, paper=paper,
-                           has_paper_source=bool(hook().paper_statement_guardians.get_hookimpls()),
-                           start=term.starts_on if term else today - timedelta(days=30), end=today)
-
-
-def _period() -> tuple[date, date]:
-    today = school_today()
-    start, end = _date_arg("start"), _date_arg("end")
-    if start is None or end is None or start > end or (end - start).days > 400:
-        abort(400, _("Choose a period: the first day must not be after the last one."))
-    return start, min(end, today + timedelta(days=366))
-
-
-@bp.route("/classes/<int:class_id>/statements.pdf", methods=["GET", "POST"])
-@requires_permission("diary.statement.print")
-def statements_pdf(class_id: int) -> Any:
-    from plugins.diary.documents import settings_from_app, statement_pdf
-
-    school_class = _class_or_404(class_id)
-    start, end = _period()
-    ids = _chosen_students(class_id, end if end <= school_today() else school_today())
-    data = statement_pdf(db(), current_school_id(), class_id, ids, start, end, settings_from_app())
-    return _pdf(data, f"statements-{school_class.name}-{start}-{end}.pdf")
-
-
-@bp.get("/<int:student_id>/statement.pdf")
-@requires_permission("diary.statement.print")
-def student_statement_pdf(student_id: int) -> Any:
-    from plugins.diary.documents import settings_from_app, statement_pdf
-
-    student = _student_or_404(student_id)
-    if student.class_id is None or not class_in_scope(_viewer(), student.class_id):
-        abort(404)
-    start, end = _period()
-    data = statement_pdf(db(), current_school_id(), student.class_id, [student.id], start, end, settings_from_app())
-    return _pdf(data, f"statement-{student.id}-{start}-{end}.pdf")
-
-
-@bp.get("/classes/<int:class_id>/letters")
-@requires_permission("diary.letter.send")
-def letters(class_id: int) -> Any:
-    session = db()
-    school_class = _class_or_404(class_id)
-    today = school_today()
-    term = services.current_term(session, current_school_id(), today)
-    terms = term.year.terms if term else []
-    return render_template("diary/letters.html", school_class=school_class, students=_class_students(class_id, today),
-                           terms=terms, term=term)
-
-
-def _letter_term() -> Any:
-    term = services.current_term(db(), current_school_id(), school_today(), request.values.get("term", type=int))
-    if term is None:
-        abort(400, _("Choose a term."))
-    return term
-
-
-@bp.route("/classes/<int:class_id>/letters.pdf", methods=["GET", "POST"])
-@requires_permission("diary.letter.send")
-def letters_pdf(class_id: int) -> Any:
-    from plugins.diary.documents import letter_pdf, settings_from_app
-
-    school_class = _class_or_404(class_id)
-    term = _letter_term()
-    today = school_today()
-    ids = _chosen_students(class_id, today)
-    data = letter_pdf(db(), current_school_id(), ids, term.id, request.values.get("note", "")[:2000],
-                      settings_from_app(), class_id=class_id, today=today)
-    return _pdf(data, f"letters-{school_class.name}-{term.number}.pdf")
-
-
-@bp.post("/classes/<int:class_id>/letters/send")
-@requires_permission("diary.letter.send")
-def letters_send(class_id: int) -> Any:
-    from core.api import submit_job
-
-    school_class = _class_or_404(class_id)
-    term = _letter_term()
-    today = school_today()
-    ids = _chosen_students(class_id, today)
-    if not ids:
-        flash(_("Choose at least one student."), "error")
-        return redirect(url_for(".letters", class_id=class_id))
-    job = submit_job(db(), school_id=current_school_id(), kind="diary.letters",
-                     title=_("Information letters, class %(class_name)s, %(term)s", class_name=school_class.name,
-                             term=term.title),
-                     handler="plugins.diary.jobs:send_letters", user_id=current_user.id,
-                     params={"class_id": class_id, "term_id": term.id, "term": term.title, "student_ids": ids,
-                             "note": request.form.get("note", "")[:2000], "today": today.isoformat()})
-    return redirect(url_for("core_jobs.show", job_id=job.id))
+# The routes of class teachers and of paper live in their own modules on the same blueprint.
+from plugins.diary import views_classes, views_paper  # noqa: E402,F401  (registers their routes on bp)

@@ -44,10 +44,10 @@ from core.api import (
     User,
     UTCDateTime,
 )
-from plugins.attendance.models import AttendanceMark
+from plugins.attendance.public import AttendanceMark
 from plugins.diary.access import StudentInfo, Viewer, accessible, relation_of
 from plugins.diary.models import Acknowledgement, Remark
-from plugins.gradebook.models import Homework, HomeworkFile, Lesson, Mark
+from plugins.gradebook.public import Homework, HomeworkFile, Lesson, Mark
 
 
 def week_start_of(day: date) -> date:

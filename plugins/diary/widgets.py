@@ -56,7 +56,7 @@ def _class_families(user: Any, led: set[int]) -> DashboardWidget:
 
 def _family(user: Any) -> DashboardWidget:
     """The children with a link to each one's week and how many marks they got in the last seven days."""
-    from plugins.gradebook.models import Lesson, Mark
+    from plugins.gradebook.public import Lesson, Mark
 
     since = (datetime.now(UTC) - timedelta(days=7)).date()
     rows = db().execute(
@@ -73,7 +73,7 @@ def _family(user: Any) -> DashboardWidget:
 
 def _notices(user: Any) -> DashboardWidget:
     from plugins.diary.models import DeputyNotice
-    from plugins.diary.services import notices_for
+    from plugins.diary.monitoring import notices_for
 
     unread = db().scalar(select(func.count(DeputyNotice.id)).where(
         DeputyNotice.school_id == user.school_id, DeputyNotice.read_at.is_(None))) or 0

@@ -27,7 +27,7 @@ from core.api import (
     Term,
     User,
 )
-from plugins.gradebook.models import FinalMark, Homework, Lesson, Mark
+from plugins.gradebook.public import FinalMark, Homework, Lesson, Mark
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def load_class_year(session: Session, class_id: int, now: datetime, through: dat
     """Read the class's year: students, subjects and subgroups, lessons up to ``through`` (by default
     the earlier of today at the school and the year's last day), marks, attendance, final marks.
     ``lessons=False`` leaves out lessons, marks and attendance (the summary sheet needs none)."""
-    from plugins.attendance.models import AttendanceMark
+    from plugins.attendance.public import AttendanceMark
 
     school_class = session.get(SchoolClass, class_id)
     if school_class is None:

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.api import AuditEntry, ClassMembership
-from plugins.gradebook.models import FinalMark, Homework, Lesson, Mark
+from plugins.gradebook.public import FinalMark, Homework, Lesson, Mark
 from plugins.print_archive.data import ClassYearData
 
 
@@ -183,7 +183,7 @@ def quick_signatures(session: Session, class_ids: list[int], through: date, star
                    func.sum(FinalMark.subject_id * FinalMark.student_id))
             .where(FinalMark.class_id.in_(class_ids)).group_by(FinalMark.class_id), "final")
     if kind == "journal":
-        from plugins.attendance.models import AttendanceMark
+        from plugins.attendance.public import AttendanceMark
 
         collect(select(Lesson.class_id, func.count(), func.sum(Lesson.id), func.sum(func.length(Lesson.topic)),
                        func.sum(Lesson.teacher_id), func.sum(Lesson.number))

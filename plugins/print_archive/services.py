@@ -71,7 +71,7 @@ def next_version(session: Session, class_id: int, kind: str) -> int:
 
 def add_attendance_summary(session: Session, data: ClassYearData, attendance_settings: dict[str, Any]) -> None:
     """Missed lessons per student per term and for the year, counted by the attendance plugin's rule."""
-    from plugins.attendance.services import summarize
+    from plugins.attendance.public import summarize
 
     ids = [s.id for s in data.students]
     periods: list[tuple[int | None, date, date]] = [

@@ -7,7 +7,7 @@ weekly e-mails call these with a bare session.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -27,7 +27,8 @@ from core.api import (
     Term,
     User,
 )
-from plugins.gradebook.models import FinalMark, Lesson, Mark
+from plugins.gradebook.averages import Average, average_from_sums, work_type_weights
+from plugins.gradebook.public import FinalMark, Lesson, Mark
 
 MarkTuple = tuple[str, float | None, str]  # (value, numeric, work_type): what gradebook's average takes
 
@@ -201,26 +202,24 @@ def final_marks_of_student(session: Session, student_id: int) -> dict[tuple[int 
 
 @dataclass(frozen=True)
 class MarkSums:
-    """A student's marks in a subject, summed for the weighted average: Σ(mark·weight), Σ(weight), count."""
+    """A student's marks in a subject: the gradebook's ``Average`` of them (shown number and forecast,
+    built by ``average_from_sums`` from Σ(mark·weight) and Σ(weight)) and how many there are."""
 
-    weighted: float
-    weights: float
+    average: Average
     count: int
 
-    @property
-    def average(self) -> float | None:
-        return self.weighted / self.weights if self.weights else None
 
-
-def term_mark_sums(session: Session, school_id: int, start: date, end: date, weights: dict[str, float],
+def term_mark_sums(session: Session, school_id: int, start: date, end: date, gradebook: Mapping[str, Any],
                    class_ids: Iterable[int] | None = None) -> dict[tuple[int, int, int], MarkSums]:
     """(class, student, subject) -> the sums of the numeric marks between two dates, in one query.
 
     The gradebook's weighted average Σ(mark·weight)/Σ(weight) is summed by the database with the weights
     of the gradebook's settings (``work_type_weights``; an unknown work type weighs 1, as in
-    ``gradebook.services.weighted_average``), so the whole school's term comes back as one row per student
-    and subject. ``tests/plugins/reports`` checks the result equals ``weighted_average`` mark by mark.
+    ``gradebook.averages.average_of``), so the whole school's term comes back as one row per student
+    and subject; ``average_from_sums`` turns the sums into the number and forecast every page shows.
+    ``tests/plugins/reports`` checks the result equals ``average_of`` mark by mark.
     """
+    weights = work_type_weights(gradebook)
     weight = case({code: float(w) for code, w in weights.items()}, value=Mark.work_type, else_=1.0) \
         if weights else literal(1.0)
     query = (
@@ -233,7 +232,7 @@ def term_mark_sums(session: Session, school_id: int, start: date, end: date, wei
     )
     if class_ids is not None:
         query = query.where(Lesson.class_id.in_(list(class_ids)))
-    return {(c, st, su): MarkSums(float(ws or 0), float(w or 0), n)
+    return {(c, st, su): MarkSums(average_from_sums(ws, w, gradebook), n)
             for c, st, su, ws, w, n in session.connection().execute(query)}
 
 

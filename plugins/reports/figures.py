@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from plugins.gradebook.services import round_half_up
+from plugins.gradebook.averages import round_half_up
 
 # Results that are not numbers: not certified (н/а), a failing code (незач), a neutral code (зач, осв).
 NOT_CERTIFIED, FAIL, NEUTRAL = "na", "fail", "neutral"

@@ -116,7 +116,7 @@ def diary_week(session: Session, school_id: int, class_id: int, student_id: int,
 def planned_tests(session: Session, school_id: int, class_id: int, start: date, end: date) -> list[dict[str, Any]]:
     """The class's test calendar between two dates."""
     from core.api import plugin_settings
-    from plugins.gradebook.services import work_type_titles
+    from plugins.gradebook.averages import work_type_titles
 
     titles = work_type_titles(plugin_settings("gradebook"))
     return [{"date": day, "subject": subject, "title": title or titles.get(kind, kind), "number": number}

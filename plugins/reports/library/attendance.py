@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from core.api import User
-from plugins.attendance.services import AttendanceSummary, summarize
+from plugins.attendance.public import AttendanceSummary, summarize
 from plugins.reports import data, figures
 from plugins.reports.library import common
 from plugins.reports.library.class_teacher import weekly_attendance_chart

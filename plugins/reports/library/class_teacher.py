@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from core.api import User
-from plugins.attendance.services import summarize
+from plugins.attendance.public import summarize
 from plugins.reports import data, figures
 from plugins.reports.library import common
 from plugins.reports.library.progress import distribution_chart, stats_figures

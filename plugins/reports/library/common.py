@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from core.api import Term, plugin_settings
-from plugins.gradebook.services import forecast_mark, work_type_weights
 from plugins.reports import data, figures
 from plugins.reports.registry import UserScope
 from plugins.reports.result import Link
@@ -86,7 +85,7 @@ class Cell:
     result: figures.Result | None
     text: str | int | None
     forecast: bool
-    average: float | None
+    average: float | None  # the shown average (``Average.value``), half-up to hundredths
     marks: int
 
 
@@ -114,10 +113,10 @@ def term_results(session: Session, school_id: int, term: Term, today: date, scop
     """Each class's students (those in the class at the period's end) with their result in each subject.
 
     Six queries whatever the size of the school: classes, students, assignments, final marks, and the
-    term's marks summed in SQL by the gradebook's weights; forecasts by the gradebook's rounding rule.
+    term's marks summed in SQL by the gradebook's weights; the average shown and its forecast are the
+    gradebook's ``Average`` of those sums, so they agree with the journal to the hundredth.
     """
     gb = gradebook_settings()
-    weights = work_type_weights(gb)
     sc = scale()
     end = data.period_end(term, today)
     infos = data.classes(session, school_id, class_ids)
@@ -125,7 +124,7 @@ def term_results(session: Session, school_id: int, term: Term, today: date, scop
     pupils = data.students(session, school_id, ids, end, end)
     teachers = data.teachers_by_class_subject(session, school_id, ids)
     finals = data.final_marks(session, school_id, term.id, ids) if use_finals else {}
-    marks = data.term_mark_sums(session, school_id, term.starts_on, end, weights, ids)
+    marks = data.term_mark_sums(session, school_id, term.starts_on, end, gb, ids)
 
     subjects_of: dict[int, set[int]] = {c: set() for c in ids}
     for class_id, subject_id in teachers:
@@ -144,23 +143,20 @@ def term_results(session: Session, school_id: int, term: Term, today: date, scop
                 key = (info.id, student.id, subject_id)
                 sums = marks.get(key)
                 average = sums.average if sums else None
+                shown = average.value if average else None
                 count = sums.count if sums else 0
                 if key in finals:
                     value, numeric = finals[key]
                     results.cells[(student.id, subject_id)] = Cell(
                         sc.result(value, numeric), result_text(sc.result(value, numeric), value), False,
-                        _round(average), count)
-                elif average is not None:
-                    mark = forecast_mark(average, gb)
-                    results.cells[(student.id, subject_id)] = Cell(mark, mark, True, _round(average), count)
+                        shown, count)
+                elif average is not None and average.forecast is not None:
+                    mark = average.forecast
+                    results.cells[(student.id, subject_id)] = Cell(mark, mark, True, shown, count)
                 else:
                     results.cells[(student.id, subject_id)] = Cell(None, None, True, None, 0)
         out.append(results)
     return out
-
-
-def _round(value: float | None) -> float | None:
-    return round(value, 2) if value is not None else None
 
 
 def resolve_term(session: Session, values: dict[str, Any], school_id: int) -> Term:

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from core.api import Term, User
-from plugins.attendance.services import summarize
+from plugins.attendance.public import summarize
 from plugins.reports import data, figures
 from plugins.reports.library import common
 from plugins.reports.params import ReportParams, class_field, term_field

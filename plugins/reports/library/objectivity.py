@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.api import User
-from plugins.gradebook.models import Lesson, Mark
+from plugins.gradebook.public import Lesson, Mark
 from plugins.reports import data, figures
 from plugins.reports.library import common
 from plugins.reports.params import ReportParams, subject_field, term_field

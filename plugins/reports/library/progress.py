@@ -3,6 +3,7 @@ with the categories of students, успеваемость, качество зн
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
@@ -10,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from core.api import User
-from plugins.gradebook.services import weighted_average, work_type_weights
+from plugins.gradebook.averages import average_of
 from plugins.reports import data, figures
 from plugins.reports.library import common
 from plugins.reports.params import ReportParams, class_field, term_field
@@ -60,7 +61,7 @@ def distribution_chart(marks: Counter[Any], scale: figures.Scale, title: str) ->
     return Chart("distribution", "bar", title, labels, [Series(_("Results"), values)], unit=_("number of marks"))
 
 
-def weekly_average_chart(marks: list[data.DatedMark], weights: dict[str, float], title: str,
+def weekly_average_chart(marks: list[data.DatedMark], gradebook: Mapping[str, Any], title: str,
                          series: list[tuple[str, list[data.DatedMark]]] | None = None) -> Chart | None:
     """The weighted average of all marks week by week (one line per series)."""
     groups = series or [(_("Class"), marks)]
@@ -75,8 +76,7 @@ def weekly_average_chart(marks: list[data.DatedMark], weights: dict[str, float],
                 by_week[figures.week_start(m.date)].append((m.value, m.numeric, m.work_type))
         values = []
         for w in weeks:
-            avg = weighted_average(by_week[w], weights).value if by_week.get(w) else None
-            values.append(round(avg, 2) if avg is not None else None)
+            values.append(average_of(by_week[w], gradebook).value if by_week.get(w) else None)
         lines.append(Series(name, values))
     low = min((v for s in lines for v in s.values if v is not None), default=2.0)
     high = common.scale().high
@@ -146,7 +146,7 @@ def _class_report(session: Session, school_id: int, cr: common.ClassResults, ter
     if narrowed:
         marks = [m for m in marks if m.subject_id in cr.subject_ids]
     charts = [distribution_chart(stats.marks, sc, _("Distribution of results"))]
-    weekly = weekly_average_chart(marks, work_type_weights(gb), _("Average mark by week"))
+    weekly = weekly_average_chart(marks, gb, _("Average mark by week"))
     if weekly:
         charts.append(weekly)
     notes = [_("A final mark is shown where it is set; otherwise the forecast from the current marks "

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.api import ClassMembership, User
-from plugins.attendance.services import summarize
-from plugins.gradebook.services import forecast_mark, weighted_average, work_type_weights
+from plugins.attendance.public import summarize
+from plugins.gradebook.averages import average_of
 from plugins.reports import data
 from plugins.reports.library import common
 from plugins.reports.library.progress import weekly_average_chart
@@ -51,7 +51,6 @@ def run(session: Session, values: dict[str, Any], user: User) -> ReportResult:
         raise ReportNotFound()
     info = data.classes(session, school_id, [class_id])[0]
     gb = common.gradebook_settings()
-    weights = work_type_weights(gb)
     allowed = scope.subjects_in(class_id)
     subjects = data.subjects(session, school_id)
     teachers = data.teachers_by_class_subject(session, school_id, [class_id])
@@ -79,14 +78,14 @@ def run(session: Session, values: dict[str, Any], user: User) -> ReportResult:
     all_missed = all_excused = 0
     for subject_id in subject_ids:
         marks = by_subject.get(subject_id, [])
-        average = weighted_average([(m.value, m.numeric, m.work_type) for m in marks], weights).value
-        forecast = forecast_mark(average, gb)
+        average = average_of([(m.value, m.numeric, m.work_type) for m in marks], gb)
+        forecast = average.forecast
         att = summarize(session, att_settings, class_id, [student_id], term.starts_on, end,
                         subject_id=subject_id).get(student_id)
         row = Row({"subject": subjects[subject_id].name,
                    "teacher": common.names(teachers.get((class_id, subject_id), []), people),
                    "marks": " ".join(m.value for m in marks), "count": sum(1 for m in marks if m.numeric is not None),
-                   "average": round(average, 2) if average is not None else None, "forecast": forecast,
+                   "average": average.value, "forecast": forecast,
                    "year": finals.get((None, subject_id)),
                    "missed": att.missed if att else 0, "excused": att.excused if att else 0})
         for t in terms:
@@ -99,17 +98,17 @@ def run(session: Session, values: dict[str, Any], user: User) -> ReportResult:
         rows.append(row)
 
     own_numeric = [(m.value, m.numeric, m.work_type) for m in own if m.numeric is not None]
-    overall = weighted_average(own_numeric, weights).value
+    overall = average_of(own_numeric, gb).value
     summary = [
         Figure("class", _("Class"), info.name),
         Figure("marks", _("Marks of the term"), len(own_numeric), INT),
-        Figure("average", _("Weighted average of all marks"), round(overall, 2) if overall else None, FLOAT, 2),
+        Figure("average", _("Weighted average of all marks"), overall, FLOAT, 2),
         Figure("missed", _("Lessons missed"), all_missed, INT),
         Figure("excused", _("Of them excused"), all_excused, INT),
     ]
     visible = set(subject_ids)
     chart = weekly_average_chart(
-        own, weights, _("Average mark by week"),
+        own, gb, _("Average mark by week"),
         series=[(student.short_name, [m for m in own if m.subject_id in visible]),
                 (_("Class %(cls)s", cls=info.name), [m for m in class_marks if m.subject_id in visible])])
     notes = [_("Forecast: the final mark the current weighted average leads to by the school's rounding rule.")]

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.api import User, utcnow
-from plugins.attendance.models import LessonRollCall
-from plugins.gradebook.models import Homework, Lesson, Mark
+from plugins.attendance.public import LessonRollCall
+from plugins.gradebook.public import Homework, Lesson, Mark
 from plugins.reports import data, figures
 from plugins.reports.library import common
 from plugins.reports.params import ReportParams, class_field, date_field, int_field, teacher_field

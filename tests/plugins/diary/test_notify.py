@@ -50,20 +50,26 @@ def family(mail_app, people):
     return kid, mother, grandma
 
 
-def _give_mark(app, kid, people, value="5", work_type="test"):
-    """A teacher's mark saved the way the gradebook saves one: the model, then its on_mark_saved hook."""
-    from plugins.gradebook.models import Lesson, Mark
+def _teacher(app, lesson):
+    """The lesson's teacher as the gradebook's saving functions see an editor (the app's hooks relay)."""
+    from plugins.gradebook.services import Editor
 
-    state = app.extensions["klass"]
-    session = state.session()
+    return Editor(user_id=lesson.teacher_id, school_id=lesson.school_id, today=school_today(), may_edit=True,
+                  may_edit_any=True, hooks=app.extensions["klass"].pm.hook)
+
+
+def _give_mark(app, kid, people, value="5", work_type="test"):
+    """A teacher gives a mark through the gradebook's own service, which calls ``on_mark_saved``."""
+    from core.api import plugin_settings
+    from plugins.gradebook.models import Lesson
+    from plugins.gradebook.services import create_mark
+
+    session = app.extensions["klass"].session()
     lesson = session.scalar(select(Lesson).where(Lesson.class_id == people.classes["5А"].id,
                                                  Lesson.subgroup_id.is_(None), Lesson.date <= school_today())
                             .order_by(Lesson.date.desc()))
-    mark = Mark(school_id=kid.school_id, lesson_id=lesson.id, student_id=kid.id, value=value, numeric=float(value),
-                work_type=work_type, comment="Молодец", created_by=lesson.teacher_id, updated_by=lesson.teacher_id)
-    session.add(mark)
-    session.flush()
-    state.pm.hook.on_mark_saved(session=session, mark=mark, old=None, actor_id=lesson.teacher_id)
+    mark = create_mark(session, plugin_settings("gradebook"), _teacher(app, lesson), lesson_id=lesson.id,
+                       student_id=kid.id, value=value, work_type=work_type, comment="Молодец")
     session.commit()
     return mark, lesson
 
@@ -118,29 +124,36 @@ def lesson_subject(lesson):
 
 
 def test_hook_on_mark_saved(mail_app, family, people):
-    """A mark saved through the gradebook's hook queues one message per guardian who wants marks; the
-    same event reported twice is queued once; a changed value is a new event; a deleted mark is not sent."""
+    """Marks saved through the gradebook's service (its on_mark_saved hook with action, full old and new):
+    one message per guardian who wants marks; a changed value is a new event; a comment-only edit is not
+    sent; a deleted mark's waiting messages are withdrawn."""
+    from core.api import plugin_settings
     from plugins.diary.models import Notification
+    from plugins.gradebook.services import delete_mark, update_mark
 
-    kid, mother, _grandma = family
-    mark, _lesson = _give_mark(mail_app, kid, people)
-    state = mail_app.extensions["klass"]
-    session = state.session()
-    state.pm.hook.on_mark_saved(session=session, mark=mark, old=None, actor_id=None)
+    kid, mother, grandma = family
+    mark, lesson = _give_mark(mail_app, kid, people)
+    session = mail_app.extensions["klass"].session()
+    settings, teacher = plugin_settings("gradebook"), _teacher(mail_app, lesson)
+
+    def keys() -> list[str]:
+        return sorted(session.scalars(select(Notification.key).where(Notification.student_id == kid.id)))
+
+    first = sorted([f"mark:{mark.id}:v1:{mother.id}", f"mark:{mark.id}:v1:{grandma.id}"])
+    assert keys() == first
+    update_mark(session, settings, teacher, mark.id, version=mark.version, comment="Хорошо, но небрежно")
     session.commit()
-    keys = session.scalars(select(Notification.key).where(Notification.student_id == kid.id)).all()
-    assert sorted(keys) == sorted({f"mark:{mark.id}:v1:{mother.id}", f"mark:{mark.id}:v1:{family[2].id}"})
-    old = {"value": mark.value, "work_type": mark.work_type, "comment": mark.comment}
-    mark.value, mark.numeric, mark.version = "3", 3.0, 2
-    state.pm.hook.on_mark_saved(session=session, mark=mark, old=old, actor_id=None)
+    assert keys() == first  # a comment-only edit tells nobody
+    update_mark(session, settings, teacher, mark.id, version=mark.version, value="3")
     session.commit()
-    changed = session.scalar(select(Notification).where(Notification.key == f"mark:{mark.id}:v2:{mother.id}"))
+    changed = session.scalar(select(Notification).where(
+        Notification.key == f"mark:{mark.id}:v{mark.version}:{mother.id}"))
     assert changed.payload["old_value"] == "5" and changed.payload["value"] == "3"
-    session.delete(mark)
-    session.flush()
-    state.pm.hook.on_mark_saved(session=session, mark=mark, old=None, actor_id=None)
+    assert changed.payload["comment"] == "Хорошо, но небрежно"
+    mark_id = mark.id
+    delete_mark(session, settings, teacher, mark_id, version=mark.version)
     session.commit()
-    statuses = set(session.scalars(select(Notification.status).where(Notification.key.like(f"mark:{mark.id}:%"))))
+    statuses = set(session.scalars(select(Notification.status).where(Notification.key.like(f"mark:{mark_id}:%"))))
     assert statuses == {"cancelled"}
 
 
@@ -208,10 +221,10 @@ def test_hook_on_attendance_saved(mail_app, smtp_server, family, people):
     present = {"code": "", "minutes_late": None, "reason": ""}
     absent = {"code": "н", "minutes_late": None, "reason": ""}
     for target in (lesson, old_lesson):
-        state.pm.hook.on_attendance_saved(session=session, lesson=target, student_id=kid.id, old=present,
-                                          new=absent, actor_id=lesson.teacher_id)
-    state.pm.hook.on_attendance_saved(session=session, lesson=lesson, student_id=kid.id, old=absent,
-                                      new={**absent, "code": "б", "reason": "справка"}, actor_id=None)
+        state.pm.hook.on_attendance_saved(session=session, lesson=target, student_id=kid.id, action="changed",
+                                          old=present, new=absent, actor_id=lesson.teacher_id)
+    state.pm.hook.on_attendance_saved(session=session, lesson=lesson, student_id=kid.id, action="changed",
+                                      old=absent, new={**absent, "code": "б", "reason": "справка"}, actor_id=None)
     session.commit()
     _tick(mail_app, datetime.now(UTC))
     to_mother = [m for m in smtp_server.messages if mother.email in m["To"]]
@@ -220,8 +233,8 @@ def test_hook_on_attendance_saved(mail_app, smtp_server, family, people):
     assert f"{lesson.number}-й урок" in to_mother[0].get_body(("plain",)).get_content()
     assert "отсутствовал" in to_mother[0].get_body(("plain",)).get_content()
     # The grandmother's digest line is still waiting; the teacher corrects the mark to "present".
-    state.pm.hook.on_attendance_saved(session=session, lesson=lesson, student_id=kid.id, old=absent,
-                                      new=present, actor_id=lesson.teacher_id)
+    state.pm.hook.on_attendance_saved(session=session, lesson=lesson, student_id=kid.id, action="changed",
+                                      old=absent, new=present, actor_id=lesson.teacher_id)
     session.commit()
     waiting = session.scalar(select(Notification).where(Notification.recipient_id == grandma.id))
     assert waiting.status == "cancelled"
