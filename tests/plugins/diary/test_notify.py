@@ -52,7 +52,7 @@ def family(mail_app, people):
 
 def _teacher(app, lesson):
     """The lesson's teacher as the gradebook's saving functions see an editor (the app's hooks relay)."""
-    from plugins.gradebook.services import Editor
+    from plugins.gradebook.editing import Editor
 
     return Editor(user_id=lesson.teacher_id, school_id=lesson.school_id, today=school_today(), may_edit=True,
                   may_edit_any=True, hooks=app.extensions["klass"].pm.hook)
@@ -61,8 +61,8 @@ def _teacher(app, lesson):
 def _give_mark(app, kid, people, value="5", work_type="test"):
     """A teacher gives a mark through the gradebook's own service, which calls ``on_mark_saved``."""
     from core.api import plugin_settings
+    from plugins.gradebook.mark_saving import create_mark
     from plugins.gradebook.models import Lesson
-    from plugins.gradebook.services import create_mark
 
     session = app.extensions["klass"].session()
     lesson = session.scalar(select(Lesson).where(Lesson.class_id == people.classes["5А"].id,
@@ -129,7 +129,7 @@ def test_hook_on_mark_saved(mail_app, family, people):
     sent; a deleted mark's waiting messages are withdrawn."""
     from core.api import plugin_settings
     from plugins.diary.models import Notification
-    from plugins.gradebook.services import delete_mark, update_mark
+    from plugins.gradebook.mark_saving import delete_mark, update_mark
 
     kid, mother, grandma = family
     mark, lesson = _give_mark(mail_app, kid, people)

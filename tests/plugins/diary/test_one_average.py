@@ -23,8 +23,9 @@ def test_the_same_average_and_forecast_everywhere(login_as, session, people, fiv
     from plugins.diary.documents import settings_from_app, statement_pdf
     from plugins.diary.services import current_term
     from plugins.gradebook.averages import format_number
+    from plugins.gradebook.editing import Editor
+    from plugins.gradebook.mark_saving import create_mark
     from plugins.gradebook.models import Lesson, Mark
-    from plugins.gradebook.services import Editor, create_mark
     from plugins.reports.library import common, student_card
     from plugins.reports.registry import user_scope
 
