@@ -67,7 +67,7 @@ def register_demo_data(session: Any, school: Any, size: str) -> None:
 
 @hookimpl
 def revert_change(session: Any, entry: Any) -> dict[str, Any] | None:
-    from plugins.attendance.services import revert_entry
+    from plugins.attendance.undo import revert_entry
 
     return revert_entry(session, entry)
 

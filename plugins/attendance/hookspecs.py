@@ -12,7 +12,7 @@ import pluggy
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from plugins.gradebook.models import Lesson
+    from plugins.gradebook.public import Lesson
 
 hookspec = pluggy.HookspecMarker("klass")
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.api import Term, api_error, api_view, can, current_school_id, db, plugin_settings, teaches
-from plugins.gradebook.models import Lesson
+from plugins.gradebook.public import Lesson
 from plugins.timetable import access, services
 from plugins.timetable.assessments import assessments_between, plan_assessment, warnings_around, warnings_for
 from plugins.timetable.models import Assessment, TimetableEntry, TimetableVersion

@@ -24,7 +24,7 @@ from core.api import (
     plugin_settings,
     term_on,
 )
-from plugins.gradebook.models import Lesson
+from plugins.gradebook.public import Lesson
 from plugins.timetable import services
 from plugins.timetable.models import Assessment, TimetableEntry, TimetableVersion
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from plugins.gradebook.models import Lesson, LessonPlanItem
+from plugins.gradebook.public import Lesson, LessonPlanItem
 from plugins.timetable.models import LessonChange
 from plugins.timetable.services import N_, Names, Problem, TimetableError
 

@@ -30,7 +30,7 @@ from core.api import (
     lesson_days,
     utcnow,
 )
-from plugins.gradebook.models import Lesson, LessonPlanItem
+from plugins.gradebook.public import Lesson, LessonPlanItem
 from plugins.timetable.models import (
     Assessment,
     Bell,

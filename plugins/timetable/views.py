@@ -28,7 +28,7 @@ from core.api import (
     term_on,
     terms_of_year,
 )
-from plugins.gradebook.models import Lesson
+from plugins.gradebook.public import Lesson
 from plugins.timetable import access, services
 from plugins.timetable.assessments import assessments_between, plan_assessment, warnings_around, warnings_for
 from plugins.timetable.forms import (

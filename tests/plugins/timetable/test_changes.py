@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.models import AuditEntry, User
-from plugins.gradebook.models import Lesson, Mark
+from plugins.gradebook.public import Lesson, Mark
 from plugins.timetable.models import LessonChange
 from plugins.timetable.services import changes_for, day_schedule, generate_lessons, substitute
 from tests.conftest import post_form

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from core.models import SchoolClass, User
-from plugins.gradebook.models import Lesson
+from plugins.gradebook.public import Lesson
 from plugins.timetable.models import Assessment, LessonChange, TimetableEntry, TimetableVersion
 from plugins.timetable.services import substitute
 from tests.conftest import sign_in
