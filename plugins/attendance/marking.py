@@ -143,8 +143,9 @@ def write_mark(session: Session, settings: Mapping[str, Any], actor: Actor, less
     audit(session, school_id=lesson.school_id, action=action, object_type="attendance.mark",
           object_id=f"{lesson.id}:{student_id}", old=old.as_audit(), new=new.as_audit(), actor_id=actor.user_id)
     if notify is not None:
-        notify(session=session, lesson=lesson, student_id=student_id, old=old.as_audit(), new=new.as_audit(),
-               actor_id=actor.user_id)
+        change = "created" if existing is None else "deleted" if not code else "changed"
+        notify(session=session, lesson=lesson, student_id=student_id, action=change, old=old.as_audit(),
+               new=new.as_audit(), actor_id=actor.user_id)
     return new
 
 

@@ -1,5 +1,4 @@
-"""Undo after a reported credentials leak: restore what an attendance audit entry replaced.
-"""
+"""Undo after a reported credentials leak: restore what an attendance audit entry replaced."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -8,20 +7,18 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from core.api import (
-    utcnow,
-)
-from plugins.attendance.models import (
-    AbsenceNote,
-    AbsenceReason,
-    AttendanceMark,
-    WeekVerification,
-)
+from core.api import utcnow
+from plugins.attendance.marking import Notify, mark_state
+from plugins.attendance.models import AbsenceNote, AbsenceReason, AttendanceMark, WeekVerification
 from plugins.gradebook.public import Lesson
 
 
-def revert_entry(session: Session, entry: Any) -> dict[str, Any] | None:
-    """Restore what an audit entry of this plugin replaced; None for entries of other plugins."""
+def revert_entry(session: Session, entry: Any, *, notify: Notify | None = None,
+                 actor_id: int | None = None) -> dict[str, Any] | None:
+    """Restore what an audit entry of this plugin replaced; None for entries of other plugins.
+
+    A restored mark is announced through ``on_attendance_saved`` with ``action="reverted"`` (when
+    ``notify`` is given), so that a family told of a forged absence can be told it is gone."""
     old = entry.old or {}
     if entry.object_type == "attendance.mark":
         lesson_id, _, student_id = entry.object_id.partition(":")
@@ -30,6 +27,7 @@ def revert_entry(session: Session, entry: Any) -> dict[str, Any] | None:
             return {}
         mark = session.scalar(select(AttendanceMark).where(AttendanceMark.lesson_id == lesson.id,
                                                            AttendanceMark.student_id == int(student_id)))
+        before = mark_state(lesson.id, int(student_id), mark).as_audit()
         code = old.get("code") or ""
         if not code:
             if mark is not None:
@@ -41,7 +39,11 @@ def revert_entry(session: Session, entry: Any) -> dict[str, Any] | None:
             mark.code, mark.minutes_late, mark.reason = code, old.get("minutes_late"), old.get("reason") or ""
             mark.reason_id, mark.updated_at = None, utcnow()
         session.flush()
-        return {"code": code, "minutes_late": old.get("minutes_late"), "reason": old.get("reason") or ""}
+        restored = {"code": code, "minutes_late": old.get("minutes_late"), "reason": old.get("reason") or ""}
+        if notify is not None and before != restored:
+            notify(session=session, lesson=lesson, student_id=int(student_id), action="reverted", old=before,
+                   new=restored, actor_id=actor_id)
+        return restored
     if entry.object_type == "attendance.reason":
         session.execute(delete(AbsenceReason).where(AbsenceReason.id == int(entry.object_id)))
         return {"deleted": True}

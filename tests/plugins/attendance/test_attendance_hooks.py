@@ -88,10 +88,21 @@ def test_hook_revert_change(app, session, demo, today):
     moment = utcnow() - timedelta(seconds=1)
     marking.save_mark(session, settings(), teacher, lesson.id, pupil.id, "н", today=today)
     marking.save_mark(session, settings(), teacher, lesson.id, pupil.id, "о", today=today, minutes_late=4)
+    told = []
+
+    class Listener:
+        @hookimpl
+        def on_attendance_saved(self, student_id, action, old, new):
+            told.append((student_id, action, old["code"], new["code"]))
+
+    pm.register(Listener(), name="test-attendance-revert-listener")
     for entry in entries_to_revert(session, demo.school_id, teacher.user_id, moment):
         assert pm.hook.revert_change(session=session, entry=entry) is not None
+    pm.unregister(name="test-attendance-revert-listener")
     assert session.scalar(select(AttendanceMark).where(AttendanceMark.lesson_id == lesson.id,
                                                        AttendanceMark.student_id == pupil.id)) is None
+    # Newest first: "о" goes back to "н", then "н" back to present; the family hears both as reverted.
+    assert told == [(pupil.id, "reverted", "о", "н"), (pupil.id, "reverted", "н", "")]
 
     class_teacher = actor_for(demo.user("class_teacher"))
     away = demo.family_child
@@ -123,15 +134,24 @@ def test_hook_on_attendance_saved(app, login_as, demo, session, today, post_json
 
     class Listener:
         @hookimpl
-        def on_attendance_saved(self, lesson, student_id, old, new, actor_id):
-            calls.append((lesson.id, student_id, old["code"], new["code"], actor_id))
+        def on_attendance_saved(self, lesson, student_id, action, old, new, actor_id):
+            calls.append((lesson.id, student_id, action, old, new, actor_id))
 
     app.extensions["klass"].pm.register(Listener(), name="test-attendance-listener")
     lesson = demo.teacher_lesson(today)
     pupil = marking.lesson_pupils(session, lesson)[-1]
-    post_json(login_as("teacher"), "/api/v1/attendance/marks", {"lesson_id": lesson.id, "student_id": pupil.id,
-                                                               "code": "б"})
-    assert calls and calls[-1][1:] == (pupil.id, calls[-1][2], "б", demo.user("teacher").id)
+    teacher = login_as("teacher")
+    url, teacher_id = "/api/v1/attendance/marks", demo.user("teacher").id
+    for code in ("", "б", "б", "н", ""):  # start from "present"; the repeated "б" changes nothing
+        post_json(teacher, url, {"lesson_id": lesson.id, "student_id": pupil.id, "code": code})
+    present = {"code": "", "minutes_late": None, "reason": ""}
+    ill = {"code": "б", "minutes_late": None, "reason": ""}
+    away = {"code": "н", "minutes_late": None, "reason": ""}
+    assert [call[1:] for call in calls if call[0] == lesson.id][-3:] == [
+        (pupil.id, "created", present, ill, teacher_id),
+        (pupil.id, "changed", ill, away, teacher_id),
+        (pupil.id, "deleted", away, present, teacher_id),
+    ]
 
 
 def test_hook_lesson_editors_lets_a_substitute_mark(app, demo, session, today, post_json):
