@@ -1,4 +1,4 @@
-"""The timetable's pages under /timetable: thin views over services.py and its companions."""
+"""The timetable's pages under /timetable: thin views over the rule modules (agenda, clashes, lesson_changes, ...)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -29,7 +29,17 @@ from core.api import (
     terms_of_year,
 )
 from plugins.gradebook.public import Lesson
-from plugins.timetable import access, services
+from plugins.timetable import (
+    access,
+    agenda,
+    bell_times,
+    clashes,
+    generation,
+    lesson_changes,
+    naming,
+    refusals,
+    versioning,
+)
 from plugins.timetable.assessments import assessments_between, plan_assessment, warnings_around, warnings_for
 from plugins.timetable.forms import (
     AssessmentForm,
@@ -53,7 +63,7 @@ from plugins.timetable.models import (
     TimetableVersion,
 )
 from plugins.timetable.plans import apply_plans, parse_file, parse_text, plan_of, plan_progress, replace_plan
-from plugins.timetable.services import TimetableError
+from plugins.timetable.refusals import TimetableError
 from plugins.timetable.ui import change_note, problem_text, problems_text, weekday_name
 from plugins.timetable.workload import class_loads, teacher_loads
 
@@ -66,7 +76,7 @@ def settings() -> dict[str, Any]:
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {"tt_weekday": weekday_name, "tt_weekday_short": lambda d: _(services.WEEKDAYS_SHORT[d]),
+    return {"tt_weekday": weekday_name, "tt_weekday_short": lambda d: _(refusals.WEEKDAYS_SHORT[d]),
             "tt_change_note": change_note, "tt_timedelta": timedelta}
 
 
@@ -135,14 +145,14 @@ def index() -> Any:
     class_id = _int_arg("class_id") or classes[0].id
     if class_id not in {c.id for c in classes}:
         abort(404)
-    monday = services.monday_of(_date_arg("date", today))
+    monday = agenda.monday_of(_date_arg("date", today))
     student_id = None if access.is_staff(current_user) else access.student_in_class(session, current_user, class_id, today)
-    days = services.class_week(session, school_id, class_id, monday, settings()["days_per_week"], student_id)
+    days = agenda.class_week(session, school_id, class_id, monday, settings()["days_per_week"], student_id)
     school_class = next(c for c in classes if c.id == class_id)
     return render_template("timetable/week.html", classes=classes, school_class=school_class, days=days, monday=monday,
                            today=today, student_id=student_id,
                            students=access.family_students(session, current_user),
-                           teachers=services.class_teachers_list(session, class_id),
+                           teachers=agenda.class_teachers_list(session, class_id),
                            can_manage=can(current_user, "timetable.manage"))
 
 
@@ -157,9 +167,9 @@ def teacher() -> Any:
         person = session.get(User, teacher_id)
         if person is None or person.school_id != school_id:
             abort(404)
-    monday = services.monday_of(_date_arg("date", today))
-    days = services.teacher_week(session, school_id, teacher_id, monday, settings()["days_per_week"])
-    subs = services.substitutions_of_teacher(session, school_id, teacher_id, monday, monday + timedelta(days=6))
+    monday = agenda.monday_of(_date_arg("date", today))
+    days = agenda.teacher_week(session, school_id, teacher_id, monday, settings()["days_per_week"])
+    subs = lesson_changes.substitutions_of_teacher(session, school_id, teacher_id, monday, monday + timedelta(days=6))
     return render_template("timetable/teacher.html", days=days, monday=monday, today=today, substitutions=subs,
                            teacher=session.get(User, teacher_id), teachers=_teachers())
 
@@ -168,7 +178,7 @@ def teacher() -> Any:
 @requires_permission("timetable.view")
 def calendar() -> Any:
     year = _year()
-    terms, holidays = services.calendar_of_year(db(), year.id)
+    terms, holidays = agenda.calendar_of_year(db(), year.id)
     return render_template("timetable/calendar.html", year=year, terms=terms, holidays=holidays, today=_today())
 
 
@@ -178,7 +188,7 @@ def calendar() -> Any:
 @requires_permission("timetable.manage")
 def bells() -> Any:
     session, school_id = db(), current_school_id()
-    services.ensure_bells(session, school_id, settings()["default_bells"])
+    bell_times.ensure_bells(session, school_id, settings()["default_bells"])
     form = ScheduleForm()
     if request.method == "POST":
         if form.validate_on_submit():
@@ -212,12 +222,12 @@ def save_bells(schedule_id: int) -> Any:
         if not start and not end:
             continue
         try:
-            rows.append((number, services.parse_time(start), services.parse_time(end)))
+            rows.append((number, bell_times.parse_time(start), bell_times.parse_time(end)))
         except ValueError:
             flash(_("Lesson %(number)s: write the time as 08:30.", number=number), "error")
             return redirect(url_for(".bells"))
     try:
-        services.save_bells(session, schedule, rows)
+        bell_times.save_bells(session, schedule, rows)
     except TimetableError as exc:
         session.rollback()
         _flash_problems(exc)
@@ -270,7 +280,7 @@ def versions() -> Any:
         if form.validate_on_submit():
             source = next((v for v in all_versions if v.id == form.copy_from.data), None)
             try:
-                version, closed = services.create_version(session, school_id, year, form.title.data,
+                version, closed = versioning.create_version(session, school_id, year, form.title.data,
                                                           form.valid_from.data, form.valid_to.data, source,
                                                           current_user.id)
             except TimetableError as exc:
@@ -291,7 +301,7 @@ def versions() -> Any:
         form.title.data = _("Main timetable")
     if not form.valid_from.data:
         form.valid_from.data, form.valid_to.data = max(year.starts_on, _today()), year.ends_on
-    conflicts = {v.id: len(services.version_conflicts(session, school_id, v.id, settings()["shared_rooms"]))
+    conflicts = {v.id: len(clashes.version_conflicts(session, school_id, v.id, settings()["shared_rooms"]))
                  for v in all_versions}
     return render_template("timetable/versions.html", versions=all_versions, form=form, year=year, conflicts=conflicts,
                            classes=access.visible_classes(session, current_user, school_id, _today())), status
@@ -330,18 +340,18 @@ def _entry_form(class_id: int) -> EntryForm:
 def _editor(version: TimetableVersion, school_class: SchoolClass, form: EntryForm, problems: list[str],
             status: int = 200) -> Any:
     session, school_id = db(), current_school_id()
-    names = services.Names(session, school_id)
+    names = naming.Names(session, school_id)
     entries = list(session.scalars(select(TimetableEntry).where(TimetableEntry.version_id == version.id,
                                                                 TimetableEntry.class_id == school_class.id)))
     names.people(e.teacher_id for e in entries)
     grid: dict[tuple[int, int], list[Any]] = {}
     for e in entries:
         grid.setdefault((e.weekday, e.number), []).append(e)
-    conflicts = [(d, problem_text(p)) for d, p in services.version_conflicts(session, school_id, version.id,
+    conflicts = [(d, problem_text(p)) for d, p in clashes.version_conflicts(session, school_id, version.id,
                                                                                settings()["shared_rooms"])
                  if d.class_id == school_class.id]
     s = settings()
-    bells = services.bells_of_classes(session, school_id, [school_class.id])[school_class.id]
+    bells = bell_times.bells_of_classes(session, school_id, [school_class.id])[school_class.id]
     return render_template(
         "timetable/editor.html", version=version, school_class=school_class, form=form, problems=problems,
         grid=grid, names=names, conflicts=conflicts, bells=bells,
@@ -374,9 +384,9 @@ def add_entry(version_id: int, class_id: int) -> Any:
                                                      for n, errs in form.errors.items() for e in errs], 422)
     s = settings()
     try:
-        draft = services.draft_from_assignment(session, school_id, class_id, form.assignment_id.data,
+        draft = clashes.draft_from_assignment(session, school_id, class_id, form.assignment_id.data,
                                                form.weekday.data, form.number.data, form.room.data or "")
-        services.add_entry(session, school_id, version, draft, shared_rooms=s["shared_rooms"],
+        clashes.add_entry(session, school_id, version, draft, shared_rooms=s["shared_rooms"],
                            days_per_week=s["days_per_week"], lessons_per_day=s["lessons_per_day"])
     except TimetableError as exc:
         session.rollback()
@@ -425,10 +435,10 @@ def generate() -> Any:
             flash(_("The date is after the end of the term."), "error")
             return render_template("timetable/generate.html", form=form, report=None), 422
         class_ids = [form.class_id.data] if form.class_id.data else None
-        if not services.versions_between(session, school_id, start, term.ends_on):
+        if not versioning.versions_between(session, school_id, start, term.ends_on):
             flash(_("No timetable covers these dates: create one first."), "error")
             return render_template("timetable/generate.html", form=form, report=None), 422
-        report = services.generate_lessons(session, school_id, start, term.ends_on, class_ids=class_ids,
+        report = generation.generate_lessons(session, school_id, start, term.ends_on, class_ids=class_ids,
                                            weekdays=settings()["days_per_week"], today=today,
                                            fill_topics=bool(form.fill_topics.data), actor_id=current_user.id)
         session.commit()
@@ -450,12 +460,12 @@ def changes() -> Any:
     lessons = []
     busy: dict[int, set[int]] = {}
     if class_id is not None:
-        lessons = services.class_week(session, school_id, class_id, day, 1)[0].slots
+        lessons = agenda.class_week(session, school_id, class_id, day, 1)[0].slots
         for number, teacher_id in session.execute(select(Lesson.number, Lesson.teacher_id).where(
                 Lesson.school_id == school_id, Lesson.date == day)):
             busy.setdefault(number, set()).add(teacher_id)
-    monday = services.monday_of(day)
-    recent = services.recent_changes(session, school_id, monday, monday + timedelta(days=13))
+    monday = agenda.monday_of(day)
+    recent = lesson_changes.recent_changes(session, school_id, monday, monday + timedelta(days=13))
     sub_form, move_form, cancel_form = SubstituteForm(), MoveForm(), CancelForm()
     teachers = _teachers()
     return render_template("timetable/changes.html", day=day, classes=classes, class_id=class_id, slots=lessons,
@@ -484,7 +494,7 @@ def substitute(lesson_id: int) -> Any:
         _flash_form(form)
         return _back(lesson), 422
     try:
-        services.substitute(session, school_id, lesson, form.teacher_id.data, form.reason.data or "", current_user.id)
+        lesson_changes.substitute(session, school_id, lesson, form.teacher_id.data, form.reason.data or "", current_user.id)
     except TimetableError as exc:
         session.rollback()
         _flash_problems(exc)
@@ -506,7 +516,7 @@ def move(lesson_id: int) -> Any:
         return _back(lesson)
     s = settings()
     try:
-        services.move(session, school_id, lesson, form.date.data, form.number.data, room=form.room.data or "",
+        lesson_changes.move(session, school_id, lesson, form.date.data, form.number.data, room=form.room.data or "",
                       reason=form.reason.data or "", weekdays=s["days_per_week"], lessons_per_day=s["lessons_per_day"],
                       actor_id=current_user.id)
     except TimetableError as exc:
@@ -529,7 +539,7 @@ def cancel(lesson_id: int) -> Any:
         _flash_form(form)
         return _back(lesson)
     try:
-        services.cancel(session, school_id, lesson, form.reason.data, current_user.id)
+        lesson_changes.cancel(session, school_id, lesson, form.reason.data, current_user.id)
     except TimetableError as exc:
         session.rollback()
         _flash_problems(exc)
@@ -545,7 +555,7 @@ def revoke(change_id: int) -> Any:
     session = db()
     change = _owned(LessonChange, change_id)
     try:
-        services.revoke(session, change, current_user.id)
+        lesson_changes.revoke(session, change, current_user.id)
     except TimetableError as exc:
         session.rollback()
         _flash_problems(exc)
@@ -589,7 +599,7 @@ def assessments() -> Any:
     items = assessments_between(session, school_id, term.starts_on, term.ends_on, shown) if term else []
     warnings = warnings_for(session, school_id, items, settings())
     flagged = {i for w in warnings for i in w.assessment_ids}
-    names = services.Names(session, school_id)
+    names = naming.Names(session, school_id)
     kinds = dict(_work_kinds())
     form = _assessment_form(classes) if can(current_user, "timetable.assessment.plan") else None
     if form is not None and class_id:
@@ -655,7 +665,7 @@ def workload() -> Any:
     all_versions = list(session.scalars(select(TimetableVersion).where(TimetableVersion.year_id == year.id)
                                         .order_by(TimetableVersion.valid_from)))
     version = next((v for v in all_versions if v.id == _int_arg("version_id")), None) \
-        or services.version_on(session, school_id, today) or (all_versions[-1] if all_versions else None)
+        or versioning.version_on(session, school_id, today) or (all_versions[-1] if all_versions else None)
     s = settings()
     classes = class_loads(session, school_id, version.id, s) if version else []
     teachers = teacher_loads(session, school_id, version.id, s["max_teacher_hours"]) if version else []
@@ -774,9 +784,9 @@ def dashboard_widgets(user: Any) -> list[Any]:
     session, school_id, today = db(), current_school_id(), _today()
     widgets = []
     if can(user, "timetable.manage"):
-        version = services.version_on(session, school_id, today)
+        version = versioning.version_on(session, school_id, today)
         s = settings()
-        conflicts = services.version_conflicts(session, school_id, version.id, s["shared_rooms"]) if version else []
+        conflicts = clashes.version_conflicts(session, school_id, version.id, s["shared_rooms"]) if version else []
         loads = class_loads(session, school_id, version.id, s) if version else []
         teachers = teacher_loads(session, school_id, version.id, s["max_teacher_hours"]) if version else []
         term = term_on(session, school_id, today)
@@ -789,7 +799,7 @@ def dashboard_widgets(user: Any) -> list[Any]:
                                test_warning_count=len(test_warnings))
         widgets.append(DashboardWidget(_("Timetable"), Markup(body), 30, "timetable.versions"))
     if user.has_role("teacher"):
-        subs = services.substitutions_of_teacher(session, school_id, user.id, today, today)
+        subs = lesson_changes.substitutions_of_teacher(session, school_id, user.id, today, today)
         if subs:
             body = render_template("timetable/_widget_teacher.html", subs=subs)
             widgets.append(DashboardWidget(_("My substitutions today"), Markup(body), 20, "timetable.teacher"))
