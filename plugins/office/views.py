@@ -1,4 +1,4 @@
-"""The office pages (/office): thin views over services.py; object checks in access.py."""
+"""The office pages (/office): thin views over the rule modules; object checks in access.py."""
 from __future__ import annotations
 
 import io
@@ -35,7 +35,19 @@ from core.api import (
     plugin_settings,
     requires_permission,
 )
-from plugins.office import importer, services
+from plugins.office import (
+    consent_rules,
+    grouping,
+    importer,
+    liaison,
+    overviews,
+    passwords,
+    personal_files,
+    refusals,
+    regulation_acks,
+    rosters,
+    transfers,
+)
 from plugins.office.access import (
     class_scope,
     led_class_ids,
@@ -104,8 +116,8 @@ def _upload(field: FileStorage | None) -> tuple[str, bytes] | None:
 def index() -> Any:
     session = db()
     classes = scoped_classes("office.class.view")
-    regulation = services.current_regulation(session, current_school_id())
-    overview = services.class_overview(session, classes, school_today(), regulation.id if regulation else None,
+    regulation = regulation_acks.current_regulation(session, current_school_id())
+    overview = overviews.class_overview(session, classes, school_today(), regulation.id if regulation else None,
                                        every_days=plugin_settings("office")["verify_every_days"])
     pending = session.scalar(select(MovementRequest.id).where(
         MovementRequest.school_id == current_school_id(), MovementRequest.status == "pending").limit(1))
@@ -119,9 +131,9 @@ def class_page(class_id: int) -> Any:
     school_class = require_class("office.class.view", class_id)
     session = db()
     day = school_today()
-    students = services.current_students(session, class_id, day)
-    last = services.last_verifications(session, [s.id for s in students])
-    accounts = {r.user_id: r for r in services.class_accounts(session, class_id, day)}
+    students = rosters.current_students(session, class_id, day)
+    last = personal_files.last_verifications(session, [s.id for s in students])
+    accounts = {r.user_id: r for r in passwords.class_accounts(session, class_id, day)}
     return render_template("office/class.html", school_class=school_class, students=students, last=last,
                            accounts=accounts, day=day)
 
@@ -152,7 +164,7 @@ def _school_name() -> str:
 @requires_permission("office.credentials.issue")
 def credentials(class_id: int) -> Any:
     school_class = require_class("office.credentials.issue", class_id)
-    rows = services.class_accounts(db(), class_id, school_today())
+    rows = passwords.class_accounts(db(), class_id, school_today())
     counts = {s: sum(1 for r in rows if r.status == s) for s in ("none", "issued", "active")}
     return render_template("office/credentials.html", school_class=school_class, rows=rows, counts=counts,
                            form=IssueCredentialsForm())
@@ -167,7 +179,7 @@ def issue_credentials(class_id: int) -> Any:
         _flash_errors(form)
         return redirect(url_for(".credentials", class_id=class_id))
     session = db()
-    slips, skipped = services.issue_class_credentials(
+    slips, skipped = passwords.issue_class_credentials(
         session, school_class, school_today(), students=form.who.data in ("both", "students"),
         guardians=form.who.data in ("both", "guardians"), only_not_activated=form.scope.data == "not_activated",
         issued_by_id=me().id)
@@ -189,7 +201,7 @@ def reissue_password(user_id: int) -> Any:
     session = db()
     user = owned(User, user_id)
     class_id = reissue_class_id(user)
-    password = services.set_one_time_password(session, user, issued_by_id=me().id, class_id=class_id)
+    password = passwords.set_one_time_password(session, user, issued_by_id=me().id, class_id=class_id)
     _commit()
     back = request.form.get("back") or ""
     if not back.startswith("/") or back.startswith("//"):
@@ -218,7 +230,7 @@ def issue_staff_credentials() -> Any:
         _flash_errors(form)
         return redirect(url_for(".staff_credentials"))
     session = db()
-    slips = services.issue_staff_credentials(session, current_school_id(),
+    slips = passwords.issue_staff_credentials(session, current_school_id(),
                                              only_not_activated=form.scope.data == "not_activated",
                                              issued_by_id=me().id)
     _commit()
@@ -236,16 +248,16 @@ def issue_staff_credentials() -> Any:
 def subgroups(class_id: int) -> Any:
     session = db()
     school_class = owned(SchoolClass, class_id)
-    subjects = [s for s in services.class_subjects(session, class_id) if may_edit_subgroups(class_id, s.id)]
+    subjects = [s for s in grouping.class_subjects(session, class_id) if may_edit_subgroups(class_id, s.id)]
     if not subjects:
         abort(404)
     subject_id = request.args.get("subject_id", type=int) or subjects[0].id
     subject = next((s for s in subjects if s.id == subject_id), None)
     if subject is None:
         abort(404)
-    groups = services.subject_subgroups(session, class_id, subject.id)
-    students = services.current_students(session, class_id, school_today())
-    membership = services.subgroup_membership(session, [g.id for g in groups])
+    groups = grouping.subject_subgroups(session, class_id, subject.id)
+    students = rosters.current_students(session, class_id, school_today())
+    membership = grouping.subgroup_membership(session, [g.id for g in groups])
     chosen = {s.id: min(membership[s.id]) if membership.get(s.id) else None for s in students}
     counts = {g.id: sum(1 for v in chosen.values() if v == g.id) for g in groups}
     form = SubgroupForm()
@@ -261,15 +273,15 @@ def create_subgroup(class_id: int) -> Any:
     session = db()
     school_class = owned(SchoolClass, class_id)
     form = SubgroupForm()
-    form.subject_id.choices = [(s.id, s.name) for s in services.class_subjects(session, class_id)]
+    form.subject_id.choices = [(s.id, s.name) for s in grouping.class_subjects(session, class_id)]
     if not form.validate_on_submit():
         _flash_errors(form)
         return redirect(url_for(".subgroups", class_id=class_id))
     if not may_edit_subgroups(class_id, form.subject_id.data):
         abort(404)
     try:
-        services.create_subgroup(session, school_class, form.subject_id.data, form.name.data)
-    except services.OfficeError as exc:
+        grouping.create_subgroup(session, school_class, form.subject_id.data, form.name.data)
+    except refusals.OfficeError as exc:
         session.rollback()
         flash(str(exc), "error")
     else:
@@ -287,8 +299,8 @@ def delete_subgroup(subgroup_id: int) -> Any:
         abort(404)
     class_id, subject_id = subgroup.class_id, subgroup.subject_id
     try:
-        services.delete_subgroup(session, subgroup)
-    except services.OfficeError as exc:
+        grouping.delete_subgroup(session, subgroup)
+    except refusals.OfficeError as exc:
         session.rollback()
         flash(str(exc), "error")
     else:
@@ -310,8 +322,8 @@ def save_members(class_id: int, subject_id: int) -> Any:
         if key.startswith("student-") and key[8:].isdigit():
             choice[int(key[8:])] = int(value) if value.isdigit() else None
     try:
-        changed = services.set_subgroup_members(session, school_class, subject_id, choice, school_today())
-    except services.OfficeError as exc:
+        changed = grouping.set_subgroup_members(session, school_class, subject_id, choice, school_today())
+    except refusals.OfficeError as exc:
         session.rollback()
         flash(str(exc), "error")
     else:
@@ -456,8 +468,8 @@ def _movement_form() -> MovementForm:
     form = MovementForm()
     day = school_today()
     own = scoped_classes("office.movement.request")
-    all_classes = services.classes_of_current_year(session, current_school_id())
-    members = services.student_ids_of_classes(session, [c.id for c in own], day)
+    all_classes = rosters.classes_of_current_year(session, current_school_id())
+    members = rosters.student_ids_of_classes(session, [c.id for c in own], day)
     names = {c.id: c.name for c in all_classes}
     students = session.scalars(select(User).where(User.id.in_(list(members)))
                                .order_by(User.last_name, User.first_name)).all() if members else []
@@ -478,12 +490,12 @@ def movement() -> Any:
         ids = list(scope)
         query = query.where((MovementRequest.from_class_id.in_(ids)) | (MovementRequest.to_class_id.in_(ids)))
     status = request.args.get("status", "pending")
-    if status in services.MOVEMENT_STATUSES:
+    if status in transfers.MOVEMENT_STATUSES:
         query = query.where(MovementRequest.status == status)
     reqs = session.scalars(query.order_by(MovementRequest.requested_at.desc()).limit(200)).all()
     people = {u.id: u for u in session.scalars(select(User).where(User.id.in_(
         {r.student_id for r in reqs if r.student_id} | {r.requested_by_id for r in reqs if r.requested_by_id})))}
-    classes = {c.id: c for c in services.classes_of_current_year(session, current_school_id())}
+    classes = {c.id: c for c in rosters.classes_of_current_year(session, current_school_id())}
     for r in reqs:  # a request may name a class of an earlier year
         for cid in (r.from_class_id, r.to_class_id):
             if cid and cid not in classes:
@@ -493,8 +505,8 @@ def movement() -> Any:
     may_request = can(me(), "office.movement.request") and bool(scoped_classes("office.movement.request"))
     return render_template("office/movement.html", reqs=reqs, people=people, classes=classes, status=status,
                            form=_movement_form() if may_request else None, perform_form=PerformForm(),
-                           reject_form=RejectForm(), kinds=services.MOVEMENT_KINDS,
-                           statuses=services.MOVEMENT_STATUSES)
+                           reject_form=RejectForm(), kinds=transfers.MOVEMENT_KINDS,
+                           statuses=transfers.MOVEMENT_STATUSES)
 
 
 @bp.post("/movement")
@@ -533,13 +545,13 @@ def movement_request() -> Any:
         req.middle_name = (form.middle_name.data or "").strip()
         req.birth_date = form.birth_date.data
     try:
-        services.submit_movement(session, req)
+        transfers.submit_movement(session, req)
         if request.form.get("perform_now") == "1" and can(me(), "office.movement.perform"):
             if not req.order_number or req.order_date is None:
-                raise services.OfficeError(_("Give the order number and date to carry it out now."))
-            services.perform_movement(session, req, order_number=req.order_number, order_date=req.order_date,
+                raise refusals.OfficeError(_("Give the order number and date to carry it out now."))
+            transfers.perform_movement(session, req, order_number=req.order_number, order_date=req.order_date,
                                       decided_by_id=me().id, today=day, on_moved=hook().on_student_moved)
-    except services.OfficeError as exc:
+    except refusals.OfficeError as exc:
         session.rollback()
         flash(str(exc), "error")
         return redirect(url_for(".movement"))
@@ -558,9 +570,9 @@ def movement_perform(request_id: int) -> Any:
         _flash_errors(form)
         return redirect(url_for(".movement"))
     try:
-        services.perform_movement(session, req, order_number=form.order_number.data, order_date=form.order_date.data,
+        transfers.perform_movement(session, req, order_number=form.order_number.data, order_date=form.order_date.data,
                                   decided_by_id=me().id, today=school_today(), on_moved=hook().on_student_moved)
-    except services.OfficeError as exc:
+    except refusals.OfficeError as exc:
         session.rollback()
         flash(str(exc), "error")
         return redirect(url_for(".movement"))
@@ -579,8 +591,8 @@ def movement_reject(request_id: int) -> Any:
         _flash_errors(form)
         return redirect(url_for(".movement"))
     try:
-        services.reject_movement(session, req, note=form.note.data, decided_by_id=me().id)
-    except services.OfficeError as exc:
+        transfers.reject_movement(session, req, note=form.note.data, decided_by_id=me().id)
+    except refusals.OfficeError as exc:
         session.rollback()
         flash(str(exc), "error")
         return redirect(url_for(".movement"))
@@ -594,7 +606,7 @@ def movement_reject(request_id: int) -> Any:
 def _file_context(student: User, school_class: SchoolClass | None) -> dict[str, Any]:
     session = db()
     record = session.scalar(select(PersonalFile).where(PersonalFile.student_id == student.id))
-    links = services.guardian_links(session, [student.id])
+    links = rosters.guardian_links(session, [student.id])
     infos = {i.guardian_id: i for i in session.scalars(
         select(GuardianInfo).where(GuardianInfo.guardian_id.in_([u.id for _l, u in links])))} if links else {}
     consents = {c.guardian_id: c for c in session.scalars(
@@ -609,14 +621,14 @@ def _file_context(student: User, school_class: SchoolClass | None) -> dict[str, 
     if not editable and user.has_role(Role.guardian):
         doc_query = doc_query.where((Document.guardian_id.is_(None)) | (Document.guardian_id == user.id))
     documents = session.scalars(doc_query.order_by(Document.uploaded_at.desc())).all()
-    last = services.last_verifications(session, [student.id]).get(student.id)
+    last = personal_files.last_verifications(session, [student.id]).get(student.id)
     form = StudentForm(obj=student) if editable else None
     if form is not None and record is not None and request.method == "GET":
         for name in ("file_number", "registration_address", "actual_address", "phones", "notes"):
             getattr(form, name).data = getattr(record, name)
     doc_form = DocumentForm() if editable else None
     if doc_form is not None:
-        doc_form.kind.choices = list(services.DOCUMENT_KINDS.items())
+        doc_form.kind.choices = list(personal_files.DOCUMENT_KINDS.items())
     guardian_forms = {}
     if editable:
         for link, guardian in links:
@@ -631,7 +643,7 @@ def _file_context(student: User, school_class: SchoolClass | None) -> dict[str, 
             "consents": consents, "documents": documents, "last_verified": last, "editable": editable,
             "form": form, "doc_form": doc_form, "guardian_forms": guardian_forms,
             "new_guardian_form": GuardianForm(prefix="new") if editable else None,
-            "kinds": services.DOCUMENT_KINDS}
+            "kinds": personal_files.DOCUMENT_KINDS}
 
 
 @bp.get("/files/<int:student_id>")
@@ -654,8 +666,8 @@ def save_personal_file(student_id: int) -> Any:
                    "actual_address", "phones", "notes")
     values: dict[str, Any] = {name: (getattr(form, name).data or "").strip() for name in text_fields}
     values["birth_date"] = form.birth_date.data
-    changed = services.update_student(session, student, values)
-    changed = services.update_file(session, student, values) or changed
+    changed = personal_files.update_student(session, student, values)
+    changed = personal_files.update_file(session, student, values) or changed
     _commit()
     flash(_("Saved.") if changed else _("Nothing changed."), "success")
     return redirect(url_for(".personal_file", student_id=student.id))
@@ -675,7 +687,7 @@ def save_guardian(student_id: int, guardian_id: int) -> Any:
         _flash_errors(form)
         return redirect(url_for(".personal_file", student_id=student.id))
     values = {k: (v or "").strip() for k, v in form.data.items() if k != "csrf_token"}
-    changed = services.update_guardian(session, guardian, link, values)
+    changed = personal_files.update_guardian(session, guardian, link, values)
     _commit()
     flash(_("Saved.") if changed else _("Nothing changed."), "success")
     return redirect(url_for(".personal_file", student_id=student.id))
@@ -690,7 +702,7 @@ def add_guardian(student_id: int) -> Any:
         _flash_errors(form)
         return redirect(url_for(".personal_file", student_id=student.id))
     values = {k: (v or "").strip() for k, v in form.data.items() if k != "csrf_token"}
-    services.add_guardian(db(), student, values)
+    personal_files.add_guardian(db(), student, values)
     _commit()
     flash(_("Guardian added. Issue their credentials on the class's credentials page."), "success")
     return redirect(url_for(".personal_file", student_id=student.id))
@@ -701,7 +713,7 @@ def add_guardian(student_id: int) -> Any:
 def upload_document(student_id: int) -> Any:
     student, _class = require_student("office.personal_file.edit", student_id)
     form = DocumentForm()
-    form.kind.choices = list(services.DOCUMENT_KINDS.items())
+    form.kind.choices = list(personal_files.DOCUMENT_KINDS.items())
     if not form.validate_on_submit():
         _flash_errors(form)
         return redirect(url_for(".personal_file", student_id=student.id))
@@ -710,11 +722,11 @@ def upload_document(student_id: int) -> Any:
     filename, content = upload
     session = db()
     try:
-        services.add_document(session, school_id=student.school_id, student_id=student.id, guardian_id=None,
+        personal_files.add_document(session, school_id=student.school_id, student_id=student.id, guardian_id=None,
                               kind=form.kind.data, title=form.title.data or "", filename=filename,
-                              content_type=services.guess_content_type(filename, content), content=content,
+                              content_type=personal_files.guess_content_type(filename, content), content=content,
                               uploaded_by_id=me().id)
-    except services.OfficeError as exc:
+    except refusals.OfficeError as exc:
         session.rollback()
         flash(str(exc), "error")
     else:
@@ -759,7 +771,7 @@ def download_document(document_id: int) -> Any:
 @requires_permission("office.personal_file.edit")
 def delete_document(document_id: int) -> Any:
     doc = _document(document_id, "office.personal_file.edit")
-    services.delete_document(db(), doc)
+    personal_files.delete_document(db(), doc)
     _commit()
     flash(_("Document deleted."), "success")
     if doc.student_id:
@@ -771,7 +783,7 @@ def delete_document(document_id: int) -> Any:
 @requires_permission("office.personal_file.edit")
 def verify_file(student_id: int) -> Any:
     student, _class = require_student("office.personal_file.edit", student_id)
-    services.verify_files(db(), student.school_id, [student.id], verified_by_id=me().id,
+    personal_files.verify_files(db(), student.school_id, [student.id], verified_by_id=me().id,
                           note=request.form.get("note", ""))
     _commit()
     flash(_("The file is marked as verified today."), "success")
@@ -783,7 +795,7 @@ def verify_file(student_id: int) -> Any:
 @requires_permission("office.personal_file.edit")
 def verification() -> Any:
     classes = scoped_classes("office.personal_file.edit")
-    due = services.unverified_students(db(), [c.id for c in classes], school_today(),
+    due = personal_files.unverified_students(db(), [c.id for c in classes], school_today(),
                                        every_days=plugin_settings("office")["verify_every_days"])
     names = {c.id: c.name for c in classes}
     return render_template("office/verification.html", due=due, names=names)
@@ -798,10 +810,10 @@ def verify_selected() -> Any:
         flash(_("Tick the files you have checked."), "error")
         return redirect(url_for(".verification"))
     classes = scoped_classes("office.personal_file.edit")
-    members = services.student_ids_of_classes(session, [c.id for c in classes], school_today())
+    members = rosters.student_ids_of_classes(session, [c.id for c in classes], school_today())
     if any(i not in members for i in ids):
         abort(404)
-    n = services.verify_files(session, current_school_id(), ids, verified_by_id=me().id)
+    n = personal_files.verify_files(session, current_school_id(), ids, verified_by_id=me().id)
     _commit()
     flash(_("Files marked as verified: %(n)d.", n=n), "success")
     return redirect(url_for(".verification"))
@@ -819,8 +831,8 @@ def consents() -> Any:
     if class_id is not None and school_class is None:
         abort(404)
     day = school_today()
-    summary = services.missing_consents_by_class(session, classes, day)
-    rows = services.class_consents(session, school_class.id, day) if school_class else []
+    summary = consent_rules.missing_consents_by_class(session, classes, day)
+    rows = consent_rules.class_consents(session, school_class.id, day) if school_class else []
     forms = {}
     for row in rows:
         form = ConsentForm(prefix=f"c{row.guardian.id}")
@@ -854,13 +866,13 @@ def save_consent(guardian_id: int) -> Any:
         upload = _upload(form.scan.data)
         if upload is not None:
             filename, content = upload
-            doc = services.add_document(session, school_id=guardian.school_id, student_id=None, guardian_id=guardian.id,
+            doc = personal_files.add_document(session, school_id=guardian.school_id, student_id=None, guardian_id=guardian.id,
                                         kind="consent", title=_("Personal data consent"), filename=filename,
-                                        content_type=services.guess_content_type(filename, content), content=content,
+                                        content_type=personal_files.guess_content_type(filename, content), content=content,
                                         uploaded_by_id=me().id)
             values["document_id"] = doc.id
-        services.set_consent(session, guardian, values)
-    except services.OfficeError as exc:
+        consent_rules.set_consent(session, guardian, values)
+    except refusals.OfficeError as exc:
         session.rollback()
         flash(f"{guardian.full_name}: {exc}", "error")
         return redirect(back)
@@ -875,8 +887,8 @@ def save_consent(guardian_id: int) -> Any:
 @requires_permission("office.regulation.view")
 def regulation() -> Any:
     session = db()
-    current = services.current_regulation(session, current_school_id())
-    acknowledged = current is not None and services.has_acknowledged(session, current.id, me().id)
+    current = regulation_acks.current_regulation(session, current_school_id())
+    acknowledged = current is not None and regulation_acks.has_acknowledged(session, current.id, me().id)
     return render_template("office/regulation.html", regulation=current, acknowledged=acknowledged,
                            form=RegulationForm() if can(me(), "office.regulation.manage") else None,
                            classes=scoped_classes("office.regulation.report")
@@ -886,7 +898,7 @@ def regulation() -> Any:
 @bp.get("/regulation/file")
 @requires_permission("office.regulation.view")
 def regulation_file() -> Any:
-    current = services.current_regulation(db(), current_school_id())
+    current = regulation_acks.current_regulation(db(), current_school_id())
     if current is None:
         abort(404)
     return send_file(io.BytesIO(current.content), mimetype="application/pdf", download_name=current.filename)
@@ -903,10 +915,10 @@ def upload_regulation() -> Any:
     upload = _upload(form.file.data)
     assert upload is not None
     try:
-        services.upload_regulation(session, current_school_id(), title=form.title.data,
+        regulation_acks.upload_regulation(session, current_school_id(), title=form.title.data,
                                    approved_on=form.approved_on.data, filename=upload[0], content=upload[1],
                                    uploaded_by_id=me().id)
-    except services.OfficeError as exc:
+    except refusals.OfficeError as exc:
         session.rollback()
         flash(str(exc), "error")
         return redirect(url_for(".regulation"))
@@ -919,10 +931,10 @@ def upload_regulation() -> Any:
 @requires_permission("office.regulation.acknowledge")
 def acknowledge_regulation() -> Any:
     session = db()
-    current = services.current_regulation(session, current_school_id())
+    current = regulation_acks.current_regulation(session, current_school_id())
     if current is None:
         abort(404)
-    services.acknowledge(session, current, me())
+    regulation_acks.acknowledge(session, current, me())
     _commit()
     flash(_("Thank you: your acquaintance with the regulation is recorded."), "success")
     return redirect(url_for(".regulation"))
@@ -937,8 +949,8 @@ def regulation_report() -> Any:
     school_class = next((c for c in classes if c.id == class_id), None)
     if school_class is None:
         abort(404)
-    current = services.current_regulation(session, current_school_id())
-    rows = services.regulation_status(session, current, school_class.id, school_today())
+    current = regulation_acks.current_regulation(session, current_school_id())
+    rows = regulation_acks.regulation_status(session, current, school_class.id, school_today())
     return render_template("office/regulation_report.html", classes=classes, school_class=school_class,
                            regulation=current, rows=rows)
 
@@ -954,12 +966,12 @@ def _ticket_form() -> TicketForm:
                                  .where(GuardianLink.guardian_id == user.id)))
     choices = []
     for kid in kids:
-        school_class = services.current_class_of(session, kid.id, day)
+        school_class = rosters.current_class_of(session, kid.id, day)
         if school_class is not None and (school_class.id, school_class.name) not in choices:
             choices.append((school_class.id, school_class.name))
     form = TicketForm()
     form.class_id.choices = choices
-    form.topic.choices = list(services.TICKET_TOPICS.items())
+    form.topic.choices = list(liaison.TICKET_TOPICS.items())
     return form
 
 
@@ -981,12 +993,12 @@ def tickets() -> Any:
         query = query.where(Ticket.status != "closed")
     rows = session.scalars(query.order_by(Ticket.created_at.desc()).limit(200)).all()
     people = {u.id: u for u in session.scalars(select(User).where(User.id.in_({t.author_id for t in rows})))}
-    classes = {c.id: c for c in services.classes_of_current_year(session, current_school_id())}
+    classes = {c.id: c for c in rosters.classes_of_current_year(session, current_school_id())}
     is_admin = handling and led_class_ids() is None
     return render_template("office/tickets.html", rows=rows, people=people, classes=classes, show=show,
                            form=_ticket_form() if can(user, "office.ticket.create") else None,
-                           handling=handling, is_admin=is_admin, topics=services.TICKET_TOPICS,
-                           statuses=services.TICKET_STATUSES, forward_form=TicketForwardForm(),
+                           handling=handling, is_admin=is_admin, topics=liaison.TICKET_TOPICS,
+                           statuses=liaison.TICKET_STATUSES, forward_form=TicketForwardForm(),
                            close_form=TicketCloseForm())
 
 
@@ -999,8 +1011,8 @@ def create_ticket() -> Any:
         return redirect(url_for(".tickets"))
     session = db()
     try:
-        services.create_ticket(session, me(), class_id=form.class_id.data, topic=form.topic.data, text=form.text.data)
-    except services.OfficeError as exc:
+        liaison.create_ticket(session, me(), class_id=form.class_id.data, topic=form.topic.data, text=form.text.data)
+    except refusals.OfficeError as exc:
         session.rollback()
         flash(str(exc), "error")
         return redirect(url_for(".tickets"))
@@ -1026,8 +1038,8 @@ def forward_ticket(ticket_id: int) -> Any:
         _flash_errors(form)
         return redirect(url_for(".tickets"))
     try:
-        services.forward_ticket(db(), ticket, form.note.data or "")
-    except services.OfficeError as exc:
+        liaison.forward_ticket(db(), ticket, form.note.data or "")
+    except refusals.OfficeError as exc:
         db().rollback()
         flash(str(exc), "error")
         return redirect(url_for(".tickets"))
@@ -1045,8 +1057,8 @@ def close_ticket(ticket_id: int) -> Any:
         _flash_errors(form)
         return redirect(url_for(".tickets"))
     try:
-        services.close_ticket(db(), ticket, form.reply.data, me().id)
-    except services.OfficeError as exc:
+        liaison.close_ticket(db(), ticket, form.reply.data, me().id)
+    except refusals.OfficeError as exc:
         db().rollback()
         flash(str(exc), "error")
         return redirect(url_for(".tickets"))

@@ -1,0 +1,10 @@
+"""The refusal every office rule raises: its message is already a translated sentence for the user.
+"""
+
+
+
+
+
+class OfficeError(ValueError):
+    """A rule refused the action; the message is a translated string for the user."""
+
