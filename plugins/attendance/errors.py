@@ -1,5 +1,4 @@
-"""The refusal every attendance rule raises, and the msgid marker its messages use.
-"""
+"""The refusal every attendance rule raises, and the msgid marker its messages use."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,4 @@
-"""Lessons whose attendance was not taken: a teacher's day and the deputy's list of missing roll calls.
-"""
+"""Lessons whose attendance was not taken: a teacher's day and the deputy's list of missing roll calls."""
 from __future__ import annotations
 
 from collections import defaultdict

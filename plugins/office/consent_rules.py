@@ -1,6 +1,8 @@
 """Consents to personal data processing (152-ФЗ), who wants paper statements, and the missing ones.
+
 :func:`paper_statement_students` answers the ``paper_statement_guardians`` hook for the diary.
 """
+from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date

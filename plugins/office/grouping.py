@@ -1,5 +1,5 @@
-"""A class's subgroups per subject: creating, deleting and filling them.
-"""
+"""A class's subgroups per subject: creating, deleting and filling them."""
+from __future__ import annotations
 
 from datetime import date
 

@@ -1,6 +1,5 @@
-"""Liaison tickets: a family or teacher asks, the class teacher answers or forwards to the administrator.
-"""
-
+"""Liaison tickets: a family or teacher asks, the class teacher answers or forwards to the administrator."""
+from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session

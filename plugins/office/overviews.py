@@ -1,5 +1,5 @@
-"""Overviews for the office page and the dashboard, and switching off withdrawn students' accounts.
-"""
+"""Overviews for the office page and the dashboard, and switching off withdrawn students' accounts."""
+from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 

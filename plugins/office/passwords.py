@@ -1,5 +1,5 @@
-"""Logins and one-time passwords: issuing them for a class or the staff, and who has not signed in yet.
-"""
+"""Logins and one-time passwords: issuing them for a class or the staff, and who has not signed in yet."""
+from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field

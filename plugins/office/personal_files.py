@@ -1,5 +1,5 @@
-"""Personal files: a student's and guardians' details, their documents, and the periodic verification.
-"""
+"""Personal files: a student's and guardians' details, their documents, and the periodic verification."""
+from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta

@@ -1,8 +1,5 @@
-"""The refusal every office rule raises: its message is already a translated sentence for the user.
-"""
-
-
-
+"""The refusal every office rule raises: its message is already a translated sentence for the user."""
+from __future__ import annotations
 
 
 class OfficeError(ValueError):

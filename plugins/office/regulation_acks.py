@@ -1,5 +1,5 @@
-"""The school's regulation on the electronic journal: uploading it and who has acknowledged it.
-"""
+"""The school's regulation on the electronic journal: uploading it and who has acknowledged it."""
+from __future__ import annotations
 
 from datetime import date, datetime
 

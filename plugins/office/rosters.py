@@ -1,5 +1,5 @@
-"""Who is in a class on a day, their guardians, and which users are family members only.
-"""
+"""Who is in a class on a day, their guardians, and which users are family members only."""
+from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date

@@ -1,5 +1,5 @@
-"""Student movement: admission, transfer and withdrawal requests, checked, carried out or rejected.
-"""
+"""Student movement: admission, transfer and withdrawal requests, checked, carried out or rejected."""
+from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta

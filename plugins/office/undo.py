@@ -1,5 +1,5 @@
-"""Undo after a reported credentials leak: restore what an office audit entry replaced.
-"""
+"""Undo after a reported credentials leak: restore what an office audit entry replaced."""
+from __future__ import annotations
 
 from datetime import date
 from typing import Any

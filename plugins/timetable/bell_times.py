@@ -1,5 +1,4 @@
-"""Bell schedules: the school's default one, saving a schedule's rows, and each class's bells.
-"""
+"""Bell schedules: the school's default one, saving a schedule's rows, and each class's bells."""
 from __future__ import annotations
 
 from collections import defaultdict

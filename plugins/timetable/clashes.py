@@ -1,5 +1,4 @@
-"""Timetable entries and their conflicts: the same teacher, class, pupils or room twice at one time.
-"""
+"""Timetable entries and their conflicts: the same teacher, class, pupils or room twice at one time."""
 from __future__ import annotations
 
 from collections import defaultdict

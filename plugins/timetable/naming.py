@@ -1,5 +1,4 @@
-"""Names of the school's classes, subjects, subgroups and people, loaded once for a page or a report.
-"""
+"""Names of the school's classes, subjects, subgroups and people, loaded once for a page or a report."""
 from __future__ import annotations
 
 from collections.abc import Iterable

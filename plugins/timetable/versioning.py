@@ -1,5 +1,4 @@
-"""Timetable versions: which one holds on a day or in a range, and starting a new one.
-"""
+"""Timetable versions: which one holds on a day or in a range, and starting a new one."""
 from __future__ import annotations
 
 from datetime import date, timedelta
