@@ -60,7 +60,7 @@ def register_menu_items(user: Any) -> list[MenuItem]:
 
 @hookimpl
 def register_dashboard_widgets(user: Any) -> list[DashboardWidget]:
-    from plugins.timetable.views import dashboard_widgets
+    from plugins.timetable.views.widgets import dashboard_widgets
 
     return dashboard_widgets(user)
 
