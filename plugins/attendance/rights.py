@@ -9,9 +9,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from core.api import (
-    SchoolClass,
-)
+from core.api import SchoolClass
 from plugins.attendance.errors import N_, AttendanceError
 from plugins.gradebook.public import Lesson
 

@@ -4,14 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from core.api import (
-    User,
-    audit,
-    utcnow,
-)
-from plugins.office.models import (
-    Ticket,
-)
+from core.api import User, audit, utcnow
+from plugins.office.models import Ticket
 from plugins.office.refusals import OfficeError
 
 TICKET_TOPICS = {

@@ -22,9 +22,7 @@ from core.api import (
     unique_login,
     utcnow,
 )
-from plugins.office.models import (
-    MovementRequest,
-)
+from plugins.office.models import MovementRequest
 from plugins.office.refusals import OfficeError
 
 MOVEMENT_KINDS = {"admit": _l("Admission"), "transfer": _l("Transfer"), "withdraw": _l("Withdrawal")}

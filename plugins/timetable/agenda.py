@@ -24,11 +24,7 @@ from core.api import (
 from plugins.gradebook.public import Lesson
 from plugins.timetable.bell_times import bells_of_classes
 from plugins.timetable.lesson_changes import ChangeInfo, change_infos
-from plugins.timetable.models import (
-    Assessment,
-    LessonChange,
-    TimetableEntry,
-)
+from plugins.timetable.models import Assessment, LessonChange, TimetableEntry
 from plugins.timetable.naming import Names
 from plugins.timetable.versioning import versions_between
 

@@ -9,11 +9,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from plugins.timetable.models import (
-    Bell,
-    BellSchedule,
-    ClassBells,
-)
+from plugins.timetable.models import Bell, BellSchedule, ClassBells
 from plugins.timetable.refusals import N_, fail
 
 

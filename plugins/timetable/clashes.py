@@ -9,14 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import (
-    SubgroupMember,
-    TeachingAssignment,
-)
-from plugins.timetable.models import (
-    TimetableEntry,
-    TimetableVersion,
-)
+from core.api import SubgroupMember, TeachingAssignment
+from plugins.timetable.models import TimetableEntry, TimetableVersion
 from plugins.timetable.naming import Names
 from plugins.timetable.refusals import N_, Problem, TimetableError, fail
 

@@ -12,17 +12,9 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.api import (
-    Base,
-    audit,
-    holidays_between,
-    lesson_days,
-)
+from core.api import Base, audit, holidays_between, lesson_days
 from plugins.gradebook.public import Lesson, LessonPlanItem
-from plugins.timetable.models import (
-    LessonChange,
-    TimetableEntry,
-)
+from plugins.timetable.models import LessonChange, TimetableEntry
 from plugins.timetable.naming import Names
 from plugins.timetable.refusals import N_
 from plugins.timetable.versioning import versions_between

@@ -9,20 +9,11 @@ from datetime import date, datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from core.api import (
-    AcademicYear,
-    SchoolClass,
-    User,
-    audit,
-    holidays_between,
-    utcnow,
-)
+from core.api import AcademicYear, SchoolClass, User, audit, holidays_between, utcnow
 from plugins.gradebook.public import Lesson
 from plugins.timetable.clashes import Draft, draft_clashes, subgroup_members
 from plugins.timetable.generation import lessons_with_records, plan_topics, topic_is_teachers
-from plugins.timetable.models import (
-    LessonChange,
-)
+from plugins.timetable.models import LessonChange
 from plugins.timetable.naming import Names
 from plugins.timetable.refusals import N_, Problem, TimetableError, fail
 

@@ -6,13 +6,8 @@ from datetime import date, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from core.api import (
-    AcademicYear,
-)
-from plugins.timetable.models import (
-    TimetableEntry,
-    TimetableVersion,
-)
+from core.api import AcademicYear
+from plugins.timetable.models import TimetableEntry, TimetableVersion
 from plugins.timetable.refusals import N_, fail
 
 

@@ -1,45 +1,17 @@
-"""Importing class lists: upload, preview with every row's problems, confirm or cancel.
-"""
+"""Importing class lists: upload, preview with every row's problems, confirm or cancel."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import (
-    SchoolClass,
-    current_school_id,
-    current_year,
-    db,
-    hook,
-    requires_permission,
-)
-from plugins.office import (
-    importer,
-)
-from plugins.office.access import (
-    class_scope,
-    me,
-    owned,
-    require_class,
-    school_today,
-    scoped_classes,
-)
-from plugins.office.forms import (
-    ImportForm,
-)
-from plugins.office.models import (
-    ImportBatch,
-)
+from core.api import SchoolClass, current_school_id, current_year, db, hook, requires_permission
+from plugins.office import importer
+from plugins.office.access import class_scope, me, owned, require_class, school_today, scoped_classes
+from plugins.office.forms import ImportForm
+from plugins.office.models import ImportBatch
 from plugins.office.views.common import bp, commit, flash_errors, upload_of
 
 

@@ -1,18 +1,12 @@
-"""The office blueprint (one object: endpoint names stay ``office.*``) and what its pages share.
-"""
+"""The office blueprint (one object: endpoint names stay ``office.*``) and what its pages share."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    Blueprint,
-    flash,
-)
+from flask import Blueprint, flash
 from werkzeug.datastructures import FileStorage
 
-from core.api import (
-    db,
-)
+from core.api import db
 
 bp = Blueprint("office", "plugins.office", url_prefix="/office", template_folder="templates", static_folder="static")
 

@@ -1,37 +1,15 @@
-"""Guardians' consents (152-ФЗ): the class list and recording an answer.
-"""
+"""Guardians' consents (152-ФЗ): the class list and recording an answer."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core.api import (
-    db,
-    requires_permission,
-)
-from plugins.office import (
-    consent_rules,
-    personal_files,
-    refusals,
-)
-from plugins.office.access import (
-    me,
-    require_guardian_of_scope,
-    school_today,
-    scoped_classes,
-)
-from plugins.office.forms import (
-    ConsentForm,
-)
+from core.api import db, requires_permission
+from plugins.office import consent_rules, personal_files, refusals
+from plugins.office.access import me, require_guardian_of_scope, school_today, scoped_classes
+from plugins.office.forms import ConsentForm
 from plugins.office.views.common import bp, commit, flash_errors, upload_of
 
 

@@ -1,44 +1,17 @@
-"""Credentials pages: a class's accounts, printed slips of one-time passwords, staff credentials.
-"""
+"""Credentials pages: a class's accounts, printed slips of one-time passwords, staff credentials."""
 from __future__ import annotations
 
 import io
 from typing import Any
 
-from flask import (
-    Response,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import (
-    Role,
-    School,
-    User,
-    current_school_id,
-    db,
-    requires_permission,
-)
-from plugins.office import (
-    passwords,
-)
-from plugins.office.access import (
-    me,
-    owned,
-    reissue_class_id,
-    require_class,
-    school_today,
-)
-from plugins.office.forms import (
-    IssueCredentialsForm,
-    StaffCredentialsForm,
-)
+from core.api import Role, School, User, current_school_id, db, requires_permission
+from plugins.office import passwords
+from plugins.office.access import me, owned, reissue_class_id, require_class, school_today
+from plugins.office.forms import IssueCredentialsForm, StaffCredentialsForm
 from plugins.office.slips import slips_pdf
 from plugins.office.views.common import bp, commit, flash_errors
 

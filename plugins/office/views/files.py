@@ -1,19 +1,10 @@
-"""Personal files: a student's file, guardians, documents, and the monthly verification.
-"""
+"""Personal files: a student's file, guardians, documents, and the monthly verification."""
 from __future__ import annotations
 
 import io
 from typing import Any
 
-from flask import (
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -28,11 +19,7 @@ from core.api import (
     plugin_settings,
     requires_permission,
 )
-from plugins.office import (
-    personal_files,
-    refusals,
-    rosters,
-)
+from plugins.office import personal_files, refusals, rosters
 from plugins.office.access import (
     class_scope,
     me,
@@ -42,17 +29,8 @@ from plugins.office.access import (
     school_today,
     scoped_classes,
 )
-from plugins.office.forms import (
-    DocumentForm,
-    GuardianForm,
-    StudentForm,
-)
-from plugins.office.models import (
-    Consent,
-    Document,
-    GuardianInfo,
-    PersonalFile,
-)
+from plugins.office.forms import DocumentForm, GuardianForm, StudentForm
+from plugins.office.models import Consent, Document, GuardianInfo, PersonalFile
 from plugins.office.views.common import bp, commit, flash_errors, upload_of
 
 

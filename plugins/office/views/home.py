@@ -1,35 +1,15 @@
-"""The office page and a class's page.
-"""
+"""The office page and a class's page."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    render_template,
-)
+from flask import render_template
 from sqlalchemy import select
 
-from core.api import (
-    current_school_id,
-    db,
-    plugin_settings,
-    requires_permission,
-)
-from plugins.office import (
-    overviews,
-    passwords,
-    personal_files,
-    regulation_acks,
-    rosters,
-)
-from plugins.office.access import (
-    require_class,
-    school_today,
-    scoped_classes,
-)
-from plugins.office.models import (
-    MovementRequest,
-)
+from core.api import current_school_id, db, plugin_settings, requires_permission
+from plugins.office import overviews, passwords, personal_files, regulation_acks, rosters
+from plugins.office.access import require_class, school_today, scoped_classes
+from plugins.office.models import MovementRequest
 from plugins.office.views.common import bp
 
 

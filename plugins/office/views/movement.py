@@ -1,50 +1,17 @@
-"""Student movement: the list, a new request, carrying it out or rejecting it.
-"""
+"""Student movement: the list, a new request, carrying it out or rejecting it."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import (
-    SchoolClass,
-    User,
-    can,
-    current_school_id,
-    db,
-    hook,
-    requires_permission,
-)
-from plugins.office import (
-    refusals,
-    rosters,
-    transfers,
-)
-from plugins.office.access import (
-    class_scope,
-    me,
-    owned,
-    require_student,
-    school_today,
-    scoped_classes,
-)
-from plugins.office.forms import (
-    MovementForm,
-    PerformForm,
-    RejectForm,
-)
-from plugins.office.models import (
-    MovementRequest,
-)
+from core.api import SchoolClass, User, can, current_school_id, db, hook, requires_permission
+from plugins.office import refusals, rosters, transfers
+from plugins.office.access import class_scope, me, owned, require_student, school_today, scoped_classes
+from plugins.office.forms import MovementForm, PerformForm, RejectForm
+from plugins.office.models import MovementRequest
 from plugins.office.views.common import bp, commit, flash_errors
 
 

@@ -5,16 +5,7 @@ with its routes in one module per area; importing them here registers them.
 """
 from __future__ import annotations
 
-from plugins.timetable.views import (  # noqa: F401  (each module registers its routes on bp)
-    assessments,
-    bells,
-    changes,
-    editor,
-    generate,
-    plans,
-    weeks,
-    workload,
-)
+from plugins.timetable.views import assessments, bells, changes, editor, generate, plans, weeks, workload  # noqa: F401  (each module registers its routes on bp)
 from plugins.timetable.views.common import bp
 
 __all__ = ["bp"]

@@ -1,5 +1,4 @@
-"""The test calendar: planned tests per class, adding and deleting them.
-"""
+"""The test calendar: planned tests per class, adding and deleting them."""
 from __future__ import annotations
 
 from typing import Any
@@ -21,17 +20,10 @@ from core.api import (
     term_on,
     terms_of_year,
 )
-from plugins.timetable import (
-    access,
-    naming,
-)
+from plugins.timetable import access, naming
 from plugins.timetable.assessments import assessments_between, plan_assessment, warnings_around, warnings_for
-from plugins.timetable.forms import (
-    AssessmentForm,
-)
-from plugins.timetable.models import (
-    Assessment,
-)
+from plugins.timetable.forms import AssessmentForm
+from plugins.timetable.models import Assessment
 from plugins.timetable.ui import problem_text
 from plugins.timetable.views.common import (
     bp,

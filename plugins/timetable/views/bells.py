@@ -1,5 +1,4 @@
-"""Bell schedules: the page, saving one, and attaching classes to it.
-"""
+"""Bell schedules: the page, saving one, and attaching classes to it."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,23 +8,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.api import (
-    current_school_id,
-    db,
-    requires_permission,
-)
-from plugins.timetable import (
-    access,
-    bell_times,
-)
-from plugins.timetable.forms import (
-    ScheduleForm,
-)
-from plugins.timetable.models import (
-    Bell,
-    BellSchedule,
-    ClassBells,
-)
+from core.api import current_school_id, db, requires_permission
+from plugins.timetable import access, bell_times
+from plugins.timetable.forms import ScheduleForm
+from plugins.timetable.models import Bell, BellSchedule, ClassBells
 from plugins.timetable.refusals import TimetableError
 from plugins.timetable.views.common import bp, flash_form, flash_problems, owned_or_404, settings, tt_today
 

@@ -1,5 +1,4 @@
-"""Substitutions, moves and cancellations of single lessons, and revoking them.
-"""
+"""Substitutions, moves and cancellations of single lessons, and revoking them."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -10,25 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.api import (
-    current_school_id,
-    db,
-    requires_permission,
-)
+from core.api import current_school_id, db, requires_permission
 from plugins.gradebook.public import Lesson
-from plugins.timetable import (
-    access,
-    agenda,
-    lesson_changes,
-)
-from plugins.timetable.forms import (
-    CancelForm,
-    MoveForm,
-    SubstituteForm,
-)
-from plugins.timetable.models import (
-    LessonChange,
-)
+from plugins.timetable import access, agenda, lesson_changes
+from plugins.timetable.forms import CancelForm, MoveForm, SubstituteForm
+from plugins.timetable.models import LessonChange
 from plugins.timetable.refusals import TimetableError
 from plugins.timetable.views.common import (
     bp,

@@ -1,5 +1,4 @@
-"""Timetable versions and the editor of a version's entries.
-"""
+"""Timetable versions and the editor of a version's entries."""
 from __future__ import annotations
 
 from typing import Any
@@ -19,21 +18,9 @@ from core.api import (
     db,
     requires_permission,
 )
-from plugins.timetable import (
-    access,
-    bell_times,
-    clashes,
-    naming,
-    versioning,
-)
-from plugins.timetable.forms import (
-    EntryForm,
-    VersionForm,
-)
-from plugins.timetable.models import (
-    TimetableEntry,
-    TimetableVersion,
-)
+from plugins.timetable import access, bell_times, clashes, naming, versioning
+from plugins.timetable.forms import EntryForm, VersionForm
+from plugins.timetable.models import TimetableEntry, TimetableVersion
 from plugins.timetable.refusals import TimetableError
 from plugins.timetable.ui import problem_text, problems_text, weekday_name
 from plugins.timetable.views.common import (

@@ -1,5 +1,4 @@
-"""Lesson plans (КТП): the list, editing, applying topics to lessons, progress.
-"""
+"""Lesson plans (КТП): the list, editing, applying topics to lessons, progress."""
 from __future__ import annotations
 
 from typing import Any
@@ -18,13 +17,8 @@ from core.api import (
     db,
     requires_permission,
 )
-from plugins.timetable import (
-    access,
-)
-from plugins.timetable.forms import (
-    PlanFileForm,
-    PlanTextForm,
-)
+from plugins.timetable import access
+from plugins.timetable.forms import PlanFileForm, PlanTextForm
 from plugins.timetable.plans import apply_plans, parse_file, parse_text, plan_of, plan_progress, replace_plan
 from plugins.timetable.refusals import TimetableError
 from plugins.timetable.views.common import bp, flash_form, flash_problems, int_arg, timetable_year, tt_today

@@ -1,5 +1,4 @@
-"""The week of a class (everyone), a teacher's week, and the year's calendar.
-"""
+"""The week of a class (everyone), a teacher's week, and the year's calendar."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,18 +7,8 @@ from typing import Any
 from flask import abort, render_template
 from flask_login import current_user
 
-from core.api import (
-    User,
-    can,
-    current_school_id,
-    db,
-    requires_permission,
-)
-from plugins.timetable import (
-    access,
-    agenda,
-    lesson_changes,
-)
+from core.api import User, can, current_school_id, db, requires_permission
+from plugins.timetable import access, agenda, lesson_changes
 from plugins.timetable.views.common import (
     bp,
     date_arg,

@@ -1,5 +1,4 @@
-"""The timetable's widgets on the start page.
-"""
+"""The timetable's widgets on the start page."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,17 +7,8 @@ from flask import render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from core.api import (
-    can,
-    current_school_id,
-    db,
-    term_on,
-)
-from plugins.timetable import (
-    clashes,
-    lesson_changes,
-    versioning,
-)
+from core.api import can, current_school_id, db, term_on
+from plugins.timetable import clashes, lesson_changes, versioning
 from plugins.timetable.assessments import assessments_between, warnings_for
 from plugins.timetable.ui import problem_text
 from plugins.timetable.views.common import settings, tt_today

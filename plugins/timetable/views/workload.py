@@ -1,5 +1,4 @@
-"""Weekly workload of classes and teachers.
-"""
+"""Weekly workload of classes and teachers."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,17 +6,9 @@ from typing import Any
 from flask import render_template
 from sqlalchemy import select
 
-from core.api import (
-    current_school_id,
-    db,
-    requires_permission,
-)
-from plugins.timetable import (
-    versioning,
-)
-from plugins.timetable.models import (
-    TimetableVersion,
-)
+from core.api import current_school_id, db, requires_permission
+from plugins.timetable import versioning
+from plugins.timetable.models import TimetableVersion
 from plugins.timetable.views.common import bp, int_arg, settings, timetable_year, tt_today
 from plugins.timetable.workload import class_loads, teacher_loads
 
