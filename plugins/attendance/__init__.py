@@ -67,9 +67,13 @@ def register_demo_data(session: Any, school: Any, size: str) -> None:
 
 @hookimpl
 def revert_change(session: Any, entry: Any) -> dict[str, Any] | None:
-    from plugins.attendance.services import revert_entry
+    from flask_login import current_user
 
-    return revert_entry(session, entry)
+    from core.api import hook
+    from plugins.attendance.undo import revert_entry
+
+    return revert_entry(session, entry, notify=hook().on_attendance_saved,
+                        actor_id=getattr(current_user, "id", None))
 
 
 @hookimpl(optionalhook=True)

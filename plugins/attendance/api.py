@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 
 from core.api import SchoolClass, Subject, User, api_error, api_view, db
-from plugins.attendance import services
+from plugins.attendance import excuses, marking, rights, totals
 from plugins.attendance.context import (
     current_actor,
     current_user_obj,
@@ -19,6 +19,7 @@ from plugins.attendance.context import (
     school_today,
     settings,
 )
+from plugins.attendance.errors import AttendanceError
 from plugins.attendance.models import AbsenceNote, LessonRollCall
 from plugins.attendance.schemas import (
     ClassSummarySchema,
@@ -32,7 +33,6 @@ from plugins.attendance.schemas import (
     SaveMarkSchema,
     SummaryQuerySchema,
 )
-from plugins.attendance.services import AttendanceError
 
 bp = Blueprint("attendance_api", __name__, url_prefix="/api/v1/attendance")
 
@@ -47,7 +47,7 @@ def _error(exc: AttendanceError) -> Any:
     return api_error(_STATUS.get(exc.status, 400), _CODES.get(exc.status, "error"), message, fields)
 
 
-def _mark_json(state: services.MarkState) -> dict[str, Any]:
+def _mark_json(state: marking.MarkState) -> dict[str, Any]:
     return MarkStateSchema().dump({"lesson_id": state.lesson_id, "student_id": state.student_id, "code": state.code,
                                    "minutes_late": state.minutes_late, "reason": state.reason, "cell": state.cell})
 
@@ -59,23 +59,23 @@ def lesson_marks(lesson_id: int) -> Any:
     session = db()
     actor = current_actor()
     try:
-        lesson = services.get_lesson(session, actor, lesson_id)
+        lesson = rights.get_lesson(session, actor, lesson_id)
     except AttendanceError as exc:
         return _error(exc)
-    marks = services.lesson_marks(session, lesson.id)
+    marks = marking.lesson_marks(session, lesson.id)
     roll = session.get(LessonRollCall, lesson.id)
     subject = session.get(Subject, lesson.subject_id)
     return {
         "lesson_id": lesson.id, "date": lesson.date, "number": lesson.number, "class_id": lesson.class_id,
         "subject": subject.name if subject else "", "roll_call_taken": roll is not None,
         "taken_at": roll.taken_at if roll else None,
-        "editable": services.can_edit_lesson(actor, lesson, school_today()),
+        "editable": rights.can_edit_lesson(actor, lesson, school_today()),
         "codes": settings()["codes"],
         "students": [
             {"id": p.id, "name": p.short_name, "code": marks[p.id].code if p.id in marks else "",
              "minutes_late": marks[p.id].minutes_late if p.id in marks else None,
              "reason": marks[p.id].reason if p.id in marks else ""}
-            for p in services.lesson_pupils(session, lesson)
+            for p in marking.lesson_pupils(session, lesson)
         ],
     }
 
@@ -87,7 +87,7 @@ def save_mark(body: dict[str, Any]) -> Any:
     ``save_url``. Allowed to the lesson's teacher, a substitute, the class teacher and the deputy."""
     session = db()
     try:
-        state = services.save_mark(session, settings(), current_actor(), body["lesson_id"], body["student_id"],
+        state = marking.save_mark(session, settings(), current_actor(), body["lesson_id"], body["student_id"],
                                    body["code"], today=school_today(), minutes_late=body["minutes_late"],
                                    reason=body["reason"], notify=notifier())
     except AttendanceError as exc:
@@ -103,7 +103,7 @@ def roll_call(lesson_id: int, body: dict[str, Any]) -> Any:
     session = db()
     entries = {e["student_id"]: (e["code"], e["minutes_late"]) for e in body["marks"]}
     try:
-        result = services.take_roll_call(session, settings(), current_actor(), lesson_id, entries,
+        result = marking.take_roll_call(session, settings(), current_actor(), lesson_id, entries,
                                          today=school_today(), notify=notifier())
     except AttendanceError as exc:
         return _error(exc)
@@ -118,12 +118,12 @@ def summary(query: dict[str, Any]) -> Any:
     """Per-student figures of a class for a date range (optionally one subject), and the class total."""
     session = db()
     actor = current_actor()
-    if not services.can_view_class(actor, session.get(SchoolClass, query["class_id"])):
+    if not rights.can_view_class(actor, session.get(SchoolClass, query["class_id"])):
         return _error(AttendanceError("Not found.", "not_found"))
-    result = services.class_summary(session, settings(), query["class_id"], query["start"], query["end"],
+    result = totals.class_summary(session, settings(), query["class_id"], query["start"], query["end"],
                                     query["subject_id"])
 
-    def row(name: str, s: services.AttendanceSummary) -> dict[str, Any]:
+    def row(name: str, s: totals.AttendanceSummary) -> dict[str, Any]:
         return {"student_id": s.student_id, "name": name, "lessons": s.lessons, "missed": s.missed,
                 "excused": s.excused, "unexcused": s.unexcused, "late": s.late, "late_minutes": s.late_minutes,
                 "missed_percent": s.missed_percent}
@@ -144,7 +144,7 @@ def _note_json(note: AbsenceNote, student: Any) -> dict[str, Any]:
 def my_notes() -> Any:
     """A guardian's notes about their own children."""
     user = current_user_obj()
-    return [_note_json(n, s) for n, s in services.guardian_notes(db(), user.school_id, user.id)]
+    return [_note_json(n, s) for n, s in excuses.guardian_notes(db(), user.school_id, user.id)]
 
 
 @bp.post("/notes")
@@ -154,7 +154,7 @@ def create_note(body: dict[str, Any]) -> Any:
     session = db()
     user = current_user_obj()
     try:
-        note = services.submit_note(session, settings(), user.school_id, user.id, body["student_id"],
+        note = excuses.submit_note(session, settings(), user.school_id, user.id, body["student_id"],
                                     body["starts_on"], body["ends_on"], body["kind"], body["text"])
     except AttendanceError as exc:
         return _error(exc)
@@ -170,7 +170,7 @@ def class_notes(class_id: int, query: dict[str, Any]) -> Any:
     actor = current_actor()
     if not (class_id in actor.verify_class_ids or actor.edit_any):
         return _error(AttendanceError("Not found.", "not_found"))
-    return [_note_json(n, s) for n, s in services.class_notes(db(), actor.school_id, [class_id], query["status"])]
+    return [_note_json(n, s) for n, s in excuses.class_notes(db(), actor.school_id, [class_id], query["status"])]
 
 
 @bp.post("/notes/<int:note_id>/decision")
@@ -179,7 +179,7 @@ def decide_note(note_id: int, body: dict[str, Any]) -> Any:
     """The class teacher accepts (absences of the days become excused) or rejects a note."""
     session = db()
     try:
-        result = services.decide_note(session, settings(), current_actor(), note_id, body["accept"], body["comment"],
+        result = excuses.decide_note(session, settings(), current_actor(), note_id, body["accept"], body["comment"],
                                       notify=notifier())
     except AttendanceError as exc:
         return _error(exc)

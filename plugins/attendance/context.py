@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.api import can, classes_led_by, core_settings, db, hook, plugin_settings
-from plugins.attendance.services import Actor, AttendanceError
+from plugins.attendance.errors import AttendanceError
+from plugins.attendance.rights import Actor
 
 
 def current_user_obj() -> Any:

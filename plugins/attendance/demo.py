@@ -24,7 +24,7 @@ from plugins.attendance.models import (
     LessonRollCall,
     WeekVerification,
 )
-from plugins.gradebook.models import Lesson, Mark
+from plugins.gradebook.public import Lesson, Mark
 
 
 def build(session: Session, school: School, size: str, today: date | None = None) -> dict[str, int]:

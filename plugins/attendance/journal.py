@@ -8,9 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.api import plugin_settings
+from plugins.attendance.code_rules import cell_text, code_kinds
 from plugins.attendance.models import AttendanceMark
-from plugins.attendance.services import AttendanceSummary, cell_text, code_kinds
-from plugins.gradebook.journal import Journal, JournalExtra
+from plugins.attendance.totals import AttendanceSummary
+from plugins.gradebook.public import Journal, JournalExtra
 
 API_SAVE_PATH = "/api/v1/attendance/marks"
 

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from core.api import DashboardWidget, MenuItem, can, classes_led_by, db, term_on
-from plugins.attendance import services
+from plugins.attendance import excuses, unmarked, weekly
 from plugins.attendance.context import actor_for, school_today, settings
 
 
@@ -35,7 +35,7 @@ def dashboard_widgets(user: Any) -> list[DashboardWidget]:
     conf = settings()
     widgets = []
     if can(user, "attendance.edit"):
-        lessons = services.teacher_lessons_on(session, user.school_id, user.id, today)
+        lessons = unmarked.teacher_lessons_on(session, user.school_id, user.id, today)
         if lessons:
             waiting = [lesson for lesson in lessons if not lesson.entered]
             widgets.append(_widget(_l("Roll call today"), "attendance/widget_today.html", 30, "attendance.today",
@@ -44,17 +44,17 @@ def dashboard_widgets(user: Any) -> list[DashboardWidget]:
     if actor.verify_class_ids:
         ids = sorted(actor.verify_class_ids)
         term = term_on(session, user.school_id, today)
-        since = term.starts_on if term else services.monday(today)
-        weeks = services.unverified_weeks(session, user.school_id, ids, since, today)
-        pending = services.pending_notes_count(session, user.school_id, ids)
+        since = term.starts_on if term else weekly.monday(today)
+        weeks = weekly.unverified_weeks(session, user.school_id, ids, since, today)
+        pending = excuses.pending_notes_count(session, user.school_id, ids)
         from core.api import SchoolClass
 
         names = {c.id: c.name for c in (session.get(SchoolClass, cid) for cid in ids) if c is not None}
         widgets.append(_widget(_l("Attendance of my class"), "attendance/widget_class.html", 35, "attendance.index",
                                weeks=weeks, pending=pending, names=names, ids=ids))
     if actor.view_all:
-        missing = services.missing_roll_calls(session, conf, user.school_id, today)
+        missing = unmarked.missing_roll_calls(session, conf, user.school_id, today)
         widgets.append(_widget(_l("Lessons without attendance"), "attendance/widget_monitor.html", 40,
-                               "attendance.monitor", groups=services.by_teacher(missing)[:8], total=len(missing),
+                               "attendance.monitor", groups=unmarked.by_teacher(missing)[:8], total=len(missing),
                                days=conf["missing_after_days"]))
     return widgets

@@ -20,7 +20,7 @@ from core.api import (
     requires_permission,
     term_on,
 )
-from plugins.attendance import services
+from plugins.attendance import code_rules, excuses, marking, rights, totals, unmarked, weekly
 from plugins.attendance.context import (
     current_actor,
     current_user_obj,
@@ -29,10 +29,11 @@ from plugins.attendance.context import (
     school_today,
     settings,
 )
+from plugins.attendance.errors import AttendanceError
+from plugins.attendance.excuses import NoteFile
 from plugins.attendance.forms import DecisionForm, NoteForm, ReasonForm, VerifyForm
 from plugins.attendance.models import AbsenceNote, LessonRollCall
-from plugins.attendance.services import AttendanceError, NoteFile
-from plugins.gradebook.models import Lesson
+from plugins.gradebook.public import Lesson
 
 bp = Blueprint("attendance", __name__, url_prefix="/attendance", template_folder="templates",
                static_folder="static")
@@ -46,7 +47,7 @@ def _class_or_404(class_id: int, *, verify: bool = False) -> SchoolClass:
     """The class if the user may see it (``verify``: may verify it); otherwise 404, revealing nothing."""
     actor = current_actor()
     school_class = db().get(SchoolClass, class_id)
-    allowed = services.can_view_class(actor, school_class)
+    allowed = rights.can_view_class(actor, school_class)
     if verify:
         allowed = school_class is not None and school_class.school_id == actor.school_id and (
             class_id in actor.verify_class_ids or actor.edit_any)
@@ -92,10 +93,10 @@ def index() -> Any:
     classes = _visible_classes()
     ids = [c.id for c in classes]
     since = _term_range(today)[0]
-    weeks = services.unverified_weeks(db(), actor.school_id, ids, since, today)
-    pending = services.pending_notes_by_class(db(), actor.school_id, ids)
+    weeks = weekly.unverified_weeks(db(), actor.school_id, ids, since, today)
+    pending = excuses.pending_notes_by_class(db(), actor.school_id, ids)
     return render_template("attendance/index.html", classes=classes, weeks=weeks, pending=pending,
-                           actor=actor, this_week=services.monday(today))
+                           actor=actor, this_week=weekly.monday(today))
 
 
 # --- a teacher's day and the roll call -------------------------------------------------------------------
@@ -107,8 +108,8 @@ def today() -> Any:
     user = current_user_obj()
     now = school_today()
     day = _date_arg("day", now)
-    lessons = services.teacher_lessons_on(db(), user.school_id, user.id, day)
-    overdue = services.missing_roll_calls(db(), settings(), user.school_id, now, teacher_id=user.id)
+    lessons = unmarked.teacher_lessons_on(db(), user.school_id, user.id, day)
+    overdue = unmarked.missing_roll_calls(db(), settings(), user.school_id, now, teacher_id=user.id)
     return render_template("attendance/today.html", lessons=lessons, day=day, today=now, overdue=overdue,
                            prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
 
@@ -122,14 +123,14 @@ def roll_call(lesson_id: int) -> Any:
     conf = settings()
     today = school_today()
     try:
-        lesson = services.get_lesson(session, actor, lesson_id)
+        lesson = rights.get_lesson(session, actor, lesson_id)
     except AttendanceError as exc:
         _abort_for(exc)
-    editable = services.can_edit_lesson(actor, lesson, today)
-    pupils = services.lesson_pupils(session, lesson)
+    editable = rights.can_edit_lesson(actor, lesson, today)
+    pupils = marking.lesson_pupils(session, lesson)
     if request.method == "POST":
         if not editable:
-            refusal = services.edit_refusal(actor, lesson, today)
+            refusal = rights.edit_refusal(actor, lesson, today)
             flash(error_text(refusal) if refusal else _("Not found."), "error")
             return redirect(url_for(".roll_call", lesson_id=lesson.id))
         entries: dict[int, tuple[str, int | None]] = {}
@@ -140,7 +141,7 @@ def roll_call(lesson_id: int) -> Any:
             if code:
                 entries[pupil.id] = (code, minutes)
         try:
-            result = services.take_roll_call(session, conf, actor, lesson.id, entries, today=today, notify=notifier())
+            result = marking.take_roll_call(session, conf, actor, lesson.id, entries, today=today, notify=notifier())
         except AttendanceError as exc:
             session.rollback()
             flash(error_text(exc), "error")
@@ -149,15 +150,15 @@ def roll_call(lesson_id: int) -> Any:
         flash(_("Roll call saved: present %(present)d, absent %(absent)d, late %(late)d.",
                 present=result.present, absent=result.absent, late=result.late), "success")
         return redirect(url_for(".roll_call", lesson_id=lesson.id))
-    marks = services.lesson_marks(session, lesson.id)
+    marks = marking.lesson_marks(session, lesson.id)
     roll = session.get(LessonRollCall, lesson.id)
     school_class = session.get(SchoolClass, lesson.class_id)
     subject = session.get(Subject, lesson.subject_id)
     codes = conf["codes"]
     return render_template(
         "attendance/roll_call.html", lesson=lesson, pupils=pupils, marks=marks, roll=roll, editable=editable,
-        refusal=None if editable else services.edit_refusal(actor, lesson, today), school_class=school_class,
-        subject=subject, codes=codes, cycle=services.roll_call_cycle(conf), kinds=services.code_kinds(conf),
+        refusal=None if editable else rights.edit_refusal(actor, lesson, today), school_class=school_class,
+        subject=subject, codes=codes, cycle=code_rules.roll_call_cycle(conf), kinds=code_rules.code_kinds(conf),
         error_text=error_text,
     )
 
@@ -171,8 +172,8 @@ def week(class_id: int) -> Any:
     school_class = _class_or_404(class_id)
     actor = current_actor()
     today = school_today()
-    start = services.monday(_date_arg("start", today))
-    overview = services.week_overview(db(), settings(), actor.school_id, class_id, start)
+    start = weekly.monday(_date_arg("start", today))
+    overview = weekly.week_overview(db(), settings(), actor.school_id, class_id, start)
     may_verify = class_id in actor.verify_class_ids or actor.edit_any
     return render_template("attendance/week.html", school_class=school_class, overview=overview, today=today,
                            may_verify=may_verify, form=VerifyForm(), prev_week=start - timedelta(days=7),
@@ -185,15 +186,15 @@ def verify(class_id: int) -> Any:
     _class_or_404(class_id, verify=True)
     actor = current_actor()
     today = school_today()
-    start = services.monday(_date_arg("start", today))
+    start = weekly.monday(_date_arg("start", today))
     form = VerifyForm()
     if not form.validate_on_submit():
         flash(_("The comment is too long."), "error")
         return redirect(url_for(".week", class_id=class_id, start=start.isoformat()))
     session = db()
-    overview = services.week_overview(session, settings(), actor.school_id, class_id, start)
+    overview = weekly.week_overview(session, settings(), actor.school_id, class_id, start)
     try:
-        services.verify_week(session, actor, class_id, start, today=today, open_issues=overview.open_issues(today),
+        weekly.verify_week(session, actor, class_id, start, today=today, open_issues=overview.open_issues(today),
                              comment=form.comment.data or "")
     except AttendanceError as exc:
         session.rollback()
@@ -230,7 +231,7 @@ def reasons(class_id: int) -> Any:
             form.student_id.data = int(request.args["student"])
     if form.validate_on_submit():
         try:
-            result = services.set_reason(session, settings(), actor, form.student_id.data, form.starts_on.data,
+            result = excuses.set_reason(session, settings(), actor, form.student_id.data, form.starts_on.data,
                                          form.ends_on.data, form.kind.data, form.document.data or "",
                                          notify=notifier())
         except AttendanceError as exc:
@@ -246,9 +247,9 @@ def reasons(class_id: int) -> Any:
     elif request.method == "POST":
         flash(_("Check the highlighted fields; nothing was saved."), "error")
     today = school_today()
-    rows = services.class_reasons(session, actor.school_id, class_id, today - timedelta(days=120),
+    rows = excuses.class_reasons(session, actor.school_id, class_id, today - timedelta(days=120),
                                   today + timedelta(days=60))
-    titles = services.reason_kinds(settings())
+    titles = code_rules.reason_kinds(settings())
     return render_template("attendance/reasons.html", school_class=school_class, form=form, rows=rows, titles=titles)
 
 
@@ -258,9 +259,9 @@ def reasons(class_id: int) -> Any:
 @requires_permission("attendance.verify")
 def class_notes(class_id: int) -> Any:
     school_class = _class_or_404(class_id, verify=True)
-    rows = services.class_notes(db(), current_school_id(), [class_id])
+    rows = excuses.class_notes(db(), current_school_id(), [class_id])
     return render_template("attendance/class_notes.html", school_class=school_class, rows=rows,
-                           titles=services.reason_kinds(settings()), form=DecisionForm())
+                           titles=code_rules.reason_kinds(settings()), form=DecisionForm())
 
 
 @bp.post("/classes/<int:class_id>/notes/<int:note_id>/decide")
@@ -277,7 +278,7 @@ def decide(class_id: int, note_id: int) -> Any:
         flash(_("The comment is too long."), "error")
         return redirect(url_for(".class_notes", class_id=class_id))
     try:
-        result = services.decide_note(session, settings(), current_actor(), note_id, accept,
+        result = excuses.decide_note(session, settings(), current_actor(), note_id, accept,
                                       form.comment.data or "", notify=notifier())
     except AttendanceError as exc:
         session.rollback()
@@ -327,7 +328,7 @@ def summary(class_id: int) -> Any:
         flash(_("The start must not be after the end."), "error")
         start, end = end, start
     subject_id = request.args.get("subject_id", type=int)
-    result = services.class_summary(session, settings(), class_id, start, end, subject_id)
+    result = totals.class_summary(session, settings(), class_id, start, end, subject_id)
     subjects = session.execute(
         select(Subject.id, Subject.name).where(Subject.id.in_(
             select(Lesson.subject_id).where(Lesson.class_id == class_id).distinct())).order_by(Subject.name)
@@ -344,8 +345,8 @@ def monitor() -> Any:
     """Lessons with no attendance entered ``missing_after_days`` after they were held, per teacher."""
     today = school_today()
     conf = settings()
-    missing = services.missing_roll_calls(db(), conf, current_school_id(), today)
-    return render_template("attendance/monitor.html", groups=services.by_teacher(missing), total=len(missing),
+    missing = unmarked.missing_roll_calls(db(), conf, current_school_id(), today)
+    return render_template("attendance/monitor.html", groups=unmarked.by_teacher(missing), total=len(missing),
                            days=conf["missing_after_days"], today=today)
 
 
@@ -370,7 +371,7 @@ def notes() -> Any:
         if upload is not None and getattr(upload, "filename", ""):
             scan = NoteFile(upload.filename, upload.mimetype or "", upload.read())
         try:
-            services.submit_note(session, conf, user.school_id, user.id, form.student_id.data, form.starts_on.data,
+            excuses.submit_note(session, conf, user.school_id, user.id, form.student_id.data, form.starts_on.data,
                                  form.ends_on.data, form.kind.data, form.text.data or "", scan)
         except AttendanceError as exc:
             session.rollback()
@@ -386,9 +387,9 @@ def notes() -> Any:
             return redirect(url_for(".notes"))
     elif request.method == "POST":
         flash(_("Check the highlighted fields; nothing was saved."), "error")
-    rows = services.guardian_notes(session, user.school_id, user.id)
+    rows = excuses.guardian_notes(session, user.school_id, user.id)
     return render_template("attendance/notes.html", form=form, rows=rows, children=children,
-                           titles=services.reason_kinds(conf), max_kb=conf["note_max_kb"])
+                           titles=code_rules.reason_kinds(conf), max_kb=conf["note_max_kb"])
 
 
 @bp.get("/notes/<int:note_id>/scan")

@@ -113,7 +113,7 @@ def register_demo_data(session: Session, school: School, size: str) -> None:
 def revert_change(session: Session, entry: AuditEntry) -> dict[str, Any] | None:
     if not entry.object_type.startswith("office."):
         return None
-    from plugins.office.services import revert_entry
+    from plugins.office.undo import revert_entry
 
     return revert_entry(session, entry)
 
@@ -125,7 +125,7 @@ def run_periodic(session: Session, now: Any) -> None:
     from zoneinfo import ZoneInfo
 
     from plugins.office.importer import expire_uploads
-    from plugins.office.services import disable_withdrawn
+    from plugins.office.overviews import disable_withdrawn
 
     school_zone = ZoneInfo(core_settings()["school"]["timezone"]) if has_app_context() else None
     disable_withdrawn(session, now.astimezone(school_zone).date() if school_zone else now.date())
@@ -135,7 +135,7 @@ def run_periodic(session: Session, now: Any) -> None:
 @hookimpl(optionalhook=True)
 def paper_statement_guardians(session: Session, school_id: int, class_id: int) -> list[int]:
     """The diary pre-selects, for paper statements, the children of guardians whose consent says paper."""
-    from plugins.office.services import paper_statement_students
+    from plugins.office.consent_rules import paper_statement_students
 
     return sorted({g for guardians in paper_statement_students(session, school_id, class_id).values()
                    for g in guardians})

@@ -27,7 +27,7 @@ from core.api import (
     is_guardian_of,
     teaches,
 )
-from plugins.office import services
+from plugins.office import rosters
 
 SCHOOL_WIDE_ROLES = frozenset({"admin", "principal", "deputy"})
 
@@ -60,7 +60,7 @@ def class_scope(user: User, permission: str) -> set[int] | None:
 
 def scoped_classes(permission: str) -> list[SchoolClass]:
     """The current year's classes the user may act on with ``permission``."""
-    classes = services.classes_of_current_year(db(), current_school_id())
+    classes = rosters.classes_of_current_year(db(), current_school_id())
     scope = class_scope(me(), permission)
     return classes if scope is None else [c for c in classes if c.id in scope]
 
@@ -96,7 +96,7 @@ def require_student(permission: str, student_id: int, *, allow_guardian: bool = 
     student = owned(User, student_id)
     if not student.has_role(Role.student):
         abort(404)
-    school_class = services.current_class_of(db(), student.id, school_today())
+    school_class = rosters.current_class_of(db(), student.id, school_today())
     user = me()
     scope = class_scope(user, permission)
     if scope is None:
@@ -117,7 +117,7 @@ def require_guardian_of_scope(permission: str, guardian_id: int) -> User:
     if scope is None:
         return guardian
     children = list(db().scalars(select(GuardianLink.student_id).where(GuardianLink.guardian_id == guardian.id)))
-    members = services.student_ids_of_classes(db(), scope, school_today())
+    members = rosters.student_ids_of_classes(db(), scope, school_today())
     if not any(c in members for c in children):
         abort(404)
     return guardian
@@ -137,10 +137,10 @@ def reissue_class_id(user: User) -> int | None:
         if user.id == me().id:
             abort(404)  # one's own password is changed on the account page
         return None
-    if not services.is_family_only(user):
+    if not rosters.is_family_only(user):
         abort(404)
     session = db()
-    members = services.student_ids_of_classes(session, scope, school_today())
+    members = rosters.student_ids_of_classes(session, scope, school_today())
     own = [user.id] if user.has_role(Role.student) else []
     own += list(session.scalars(select(GuardianLink.student_id).where(GuardianLink.guardian_id == user.id)))
     classes = {members[s] for s in own if s in members}

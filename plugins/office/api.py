@@ -21,7 +21,18 @@ from core.api import (
     hook,
     teaches,
 )
-from plugins.office import services
+from plugins.office import (
+    consent_rules,
+    grouping,
+    liaison,
+    overviews,
+    passwords,
+    personal_files,
+    refusals,
+    regulation_acks,
+    rosters,
+    transfers,
+)
 from plugins.office.access import (
     class_scope,
     led_class_ids,
@@ -59,7 +70,7 @@ from plugins.office.schemas import (
 bp = Blueprint("office_api", __name__, url_prefix="/api/v1/office")
 
 
-def _refused(exc: services.OfficeError) -> Any:
+def _refused(exc: refusals.OfficeError) -> Any:
     db().rollback()
     return api_error(409, "conflict", str(exc))
 
@@ -71,7 +82,7 @@ def _refused(exc: services.OfficeError) -> Any:
 def accounts(class_id: int) -> Any:
     """Students and guardians of the class with their activation state."""
     require_class("office.credentials.issue", class_id)
-    return services.class_accounts(db(), class_id, school_today())
+    return passwords.class_accounts(db(), class_id, school_today())
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -81,7 +92,7 @@ def reissue(user_id: int) -> Any:
     session = db()
     user = owned(User, user_id)
     class_id = reissue_class_id(user)
-    password = services.set_one_time_password(session, user, issued_by_id=me().id, class_id=class_id)
+    password = passwords.set_one_time_password(session, user, issued_by_id=me().id, class_id=class_id)
     session.commit()
     return {"user_id": user.id, "login": user.login, "password": password}
 
@@ -94,10 +105,10 @@ def subgroups(class_id: int) -> Any:
     """The class's subgroups with their members (those of subjects the user may edit)."""
     session = db()
     owned(SchoolClass, class_id)
-    groups = [g for g in services.subgroups_of_class_all(session, class_id) if may_edit_subgroups(class_id, g.subject_id)]
+    groups = [g for g in overviews.subgroups_of_class_all(session, class_id) if may_edit_subgroups(class_id, g.subject_id)]
     if not groups and not may_edit_subgroups(class_id, None) and not teaches(session, me().id, class_id):
         abort(404)
-    membership = services.subgroup_membership(session, [g.id for g in groups])
+    membership = grouping.subgroup_membership(session, [g.id for g in groups])
     return [{"id": g.id, "class_id": g.class_id, "subject_id": g.subject_id, "name": g.name,
              "members": sorted(s for s, ids in membership.items() if g.id in ids)} for g in groups]
 
@@ -113,8 +124,8 @@ def set_members(class_id: int, subject_id: int, body: dict[str, Any]) -> Any:
         abort(404)
     choice = {int(k): v for k, v in body["members"].items()}
     try:
-        changed = services.set_subgroup_members(session, school_class, subject_id, choice, school_today())
-    except services.OfficeError as exc:
+        changed = grouping.set_subgroup_members(session, school_class, subject_id, choice, school_today())
+    except refusals.OfficeError as exc:
         return _refused(exc)
     session.commit()
     return {"changed": changed}
@@ -164,8 +175,8 @@ def create_movement(body: dict[str, Any]) -> Any:
     if body["kind"] == "admit":
         req.student_id = None
     try:
-        services.submit_movement(session, req)
-    except services.OfficeError as exc:
+        transfers.submit_movement(session, req)
+    except refusals.OfficeError as exc:
         return _refused(exc)
     session.commit()
     return req
@@ -178,9 +189,9 @@ def perform(request_id: int, body: dict[str, Any]) -> Any:
     session = db()
     req = owned(MovementRequest, request_id)
     try:
-        services.perform_movement(session, req, order_number=body["order_number"], order_date=body["order_date"],
+        transfers.perform_movement(session, req, order_number=body["order_number"], order_date=body["order_date"],
                                   decided_by_id=me().id, today=school_today(), on_moved=hook().on_student_moved)
-    except services.OfficeError as exc:
+    except refusals.OfficeError as exc:
         return _refused(exc)
     session.commit()
     return req
@@ -193,8 +204,8 @@ def reject(request_id: int, body: dict[str, Any]) -> Any:
     session = db()
     req = owned(MovementRequest, request_id)
     try:
-        services.reject_movement(session, req, note=body["note"], decided_by_id=me().id)
-    except services.OfficeError as exc:
+        transfers.reject_movement(session, req, note=body["note"], decided_by_id=me().id)
+    except refusals.OfficeError as exc:
         return _refused(exc)
     session.commit()
     return req
@@ -205,7 +216,7 @@ def reject(request_id: int, body: dict[str, Any]) -> Any:
 def _file_payload(student: User, school_class: SchoolClass | None) -> dict[str, Any]:
     session = db()
     record = session.scalar(select(PersonalFile).where(PersonalFile.student_id == student.id))
-    links = services.guardian_links(session, [student.id])
+    links = rosters.guardian_links(session, [student.id])
     infos = {i.guardian_id: i for i in session.scalars(
         select(GuardianInfo).where(GuardianInfo.guardian_id.in_([u.id for _l, u in links])))} if links else {}
     guardians = []
@@ -218,7 +229,7 @@ def _file_payload(student: User, school_class: SchoolClass | None) -> dict[str, 
         "student_id": student.id, "last_name": student.last_name, "first_name": student.first_name,
         "middle_name": student.middle_name, "birth_date": student.birth_date,
         "class_id": school_class.id if school_class else None, "guardians": guardians,
-        "last_verified_at": services.last_verifications(session, [student.id]).get(student.id)}
+        "last_verified_at": personal_files.last_verifications(session, [student.id]).get(student.id)}
     for name in ("file_number", "registration_address", "actual_address", "phones", "notes"):
         payload[name] = getattr(record, name) if record else ""
     return payload
@@ -238,8 +249,8 @@ def patch_file(student_id: int, body: dict[str, Any]) -> Any:
     """Change the fields given; each change is audited with its old value."""
     student, school_class = require_student("office.personal_file.edit", student_id)
     session = db()
-    services.update_student(session, student, body)
-    services.update_file(session, student, body)
+    personal_files.update_student(session, student, body)
+    personal_files.update_file(session, student, body)
     session.commit()
     return _file_payload(student, school_class)
 
@@ -249,18 +260,18 @@ def patch_file(student_id: int, body: dict[str, Any]) -> Any:
 def verify(student_id: int) -> Any:
     """Record that the file was checked against the documents today."""
     student, _class = require_student("office.personal_file.edit", student_id)
-    services.verify_files(db(), student.school_id, [student.id], verified_by_id=me().id)
+    personal_files.verify_files(db(), student.school_id, [student.id], verified_by_id=me().id)
     db().commit()
     return {"verified": 1}
 
 
 # --- consents --------------------------------------------------------------------------------------------
 
-def _consent_payload(row: services.ConsentRow) -> dict[str, Any]:
+def _consent_payload(row: consent_rules.ConsentRow) -> dict[str, Any]:
     c = row.consent
     return {"guardian_id": row.guardian.id, "full_name": row.guardian.full_name, "children": row.children,
             "processing": c.processing if c else None, "electronic": c.electronic if c else None,
-            "signed_on": c.signed_on if c else None, "paper": services.wants_paper(c), "note": c.note if c else ""}
+            "signed_on": c.signed_on if c else None, "paper": consent_rules.wants_paper(c), "note": c.note if c else ""}
 
 
 @bp.get("/classes/<int:class_id>/consents")
@@ -268,7 +279,7 @@ def _consent_payload(row: services.ConsentRow) -> dict[str, Any]:
 def consents(class_id: int) -> Any:
     """Guardians of the class with their 152-ФЗ answers; ``paper`` marks paper statements."""
     require_class("office.consent.edit", class_id)
-    return [_consent_payload(r) for r in services.class_consents(db(), class_id, school_today())]
+    return [_consent_payload(r) for r in consent_rules.class_consents(db(), class_id, school_today())]
 
 
 @bp.put("/consents/<int:guardian_id>")
@@ -278,13 +289,13 @@ def put_consent(guardian_id: int, body: dict[str, Any]) -> Any:
     session = db()
     guardian = require_guardian_of_scope("office.consent.edit", guardian_id)
     try:
-        consent = services.set_consent(session, guardian, body)
-    except services.OfficeError as exc:
+        consent = consent_rules.set_consent(session, guardian, body)
+    except refusals.OfficeError as exc:
         return _refused(exc)
     session.commit()
     children = [u.short_name for u in session.scalars(
         select(User).join(GuardianLink, GuardianLink.student_id == User.id).where(GuardianLink.guardian_id == guardian.id))]
-    return _consent_payload(services.ConsentRow(guardian, children, consent))
+    return _consent_payload(consent_rules.ConsentRow(guardian, children, consent))
 
 
 # --- the regulation --------------------------------------------------------------------------------------
@@ -295,9 +306,9 @@ def regulation_status(class_id: int) -> Any:
     """Guardians of the class and when they confirmed reading the current regulation."""
     require_class("office.regulation.report", class_id)
     session = db()
-    current = services.current_regulation(session, current_school_id())
+    current = regulation_acks.current_regulation(session, current_school_id())
     return [{"guardian_id": u.id, "full_name": u.full_name, "children": ch, "acknowledged_at": at}
-            for u, ch, at in services.regulation_status(session, current, class_id, school_today())]
+            for u, ch, at in regulation_acks.regulation_status(session, current, class_id, school_today())]
 
 
 # --- tickets ---------------------------------------------------------------------------------------------
@@ -324,11 +335,11 @@ def create_ticket(body: dict[str, Any]) -> Any:
     user = me()
     kids = [user.id] if user.has_role(Role.student) else []
     kids += list(session.scalars(select(GuardianLink.student_id).where(GuardianLink.guardian_id == user.id)))
-    classes = set(services.student_ids_of_classes(session, [body["class_id"]], school_today())) & set(kids)
+    classes = set(rosters.student_ids_of_classes(session, [body["class_id"]], school_today())) & set(kids)
     if not classes:
         return api_error(422, "validation_error", _("Choose the class of your child."),
                          {"class_id": [_("Choose the class of your child.")]})
-    ticket = services.create_ticket(session, user, class_id=body["class_id"], topic=body["topic"], text=body["text"])
+    ticket = liaison.create_ticket(session, user, class_id=body["class_id"], topic=body["topic"], text=body["text"])
     session.commit()
     return ticket
 
@@ -347,8 +358,8 @@ def forward(ticket_id: int, body: dict[str, Any]) -> Any:
     """The class teacher passes the request on to the system administrator."""
     ticket = _handled(ticket_id)
     try:
-        services.forward_ticket(db(), ticket, body["note"])
-    except services.OfficeError as exc:
+        liaison.forward_ticket(db(), ticket, body["note"])
+    except refusals.OfficeError as exc:
         return _refused(exc)
     db().commit()
     return ticket
@@ -360,8 +371,8 @@ def close(ticket_id: int, body: dict[str, Any]) -> Any:
     """Close the request with an answer to the family."""
     ticket = _handled(ticket_id)
     try:
-        services.close_ticket(db(), ticket, body["reply"], me().id)
-    except services.OfficeError as exc:
+        liaison.close_ticket(db(), ticket, body["reply"], me().id)
+    except refusals.OfficeError as exc:
         return _refused(exc)
     db().commit()
     return ticket

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.api import ClassMembership, GuardianLink, Role, RoleGrant, SchoolClass, User, audit, unique_login
 from plugins.office.models import GuardianInfo, PersonalFile
-from plugins.office.services import OnMoved
+from plugins.office.transfers import OnMoved
 
 MAX_ROWS = 2000
 COLUMNS = ("fio", "birth_date", "class", "parents", "phones")
@@ -438,7 +438,7 @@ def _year_start(session: Session, school_class: SchoolClass) -> date:
 
 
 def school_classes(session: Session, school_id: int) -> dict[tuple[int, str], SchoolClass]:
-    from plugins.office.services import classes_of_current_year
+    from plugins.office.rosters import classes_of_current_year
 
     return {(c.grade_level, c.letter.upper()): c for c in classes_of_current_year(session, school_id)}
 

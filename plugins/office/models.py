@@ -69,7 +69,7 @@ class Document(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("core_school.id"), index=True)
     student_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
     guardian_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(30))  # see services.DOCUMENT_KINDS
+    kind: Mapped[str] = mapped_column(String(30))  # see personal_files.DOCUMENT_KINDS
     title: Mapped[str] = mapped_column(String(200), default="")
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))
@@ -215,7 +215,7 @@ class Ticket(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("core_school.id"))
     author_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"), index=True)
     class_id: Mapped[int | None] = mapped_column(ForeignKey("core_school_class.id"), index=True)
-    topic: Mapped[str] = mapped_column(String(20))  # see services.TICKET_TOPICS
+    topic: Mapped[str] = mapped_column(String(20))  # see liaison.TICKET_TOPICS
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="new")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -12,7 +12,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from core.api import register_fonts as core_fonts
-from plugins.office.services import IssuedCredential
+from plugins.office.passwords import IssuedCredential
 
 FONT_DIRS = (Path(__file__).resolve().parent / "fonts", Path("/usr/share/fonts/truetype/dejavu"))
 SANS, SANS_BOLD = "DejaVuSans", "DejaVuSans-Bold"  # the names core.api.register_fonts() registers

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.api import User, can, children_of, db, plugin_settings
-from plugins.office import services
+from plugins.office import overviews, regulation_acks, rosters
 from plugins.office.access import class_scope, school_today
 from plugins.office.models import MovementRequest, RegulationAck, Ticket
 
@@ -14,13 +14,13 @@ from plugins.office.models import MovementRequest, RegulationAck, Ticket
 def staff_summary(user: User) -> dict[str, Any]:
     """Totals over the classes the user answers for (all classes for the administration)."""
     session = db()
-    classes = services.classes_of_current_year(session, user.school_id)
+    classes = rosters.classes_of_current_year(session, user.school_id)
     scope = class_scope(user, "office.class.view")
     if scope is not None:
         classes = [c for c in classes if c.id in scope]
     settings = plugin_settings("office")
-    regulation = services.current_regulation(session, user.school_id) if settings["regulation_acknowledgement"] else None
-    overview = services.class_overview(session, classes, school_today(), regulation.id if regulation else None,
+    regulation = regulation_acks.current_regulation(session, user.school_id) if settings["regulation_acknowledgement"] else None
+    overview = overviews.class_overview(session, classes, school_today(), regulation.id if regulation else None,
                                        every_days=settings["verify_every_days"])
     totals = {k: sum(v[k] for v in overview.values())
               for k in ("students", "not_activated", "unverified", "no_consent", "not_read")}
@@ -45,7 +45,7 @@ def family_summary(user: User) -> dict[str, Any]:
     session = db()
     regulation = None
     if plugin_settings("office")["regulation_acknowledgement"]:
-        regulation = services.current_regulation(session, user.school_id)
+        regulation = regulation_acks.current_regulation(session, user.school_id)
     unread = regulation is not None and session.scalar(select(RegulationAck.id).where(
         RegulationAck.regulation_id == regulation.id, RegulationAck.user_id == user.id)) is None
     answered = session.scalar(select(func.count(Ticket.id)).where(

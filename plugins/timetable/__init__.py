@@ -60,7 +60,7 @@ def register_menu_items(user: Any) -> list[MenuItem]:
 
 @hookimpl
 def register_dashboard_widgets(user: Any) -> list[DashboardWidget]:
-    from plugins.timetable.views import dashboard_widgets
+    from plugins.timetable.views.widgets import dashboard_widgets
 
     return dashboard_widgets(user)
 
@@ -82,7 +82,7 @@ def register_demo_data(session: Any, school: Any, size: str) -> None:
 @hookimpl(optionalhook=True)
 def lesson_editors(session: Any, lesson: Any) -> list[int]:
     """A substitute fills the journal of the lesson they give; the regular teacher may still correct it."""
-    from plugins.timetable.services import editors_of
+    from plugins.timetable.lesson_changes import editors_of
 
     return editors_of(session, lesson.id)
 
@@ -92,8 +92,8 @@ def revert_change(session: Any, entry: Any) -> dict[str, Any] | None:
     """Undo a substitution, move or cancellation made from a leaked account."""
     if entry.object_type != "timetable.lesson_change" or entry.action != "timetable.change.create":
         return None
+    from plugins.timetable.lesson_changes import revoke
     from plugins.timetable.models import LessonChange
-    from plugins.timetable.services import revoke
 
     change = session.get(LessonChange, int(entry.object_id))
     if change is None:

@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.api import Term, api_error, api_view, can, current_school_id, db, plugin_settings, teaches
-from plugins.gradebook.models import Lesson
-from plugins.timetable import access, services
+from plugins.gradebook.public import Lesson
+from plugins.timetable import access, agenda, clashes, lesson_changes, naming, versioning
 from plugins.timetable.assessments import assessments_between, plan_assessment, warnings_around, warnings_for
 from plugins.timetable.models import Assessment, TimetableEntry, TimetableVersion
+from plugins.timetable.refusals import TimetableError
 from plugins.timetable.schemas import (
     AssessmentBodySchema,
     AssessmentQuerySchema,
@@ -27,7 +28,6 @@ from plugins.timetable.schemas import (
     SubstitutionBodySchema,
     WeekQuerySchema,
 )
-from plugins.timetable.services import TimetableError
 from plugins.timetable.ui import change_note, problem_text, problems_text
 from plugins.timetable.workload import class_loads, teacher_loads
 
@@ -51,7 +51,7 @@ def _owned(model: type, object_id: int) -> Any:
     return obj
 
 
-def _slot(s: services.Slot) -> dict[str, Any]:
+def _slot(s: agenda.Slot) -> dict[str, Any]:
     return {"number": s.number, "starts_at": s.starts_at.strftime("%H:%M") if s.starts_at else None,
             "ends_at": s.ends_at.strftime("%H:%M") if s.ends_at else None, "subject": s.subject,
             "subject_id": s.subject_id, "subgroup": s.subgroup, "subgroup_id": s.subgroup_id, "teacher": s.teacher,
@@ -68,8 +68,8 @@ def class_week(class_id: int, query: dict[str, Any]) -> Any:
     if not access.may_see_class(session, user, school_id, class_id, today):
         abort(404)
     student_id = None if access.is_staff(user) else access.student_in_class(session, user, class_id, today)
-    monday = services.monday_of(query["date"] or today)
-    days = services.class_week(session, school_id, class_id, monday, plugin_settings("timetable")["days_per_week"],
+    monday = agenda.monday_of(query["date"] or today)
+    days = agenda.class_week(session, school_id, class_id, monday, plugin_settings("timetable")["days_per_week"],
                                student_id)
     return jsonify(DaySchema(many=True).dump(
         [{"date": d.date, "holiday": d.holiday, "slots": [_slot(s) for s in d.slots]} for d in days]))
@@ -82,12 +82,12 @@ def check(query: dict[str, Any]) -> Any:
     session, school_id = db(), current_school_id()
     _owned(TimetableVersion, query["version_id"])
     try:
-        draft = services.draft_from_assignment(session, school_id, query["class_id"], query["assignment_id"],
+        draft = clashes.draft_from_assignment(session, school_id, query["class_id"], query["assignment_id"],
                                                query["weekday"], query["number"], query["room"])
     except TimetableError as exc:
         return _refused(exc)
-    draft = services.Draft(**{**draft.__dict__, "id": query["entry_id"]})
-    problems = services.find_conflicts(session, school_id, query["version_id"], draft,
+    draft = clashes.Draft(**{**draft.__dict__, "id": query["entry_id"]})
+    problems = clashes.find_conflicts(session, school_id, query["version_id"], draft,
                                        plugin_settings("timetable")["shared_rooms"])
     return jsonify({"conflicts": [{"code": p.code, "message": problem_text(p)} for p in problems]})
 
@@ -113,9 +113,9 @@ def add_entry(body: dict[str, Any]) -> Any:
     version = _owned(TimetableVersion, body["version_id"])
     s = plugin_settings("timetable")
     try:
-        draft = services.draft_from_assignment(session, school_id, body["class_id"], body["assignment_id"],
+        draft = clashes.draft_from_assignment(session, school_id, body["class_id"], body["assignment_id"],
                                                body["weekday"], body["number"], body["room"])
-        entry = services.add_entry(session, school_id, version, draft, shared_rooms=s["shared_rooms"],
+        entry = clashes.add_entry(session, school_id, version, draft, shared_rooms=s["shared_rooms"],
                                    days_per_week=s["days_per_week"], lessons_per_day=s["lessons_per_day"])
     except TimetableError as exc:
         session.rollback()
@@ -141,12 +141,12 @@ def changes(query: dict[str, Any]) -> Any:
     session = db()
     if not access.may_see_class(session, _user(), current_school_id(), query["class_id"], date.today()):
         abort(404)
-    return services.changes_for(session, query["class_id"], query["start"], query["end"])
+    return lesson_changes.changes_for(session, query["class_id"], query["start"], query["end"])
 
 
 def _change_reply(change: Any) -> Any:
     session = db()
-    info = next(i for i in services._infos(session, change.school_id, [change]))
+    info = next(i for i in lesson_changes.change_infos(session, change.school_id, [change]))
     return jsonify(ChangeSchema().dump(info)), 201
 
 
@@ -157,7 +157,7 @@ def add_substitution(body: dict[str, Any]) -> Any:
     session, school_id = db(), current_school_id()
     lesson = _owned(Lesson, body["lesson_id"])
     try:
-        change = services.substitute(session, school_id, lesson, body["teacher_id"], body["reason"], _user().id)
+        change = lesson_changes.substitute(session, school_id, lesson, body["teacher_id"], body["reason"], _user().id)
     except TimetableError as exc:
         session.rollback()
         return _refused(exc)
@@ -173,7 +173,7 @@ def add_move(body: dict[str, Any]) -> Any:
     lesson = _owned(Lesson, body["lesson_id"])
     s = plugin_settings("timetable")
     try:
-        change = services.move(session, school_id, lesson, body["date"], body["number"], room=body["room"],
+        change = lesson_changes.move(session, school_id, lesson, body["date"], body["number"], room=body["room"],
                                reason=body["reason"], weekdays=s["days_per_week"],
                                lessons_per_day=s["lessons_per_day"], actor_id=_user().id)
     except TimetableError as exc:
@@ -190,7 +190,7 @@ def add_cancellation(body: dict[str, Any]) -> Any:
     session, school_id = db(), current_school_id()
     lesson = _owned(Lesson, body["lesson_id"])
     try:
-        change = services.cancel(session, school_id, lesson, body["reason"], _user().id)
+        change = lesson_changes.cancel(session, school_id, lesson, body["reason"], _user().id)
     except TimetableError as exc:
         session.rollback()
         return _refused(exc)
@@ -198,7 +198,7 @@ def add_cancellation(body: dict[str, Any]) -> Any:
     return _change_reply(change)
 
 
-def _assessment(a: Assessment, names: services.Names) -> dict[str, Any]:
+def _assessment(a: Assessment, names: naming.Names) -> dict[str, Any]:
     return {"id": a.id, "class_id": a.class_id, "subgroup_id": a.subgroup_id, "subject_id": a.subject_id,
             "subject": names.subjects.get(a.subject_id, ""), "term_id": a.term_id, "date": a.date.isoformat(),
             "number": a.number, "kind": a.kind, "title": a.title}
@@ -229,7 +229,7 @@ def list_assessments(query: dict[str, Any]) -> Any:
         term = term_on(session, school_id, today)
         start, end = (term.starts_on, term.ends_on) if term else (today, today + timedelta(days=90))
     items = assessments_between(session, school_id, start, end, classes)
-    names = services.Names(session, school_id)
+    names = naming.Names(session, school_id)
     warnings = warnings_for(session, school_id, items, plugin_settings("timetable"))
     return jsonify({"assessments": [_assessment(a, names) for a in items],
                     "warnings": [_warning(w) for w in warnings]})
@@ -259,7 +259,7 @@ def add_assessment(body: dict[str, Any]) -> Any:
                            title=body["title"], actor_id=user.id)
     warnings = warnings_around(session, school_id, school_class.id, body["date"], plugin_settings("timetable"))
     session.commit()
-    return jsonify({"assessment": _assessment(item, services.Names(session, school_id)),
+    return jsonify({"assessment": _assessment(item, naming.Names(session, school_id)),
                     "warnings": [_warning(w) for w in warnings]}), 201
 
 
@@ -268,7 +268,7 @@ def add_assessment(body: dict[str, Any]) -> Any:
 def workload() -> Any:
     """Hours a week of every class and teacher in the current timetable, with the limits."""
     session, school_id = db(), current_school_id()
-    version = services.version_on(session, school_id, date.today())
+    version = versioning.version_on(session, school_id, date.today())
     if version is None:
         return jsonify({"version": None, "classes": [], "teachers": []})
     s = plugin_settings("timetable")

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from core.api import Term
 from plugins.timetable.models import Assessment
-from plugins.timetable.services import N_, Names, Problem
+from plugins.timetable.naming import Names
+from plugins.timetable.refusals import N_, Problem
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ def generate_command(start: object, end: object) -> None:
     from sqlalchemy import select
 
     from core.api import School, plugin_settings, session_scope, term_on
-    from plugins.timetable.services import generate_lessons
+    from plugins.timetable.generation import generate_lessons
 
     state = current_app.extensions["klass"]
     today = date.today()

@@ -24,8 +24,8 @@ from core.api import (
     plugin_settings,
     term_on,
 )
-from plugins.gradebook.models import Lesson
-from plugins.timetable import services
+from plugins.gradebook.public import Lesson
+from plugins.timetable import bell_times, generation, lesson_changes
 from plugins.timetable.models import Assessment, TimetableEntry, TimetableVersion
 
 ROOMS = {"Физическая культура": "спортзал", "Музыка": "актовый зал", "Информатика": "301"}
@@ -46,7 +46,7 @@ def build(session: Session, school: School, size: str, today: date | None = None
     year = current_year(session, school.id)
     if year is None:
         return {}
-    services.ensure_bells(session, school.id, settings["default_bells"])
+    bell_times.ensure_bells(session, school.id, settings["default_bells"])
     version = TimetableVersion(school_id=school.id, year_id=year.id, title="Основное расписание",
                                valid_from=year.starts_on, valid_to=year.ends_on)
     session.add(version)
@@ -116,7 +116,7 @@ def _changes(session: Session, school: School, today: date, size: str) -> int:
     # 1. Today: 5Б's lesson given by 5А's maths teacher, who is free then.
     for lesson in lessons(second.id, days[0]):
         if sub_teacher and lesson.teacher_id != sub_teacher and sub_teacher not in busy(days[0], lesson.number):
-            services.substitute(session, school.id, lesson, sub_teacher, "Больничный учителя")
+            lesson_changes.substitute(session, school.id, lesson, sub_teacher, "Больничный учителя")
             made += 1
             break
     # 2. The next school day: a 5А lesson given by any free colleague.
@@ -124,15 +124,15 @@ def _changes(session: Session, school: School, today: date, size: str) -> int:
         taken = busy(days[1], lesson.number)
         free = next((t for t in teachers if t not in taken and t != lesson.teacher_id), None)
         if free is not None:
-            services.substitute(session, school.id, lesson, free, "Курсы повышения квалификации")
+            lesson_changes.substitute(session, school.id, lesson, free, "Курсы повышения квалификации")
             made += 1
             break
     # 3. Later this week: a 5А lesson cancelled (the teacher takes pupils to an olympiad).
     for lesson in reversed(lessons(first.id, days[2])):
-        if not services.editors_of(session, lesson.id):
-            records = services.lessons_with_records(session, select(Lesson.id).where(Lesson.id == lesson.id))
+        if not lesson_changes.editors_of(session, lesson.id):
+            records = generation.lessons_with_records(session, select(Lesson.id).where(Lesson.id == lesson.id))
             if not records and not lesson.topic_entered_at:
-                services.cancel(session, school.id, lesson, "Учитель сопровождает учащихся на олимпиаду")
+                lesson_changes.cancel(session, school.id, lesson, "Учитель сопровождает учащихся на олимпиаду")
                 made += 1
                 break
     return made

@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from plugins.gradebook.models import Lesson, LessonPlanItem
+from plugins.gradebook.public import Lesson, LessonPlanItem
 from plugins.timetable.models import LessonChange
-from plugins.timetable.services import N_, Names, Problem, TimetableError
+from plugins.timetable.naming import Names
+from plugins.timetable.refusals import N_, Problem, TimetableError
 
 MAX_TOPIC = 500
 

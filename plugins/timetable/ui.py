@@ -5,7 +5,7 @@ from typing import Any
 
 from flask_babel import gettext
 
-from plugins.timetable.services import ON_WEEKDAY, WEEKDAYS, Problem
+from plugins.timetable.refusals import ON_WEEKDAY, WEEKDAYS, Problem
 
 
 def problem_text(problem: Problem) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.api import SchoolClass, TeachingAssignment
 from plugins.timetable.models import TimetableEntry
-from plugins.timetable.services import Names
+from plugins.timetable.naming import Names
 
 
 @dataclass

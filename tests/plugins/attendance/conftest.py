@@ -41,7 +41,7 @@ class Demo:
 
     def teacher_lesson(self, on_or_before: date, *, min_age: int = 0) -> Any:
         """The demo teacher's latest 5А math lesson held at least ``min_age`` days before ``on_or_before``."""
-        from plugins.gradebook.models import Lesson
+        from plugins.gradebook.public import Lesson
 
         teacher = self.user("teacher")
         return self.session.scalar(

@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.models import AuditEntry
+from plugins.attendance.marking import lesson_pupils
 from plugins.attendance.models import AttendanceMark, LessonRollCall
-from plugins.attendance.services import lesson_pupils
 
 SAVE = "/api/v1/attendance/marks"
 
@@ -103,7 +103,7 @@ def test_old_lessons_go_to_the_class_teacher(login_as, demo, session, today, pos
 
 
 def test_future_lessons_cannot_be_marked(login_as, demo, session, today, post_json):
-    from plugins.gradebook.models import Lesson
+    from plugins.gradebook.public import Lesson
 
     lesson = session.scalar(select(Lesson).where(Lesson.class_id == demo.five_a.id, Lesson.date > today + timedelta(days=1),
                                                  Lesson.teacher_id == demo.user("teacher").id).limit(1))

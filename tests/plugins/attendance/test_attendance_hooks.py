@@ -11,11 +11,10 @@ from sqlalchemy import event, select
 from core.api import class_students, hookimpl, term_on
 from core.audit import entries_to_revert
 from core.models import AuditEntry, Subject
-from plugins.attendance import services
+from plugins.attendance import excuses, marking, totals, undo, unmarked, weekly
 from plugins.attendance.context import actor_for, settings
 from plugins.attendance.models import AbsenceNote, AbsenceReason, AttendanceMark
-from plugins.gradebook.journal import Journal, JournalLesson, JournalStudent
-from plugins.gradebook.models import Lesson
+from plugins.gradebook.public import Journal, JournalLesson, JournalStudent, Lesson
 
 
 def _journal(session, demo, today):
@@ -72,32 +71,43 @@ def test_hook_extra_journal_columns_totals_text(app):
     from plugins.attendance.journal import totals_text
 
     with app.test_request_context():
-        assert totals_text(services.AttendanceSummary(1, missed=3, excused=1, late=2)) == "3 (1 ув.), опозд. 2"
-        assert totals_text(services.AttendanceSummary(1)) == ""
+        assert totals_text(totals.AttendanceSummary(1, missed=3, excused=1, late=2)) == "3 (1 ув.), опозд. 2"
+        assert totals_text(totals.AttendanceSummary(1)) == ""
 
 
 def test_hook_revert_change(app, session, demo, today):
     """After a leak is reported, the teacher's attendance changes and a class teacher's reason are undone."""
     pm = app.extensions["klass"].pm
     lesson = demo.teacher_lesson(today)
-    pupil = next(p for p in services.lesson_pupils(session, lesson)
+    pupil = next(p for p in marking.lesson_pupils(session, lesson)
                  if session.scalar(select(AttendanceMark.id).where(AttendanceMark.lesson_id == lesson.id,
                                                                    AttendanceMark.student_id == p.id)) is None)
     teacher = actor_for(demo.user("teacher"))
     from core.db import utcnow
 
     moment = utcnow() - timedelta(seconds=1)
-    services.save_mark(session, settings(), teacher, lesson.id, pupil.id, "н", today=today)
-    services.save_mark(session, settings(), teacher, lesson.id, pupil.id, "о", today=today, minutes_late=4)
+    marking.save_mark(session, settings(), teacher, lesson.id, pupil.id, "н", today=today)
+    marking.save_mark(session, settings(), teacher, lesson.id, pupil.id, "о", today=today, minutes_late=4)
+    told = []
+
+    class Listener:
+        @hookimpl
+        def on_attendance_saved(self, student_id, action, old, new):
+            told.append((student_id, action, old["code"], new["code"]))
+
+    pm.register(Listener(), name="test-attendance-revert-listener")
     for entry in entries_to_revert(session, demo.school_id, teacher.user_id, moment):
         assert pm.hook.revert_change(session=session, entry=entry) is not None
+    pm.unregister(name="test-attendance-revert-listener")
     assert session.scalar(select(AttendanceMark).where(AttendanceMark.lesson_id == lesson.id,
                                                        AttendanceMark.student_id == pupil.id)) is None
+    # Newest first: "о" goes back to "н", then "н" back to present; the family hears both as reverted.
+    assert told == [(pupil.id, "reverted", "о", "н"), (pupil.id, "reverted", "н", "")]
 
     class_teacher = actor_for(demo.user("class_teacher"))
     away = demo.family_child
     before = {m.id: m.code for m in session.scalars(select(AttendanceMark).where(AttendanceMark.student_id == away))}
-    result = services.set_reason(session, settings(), class_teacher, away, today - timedelta(days=30), today, "illness")
+    result = excuses.set_reason(session, settings(), class_teacher, away, today - timedelta(days=30), today, "illness")
     assert result.excused
     for entry in entries_to_revert(session, demo.school_id, class_teacher.user_id, moment):
         pm.hook.revert_change(session=session, entry=entry)
@@ -108,7 +118,7 @@ def test_hook_revert_change(app, session, demo, today):
     assert session.get(AbsenceReason, result.reason.id) is None
 
     note = session.scalar(select(AbsenceNote).where(AbsenceNote.status == "pending"))
-    services.decide_note(session, settings(), class_teacher, note.id, False, "нет справки")
+    excuses.decide_note(session, settings(), class_teacher, note.id, False, "нет справки")
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "attendance.note.decide")
                            .order_by(AuditEntry.id.desc()))
     assert pm.hook.revert_change(session=session, entry=entry) == {"status": "pending"}
@@ -116,7 +126,7 @@ def test_hook_revert_change(app, session, demo, today):
 
     foreign = AuditEntry(school_id=demo.school_id, action="gradebook.mark.update", object_type="gradebook.mark",
                          object_id="1")
-    assert services.revert_entry(session, foreign) is None
+    assert undo.revert_entry(session, foreign) is None
 
 
 def test_hook_on_attendance_saved(app, login_as, demo, session, today, post_json):
@@ -124,15 +134,24 @@ def test_hook_on_attendance_saved(app, login_as, demo, session, today, post_json
 
     class Listener:
         @hookimpl
-        def on_attendance_saved(self, lesson, student_id, old, new, actor_id):
-            calls.append((lesson.id, student_id, old["code"], new["code"], actor_id))
+        def on_attendance_saved(self, lesson, student_id, action, old, new, actor_id):
+            calls.append((lesson.id, student_id, action, old, new, actor_id))
 
     app.extensions["klass"].pm.register(Listener(), name="test-attendance-listener")
     lesson = demo.teacher_lesson(today)
-    pupil = services.lesson_pupils(session, lesson)[-1]
-    post_json(login_as("teacher"), "/api/v1/attendance/marks", {"lesson_id": lesson.id, "student_id": pupil.id,
-                                                               "code": "б"})
-    assert calls and calls[-1][1:] == (pupil.id, calls[-1][2], "б", demo.user("teacher").id)
+    pupil = marking.lesson_pupils(session, lesson)[-1]
+    teacher = login_as("teacher")
+    url, teacher_id = "/api/v1/attendance/marks", demo.user("teacher").id
+    for code in ("", "б", "б", "н", ""):  # start from "present"; the repeated "б" changes nothing
+        post_json(teacher, url, {"lesson_id": lesson.id, "student_id": pupil.id, "code": code})
+    present = {"code": "", "minutes_late": None, "reason": ""}
+    ill = {"code": "б", "minutes_late": None, "reason": ""}
+    away = {"code": "н", "minutes_late": None, "reason": ""}
+    assert [call[1:] for call in calls if call[0] == lesson.id][-3:] == [
+        (pupil.id, "created", present, ill, teacher_id),
+        (pupil.id, "changed", ill, away, teacher_id),
+        (pupil.id, "deleted", away, present, teacher_id),
+    ]
 
 
 def test_hook_lesson_editors_lets_a_substitute_mark(app, demo, session, today, post_json):
@@ -148,7 +167,7 @@ def test_hook_lesson_editors_lets_a_substitute_mark(app, demo, session, today, p
     from tests.conftest import sign_in
 
     client = sign_in(app.test_client(), substitute.login)
-    pupil = services.lesson_pupils(session, lesson)[0]
+    pupil = marking.lesson_pupils(session, lesson)[0]
     payload = {"lesson_id": lesson.id, "student_id": pupil.id, "code": "н"}
     assert post_json(client, "/api/v1/attendance/marks", payload).status_code == 404
     app.extensions["klass"].pm.register(Timetable(), name="test-substitutes")
@@ -200,11 +219,11 @@ def test_hook_register_demo_data(session, demo, today):
     """The demo has the cases people look for (see plugins/attendance/demo.py)."""
     assert session.scalar(select(AbsenceNote.id).where(AbsenceNote.status == "pending")) is not None
     assert session.scalar(select(AbsenceNote.id).where(AbsenceNote.status == "accepted")) is not None
-    weeks = services.unverified_weeks(session, demo.school_id, [demo.five_a.id],
+    weeks = weekly.unverified_weeks(session, demo.school_id, [demo.five_a.id],
                                       today - timedelta(days=60), today)[demo.five_a.id]
-    assert services.monday(today) - timedelta(days=7) in weeks
+    assert weekly.monday(today) - timedelta(days=7) in weeks
     from plugins.attendance.models import WeekVerification
 
     assert session.scalar(select(WeekVerification.id).where(WeekVerification.class_id == demo.five_a.id)) is not None
-    missing = services.missing_roll_calls(session, settings(), demo.school_id, today)
+    missing = unmarked.missing_roll_calls(session, settings(), demo.school_id, today)
     assert any(m.class_id == demo.five_b.id for m in missing)

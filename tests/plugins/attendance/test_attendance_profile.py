@@ -6,8 +6,7 @@ from sqlalchemy import event, select
 
 from core.api import class_students, term_on
 from core.models import Subject
-from plugins.gradebook.journal import Journal, JournalLesson, JournalStudent
-from plugins.gradebook.models import Lesson
+from plugins.gradebook.public import Journal, JournalLesson, JournalStudent, Lesson
 from tests.conftest import sign_in
 
 

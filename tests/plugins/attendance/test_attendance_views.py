@@ -8,9 +8,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.models import AuditEntry
+from plugins.attendance.marking import lesson_pupils
 from plugins.attendance.models import AbsenceNote, AttendanceMark, LessonRollCall, WeekVerification
-from plugins.attendance.services import lesson_pupils, monday
-from plugins.gradebook.models import Lesson, Mark
+from plugins.attendance.weekly import monday
+from plugins.gradebook.public import Lesson, Mark
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -203,7 +204,7 @@ def test_rejecting_a_note_needs_a_comment(login_as, demo, session):
 
 def test_class_teacher_sets_a_reason_for_a_range(login_as, demo, session, today):
     from plugins.attendance.context import settings
-    from plugins.attendance.services import week_overview
+    from plugins.attendance.weekly import week_overview
 
     week = _seeded_week(session, demo)
     overview = week_overview(session, settings(), demo.school_id, demo.five_a.id, week)

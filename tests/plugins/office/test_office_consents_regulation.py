@@ -6,7 +6,7 @@ import io
 from sqlalchemy import delete, select
 
 from core.models import AuditEntry, User
-from plugins.office import services
+from plugins.office import consent_rules
 from plugins.office.models import Consent, Document, RegulationAck
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -35,12 +35,12 @@ def test_class_teacher_records_a_refusal_of_electronic_information(session, demo
     assert session.scalar(select(AuditEntry).where(AuditEntry.object_type == "office.consent")) is not None
 
     # The diary asks the office who gets paper statements.
-    paper = services.paper_statement_students(session, student.school_id, demo["c5a"].id, today)
+    paper = consent_rules.paper_statement_students(session, student.school_id, demo["c5a"].id, today)
     assert paper == {student.id: [guardian.id]}
-    assert guardian.id in services.guardians_wanting_paper(session, student.school_id)
+    assert guardian.id in consent_rules.guardians_wanting_paper(session, student.school_id)
 
     # Missing consents per class: everybody else of 5А has no answer now.
-    report = {r["class"].name: r for r in services.missing_consents_by_class(
+    report = {r["class"].name: r for r in consent_rules.missing_consents_by_class(
         session, [demo["c5a"], demo["c5b"]], today)}
     assert report["5А"]["missing"] == report["5А"]["guardians"] - 1
     assert report["5А"]["paper"] == 1

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.models import ClassMembership, User
 from core.plugins import hookimpl
 from core.services import class_of_student, class_students
-from plugins.office import services
+from plugins.office import refusals, transfers
 from plugins.office.models import MovementRequest
 
 
@@ -124,21 +124,21 @@ def test_rules_refuse_impossible_moves(session, demo, today):
     year_start = session.scalar(select(ClassMembership.starts_on).where(ClassMembership.student_id == student.id))
     req = MovementRequest(school_id=student.school_id, kind="transfer", student_id=student.id,
                           from_class_id=demo["c5a"].id, to_class_id=demo["c5a"].id, on_date=today)
-    with pytest.raises(services.OfficeError):
-        services.validate_movement(session, req)  # into the same class
+    with pytest.raises(refusals.OfficeError):
+        transfers.validate_movement(session, req)  # into the same class
     req.to_class_id, req.on_date = demo["c5b"].id, year_start
-    with pytest.raises(services.OfficeError):
-        services.validate_movement(session, req)  # before the student was in the class
+    with pytest.raises(refusals.OfficeError):
+        transfers.validate_movement(session, req)  # before the student was in the class
     admit = MovementRequest(school_id=student.school_id, kind="admit", student_id=student.id,
                             to_class_id=demo["c5b"].id, on_date=today)
-    with pytest.raises(services.OfficeError):
-        services.validate_movement(session, admit)  # still in 5А: that is a transfer
+    with pytest.raises(refusals.OfficeError):
+        transfers.validate_movement(session, admit)  # still in 5А: that is a transfer
     req.on_date = today
-    services.submit_movement(session, req)
+    transfers.submit_movement(session, req)
     twin = MovementRequest(school_id=student.school_id, kind="withdraw", student_id=student.id,
                            from_class_id=demo["c5a"].id, on_date=today)
-    with pytest.raises(services.OfficeError):
-        services.submit_movement(session, twin)  # one waiting request per student
-    services.reject_movement(session, req, note="нет мест", decided_by_id=None)
-    with pytest.raises(services.OfficeError):
-        services.perform_movement(session, req, order_number="1", order_date=today, decided_by_id=None, today=today)
+    with pytest.raises(refusals.OfficeError):
+        transfers.submit_movement(session, twin)  # one waiting request per student
+    transfers.reject_movement(session, req, note="нет мест", decided_by_id=None)
+    with pytest.raises(refusals.OfficeError):
+        transfers.perform_movement(session, req, order_number="1", order_date=today, decided_by_id=None, today=today)

@@ -36,15 +36,15 @@ def test_demo_data_is_realistic(session, demo):
 
 
 def test_withdrawal_ahead_of_its_date_disables_the_account_when_the_day_comes(app, session, demo, today):
-    from plugins.office import services
+    from plugins.office import transfers
 
     waiting = set(session.scalars(select(MovementRequest.student_id).where(MovementRequest.status == "pending")))
     student = next(s for s in demo["c9a_students"] if s.id not in waiting)
     on_date = today + timedelta(days=5)
     req = MovementRequest(school_id=student.school_id, kind="withdraw", student_id=student.id,
                           from_class_id=demo["c9a"].id, on_date=on_date, status="pending")
-    services.submit_movement(session, req)
-    services.perform_movement(session, req, order_number="9-у", order_date=today, decided_by_id=None, today=today)
+    transfers.submit_movement(session, req)
+    transfers.perform_movement(session, req, order_number="9-у", order_date=today, decided_by_id=None, today=today)
     session.commit()
     assert session.get(User, student.id).is_active_account, "still at school until the date"
     hook = app.extensions["klass"].pm.hook

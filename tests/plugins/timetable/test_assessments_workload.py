@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from plugins.gradebook.models import Lesson
+from plugins.gradebook.public import Lesson
 from plugins.timetable.assessments import assessments_between, warnings_for
 from plugins.timetable.models import Assessment, TimetableVersion
 from plugins.timetable.workload import class_loads, teacher_loads

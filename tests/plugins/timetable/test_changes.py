@@ -7,9 +7,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.models import AuditEntry, User
-from plugins.gradebook.models import Lesson, Mark
+from plugins.gradebook.public import Lesson, Mark
+from plugins.timetable.agenda import day_schedule
+from plugins.timetable.generation import generate_lessons
+from plugins.timetable.lesson_changes import changes_for, substitute
 from plugins.timetable.models import LessonChange
-from plugins.timetable.services import changes_for, day_schedule, generate_lessons, substitute
 from tests.conftest import post_form
 from tests.plugins.timetable.tt_helpers import bearer, class_id, future_week
 
@@ -100,7 +102,8 @@ def test_substitute_busy_at_that_time_is_refused(app, session, login_as, demo_sc
 
 
 def test_move_and_cancel_are_kept_when_lessons_are_generated_again(app, session, demo_school):
-    from plugins.timetable.services import TimetableError, cancel, move
+    from plugins.timetable.lesson_changes import cancel, move
+    from plugins.timetable.refusals import TimetableError
 
     school_id = demo_school["school_id"]
     monday, _term = future_week(session, school_id)

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from core.models import Holiday, TeachingAssignment, User
-from plugins.gradebook.models import Lesson, Mark
+from plugins.gradebook.public import Lesson, Mark
+from plugins.timetable.generation import generate_lessons
 from plugins.timetable.models import TimetableEntry, TimetableVersion
-from plugins.timetable.services import generate_lessons, version_on
+from plugins.timetable.versioning import version_on
 from tests.conftest import post_form
 from tests.plugins.timetable.tt_helpers import assignment, class_id, future_week
 

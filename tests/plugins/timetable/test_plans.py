@@ -8,7 +8,7 @@ from datetime import date
 from openpyxl import Workbook
 from sqlalchemy import select, update
 
-from plugins.gradebook.models import Lesson, LessonPlanItem
+from plugins.gradebook.public import Lesson, LessonPlanItem
 from plugins.timetable.plans import parse_file, parse_text, plan_progress
 from tests.conftest import csrf_token
 from tests.plugins.timetable.tt_helpers import class_id, subject_id

@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from core.models import SchoolClass, User
-from plugins.gradebook.models import Lesson
+from plugins.gradebook.public import Lesson
+from plugins.timetable.lesson_changes import substitute
 from plugins.timetable.models import Assessment, LessonChange, TimetableEntry, TimetableVersion
-from plugins.timetable.services import substitute
 from tests.conftest import sign_in
 from tests.plugins.timetable.tt_helpers import class_id, user_id
 

@@ -1,0 +1,235 @@
+"""Marking one lesson: its pupils, each student's state, saving one cell (the journal grid) or a whole
+roll call (the phone page). Every change is audited and announced through ``on_attendance_saved``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from core.api import ClassMembership, SubgroupMember, User, audit, utcnow
+from plugins.attendance.code_rules import cell_text, code_kinds, normalize_code, reason_kinds
+from plugins.attendance.errors import N_, AttendanceError
+from plugins.attendance.models import AbsenceReason, AttendanceMark, LessonRollCall
+from plugins.attendance.rights import Actor, can_view_lesson, edit_refusal
+from plugins.gradebook.public import Lesson
+
+
+@dataclass(frozen=True)
+class Pupil:
+    id: int
+    last_name: str
+    first_name: str
+    middle_name: str
+
+    @property
+    def short_name(self) -> str:
+        initials = "".join(f" {p[0]}." for p in (self.first_name, self.middle_name) if p)
+        return f"{self.last_name}{initials}"
+
+
+def pupils_query(class_id: int, subgroup_id: int | None, day: date) -> Any:
+    query = (
+        select(User.id, User.last_name, User.first_name, User.middle_name)
+        .join(ClassMembership, ClassMembership.student_id == User.id)
+        .where(ClassMembership.class_id == class_id, ClassMembership.starts_on <= day,
+               or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= day))
+        .order_by(User.last_name, User.first_name, User.middle_name, User.id)
+        .distinct()
+    )
+    if subgroup_id is not None:
+        query = query.join(SubgroupMember, and_(SubgroupMember.student_id == User.id,
+                                                SubgroupMember.subgroup_id == subgroup_id))
+    return query
+
+
+def lesson_pupils(session: Session, lesson: Lesson) -> list[Pupil]:
+    """Students who should attend the lesson: the class (or the subgroup) as it was on the lesson's day."""
+    return [Pupil(*row) for row in session.execute(pupils_query(lesson.class_id, lesson.subgroup_id, lesson.date))]
+
+
+@dataclass(frozen=True)
+class MarkState:
+    """A student's attendance at a lesson; ``code`` "" means present."""
+
+    lesson_id: int
+    student_id: int
+    code: str = ""
+    minutes_late: int | None = None
+    reason: str = ""
+
+    @property
+    def cell(self) -> str:
+        return cell_text(self.code, self.minutes_late)
+
+    def as_audit(self) -> dict[str, Any]:
+        return {"code": self.code, "minutes_late": self.minutes_late, "reason": self.reason}
+
+
+def mark_state(lesson_id: int, student_id: int, mark: AttendanceMark | None) -> MarkState:
+    if mark is None:
+        return MarkState(lesson_id, student_id)
+    return MarkState(lesson_id, student_id, mark.code, mark.minutes_late, mark.reason)
+
+
+def lesson_marks(session: Session, lesson_id: int) -> dict[int, AttendanceMark]:
+    return {m.student_id: m for m in session.scalars(select(AttendanceMark).where(AttendanceMark.lesson_id == lesson_id))}
+
+
+def covering_reasons(session: Session, student_ids: Iterable[int], day: date) -> dict[int, AbsenceReason]:
+    """The newest reason covering ``day`` for each student (one query)."""
+    found: dict[int, AbsenceReason] = {}
+    ids = list(student_ids)
+    if not ids:
+        return found
+    for reason in session.scalars(
+        select(AbsenceReason)
+        .where(AbsenceReason.student_id.in_(ids), AbsenceReason.starts_on <= day, AbsenceReason.ends_on >= day)
+        .order_by(AbsenceReason.id)
+    ):
+        found[reason.student_id] = reason
+    return found
+
+
+def reason_text(settings: Mapping[str, Any], reason: AbsenceReason) -> str:
+    title = reason_kinds(settings).get(reason.kind, {}).get("title", reason.kind)
+    return f"{title}: {reason.document}" if reason.document else title
+
+
+Notify = Callable[..., Any]
+
+
+def write_mark(session: Session, settings: Mapping[str, Any], actor: Actor, lesson: Lesson, student_id: int,
+           existing: AttendanceMark | None, code: str, minutes_late: int | None, reason: str,
+           reason_row: AbsenceReason | None, action: str, notify: Notify | None) -> MarkState:
+    """Apply one student's new state at one lesson, audit it and notify listeners (no-op when unchanged)."""
+    kinds = code_kinds(settings)
+    reason_id = None
+    if code and kinds.get(code) == "absent" and reason_row is not None:
+        # A reason already covers this day: the absence is an excused one.
+        code, reason, reason_id = reason_row.code, reason_text(settings, reason_row), reason_row.id
+    elif existing is not None and code == existing.code and not reason:
+        reason, reason_id = existing.reason, existing.reason_id  # same code again keeps its reason
+    if kinds.get(code) != "late":
+        minutes_late = None
+    old = mark_state(lesson.id, student_id, existing)
+    new = MarkState(lesson.id, student_id, code, minutes_late, reason.strip()[:300] if code else "")
+    if old == new:
+        return old
+    if not code:
+        if existing is not None:
+            session.delete(existing)
+    elif existing is None:
+        session.add(AttendanceMark(school_id=lesson.school_id, lesson_id=lesson.id, student_id=student_id, code=code,
+                                   minutes_late=new.minutes_late, reason=new.reason, updated_by=actor.user_id,
+                                   updated_at=utcnow(), reason_id=reason_id))
+    else:
+        existing.code, existing.minutes_late, existing.reason = code, new.minutes_late, new.reason
+        existing.reason_id, existing.updated_by, existing.updated_at = reason_id, actor.user_id, utcnow()
+    audit(session, school_id=lesson.school_id, action=action, object_type="attendance.mark",
+          object_id=f"{lesson.id}:{student_id}", old=old.as_audit(), new=new.as_audit(), actor_id=actor.user_id)
+    if notify is not None:
+        change = "created" if existing is None else "deleted" if not code else "changed"
+        notify(session=session, lesson=lesson, student_id=student_id, action=change, old=old.as_audit(),
+               new=new.as_audit(), actor_id=actor.user_id)
+    return new
+
+
+def ensure_roll_call(session: Session, lesson: Lesson, actor_id: int | None) -> LessonRollCall:
+    """Record that attendance was taken at the lesson (kept once; a new roll call refreshes who and when)."""
+    roll = session.get(LessonRollCall, lesson.id)
+    if roll is None:
+        roll = LessonRollCall(lesson_id=lesson.id, school_id=lesson.school_id, taken_by=actor_id, taken_at=utcnow())
+        session.add(roll)
+    else:
+        roll.taken_by, roll.taken_at = actor_id, utcnow()
+    return roll
+
+
+def save_mark(session: Session, settings: Mapping[str, Any], actor: Actor, lesson_id: int, student_id: int,
+              code: str | None, *, today: date, minutes_late: int | None = None, reason: str = "",
+              notify: Notify | None = None) -> MarkState:
+    """Set (or with an empty code clear) one student's attendance at one lesson, as the journal grid does.
+
+    Checks the actor may edit the lesson and that the student belongs to it, turns an absence into an
+    excused one when the class teacher has a reason on file for that day, audits the change, and records
+    that attendance was taken at the lesson. Raises ``AttendanceError``; changes nothing then.
+    """
+    lesson = session.get(Lesson, lesson_id)
+    if lesson is None or lesson.school_id != actor.school_id:
+        raise AttendanceError(N_("Not found."), "not_found")
+    refusal = edit_refusal(actor, lesson, today)
+    if refusal is not None:
+        if refusal.status == "forbidden" and not can_view_lesson(actor, lesson):
+            raise AttendanceError(N_("Not found."), "not_found")
+        raise refusal
+    normalized = normalize_code(settings, code)
+    pupil = session.execute(pupils_query(lesson.class_id, lesson.subgroup_id, lesson.date)
+                            .where(User.id == student_id)).first()
+    if pupil is None:
+        raise AttendanceError(N_("This student does not attend this lesson."), "invalid", "student_id")
+    existing = session.scalar(select(AttendanceMark).where(AttendanceMark.lesson_id == lesson.id,
+                                                           AttendanceMark.student_id == student_id))
+    reason_row = None
+    if normalized and code_kinds(settings)[normalized] == "absent":
+        reason_row = covering_reasons(session, [student_id], lesson.date).get(student_id)
+    state = write_mark(session, settings, actor, lesson, student_id, existing, normalized, minutes_late, reason,
+                   reason_row, "attendance.mark.update", notify)
+    ensure_roll_call(session, lesson, actor.user_id)
+    session.flush()
+    return state
+
+
+@dataclass
+class RollCallResult:
+    lesson_id: int
+    present: int
+    absent: int
+    late: int
+    changed: int
+
+
+def take_roll_call(session: Session, settings: Mapping[str, Any], actor: Actor, lesson_id: int,
+                   entries: Mapping[int, tuple[str, int | None]], *, today: date,
+                   notify: Notify | None = None) -> RollCallResult:
+    """Save a whole lesson at once (the phone roll-call page): ``entries`` maps student id to (code,
+    minutes late); students not named were present. Records the roll call even if everyone was there.
+    Every code is checked before anything is written."""
+    lesson = session.get(Lesson, lesson_id)
+    if lesson is None or not can_view_lesson(actor, lesson):
+        raise AttendanceError(N_("Not found."), "not_found")
+    refusal = edit_refusal(actor, lesson, today)
+    if refusal is not None:
+        raise refusal
+    pupils = {p.id for p in lesson_pupils(session, lesson)}
+    unknown = set(entries) - pupils
+    if unknown:
+        raise AttendanceError(N_("This student does not attend this lesson."), "invalid", "student_id")
+    wanted = {sid: (normalize_code(settings, code), minutes) for sid, (code, minutes) in entries.items()}
+    kinds = code_kinds(settings)
+    existing = lesson_marks(session, lesson.id)
+    absentees = [sid for sid, (code, _m) in wanted.items() if code and kinds[code] == "absent"]
+    reasons = covering_reasons(session, absentees, lesson.date)
+    result = RollCallResult(lesson.id, 0, 0, 0, 0)
+    for sid in sorted(pupils):
+        code, minutes = wanted.get(sid, ("", None))
+        mark = existing.get(sid)
+        before = mark_state(lesson.id, sid, mark)
+        after = write_mark(session, settings, actor, lesson, sid, mark, code, minutes, "", reasons.get(sid),
+                       "attendance.mark.update", notify)
+        result.changed += before != after
+        kind = kinds.get(after.code)
+        if not after.code:
+            result.present += 1
+        elif kind == "late":
+            result.late += 1
+        else:
+            result.absent += 1
+    ensure_roll_call(session, lesson, actor.user_id)
+    session.flush()
+    return result
+

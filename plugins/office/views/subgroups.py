@@ -1,0 +1,103 @@
+"""A class's subgroups per subject: the page, creating, deleting, members."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from core.api import SchoolClass, Subgroup, Subject, db, requires_permission
+from plugins.office import grouping, refusals, rosters
+from plugins.office.access import may_edit_subgroups, owned, school_today
+from plugins.office.forms import SubgroupForm
+from plugins.office.views.common import bp, commit, flash_errors
+
+
+@bp.get("/classes/<int:class_id>/subgroups")
+@requires_permission("office.subgroups.edit")
+def subgroups(class_id: int) -> Any:
+    session = db()
+    school_class = owned(SchoolClass, class_id)
+    subjects = [s for s in grouping.class_subjects(session, class_id) if may_edit_subgroups(class_id, s.id)]
+    if not subjects:
+        abort(404)
+    subject_id = request.args.get("subject_id", type=int) or subjects[0].id
+    subject = next((s for s in subjects if s.id == subject_id), None)
+    if subject is None:
+        abort(404)
+    groups = grouping.subject_subgroups(session, class_id, subject.id)
+    students = rosters.current_students(session, class_id, school_today())
+    membership = grouping.subgroup_membership(session, [g.id for g in groups])
+    chosen = {s.id: min(membership[s.id]) if membership.get(s.id) else None for s in students}
+    counts = {g.id: sum(1 for v in chosen.values() if v == g.id) for g in groups}
+    form = SubgroupForm()
+    form.subject_id.choices = [(s.id, s.name) for s in subjects]
+    form.subject_id.data = subject.id
+    return render_template("office/subgroups.html", school_class=school_class, subjects=subjects, subject=subject,
+                           groups=groups, students=students, chosen=chosen, counts=counts, form=form)
+
+
+@bp.post("/classes/<int:class_id>/subgroups")
+@requires_permission("office.subgroups.edit")
+def create_subgroup(class_id: int) -> Any:
+    session = db()
+    school_class = owned(SchoolClass, class_id)
+    form = SubgroupForm()
+    form.subject_id.choices = [(s.id, s.name) for s in grouping.class_subjects(session, class_id)]
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return redirect(url_for(".subgroups", class_id=class_id))
+    if not may_edit_subgroups(class_id, form.subject_id.data):
+        abort(404)
+    try:
+        grouping.create_subgroup(session, school_class, form.subject_id.data, form.name.data)
+    except refusals.OfficeError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    else:
+        commit()
+        flash(_("Subgroup created."), "success")
+    return redirect(url_for(".subgroups", class_id=class_id, subject_id=form.subject_id.data))
+
+
+@bp.post("/subgroups/<int:subgroup_id>/delete")
+@requires_permission("office.subgroups.edit")
+def delete_subgroup(subgroup_id: int) -> Any:
+    session = db()
+    subgroup = owned(Subgroup, subgroup_id)
+    if not may_edit_subgroups(subgroup.class_id, subgroup.subject_id):
+        abort(404)
+    class_id, subject_id = subgroup.class_id, subgroup.subject_id
+    try:
+        grouping.delete_subgroup(session, subgroup)
+    except refusals.OfficeError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    else:
+        commit()
+        flash(_("Subgroup deleted."), "success")
+    return redirect(url_for(".subgroups", class_id=class_id, subject_id=subject_id))
+
+
+@bp.post("/classes/<int:class_id>/subgroups/<int:subject_id>/members")
+@requires_permission("office.subgroups.edit")
+def save_members(class_id: int, subject_id: int) -> Any:
+    session = db()
+    school_class = owned(SchoolClass, class_id)
+    owned(Subject, subject_id)
+    if not may_edit_subgroups(class_id, subject_id):
+        abort(404)
+    choice: dict[int, int | None] = {}
+    for key, value in request.form.items():
+        if key.startswith("student-") and key[8:].isdigit():
+            choice[int(key[8:])] = int(value) if value.isdigit() else None
+    try:
+        changed = grouping.set_subgroup_members(session, school_class, subject_id, choice, school_today())
+    except refusals.OfficeError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    else:
+        commit()
+        flash(_("Subgroup lists saved (changes: %(n)d).", n=changed), "success")
+    return redirect(url_for(".subgroups", class_id=class_id, subject_id=subject_id))
+
