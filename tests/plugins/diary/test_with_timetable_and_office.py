@@ -27,7 +27,7 @@ def week_lessons(session, people):
 
 
 def test_bell_times_and_a_substitution_in_the_week(login_as, session, people, week_lessons):
-    from plugins.timetable import services as timetable
+    from plugins.timetable import lesson_changes as timetable
 
     kid, week, lessons = week_lessons
     lesson = next(x for x in lessons if x.teacher_id != people.class_teacher.id)
@@ -40,7 +40,7 @@ def test_bell_times_and_a_substitution_in_the_week(login_as, session, people, we
 
 def test_cancelled_lesson_is_told_under_its_day(login_as, session, people, week_lessons):
     from core.api import Subject
-    from plugins.timetable import services as timetable
+    from plugins.timetable import lesson_changes as timetable
 
     kid, week, lessons = week_lessons
     future = [x for x in lessons if x.date > school_today()]
