@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -95,8 +96,13 @@ def _outside_env() -> dict[str, str]:
 @pytest.mark.wheel
 def test_installed_wheel_runs_the_demo_and_serves_every_plugin(tmp_path: Path) -> None:
     env = _outside_env()
+    # Built from a copy: making the sdist writes klass.egg-info into the source tree, which the other
+    # tests (running in parallel, with the checkout on sys.path) must not see appear.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "instance", "build", "*.egg-info", "__pycache__", "*.mo", ".*_cache", "tests", "bench"))
     dist = tmp_path / "dist"
-    _run([sys.executable, "-m", "build", "--outdir", dist, ROOT], cwd=tmp_path, env=env, timeout=300)
+    _run([sys.executable, "-m", "build", "--outdir", dist, source], cwd=tmp_path, env=env, timeout=300)
     (wheel,) = dist.glob("klass-*.whl")
     (sdist,) = dist.glob("klass-*.tar.gz")
 
