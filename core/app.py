@@ -18,13 +18,11 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, scoped_session
 
 from core import i18n
-from core.config import load_settings
+from core.config import instance_dir, load_settings
 from core.db import make_engine, make_session_factory
 from core.models import User
 from core.permissions import CORE_PERMISSIONS, PermissionRegistry
 from core.plugins import LoadedPlugin, load_plugins, make_plugin_manager
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -69,7 +67,7 @@ def create_app(
 ) -> Flask:
     """Build a Klass app for a profile. Raises ``ConfigError`` (Russian + English) on bad configuration."""
     settings = load_settings(profile, settings_overrides)
-    app = Flask("core", instance_path=os.environ.get("KLASS_INSTANCE", str(ROOT / "instance")))
+    app = Flask("core", instance_path=str(instance_dir().resolve()))
     security = settings["security"]
     app.config.update(
         TESTING=testing,

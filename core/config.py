@@ -1,4 +1,4 @@
-"""Settings: config/default.toml, then the profile, then the school's own file, then the environment.
+"""Settings: core/settings/default.toml, then the profile, then the school's own file, then the environment.
 
 A school adapts Klass to its regulation here, never in code. The result is validated at start-up so a
 typo stops the server with a message instead of surfacing as a wrong mark months later.
@@ -13,7 +13,16 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-CONFIG_DIR = Path(os.environ.get("KLASS_CONFIG_DIR", Path(__file__).resolve().parent.parent / "config"))
+# Inside the package, so an installed wheel finds the profiles wherever it is run from.
+CONFIG_DIR = Path(os.environ.get("KLASS_CONFIG_DIR", Path(__file__).resolve().parent / "settings"))
+
+
+def instance_dir() -> Path:
+    """Where this school's database, secret key and job queue live: ``KLASS_INSTANCE`` or ``./instance``.
+
+    Never next to the code: an installed Klass must not write into site-packages.
+    """
+    return Path(os.environ.get("KLASS_INSTANCE") or Path.cwd() / "instance")
 
 
 class ConfigError(RuntimeError):

@@ -17,13 +17,13 @@ import traceback
 from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy.orm import Session
 
+from core.config import instance_dir
 from core.db import WRITE_INTENT, utcnow
 from core.models import Job
 
@@ -37,7 +37,7 @@ def _make_huey() -> Any:
         return MemoryHuey("klass", immediate=True)
     if mode.startswith("redis://"):
         return RedisHuey("klass", url=mode)
-    root = Path(os.environ.get("KLASS_INSTANCE", Path(__file__).resolve().parent.parent / "instance"))
+    root = instance_dir()
     root.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("klass", filename=str(root / "jobs.sqlite3"))
 

@@ -10,13 +10,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from core.db import Base
 
-ROOT = Path(__file__).resolve().parent.parent
-CORE_VERSIONS = ROOT / "migrations" / "versions"
+# The Alembic environment lives inside the package so an installed wheel carries it.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+CORE_VERSIONS = MIGRATIONS / "versions"
 
 
 def _config(connection: Connection, part: str, versions: Path) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("version_locations", str(versions))
     cfg.set_main_option("path_separator", "os")
     cfg.attributes["connection"] = connection

@@ -38,6 +38,11 @@ class PluginInfo:
     settings_schema: type[Schema] | None = None
     hookspecs: ModuleType | None = None  # hooks this plugin offers to others
     description: Any = ""
+    # Modules other plugins may import, relative to the plugin's package ("averages", "public"); the
+    # hookspecs module above is public too. Everything else is private: tools/import_contracts.py
+    # refuses any other cross-plugin import, and any import of a plugin not named in ``requires``
+    # unless it is made lazily inside a function.
+    public_modules: tuple[str, ...] = ()
 
 
 @dataclass
@@ -64,17 +69,29 @@ def _import_models(module: ModuleType) -> None:
         importlib.import_module(name)
 
 
+def _origin(module: ModuleType, ep: Any = None) -> str:
+    """Where a plugin came from, for messages: the distribution and module, or the built-in package."""
+    dist = getattr(getattr(ep, "dist", None), "name", None)
+    return f"{dist} ({module.__name__})" if dist else module.__name__
+
+
 def discover() -> dict[str, ModuleType]:
-    """Every installed plugin, enabled or not, by name."""
+    """Every installed plugin, enabled or not, by name.
+
+    Two plugins with one name are refused, not one silently dropped: a third-party package that reuses a
+    built-in name would otherwise run with whichever happened to be found first.
+    """
     import plugins as builtin
 
     found: dict[str, ModuleType] = {}
+    origins: dict[str, str] = {}
     for mod_info in pkgutil.iter_modules(builtin.__path__):
         if mod_info.ispkg:
             module = importlib.import_module(f"plugins.{mod_info.name}")
             if hasattr(module, "PLUGIN"):
                 _import_models(module)
                 found[module.PLUGIN.name] = module
+                origins[module.PLUGIN.name] = f"{module.__name__} (встроенный / built-in)"
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         module = ep.load()
         info = getattr(module, "PLUGIN", None)
@@ -83,8 +100,18 @@ def discover() -> dict[str, ModuleType]:
                 f"Точка входа {ep.value} группы {ENTRY_POINT_GROUP} не объявляет PLUGIN.",
                 f"Entry point {ep.value} in group {ENTRY_POINT_GROUP} declares no PLUGIN.",
             )
+        if found.get(info.name) is module:  # the same module reached twice (e.g. also an entry point)
+            continue
+        if info.name in found:
+            raise ConfigError(
+                f"Плагин «{info.name}» из {_origin(module, ep)} носит то же имя, что и плагин из "
+                f"{origins[info.name]}. Переименуйте плагин (PLUGIN.name) или удалите лишний пакет.",
+                f"Plugin '{info.name}' from {_origin(module, ep)} has the same name as the plugin from "
+                f"{origins[info.name]}. Rename the plugin (PLUGIN.name) or uninstall the extra package.",
+            )
         _import_models(module)
-        found.setdefault(info.name, module)
+        found[info.name] = module
+        origins[info.name] = _origin(module, ep)
     return found
 
 
