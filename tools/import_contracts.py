@@ -10,7 +10,9 @@ made of direct imports that are each checked):
 - into ``core``: only the toolkit modules given in the contract (``core.api``, ``core.toolkit``);
 - into another plugin ``plugins.<y>``: only modules ``<y>`` declares public (``public_modules``, plus its
   ``hookspecs`` module), and only if ``<x>`` names ``<y>`` in ``requires`` or the import is lazy
-  (inside a function, or under ``if TYPE_CHECKING:``) so ``<x>`` still loads without ``<y>``.
+  (inside a function, or under ``if TYPE_CHECKING:``) so ``<x>`` still loads without ``<y>``. A module that
+  its own plugin only ever imports lazily (an integration module such as ``plugins.diary.reports``, loaded
+  by the optional hook that needs it) counts as lazy as a whole.
 """
 from __future__ import annotations
 
@@ -101,6 +103,25 @@ def _within(module: str, prefixes: frozenset[str] | tuple[str, ...]) -> bool:
     return any(module == p or module.startswith(p + ".") for p in prefixes)
 
 
+def _eager_lines(graph: ImportGraph, importer: str, imported: str) -> list[int]:
+    """Lines where ``importer`` imports ``imported`` when ``importer`` itself is loaded."""
+    details = graph.get_import_details(importer=importer, imported=imported)
+    path = _module_file(importer)
+    lazy = _lazy_lines(path) if path else frozenset()
+    return [d["line_number"] for d in details if d["line_number"] not in lazy]
+
+
+def _loaded_on_demand(graph: ImportGraph, module: str, plugins_package: str, seen: frozenset[str] = frozenset()) -> bool:
+    """True when nothing loads ``module`` as a plugin is imported: every importer inside its own plugin
+    imports it lazily, or is itself loaded on demand. A package's ``__init__`` is always loaded."""
+    own = _owner(module, plugins_package)
+    if own is None or module == own or module in seen:
+        return module in seen
+    importers = [m for m in graph.find_modules_that_directly_import(module) if _owner(m, plugins_package) == own]
+    return all(not _eager_lines(graph, m, module) or _loaded_on_demand(graph, m, plugins_package, seen | {module})
+               for m in importers)
+
+
 def find_violations(graph: ImportGraph, declarations: dict[str, Declaration], core_package: str,
                     toolkit: tuple[str, ...], plugins_package: str = "plugins") -> list[Violation]:
     violations: list[Violation] = []
@@ -127,10 +148,8 @@ def find_violations(graph: ImportGraph, declarations: dict[str, Declaration], co
                 continue
             if source is not None and target.name in source.requires:
                 continue
-            path = _module_file(importer)
-            lazy = _lazy_lines(path) if path else frozenset()
-            eager = [d["line_number"] for d in details if d["line_number"] not in lazy]
-            if eager:
+            eager = _eager_lines(graph, importer, imported)
+            if eager and not _loaded_on_demand(graph, importer, plugins_package):
                 violations.append(Violation(importer, imported, min(eager),
                                             f"{own} does not declare '{target.name}' in requires "
                                             f"(declare it, or import lazily inside the hook that needs it)"))

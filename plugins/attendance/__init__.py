@@ -16,6 +16,7 @@ PLUGIN = PluginInfo(
     requires=("gradebook",),
     settings_schema=AttendanceSettings,
     hookspecs=hookspecs,
+    public_modules=("public",),
     description=_l("Absences and late arrivals at every lesson, reasons, weekly verification"),
 )
 

@@ -15,6 +15,7 @@ PLUGIN = PluginInfo(
     version="0.2.0",
     settings_schema=GradebookSettings,
     hookspecs=hookspecs,
+    public_modules=("averages", "public"),
     description=_l("Lessons, topics, homework, marks and final marks"),
 )
 

@@ -19,6 +19,7 @@ PLUGIN = PluginInfo(
     requires=("gradebook", "attendance"),
     settings_schema=ReportsSettings,
     hookspecs=hookspecs,
+    public_modules=("public",),
     description=_l("Progress, attendance, mark accumulation, journal timeliness, forecasts and objectivity"),
 )
 
