@@ -11,8 +11,8 @@ made of direct imports that are each checked):
 - into another plugin ``plugins.<y>``: only modules ``<y>`` declares public (``public_modules``, plus its
   ``hookspecs`` module), and only if ``<x>`` names ``<y>`` in ``requires`` or the import is lazy
   (inside a function, or under ``if TYPE_CHECKING:``) so ``<x>`` still loads without ``<y>``. A module that
-  its own plugin only ever imports lazily (an integration module such as ``plugins.diary.reports``, loaded
-  by the optional hook that needs it) counts as lazy as a whole.
+  its own plugin imports only inside optional hook implementations (``@hookimpl(optionalhook=True)``: an
+  integration module such as ``plugins.diary.reports``) counts as lazy as a whole.
 """
 from __future__ import annotations
 
@@ -87,6 +87,20 @@ def _lazy_lines(path: str) -> frozenset[int]:
     return frozenset(lazy)
 
 
+@cache
+def _optional_hook_lines(path: str) -> frozenset[int]:
+    """Lines of imports inside functions decorated ``@hookimpl(optionalhook=True)``."""
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+                "optionalhook=True" in ast.unparse(d) for d in node.decorator_list):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Import | ast.ImportFrom):
+                    lines.update(range(inner.lineno, (inner.end_lineno or inner.lineno) + 1))
+    return frozenset(lines)
+
+
 def _module_file(module: str) -> str | None:
     spec = importlib.util.find_spec(module)
     return spec.origin if spec and spec.origin and spec.origin.endswith(".py") else None
@@ -111,15 +125,26 @@ def _eager_lines(graph: ImportGraph, importer: str, imported: str) -> list[int]:
     return [d["line_number"] for d in details if d["line_number"] not in lazy]
 
 
-def _loaded_on_demand(graph: ImportGraph, module: str, plugins_package: str, seen: frozenset[str] = frozenset()) -> bool:
-    """True when nothing loads ``module`` as a plugin is imported: every importer inside its own plugin
-    imports it lazily, or is itself loaded on demand. A package's ``__init__`` is always loaded."""
+def _only_optional_hook_lines(graph: ImportGraph, importer: str, imported: str) -> bool:
+    details = graph.get_import_details(importer=importer, imported=imported)
+    path = _module_file(importer)
+    hooks = _optional_hook_lines(path) if path else frozenset()
+    return all(d["line_number"] in hooks for d in details)
+
+
+def _loaded_by_optional_hooks(graph: ImportGraph, module: str, plugins_package: str,
+                              seen: frozenset[str] = frozenset()) -> bool:
+    """True when ``module`` is loaded only by optional hook implementations of its own plugin (directly,
+    or through modules that are themselves loaded only so). A package's ``__init__`` is always loaded."""
     own = _owner(module, plugins_package)
-    if own is None or module == own or module in seen:
-        return module in seen
+    if own is None or module == own:
+        return False
+    if module in seen:
+        return True
     importers = [m for m in graph.find_modules_that_directly_import(module) if _owner(m, plugins_package) == own]
-    return all(not _eager_lines(graph, m, module) or _loaded_on_demand(graph, m, plugins_package, seen | {module})
-               for m in importers)
+    return bool(importers) and all(
+        _only_optional_hook_lines(graph, m, module) or _loaded_by_optional_hooks(graph, m, plugins_package, seen | {module})
+        for m in importers)
 
 
 def find_violations(graph: ImportGraph, declarations: dict[str, Declaration], core_package: str,
@@ -149,7 +174,7 @@ def find_violations(graph: ImportGraph, declarations: dict[str, Declaration], co
             if source is not None and target.name in source.requires:
                 continue
             eager = _eager_lines(graph, importer, imported)
-            if eager and not _loaded_on_demand(graph, importer, plugins_package):
+            if eager and not _loaded_by_optional_hooks(graph, importer, plugins_package):
                 violations.append(Violation(importer, imported, min(eager),
                                             f"{own} does not declare '{target.name}' in requires "
                                             f"(declare it, or import lazily inside the hook that needs it)"))

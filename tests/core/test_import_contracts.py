@@ -141,4 +141,4 @@ def test_on_the_real_tree_deleting_diary_requires_of_gradebook_is_caught(monkeyp
     assert new, "deleting diary's requires of gradebook went unnoticed"
     assert {(v.importer.split(".")[1], v.imported.split(".")[1]) for v in new} == {("diary", "gradebook")}
     assert all("plugins.diary does not declare 'gradebook' in requires" in v.reason for v in new)
-    assert any(v.importer == "plugins.diary.services" for v in new)
+    assert any(v.importer == "plugins.diary.marks" for v in new)
