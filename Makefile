@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test install demo-reset lint bench clean
+.PHONY: run test install demo-reset lint bench clean help-screenshots
 
 run: install
 	$(BIN)/klass db upgrade
@@ -37,3 +37,6 @@ bench: install
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info
+
+help-screenshots: install
+	$(BIN)/python scripts/help_screenshots.py

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
 from flask_babel import lazy_gettext as _l
 
 from core.api import MenuItem, Permission, PluginInfo, User, hookimpl
@@ -45,16 +44,3 @@ def register_blueprints(app: Any) -> list[Any]:
 @hookimpl
 def register_menu_items(user: User) -> list[MenuItem]:
     return [MenuItem(_l("Help"), "help.index", "help.guide.read", icon="?", weight=900)]
-
-
-@hookimpl
-def register_cli_commands() -> list[click.Command]:
-    @click.command("screenshots", help="Снять снимки экрана демо-школы для руководств (нужен Chromium).")
-    @click.option("--chromium", default="/usr/bin/chromium", show_default=True, help="Путь к Chromium.")
-    def screenshots(chromium: str) -> None:
-        from plugins.help.screenshots import main
-
-        for path in main(chromium):
-            click.echo(path)
-
-    return [screenshots]
