@@ -69,6 +69,10 @@ def create_app(
 ) -> Flask:
     """Build a Klass app for a profile. Raises ``ConfigError`` (Russian + English) on bad configuration."""
     settings = load_settings(profile, settings_overrides)
+    from core.clock import check_school_zones, check_zone
+
+    # The config's zone is only the default for new schools, but a typo there must stop start-up too.
+    check_zone(settings["school"]["timezone"], "настройка [school] timezone", "setting [school] timezone")
     app = Flask("core", instance_path=os.environ.get("KLASS_INSTANCE", str(ROOT / "instance")))
     security = settings["security"]
     app.config.update(
@@ -97,6 +101,7 @@ def create_app(
     if engine is None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         engine = make_engine(url)
+    check_school_zones(engine)  # each school's own zone is its "today": an unknown one stops start-up
     pm = make_plugin_manager()
     from core import auth_provider
 
@@ -119,6 +124,9 @@ def create_app(
     _init_auth(app)
     _init_security(app)
     _register_blueprints(app, pm)
+    from core import service_error
+
+    service_error.init_app(app)
 
     if settings["jobs"]["embedded_worker"] and not testing:
         # Started by the first request, so CLI commands (migrations, demo) never run jobs beside them.
@@ -143,7 +151,17 @@ def _init_i18n(app: Flask, plugins: dict[str, LoadedPlugin]) -> None:
     dirs = i18n.translation_directories(p.path for p in plugins.values())
     i18n.compile_catalogs(dirs)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(d) for d in dirs)
-    Babel(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
+    Babel(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"], timezone_selector=_user_school_zone)
+
+
+def _user_school_zone() -> str | None:
+    """Timestamps on a page are shown in the signed-in user's school's zone (config's zone otherwise)."""
+    user = getattr(g, "api_user", None) or current_user
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    from core.clock import school_zone
+
+    return school_zone(int(user.school_id)).key
 
 
 def _init_auth(app: Flask) -> None:
