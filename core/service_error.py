@@ -53,7 +53,7 @@ def _back() -> str:
             return referrer
     if request.method != "GET":
         return request.full_path.rstrip("?")
-    return url_for("core_main.index")
+    return url_for("core_main.dashboard")
 
 
 def handle_service_error(exc: ServiceError) -> Any:
