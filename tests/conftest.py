@@ -70,6 +70,23 @@ def fixed_clock() -> Iterator[datetime]:
         yield FIXED_NOW
 
 
+@pytest.fixture(autouse=True)
+def hook_calls(request: pytest.FixtureRequest) -> Iterator[set[str]]:
+    """The hooks called during the test; a ``test_hook_<name>`` that never called ``<name>`` fails."""
+    from tests.hook_calls import recording, uncalled_hook
+
+    with recording() as called:
+        yield called
+    if "demo_school" in request.fixturenames:
+        # register_demo_data runs once per worker, for the demo school every test reads: its tests
+        # check what the call built.
+        called |= request.getfixturevalue("demo_school")["demo_hooks"]
+    missing = uncalled_hook(request.node.name, called)
+    if missing:
+        pytest.fail(f"{request.node.name} never called the hook {missing}: a hook's test must call it "
+                    f"(pm.hook.{missing}(...) or a service or page that does)", pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Engine]:
     url = _database_url(worker_id, tmp_path_factory.mktemp("db"))
@@ -85,6 +102,7 @@ def demo_school(engine: Engine) -> dict[str, Any]:
     """The demo school with every plugin's demo data, committed once per worker."""
     from core.demo import build_school
     from core.plugins import call_in_order
+    from tests.hook_calls import recording
 
     app = create_app("default", engine=engine, testing=True,
                      settings_overrides={"klass": {"plugins": all_plugins()}, "security": FAST_HASH})
@@ -92,9 +110,11 @@ def demo_school(engine: Engine) -> dict[str, Any]:
     with app.test_request_context(), session_scope(engine) as session:
         result = build_school(session, "demo", state.settings["school"]["term_system"], DEMO_PASSWORD,
                               today=FIXED_TODAY)
-        call_in_order(state.pm, "register_demo_data", list(state.plugins), session=session,
-                      school=result.school, size="demo")
-        return {"school_id": result.school.id, "accounts": dict(result.accounts), "password": DEMO_PASSWORD}
+        with recording() as called:
+            call_in_order(state.pm, "register_demo_data", list(state.plugins), session=session,
+                          school=result.school, size="demo")
+        return {"school_id": result.school.id, "accounts": dict(result.accounts), "password": DEMO_PASSWORD,
+                "demo_hooks": called & {"register_demo_data"}}
 
 
 @pytest.fixture
