@@ -235,3 +235,13 @@ def test_service_error_keeps_its_msgid_and_params(app):
     with app.test_request_context():
         assert error.translated().startswith("Отменено изменений: 3; не подлежат отмене (входы в систему и т. п.): 1.")
     assert toolkit.ServiceError("x", status=404).code == "not_found"
+
+
+def test_every_toolkit_name_is_documented():
+    import re
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "plugins.md").read_text(encoding="utf-8")
+    section = docs.split("## The toolkit", 1)[1].split("\n## ", 1)[0]
+    missing = [name for name in toolkit.__all__ if not re.search(rf"`{re.escape(name)}\b", section)]
+    assert not missing, f"docs/plugins.md, 'The toolkit', does not list {missing}"
