@@ -250,10 +250,14 @@ def _register_blueprints(app: Flask, pm: pluggy.PluginManager) -> None:
             app.register_blueprint(bp)
 
 
+def acting_user() -> Any:
+    """Who makes this request: the API token's user, else the signed-in user (or the anonymous one)."""
+    return getattr(g, "api_user", None) or current_user
+
+
 def current_school_id() -> int:
     """The school of the signed-in user: every query of a request is scoped to it."""
-    user = getattr(g, "api_user", None) or current_user
-    return int(user.school_id)
+    return int(acting_user().school_id)
 
 
 def first_school_id(session: Session) -> int | None:

@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.engine import Connection, Engine
 
-from core.app import create_app, current_school_id, state
+from core.app import acting_user, create_app, current_school_id, state
 from core.audit import audit, changes
 from core.calendar import lesson_days
 from core.clock import (
@@ -30,7 +30,7 @@ from core.config import ConfigError
 from core.db import Base, UTCDateTime, db, insert_with_ids, session_scope, utcnow
 from core.jobs import submit as submit_job
 from core.logins import unique_login
-from core.lookup import get_owned_or_404
+from core.lookup import find_owned, get_owned_or_404
 from core.mailer import build_message
 from core.mailer import send as send_mail
 from core.models import (
@@ -114,7 +114,7 @@ def hook() -> Any:
 
 
 __all__ = [
-    "N_", "ServiceError", "engine", "get_owned_or_404", "local_to_utc", "now_in", "school_now", "school_today",
+    "N_", "ServiceError", "acting_user", "engine", "find_owned", "get_owned_or_404", "local_to_utc", "now_in", "school_now", "school_today",
     "school_zone", "today_in", "valid_zone", "week_start",
     "AcademicYear", "AuditEntry", "Job", "build_message", "register_fonts", "ru_plural", "send_mail",
     "submit_job", "Base", "ClassMembership", "ConfigError", "DashboardWidget", "GuardianLink",

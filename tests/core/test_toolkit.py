@@ -148,6 +148,22 @@ def test_get_owned_or_404(app, session, demo_school):
         with pytest.raises(NotFound):
             toolkit.get_owned_or_404(Subject, bad, school_id)
     assert toolkit.get_owned_or_404(Subject, theirs.id, other.id) is theirs
+    assert toolkit.find_owned(Subject, ours.id, school_id, session=session) is ours
+    assert toolkit.find_owned(Subject, theirs.id, school_id, session=session) is None
+    assert toolkit.find_owned(Subject, 2**63, school_id, session=session) is None
+
+
+def test_acting_user_is_the_tokens_or_the_signed_in_one(app, session, demo_school):
+    from flask import g
+
+    teacher = session.scalar(select(User).where(User.login == demo_school["accounts"]["teacher"]))
+    deputy = session.scalar(select(User).where(User.login == demo_school["accounts"]["deputy"]))
+    with app.test_request_context():
+        assert not toolkit.acting_user().is_authenticated
+        login_user(teacher)
+        assert toolkit.acting_user().id == teacher.id
+        g.api_user = deputy
+        assert toolkit.acting_user() is deputy and toolkit.current_school_id() == deputy.school_id
 
 
 def test_a_huge_id_in_a_url_is_404_not_500(login_as):
