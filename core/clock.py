@@ -9,6 +9,7 @@ has no request, so every function also takes the school (or a zone) explicitly.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import select
@@ -21,6 +22,11 @@ from core.models import School
 DEFAULT_ZONE = "Europe/Moscow"
 
 
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())  # reads the zone database once: apps start many times in tests
+
+
 def valid_zone(name: str) -> bool:
     """Is ``name`` an IANA zone this machine knows (``Asia/Yekaterinburg``), not a typo or a path?"""
     if not name or name != name.strip() or name.startswith(("/", ".")) or ".." in name:
@@ -29,7 +35,7 @@ def valid_zone(name: str) -> bool:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return False
-    return name in available_timezones() or name == "UTC"
+    return name in _known_zones() or name == "UTC"
 
 
 def check_zone(name: str, where_ru: str, where_en: str) -> ZoneInfo:
