@@ -151,17 +151,7 @@ def _init_i18n(app: Flask, plugins: dict[str, LoadedPlugin]) -> None:
     dirs = i18n.translation_directories(p.path for p in plugins.values())
     i18n.compile_catalogs(dirs)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(d) for d in dirs)
-    Babel(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"], timezone_selector=_user_school_zone)
-
-
-def _user_school_zone() -> str | None:
-    """Timestamps on a page are shown in the signed-in user's school's zone (config's zone otherwise)."""
-    user = getattr(g, "api_user", None) or current_user
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    from core.clock import school_zone
-
-    return school_zone(int(user.school_id)).key
+    Babel(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def _init_auth(app: Flask) -> None:

@@ -85,12 +85,14 @@ def today_in(zone: str | tzinfo) -> date:
 def school_zone(school_id: int | None = None, *, session: Session | None = None) -> ZoneInfo:
     """The zone of a school: the signed-in user's by default, or ``school_id`` (with ``session``
     outside a request). Cached for the request, since a page asks for "today" many times."""
-    from flask import g, has_app_context
+    from flask import g, has_app_context, has_request_context
 
     if school_id is None:
-        from core.app import current_school_id
+        from core.app import acting_user
 
-        school_id = current_school_id()
+        school_id = getattr(acting_user(), "school_id", None) if has_request_context() else None
+        if school_id is None:
+            raise LookupError("no signed-in user here: pass school_id (jobs, periodic work, CLI)")
     cache: dict[int, ZoneInfo] | None = None
     if has_app_context():
         cache = g.setdefault("klass_school_zones", {})

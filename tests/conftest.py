@@ -64,9 +64,12 @@ def fixed_clock() -> Iterator[datetime]:
     """Every test, and the demo school, live on ``FIXED_NOW`` whatever the machine's date.
 
     The clock ticks from there (timeouts, lock-outs and "seconds ago" still behave), so a test sees a
-    moment a few seconds after ``FIXED_NOW`` and the date ``FIXED_TODAY``.
+    moment a few seconds after ``FIXED_NOW`` and the date ``FIXED_TODAY``. Worker processes of a
+    ``ProcessPoolExecutor`` (spawned, so untouched by this process's travel) start on the same clock.
     """
-    with time_machine.travel(FIXED_NOW, tick=True):
+    from tests.clock_child import pools_on_this_clock
+
+    with time_machine.travel(FIXED_NOW, tick=True), pools_on_this_clock():
         yield FIXED_NOW
 
 

@@ -65,6 +65,13 @@ def test_today_is_the_schools_own_zone_not_the_configs(app, session, demo_school
         assert toolkit.week_start() == date(2026, 11, 23)
 
 
+def test_outside_a_request_the_school_must_be_named(app):
+    with pytest.raises(LookupError, match="pass school_id"):
+        toolkit.school_today()
+    with app.test_request_context(), pytest.raises(LookupError, match="pass school_id"):
+        toolkit.school_today()  # nobody signed in
+
+
 def test_week_start_is_the_monday():
     assert toolkit.week_start(date(2026, 11, 29)) == date(2026, 11, 23)  # Sunday
     assert toolkit.week_start(date(2026, 11, 23)) == date(2026, 11, 23)  # Monday itself
