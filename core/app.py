@@ -67,6 +67,10 @@ def create_app(
 ) -> Flask:
     """Build a Klass app for a profile. Raises ``ConfigError`` (Russian + English) on bad configuration."""
     settings = load_settings(profile, settings_overrides)
+    from core.clock import check_school_zones, check_zone
+
+    # The config's zone is only the default for new schools, but a typo there must stop start-up too.
+    check_zone(settings["school"]["timezone"], "настройка [school] timezone", "setting [school] timezone")
     app = Flask("core", instance_path=str(instance_dir().resolve()))
     security = settings["security"]
     app.config.update(
@@ -95,6 +99,7 @@ def create_app(
     if engine is None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         engine = make_engine(url)
+    check_school_zones(engine)  # each school's own zone is its "today": an unknown one stops start-up
     pm = make_plugin_manager()
     from core import auth_provider
 
@@ -117,6 +122,9 @@ def create_app(
     _init_auth(app)
     _init_security(app)
     _register_blueprints(app, pm)
+    from core import service_error
+
+    service_error.init_app(app)
 
     if settings["jobs"]["embedded_worker"] and not testing:
         # Started by the first request, so CLI commands (migrations, demo) never run jobs beside them.
@@ -230,10 +238,14 @@ def _register_blueprints(app: Flask, pm: pluggy.PluginManager) -> None:
             app.register_blueprint(bp)
 
 
+def acting_user() -> Any:
+    """Who makes this request: the API token's user, else the signed-in user (or the anonymous one)."""
+    return getattr(g, "api_user", None) or current_user
+
+
 def current_school_id() -> int:
     """The school of the signed-in user: every query of a request is scoped to it."""
-    user = getattr(g, "api_user", None) or current_user
-    return int(user.school_id)
+    return int(acting_user().school_id)
 
 
 def first_school_id(session: Session) -> int | None:

@@ -183,7 +183,8 @@ def demo_command(size: str, password: str | None, if_empty: bool) -> None:
             raise click.ClickException("База уже содержит школу: удалите её файл или укажите другую DATABASE_URL.")
         password = password or secrets.token_urlsafe(6)
         with current_app.test_request_context():
-            result = build_school(session, size, state.settings["school"]["term_system"], password)
+            result = build_school(session, size, state.settings["school"]["term_system"], password,
+                                  timezone=state.settings["school"]["timezone"])
             call_in_order(state.pm, "register_demo_data", list(state.plugins), session=session,
                           school=result.school, size=size)
             school_name = result.school.short_name

@@ -15,6 +15,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from core.calendar import default_holidays, default_terms
+from core.clock import DEFAULT_ZONE, today_in
 from core.db import insert_with_ids
 from core.logins import unique_login
 from core.models import (
@@ -136,14 +137,20 @@ class _Builder:
             self.grant_rows = []
 
 
-def build_school(session: Session, size: str, term_system: str, password: str, today: date | None = None) -> DemoResult:
-    """Create the demo (``size="demo"``) or full-size (``"full"``) school; the caller commits."""
+def build_school(session: Session, size: str, term_system: str, password: str, today: date | None = None,
+                 timezone: str = DEFAULT_ZONE) -> DemoResult:
+    """Create the demo (``size="demo"``) or full-size (``"full"``) school; the caller commits.
+
+    The school year is the one containing ``today`` (the school's today in ``timezone`` by default;
+    tests pass a fixed day so the demo never depends on the calendar). ``timezone`` is the new
+    school's own zone: the config's ``[school] timezone`` is the default ``klass demo`` passes.
+    """
     plan = FULL if size == "full" else DEMO
     rng = random.Random(plan.seed)
-    today = today or date.today()
+    today = today or today_in(timezone)
     start_year = school_year_start(today)
     school = School(name="МБОУ «Средняя общеобразовательная школа № 7»", short_name="СОШ № 7",
-                    timezone="Europe/Moscow", address="г. Энск, ул. Школьная, д. 7",
+                    timezone=timezone, address="г. Энск, ул. Школьная, д. 7",
                     principal_name="Орлова Татьяна Викторовна")
     session.add(school)
     session.flush()

@@ -2,6 +2,9 @@
 once per worker, an app for any profile or plugin list, and clients signed in as each demo role.
 
 Each test runs inside a transaction that is rolled back, so tests never see each other's changes.
+The whole session runs on a fixed clock (``FIXED_NOW``, a school Wednesday in the middle of the second
+term): the demo school is built for that day and every "today" is that day, so no test skips or fails
+because of the calendar. A test that needs another moment travels with the ``time_machine`` fixture.
 Set DATABASE_URL to a PostgreSQL server to run the suite there (each xdist worker gets its own database).
 """
 from __future__ import annotations
@@ -9,12 +12,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 os.environ.setdefault("KLASS_JOBS", "immediate")  # before core.jobs is imported: jobs run inline
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -24,6 +30,10 @@ from core import create_app, migrate
 from core.db import make_engine, session_scope
 from core.plugins import _order, discover
 
+# Wednesday 25 November 2026, 10:30 at the demo school (Moscow): a school day in the middle of the second
+# quarter (and of the second trimester's first weeks), away from holidays, with lessons before and after.
+FIXED_NOW = datetime(2026, 11, 25, 10, 30, tzinfo=ZoneInfo("Europe/Moscow"))
+FIXED_TODAY: date = FIXED_NOW.date()
 DEMO_PASSWORD = "demo-pass-2026"
 # Cheap argon2id for tests only (issuing a class's credentials hashes dozens of passwords); the
 # school's default cost is asserted in tests/core/test_auth.py.
@@ -49,6 +59,37 @@ def _database_url(worker: str, tmp_root: Path) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fixed_clock() -> Iterator[datetime]:
+    """Every test, and the demo school, live on ``FIXED_NOW`` whatever the machine's date.
+
+    The clock ticks from there (timeouts, lock-outs and "seconds ago" still behave), so a test sees a
+    moment a few seconds after ``FIXED_NOW`` and the date ``FIXED_TODAY``. Worker processes of a
+    ``ProcessPoolExecutor`` (spawned, so untouched by this process's travel) start on the same clock.
+    """
+    from tests.clock_child import pools_on_this_clock
+
+    with time_machine.travel(FIXED_NOW, tick=True), pools_on_this_clock():
+        yield FIXED_NOW
+
+
+@pytest.fixture(autouse=True)
+def hook_calls(request: pytest.FixtureRequest) -> Iterator[set[str]]:
+    """The hooks called during the test; a ``test_hook_<name>`` that never called ``<name>`` fails."""
+    from tests.hook_calls import recording, uncalled_hook
+
+    with recording() as called:
+        yield called
+    if "demo_school" in request.fixturenames:
+        # register_demo_data runs once per worker, for the demo school every test reads: its tests
+        # check what the call built.
+        called |= request.getfixturevalue("demo_school")["demo_hooks"]
+    missing = uncalled_hook(request.node.name, called)
+    if missing:
+        pytest.fail(f"{request.node.name} never called the hook {missing}: a hook's test must call it "
+                    f"(pm.hook.{missing}(...) or a service or page that does)", pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Engine]:
     url = _database_url(worker_id, tmp_path_factory.mktemp("db"))
@@ -64,15 +105,19 @@ def demo_school(engine: Engine) -> dict[str, Any]:
     """The demo school with every plugin's demo data, committed once per worker."""
     from core.demo import build_school
     from core.plugins import call_in_order
+    from tests.hook_calls import recording
 
     app = create_app("default", engine=engine, testing=True,
                      settings_overrides={"klass": {"plugins": all_plugins()}, "security": FAST_HASH})
     state = app.extensions["klass"]
     with app.test_request_context(), session_scope(engine) as session:
-        result = build_school(session, "demo", state.settings["school"]["term_system"], DEMO_PASSWORD)
-        call_in_order(state.pm, "register_demo_data", list(state.plugins), session=session,
-                      school=result.school, size="demo")
-        return {"school_id": result.school.id, "accounts": dict(result.accounts), "password": DEMO_PASSWORD}
+        result = build_school(session, "demo", state.settings["school"]["term_system"], DEMO_PASSWORD,
+                              today=FIXED_TODAY)
+        with recording() as called:
+            call_in_order(state.pm, "register_demo_data", list(state.plugins), session=session,
+                          school=result.school, size="demo")
+        return {"school_id": result.school.id, "accounts": dict(result.accounts), "password": DEMO_PASSWORD,
+                "demo_hooks": called & {"register_demo_data"}}
 
 
 @pytest.fixture

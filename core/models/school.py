@@ -2,8 +2,20 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    and_,
+    or_,
+)
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base
@@ -164,5 +176,25 @@ class ClassMembership(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
 
+    @hybrid_method
+    def active_between(self, start: date, end: date) -> bool:
+        """Was the student in the class on at least one day of ``start``..``end`` (both included)?
+
+        On a row it answers in Python; on the class it is an SQL condition for ``where``, and either
+        bound may be a column (``ClassMembership.active_between(Lesson.date, Lesson.date)``).
+        A membership with no ``ends_on`` is still open.
+        """
+        return self.starts_on <= end and (self.ends_on is None or self.ends_on >= start)
+
+    @active_between.expression
+    def active_between(cls, start: Any, end: Any) -> ColumnElement[bool]:  # noqa: N805
+        return and_(cls.starts_on <= end, or_(cls.ends_on.is_(None), cls.ends_on >= start))
+
+    @hybrid_method
     def active_on(self, day: date) -> bool:
+        """Was the student in the class on ``day``? (Python on a row, SQL on the class.)"""
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+    @active_on.expression
+    def active_on(cls, day: Any) -> ColumnElement[bool]:  # noqa: N805
+        return cls.active_between(day, day)

@@ -1,9 +1,7 @@
 """The audit log page, and declaring a leaked account's operations invalid (duty C33)."""
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,6 +10,7 @@ from sqlalchemy.orm import aliased
 
 from core.app import current_school_id, state
 from core.audit import audit, entries_to_revert
+from core.clock import local_to_utc, school_zone
 from core.db import db
 from core.forms import AuditFilterForm, RevertForm
 from core.models import AuditEntry, User
@@ -22,8 +21,8 @@ PAGE_SIZE = 100
 
 
 def _to_utc(naive_local: Any) -> Any:
-    zone = ZoneInfo(state().settings["school"]["timezone"])
-    return naive_local.replace(tzinfo=zone).astimezone(UTC)
+    """The moment typed on the form is the school's wall-clock time (the school's own zone)."""
+    return local_to_utc(naive_local, school_zone())
 
 
 @bp.get("/")

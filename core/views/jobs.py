@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from core.app import current_school_id
 from core.db import db
+from core.lookup import get_owned_or_404
 from core.models import Job
 from core.permissions import can, requires_permission
 
@@ -18,9 +19,7 @@ bp = Blueprint("core_jobs", __name__)
 def visible_job(job_id: int) -> Job:
     """The job if the user started it or may read the audit log; 404 otherwise (no existence leak)."""
     user = getattr(g, "api_user", None) or current_user
-    job = db().get(Job, job_id)
-    if job is None or job.school_id != current_school_id():
-        abort(404)
+    job = get_owned_or_404(Job, job_id)
     if job.created_by != user.id and not can(user, "core.audit.view"):
         abort(404)
     return job

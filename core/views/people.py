@@ -12,6 +12,7 @@ from core.audit import audit
 from core.db import db
 from core.forms import StaffForm
 from core.logins import unique_login
+from core.lookup import get_owned_or_404
 from core.models import Role, RoleGrant, User
 from core.permissions import requires_permission
 from core.roles import STAFF_ROLES
@@ -22,8 +23,8 @@ bp = Blueprint("core_people", __name__, url_prefix="/staff")
 
 
 def _staff_member(user_id: int) -> User:
-    user = db().get(User, user_id)
-    if user is None or user.school_id != current_school_id() or not user.has_role(*STAFF_ROLES):
+    user = get_owned_or_404(User, user_id)
+    if not user.has_role(*STAFF_ROLES):
         abort(404)
     return user
 

@@ -14,6 +14,7 @@ from core.audit import audit, changes
 from core.calendar import default_holidays, default_terms
 from core.db import db
 from core.forms import AssignmentForm, ClassForm, HolidayForm, SubjectForm, TermForm, YearForm
+from core.lookup import get_owned_or_404
 from core.models import (
     AcademicYear,
     Holiday,
@@ -34,10 +35,7 @@ bp = Blueprint("core_structure", __name__, url_prefix="/school")
 
 def _owned(model: type, object_id: int) -> Any:
     """Fetch a row of the current school or 404 (never reveal another school's rows)."""
-    obj = db().get(model, object_id)
-    if obj is None or obj.school_id != current_school_id():
-        abort(404)
-    return obj
+    return get_owned_or_404(model, object_id)
 
 
 def _staff_choices() -> list[tuple[int, str]]:

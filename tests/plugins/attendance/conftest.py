@@ -69,9 +69,13 @@ def demo(session: Any, demo_school: dict[str, Any]) -> Demo:
 
 @pytest.fixture
 def today(app: Any) -> date:
+    """The school's today: the suite's fixed day (a Wednesday mid second quarter), whatever the calendar
+    says, so the edit-window tests always have lessons inside and outside the window."""
     from plugins.attendance.context import school_today
+    from tests.conftest import FIXED_TODAY
 
-    return school_today()
+    assert school_today() == FIXED_TODAY
+    return FIXED_TODAY
 
 
 def page_token(html: str) -> str:

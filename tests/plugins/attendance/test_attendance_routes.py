@@ -2,17 +2,15 @@
 permission names get past the door."""
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 ROLES = ["admin", "principal", "deputy", "class_teacher", "teacher", "student", "guardian"]
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_attendance_page_answers_every_role(app, login_as, demo, role):
+def test_every_attendance_page_answers_every_role(app, login_as, demo, today, role):
     client = login_as(role)
-    values = {"lesson_id": demo.teacher_lesson(date.today()).id,
+    values = {"lesson_id": demo.teacher_lesson(today).id,
               "class_id": demo.five_a.id, "note_id": 1}
     registry = app.extensions["klass"].permissions
     for rule in app.url_map.iter_rules():

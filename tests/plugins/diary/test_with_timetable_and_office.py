@@ -44,8 +44,7 @@ def test_cancelled_lesson_is_told_under_its_day(login_as, session, people, week_
 
     kid, week, lessons = week_lessons
     future = [x for x in lessons if x.date > school_today()]
-    if not future:
-        pytest.skip("no lesson ahead in this week")
+    assert future, "the fixed clock (a Wednesday) leaves lessons ahead in the week"
     lesson = future[-1]
     subject = session.get(Subject, lesson.subject_id).name
     timetable.cancel(session, kid.school_id, lesson, "Экскурсия")

@@ -1,0 +1,129 @@
+"""The plugins' toolkit: the only module a plugin imports from the core.
+
+Everything here is kept stable for plugins; anything not re-exported is the core's own business.
+What plugins kept rewriting lives here once: the school's clock (``school_today``...), membership
+between dates (``ClassMembership.active_between``), ``get_owned_or_404``, the ``ServiceError`` base
+with the core's one handler, ``N_`` and ``engine()``. ``core.api`` is the old name, kept one release.
+See docs/plugins.md, "The toolkit".
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from sqlalchemy.engine import Connection, Engine
+
+from core.app import acting_user, create_app, current_school_id, state
+from core.audit import audit, changes
+from core.calendar import lesson_days
+from core.clock import (
+    local_to_utc,
+    now_in,
+    school_now,
+    school_today,
+    school_zone,
+    today_in,
+    valid_zone,
+    week_start,
+)
+from core.config import ConfigError
+from core.db import Base, UTCDateTime, db, insert_with_ids, session_scope, utcnow
+from core.jobs import submit as submit_job
+from core.logins import unique_login
+from core.lookup import find_owned, get_owned_or_404
+from core.mailer import build_message
+from core.mailer import send as send_mail
+from core.models import (
+    AcademicYear,
+    AuditEntry,
+    ClassMembership,
+    GuardianLink,
+    Holiday,
+    Job,
+    Role,
+    RoleGrant,
+    School,
+    SchoolClass,
+    Subgroup,
+    SubgroupMember,
+    Subject,
+    TeachingAssignment,
+    Term,
+    User,
+)
+from core.pdf import register_fonts, ru_plural
+from core.permissions import Permission, can, public, requires_permission
+from core.plugins import PluginInfo, hookimpl
+from core.rest import api_error, api_view
+from core.security import hash_password, one_time_password
+from core.service_error import ServiceError
+from core.services import (
+    children_of,
+    class_memberships,
+    class_of_student,
+    class_students,
+    class_teacher_of,
+    classes_led_by,
+    classes_of_year,
+    current_year,
+    grant_role,
+    guardians_of,
+    holidays_between,
+    is_guardian_of,
+    move_student,
+    subgroup_students,
+    subgroups_of_class,
+    teaches,
+    term_on,
+    terms_of_year,
+)
+from core.ui import DashboardWidget, MenuItem
+
+
+def N_(message: str) -> str:  # noqa: N802 - the name the catalog extractor knows
+    """Mark a msgid for extraction without translating it now (translated when shown, e.g. by the
+    ``ServiceError`` handler), for messages defined at import time or raised from services."""
+    return message
+
+
+def engine() -> Engine | Connection:
+    """The app's database engine (a connection in tests), for work outside the request's session:
+    ``session_scope(engine())`` in a background thread, or the dialect name."""
+    return state().engine
+
+
+def plugin_settings(name: str) -> dict[str, Any]:
+    """The validated settings of an enabled plugin (defaults filled in by its schema)."""
+    return state().plugins[name].settings
+
+
+def core_settings() -> dict[str, Any]:
+    """The core's validated settings (``[school]``, ``[mail]``...). The time zone here is only the
+    default for new schools: use ``school_zone()``/``school_today()`` for a school's own."""
+    return state().settings
+
+
+def plugin_enabled(name: str) -> bool:
+    """Is the plugin ``name`` enabled in this app (for optional integrations)?"""
+    return current_app.extensions["klass"].plugins.__contains__(name)
+
+
+def hook() -> Any:
+    """The app's hook caller (``hook().extra_journal_columns(...)``) for hooks a plugin offers."""
+    return state().pm.hook
+
+
+__all__ = [
+    "N_", "ServiceError", "acting_user", "engine", "find_owned", "get_owned_or_404", "local_to_utc", "now_in", "school_now", "school_today",
+    "school_zone", "today_in", "valid_zone", "week_start",
+    "AcademicYear", "AuditEntry", "Job", "build_message", "register_fonts", "ru_plural", "send_mail",
+    "submit_job", "Base", "ClassMembership", "ConfigError", "DashboardWidget", "GuardianLink",
+    "Holiday", "MenuItem", "Permission", "PluginInfo", "Role", "RoleGrant", "School", "SchoolClass", "Subgroup",
+    "SubgroupMember", "Subject", "TeachingAssignment", "Term", "UTCDateTime", "User", "api_error", "api_view",
+    "audit", "can", "changes", "children_of", "class_memberships", "class_of_student", "class_students",
+    "class_teacher_of", "classes_led_by", "classes_of_year", "core_settings", "create_app", "current_school_id",
+    "current_year", "db", "grant_role", "guardians_of", "hash_password", "holidays_between", "hook",
+    "hookimpl", "insert_with_ids", "is_guardian_of", "lesson_days", "move_student", "one_time_password", "plugin_enabled", "plugin_settings",
+    "public", "requires_permission", "session_scope", "subgroup_students", "subgroups_of_class", "teaches",
+    "term_on", "terms_of_year", "unique_login", "utcnow",
+]
