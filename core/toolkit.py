@@ -28,6 +28,18 @@ from core.clock import (
 )
 from core.config import ConfigError
 from core.db import Base, UTCDateTime, db, insert_with_ids, session_scope, utcnow
+from core.files import (
+    DOCUMENTS,
+    DOCUMENTS_AND_IMAGES,
+    IMAGES,
+    CheckedUpload,
+    UploadRefused,
+    check_upload,
+    file_response,
+    load_file,
+    sniff,
+    store_file,
+)
 from core.jobs import submit as submit_job
 from core.logins import unique_login
 from core.lookup import find_owned, get_owned_or_404
@@ -44,6 +56,7 @@ from core.models import (
     RoleGrant,
     School,
     SchoolClass,
+    StoredFile,
     Subgroup,
     SubgroupMember,
     Subject,
@@ -56,7 +69,7 @@ from core.permissions import Permission, can, public, requires_permission
 from core.plugins import PluginInfo, hookimpl
 from core.rest import api_error, api_view
 from core.security import hash_password, one_time_password
-from core.service_error import ServiceError
+from core.service_error import N_, ServiceError
 from core.services import (
     children_of,
     class_memberships,
@@ -78,12 +91,6 @@ from core.services import (
     terms_of_year,
 )
 from core.ui import DashboardWidget, MenuItem
-
-
-def N_(message: str) -> str:  # noqa: N802 - the name the catalog extractor knows
-    """Mark a msgid for extraction without translating it now (translated when shown, e.g. by the
-    ``ServiceError`` handler), for messages defined at import time or raised from services."""
-    return message
 
 
 def engine() -> Engine | Connection:
@@ -114,7 +121,8 @@ def hook() -> Any:
 
 
 __all__ = [
-    "N_", "ServiceError", "acting_user", "engine", "find_owned", "get_owned_or_404", "local_to_utc", "now_in", "school_now", "school_today",
+    "N_", "ServiceError", "DOCUMENTS", "DOCUMENTS_AND_IMAGES", "IMAGES", "CheckedUpload", "StoredFile",
+    "UploadRefused", "check_upload", "file_response", "load_file", "sniff", "store_file", "acting_user", "engine", "find_owned", "get_owned_or_404", "local_to_utc", "now_in", "school_now", "school_today",
     "school_zone", "today_in", "valid_zone", "week_start",
     "AcademicYear", "AuditEntry", "Job", "build_message", "register_fonts", "ru_plural", "send_mail",
     "submit_job", "Base", "ClassMembership", "ConfigError", "DashboardWidget", "GuardianLink",

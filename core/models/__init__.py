@@ -1,5 +1,6 @@
 """The core's tables: people, roles, the school's structure and time, the audit log."""
 from core.models.audit import AuditEntry
+from core.models.files import StoredFile
 from core.models.jobs import Job
 from core.models.people import ApiToken, GuardianLink, Role, RoleGrant, User
 from core.models.school import (
@@ -27,6 +28,7 @@ __all__ = [
     "RoleGrant",
     "School",
     "SchoolClass",
+    "StoredFile",
     "Subgroup",
     "SubgroupMember",
     "Subject",
