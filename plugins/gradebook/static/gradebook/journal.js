@@ -28,7 +28,10 @@
   var FIRST = 2;             // lesson cells start after "№" and the name
   var cur = null;            // {r, c}
   var editing = null;        // {r, c, input, mode}
-  var queues = {};           // cell key -> promise: one save at a time per cell
+  // Row index -> promise: one save at a time per student's row, so each answer's average and forecast
+  // (computed in that save's transaction) arrive in the order the saves committed and the last one drawn
+  // is the newest; saves of different students still run side by side.
+  var queues = {};
   var inflight = 0;
   var refused = {};          // cell key -> typed text that the server refused
 
@@ -256,7 +259,7 @@
     }
     drawCell(r, c);
     if (!jobs.length) { setState(r, c, null); return; }
-    enqueue(k, jobs);
+    enqueue(String(r), jobs);
   }
 
   function enqueue(k, jobs) {
