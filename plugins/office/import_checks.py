@@ -32,6 +32,7 @@ _NAME_PART = re.compile(r"^[A-Za-zА-Яа-яЁё][A-Za-zА-Яа-яЁё'’\-]*$"
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;.]{2,}$")
 _CLASS = re.compile(r"^\s*(\d{1,2})\s*[-–\s]?\s*[«\"'“]?\s*([A-Za-zА-Яа-яЁё])\s*[»\"'”]?\s*(?:класс|кл\.?)?\s*$",
                     re.IGNORECASE)
+_IN_PARENS = re.compile(r"^(.*?)\s*\(([^)]*)\)\s*$")
 _LATIN_LOOKALIKES = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")
 _ROLES = {"учитель": Role.teacher, "педагог": Role.teacher, "преподаватель": Role.teacher,
           "классный руководитель": Role.class_teacher, "кл руководитель": Role.class_teacher,
@@ -77,6 +78,11 @@ class Context:
     classes: dict[tuple[int, str], SchoolClass]
     default_class: SchoolClass | None = None
     allowed_class_ids: set[int] | None = None  # None: every class
+    today: date | None = None  # the school's today; filled from the school's clock when not given
+
+    def __post_init__(self) -> None:
+        if self.today is None:
+            self.today = school_today(self.school_id, session=self.session)
 
 
 # --- one cell ---------------------------------------------------------------------------------------------
@@ -186,7 +192,7 @@ def _contacts(cells: dict[str, Cell], prefix: str, who: Any, problems: list[Any]
     return out
 
 
-def _personal(cells: dict[str, Cell], record: Record, who: Any) -> None:
+def _personal(cells: dict[str, Cell], record: Record, who: Any, today: date) -> None:
     problems = record.problems
     record.values["person"] = _person(cells, "", who, problems)
     record.values.update(_contacts(cells, "", who, problems))
@@ -197,7 +203,7 @@ def _personal(cells: dict[str, Cell], record: Record, who: Any) -> None:
         if parsed is None:
             problems.append(_l("Birth date «%(value)s» is not a real date (write 14.03.2015 or 2015-03-14).",
                                value=text(birth)))
-        elif parsed >= school_today() or parsed.year < 1900:
+        elif parsed >= today or parsed.year < 1900:
             problems.append(_l("Birth date %(value)s is impossible.", value=parsed.strftime("%d.%m.%Y")))
         else:
             record.values["birth_date"] = parsed
@@ -239,26 +245,33 @@ def _class_of(cells: dict[str, Cell], ctx: Context, problems: list[Any], require
 # --- one row of each kind ------------------------------------------------------------------------------------
 
 def _student(cells: dict[str, Cell], record: Record, ctx: Context) -> None:
-    _personal(cells, record, _l("Student"))
+    _personal(cells, record, _l("Student"), ctx.today)  # type: ignore[arg-type]
     record.values["class"] = _class_of(cells, ctx, record.problems, required=True)
     # One «ФИО родителя» cell naming both parents («Иванова О. П.; Иванов С. Ю.»): the second goes to slot 2.
-    first = text(cells.get("g1_fio"))
-    if ";" in first and not text(cells.get("g2_fio")):
-        one, _, two = first.partition(";")
-        cells = {**cells, "g1_fio": one.strip(), "g2_fio": two.strip()}
+    cells = dict(cells)
+    for part in ("fio", "phone", "email"):
+        first = text(cells.get(f"g1_{part}"))
+        if ";" in first and not text(cells.get(f"g2_{part}")):
+            one, _, two = first.partition(";")
+            cells[f"g1_{part}"], cells[f"g2_{part}"] = one.strip(), two.strip()
+    relations: dict[int, str] = {}
+    for slot in (1, 2):  # «Иванова Ольга Петровна (мать)»: the relation written after the name
+        match = _IN_PARENS.match(text(cells.get(f"g{slot}_fio")))
+        if match:
+            cells[f"g{slot}_fio"], relations[slot] = match.group(1), match.group(2).strip().lower()
     for slot in (1, 2):
         prefix = f"g{slot}_"
         if not any(text(v) for k, v in cells.items() if k.startswith(prefix)):
             continue
         who = _l("Guardian %(n)d", n=slot)
         person = _person(cells, prefix, who, record.problems)
-        relation = text(cells.get(prefix + "relation")).lower()
+        relation = text(cells.get(prefix + "relation")).lower() or relations.get(slot, "")
         record.guardians.append({"slot": slot, "person": person, "relation": relation,
                                  **_contacts(cells, prefix, who, record.problems)})
 
 
 def _staff(cells: dict[str, Cell], record: Record, ctx: Context) -> None:
-    _personal(cells, record, _l("Staff member"))
+    _personal(cells, record, _l("Staff member"), ctx.today)  # type: ignore[arg-type]
     roles: set[Role] = set()
     for word in re.split(r"[,;/]", text(cells.get("roles"))):
         key = " ".join(re.sub(r"[^a-zа-яё]+", " ", word.lower().replace("ё", "е")).split())
