@@ -50,6 +50,7 @@ def register_permissions() -> list[Permission]:
         Permission("office.subgroups.edit", _l("Divide a class into subgroups"),
                    ("admin", "deputy", "class_teacher", "teacher")),
         Permission("office.import.run", _l("Import class lists from spreadsheets"), ("admin", "class_teacher")),
+        Permission("office.import.staff", _l("Import staff and teaching loads from spreadsheets"), ("admin",)),
         Permission("office.movement.view", _l("See student movement requests"), STAFF),
         Permission("office.movement.request", _l("Request admission, transfer or withdrawal"),
                    ("admin", "class_teacher")),
@@ -100,6 +101,13 @@ def register_dashboard_widgets(user: User) -> list[DashboardWidget]:
             out.append(DashboardWidget(_l("School office"), Markup(render_template("office/_widget_family.html",
                                                                                    **context)), weight=310))
     return out
+
+
+@hookimpl
+def register_cli_commands() -> list[Any]:
+    from plugins.office.import_cli import import_command
+
+    return [import_command]
 
 
 @hookimpl

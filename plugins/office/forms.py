@@ -30,7 +30,9 @@ class SubgroupForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("Spreadsheet (XLSX or CSV)"), validators=[FileRequired(_l("Choose a file."))])
+    kind = SelectField(_l("What the file lists"), choices=[("students", _l("Students with their guardians")),
+                                                          ("staff", _l("Staff")), ("loads", _l("Teaching loads"))])
+    file = FileField(_l("Spreadsheet (XLSX, XLS or CSV)"), validators=[FileRequired(_l("Choose a file."))])
     class_id = SelectField(_l("Class"), coerce=int)
     starts_on = DateField(_l("In the class from"), validators=[DataRequired()])
 

@@ -23,6 +23,8 @@ class PersonalFile(Base):
     actual_address: Mapped[str] = mapped_column(String(500), default="")
     phones: Mapped[str] = mapped_column(String(200), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    snils: Mapped[str] = mapped_column(String(14), default="")  # «123-456-789 64», checksum verified on import
+    gender: Mapped[str] = mapped_column(String(1), default="")  # «м» | «ж» | ""
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -153,8 +155,11 @@ class ImportBatch(Base):
     class_id: Mapped[int | None] = mapped_column(ForeignKey("core_school_class.id"))
     starts_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | done | cancelled
+    kind: Mapped[str] = mapped_column(String(10), default="students")  # students | staff | loads
+    mapping: Mapped[str] = mapped_column(Text, default="")  # JSON list: the field of each column ("" ignored)
     created_students: Mapped[int] = mapped_column(default=0)
     created_guardians: Mapped[int] = mapped_column(default=0)
+    created_other: Mapped[int] = mapped_column(default=0)  # staff or teaching loads
 
 
 class CredentialIssue(Base):

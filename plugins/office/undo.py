@@ -29,6 +29,19 @@ def revert_entry(session: Session, entry: AuditEntry) -> dict[str, Any] | None:
     """Undo one of the office's audited changes; None for object types the office does not own."""
     old = entry.old or {}
     kind = entry.object_type
+    if entry.action in ("office.import.student", "office.import.staff"):
+        # An imported account is switched off, not deleted: marks or links may already point at it.
+        user = session.get(User, int(entry.object_id))
+        if user is not None:
+            user.is_active_account = False
+        return {"is_active_account": False}
+    if entry.action == "office.import.load":
+        from core.toolkit import TeachingAssignment
+
+        load = session.get(TeachingAssignment, int(entry.object_id))
+        if load is not None:
+            session.delete(load)
+        return {"deleted": True}
     if kind == "office.student":
         user = session.get(User, int(entry.object_id))
         if user is None:
