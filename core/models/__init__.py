@@ -14,6 +14,7 @@ from core.models.school import (
     TeachingAssignment,
     Term,
 )
+from core.models.sessions import LeakReport, UserSession
 
 __all__ = [
     "AcademicYear",
@@ -23,6 +24,7 @@ __all__ = [
     "GuardianLink",
     "Holiday",
     "Job",
+    "LeakReport",
     "Role",
     "RoleGrant",
     "School",
@@ -33,4 +35,5 @@ __all__ = [
     "TeachingAssignment",
     "Term",
     "User",
+    "UserSession",
 ]
