@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, scoped_session
 from core import i18n
 from core.config import instance_dir, load_settings
 from core.db import make_engine, make_session_factory
-from core.models import User
 from core.permissions import CORE_PERMISSIONS, PermissionRegistry
 from core.plugins import LoadedPlugin, load_plugins, make_plugin_manager
 
@@ -158,16 +157,11 @@ def _init_auth(app: Flask) -> None:
     login_manager.login_message = None  # the login page says enough
     login_manager.session_protection = "basic"
 
-    @login_manager.user_loader
-    def _load(user_key: str) -> User | None:
-        user_id, _, version = user_key.partition(":")
-        if not user_id.isdigit():
-            return None
-        user = state().session().get(User, int(user_id))
-        # A password change or a leak report bumps the version and signs out every other session.
-        if user is None or str(user.session_version) != version:
-            return None
-        return user
+    from core import sessions
+
+    # The cookie names a server-side session row; a revoked or expired row is anonymous at once.
+    login_manager.user_loader(sessions.load_user)
+    sessions.init_app(app)
 
 
 def _fresh_g() -> None:
@@ -200,16 +194,20 @@ def _init_security(app: Flask) -> None:
             from flask import abort
 
             abort(403)
+        user = acting_user()  # a Bearer token must not skip the forced password change either
         if (
-            current_user.is_authenticated
-            and current_user.must_change_password
+            user.is_authenticated
+            and user.must_change_password
             and request.endpoint not in ("core_auth.change_password", "core_auth.logout", "static")
             and not (request.endpoint or "").endswith(".static")
         ):
             if request.path.startswith("/api/"):
-                from flask import abort
+                from flask_babel import gettext as _
 
-                abort(403)
+                from core.rest import api_error
+
+                return api_error(403, "password_change_required",
+                                 _("Change your password on the site first; until then the API answers nothing."))
             return redirect(url_for("core_auth.change_password"))
         return None
 

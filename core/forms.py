@@ -92,7 +92,15 @@ class AuditFilterForm(FlaskForm):
 
 class RevertForm(FlaskForm):
     login = StringField(_l("Login of the leaked account"), validators=[DataRequired()])
-    since = DateTimeLocalField(_l("Leak reported at"), validators=[DataRequired()], format="%Y-%m-%dT%H:%M")
+    since = DateTimeLocalField(_l("Leak reported at"), validators=[DataRequired()],
+                               format=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"], render_kw={"step": 1})
+
+
+class LeakReportForm(FlaskForm):
+    login = StringField(_l("Login of the account"), validators=[DataRequired(), Length(max=100)])
+    # Exact to the second, in the school's zone; the browser may send it without seconds.
+    leaked_at = DateTimeLocalField(_l("When the password leaked"), validators=[DataRequired()],
+                                   format=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"], render_kw={"step": 1})
 
 
 class TokenForm(FlaskForm):

@@ -15,6 +15,7 @@ from core.models.school import (
     TeachingAssignment,
     Term,
 )
+from core.models.sessions import LeakReport, UserSession
 
 __all__ = [
     "AcademicYear",
@@ -24,6 +25,7 @@ __all__ = [
     "GuardianLink",
     "Holiday",
     "Job",
+    "LeakReport",
     "Role",
     "RoleGrant",
     "School",
@@ -35,4 +37,5 @@ __all__ = [
     "TeachingAssignment",
     "Term",
     "User",
+    "UserSession",
 ]

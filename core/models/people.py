@@ -117,3 +117,6 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The user's session_version when issued: a password change, reset, new slip or leak report bumps the
+    # user's and so ends every older token, even where the code that bumped it never heard of tokens.
+    session_version: Mapped[int] = mapped_column(default=1)

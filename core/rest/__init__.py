@@ -151,9 +151,11 @@ def build_openapi(app: Flask) -> dict[str, Any]:
 
 
 def register_api(app: Flask) -> None:
+    from core.rest.account import bp as account_bp
     from core.rest.views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(account_bp)
     app.config["KLASS_API_PREFIX"] = API_PREFIX
 
     @app.errorhandler(HTTPException)

@@ -1,4 +1,5 @@
-"""Personal API tokens: ``Authorization: Bearer klass_...``."""
+"""Personal API tokens: ``Authorization: Bearer klass_...``; a token lives only as long as the password it
+was created under (see ``core.sessions.end_everything``)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from core.db import db, utcnow
 from core.models import ApiToken, User
 from core.security import token_digest
+from core.sessions import token_is_live
 
 
 def load_token_user() -> User | None:
@@ -22,7 +24,8 @@ def load_token_user() -> User | None:
     if token is None:
         return None
     user = session.get(User, token.user_id)
-    if user is None or not user.is_active:
+    # A password change, reset, new slip or leak report bumps the user's version: older tokens end with it.
+    if user is None or not user.is_active or not token_is_live(token, user):
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=10):

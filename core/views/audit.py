@@ -1,6 +1,7 @@
 """The audit log page, and declaring a leaked account's operations invalid (duty C33)."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -15,6 +16,7 @@ from core.db import db
 from core.forms import AuditFilterForm, RevertForm
 from core.models import AuditEntry, User
 from core.permissions import requires_permission
+from core.sessions import end_everything
 
 bp = Blueprint("core_audit", __name__, url_prefix="/audit")
 PAGE_SIZE = 100
@@ -49,8 +51,21 @@ def index() -> Any:
     rows = db().execute(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
     return render_template(
         "core/audit.html", rows=rows[:PAGE_SIZE], form=form, page=page, has_next=len(rows) > PAGE_SIZE,
-        revert_form=RevertForm(), filter_args={k: v for k, v in request.args.items() if k != "page"},
+        revert_form=_prefilled_revert_form(), filter_args={k: v for k, v in request.args.items() if k != "page"},
     )
+
+
+def _prefilled_revert_form() -> RevertForm:
+    """A leak report links here with the account and the leak's exact moment (``revert_login``,
+    ``revert_since`` in the school's time, to the second), so the administrator starts from the report."""
+    since = None
+    try:
+        since = datetime.fromisoformat(request.args.get("revert_since", ""))
+    except ValueError:
+        since = None
+    if since is not None and since.tzinfo is not None:
+        since = None
+    return RevertForm(data={"login": request.args.get("revert_login", "")[:100], "since": since})
 
 
 @bp.post("/revert")
@@ -79,7 +94,7 @@ def revert() -> Any:
         session.flush()
         entry.reverted_by_id = undo.id
         reverted += 1
-    user.session_version += 1  # the leaked sessions end now
+    end_everything(session, user, "leak")  # the leaked sessions and tokens end now
     user.must_change_password = True
     audit(session, school_id=school_id, action="core.user.leak_reported", object_type="core.user",
           object_id=user.id, new={"since": since.isoformat(), "reverted": reverted, "not_revertible": skipped})

@@ -18,6 +18,7 @@ from core.forms import ChangePasswordForm, LoginForm
 from core.models import User
 from core.permissions import public, requires_permission
 from core.security import hash_password, verify_password
+from core.sessions import end_everything
 
 bp = Blueprint("core_auth", __name__)
 
@@ -98,7 +99,7 @@ def change_password() -> Any:
             user.password_hash = hash_password(form.new.data)
             user.must_change_password = False
             user.activated_at = user.activated_at or utcnow()
-            user.session_version += 1  # other sessions of this person end here
+            end_everything(session, user, "password_change")  # other sessions and every token end here
             audit(session, school_id=user.school_id, action="core.password.change", object_type="core.user",
                   object_id=user.id)
             session.commit()

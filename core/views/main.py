@@ -76,9 +76,23 @@ def dashboard() -> Any:
             "classes": session.scalar(select(func.count(SchoolClass.id)).where(SchoolClass.school_id == school_id)),
             "subjects": session.scalar(select(func.count(Subject.id)).where(Subject.school_id == school_id)),
         }
+    context["leak_reports"] = _leak_notices(session, user)
     widgets = [w for ws in state().pm.hook.register_dashboard_widgets(user=user) for w in ws]
     context["widgets"] = sorted(widgets, key=lambda w: w.weight)
     return render_template("core/dashboard.html", **context)
+
+
+def _leak_notices(session: Any, user: User) -> list[dict[str, Any]]:
+    """Leak reports of the last 30 days: about one's own account, or (for those who revert) the school's."""
+    from datetime import timedelta
+
+    from core.db import utcnow
+    from core.leaks import recent_reports
+    from core.views.account import revert_link
+
+    admin = can(user, "core.audit.revert")
+    rows = recent_reports(session, user, utcnow() - timedelta(days=30), all_of_school=admin)
+    return [{"report": r, "user": u, "link": revert_link(r, u) if admin else None} for r, u in rows]
 
 
 @bp.get("/modules")

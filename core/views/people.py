@@ -18,6 +18,7 @@ from core.permissions import requires_permission
 from core.roles import STAFF_ROLES
 from core.security import hash_password, one_time_password
 from core.services import grant_role
+from core.sessions import end_everything
 
 bp = Blueprint("core_people", __name__, url_prefix="/staff")
 
@@ -81,7 +82,7 @@ def reset_password(user_id: int) -> Any:
     password = one_time_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
-    user.session_version += 1
+    end_everything(db(), user, "reset")  # the old password's sessions and tokens end with it
     user.locked_until = None
     user.failed_logins = 0
     audit(db(), school_id=user.school_id, action="core.user.password_reset", object_type="core.user",
@@ -95,7 +96,7 @@ def reset_password(user_id: int) -> Any:
 def toggle_active(user_id: int) -> Any:
     user = _staff_member(user_id)
     user.is_active_account = not user.is_active_account
-    user.session_version += 1
+    end_everything(db(), user, "disabled")
     audit(db(), school_id=user.school_id, action="core.user.active", object_type="core.user", object_id=user.id,
           old={"active": not user.is_active_account}, new={"active": user.is_active_account})
     db().commit()
