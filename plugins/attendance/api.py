@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from core.api import SchoolClass, Subject, User, api_error, api_view, db
+from core.toolkit import SchoolClass, Subject, User, api_error, api_view, db
 from plugins.attendance import excuses, marking, rights, totals
 from plugins.attendance.context import (
     current_actor,

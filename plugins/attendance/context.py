@@ -10,7 +10,7 @@ from flask import g
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.api import can, classes_led_by, core_settings, db, hook, plugin_settings
+from core.toolkit import can, classes_led_by, core_settings, db, hook, plugin_settings
 from plugins.attendance.errors import AttendanceError
 from plugins.attendance.rights import Actor
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from core.api import ClassMembership, GuardianLink, School, SchoolClass, SubgroupMember, Term, insert_with_ids
+from core.toolkit import ClassMembership, GuardianLink, School, SchoolClass, SubgroupMember, Term, insert_with_ids
 from plugins.attendance.models import (
     AbsenceNote,
     AbsenceReason,

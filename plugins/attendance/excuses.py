@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.api import ClassMembership, GuardianLink, User, audit, utcnow
+from core.toolkit import ClassMembership, GuardianLink, User, audit, utcnow
 from plugins.attendance.code_rules import codes_of_kind, reason_code, reason_kinds
 from plugins.attendance.errors import N_, AttendanceError
 from plugins.attendance.marking import MarkState, Notify, write_mark
