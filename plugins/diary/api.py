@@ -10,7 +10,7 @@ from flask import Blueprint, abort, g, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.api import api_error, api_view, current_school_id, db, hook, is_guardian_of, plugin_settings
+from core.toolkit import api_error, api_view, current_school_id, db, hook, is_guardian_of, plugin_settings
 from plugins.diary import marks as marks_page
 from plugins.diary import services
 from plugins.diary.access import children, resolve_student, viewer_of

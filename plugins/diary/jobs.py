@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from core.api import GuardianLink, Job, User, core_settings, plugin_settings, send_mail
+from core.toolkit import GuardianLink, Job, User, core_settings, plugin_settings, send_mail
 from plugins.diary import notify, sending
 
 log = logging.getLogger("klass.diary")
@@ -53,7 +53,7 @@ def wake_sender(session: Session, school_id: int, user_id: int | None = None) ->
     """Submit the instant sender after a request queued messages, unless one is waiting or was started a
     moment ago (a teacher typing a column of marks makes one job, not thirty; anything left is sent by the
     next request's job or the periodic tick)."""
-    from core.api import submit_job
+    from core.toolkit import submit_job
 
     recent = session.scalar(select(Job.id).where(
         Job.kind == "diary.notify",

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, func, select
 
-from core.api import (
+from core.toolkit import (
     AcademicYear,
     ClassMembership,
     SchoolClass,

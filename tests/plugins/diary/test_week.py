@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from core.api import hookimpl
+from core.toolkit import hookimpl
 from tests.conftest import csrf_token
 from tests.plugins.diary.conftest import monday, school_today
 
@@ -191,7 +191,7 @@ def test_hook_extra_diary_sections(app, login_as, people):
 
 
 def test_guardian_without_children_gets_a_clear_page(login_as, session, people):
-    from core.api import GuardianLink
+    from core.toolkit import GuardianLink
 
     session.execute(GuardianLink.__table__.delete().where(GuardianLink.guardian_id == people.guardian.id))
     session.commit()
