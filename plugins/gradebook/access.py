@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     ClassMembership,
     GuardianLink,
     SubgroupMember,

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, jsonify, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import AcademicYear, SchoolClass, Subject, User, api_error, api_view, current_school_id, db
+from core.toolkit import AcademicYear, SchoolClass, Subject, User, api_error, api_view, current_school_id, db
 from plugins.gradebook import (
     access,
     averages,

@@ -17,7 +17,7 @@ def commands() -> list[click.Command]:
 
         from sqlalchemy import select
 
-        from core.api import core_settings, db
+        from core.toolkit import core_settings, db
         from plugins.gradebook.editing import Editor
         from plugins.gradebook.lesson_editing import fill_topics_from_plan
         from plugins.gradebook.models import LessonPlanItem

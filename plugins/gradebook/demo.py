@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     ClassMembership,
     Holiday,
     School,
@@ -90,7 +90,7 @@ def _weekly_patterns(by_class: dict[int, list[Any]]) -> dict[int, list[tuple[int
 
 
 def build(session: Session, school: School, size: str, today: date | None = None) -> dict[str, int]:
-    from core.api import plugin_settings
+    from core.toolkit import plugin_settings
 
     settings = plugin_settings("gradebook")
     rng = random.Random(11)

@@ -6,7 +6,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core.api import (
+from core.toolkit import (
     SchoolClass,
     Subgroup,
     Subject,

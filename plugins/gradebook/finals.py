@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     ClassMembership,
     SchoolClass,
     SubgroupMember,

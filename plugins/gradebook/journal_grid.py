@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Date, and_, bindparam, case, exists, func, null, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from core.api import (
+from core.toolkit import (
     ClassMembership,
     SchoolClass,
     Subgroup,

@@ -7,7 +7,7 @@ from flask import abort, render_template, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from core.api import (
+from core.toolkit import (
     db,
     requires_permission,
 )

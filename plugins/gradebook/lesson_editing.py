@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     SchoolClass,
     TeachingAssignment,
     audit,
@@ -57,7 +57,7 @@ def _lesson_values(settings: Mapping[str, Any], values: Mapping[str, Any]) -> di
 
 
 def _check_date_in_year(session: Session, school_class: SchoolClass, day: date) -> None:
-    from core.api import AcademicYear
+    from core.toolkit import AcademicYear
 
     year = session.get(AcademicYear, school_class.year_id)
     if year is not None and not year.starts_on <= day <= year.ends_on:
@@ -318,7 +318,7 @@ def fill_topics_from_plan(session: Session, editor: Editor, *, class_id: int, su
     school_class = session.get(SchoolClass, class_id)
     if school_class is None or school_class.school_id != editor.school_id:
         raise NotFound(N_("No such class."), field="class_id")
-    from core.api import AcademicYear
+    from core.toolkit import AcademicYear
 
     year = session.get(AcademicYear, school_class.year_id)
     query = select(Lesson).where(

@@ -8,7 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import (
+from core.toolkit import (
     SchoolClass,
     Subgroup,
     Subject,
@@ -136,7 +136,7 @@ def _attach_error(form: Any, exc: GradebookError) -> None:
 
 def lesson_students(session: Any, lesson: Lesson) -> list[tuple[int, str]]:
     """Students of a lesson: the class on its day, or the subgroup's members among them."""
-    from core.api import ClassMembership, SubgroupMember
+    from core.toolkit import ClassMembership, SubgroupMember
 
     query = (
         select(User.id, User.last_name, User.first_name, User.middle_name)

@@ -11,7 +11,7 @@ from sqlalchemy import and_, case, exists, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.api import (
+from core.toolkit import (
     ClassMembership,
     SubgroupMember,
     audit,

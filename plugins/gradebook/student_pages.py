@@ -7,7 +7,7 @@ from typing import Any
 from flask import abort, render_template, request
 from sqlalchemy import select
 
-from core.api import (
+from core.toolkit import (
     AcademicYear,
     SchoolClass,
     Subject,
@@ -53,7 +53,7 @@ def explain() -> Any:
 def explain_for(session: Any, school_id: int, student: User, subject: Subject, term_id: int | None,
                 class_id: int | None) -> tuple[Explanation, Term | None, SchoolClass]:
     """Shared by the page and the API: resolve the period and class, check access, explain (404 if not)."""
-    from core.api import class_of_student
+    from core.toolkit import class_of_student
 
     term = owned(Term, term_id) if term_id else None
     if class_id:
@@ -120,7 +120,7 @@ def class_view(class_id: int) -> Any:
 
 
 def _class_students(session: Any, class_id: int, start: date, end: date) -> list[User]:
-    from core.api import class_students
+    from core.toolkit import class_students
 
     return class_students(session, class_id, start, end)
 
@@ -133,7 +133,7 @@ def student_card(student_id: int) -> Any:
     student = owned(User, student_id)
     school_class = owned(SchoolClass, int_arg("class_id")) if int_arg("class_id") else None
     if school_class is None:
-        from core.api import class_of_student
+        from core.toolkit import class_of_student
 
         school_class = class_of_student(session, student.id, access.school_today())
         if school_class is None:

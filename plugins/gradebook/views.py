@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
-from core.api import (
+from core.toolkit import (
     DashboardWidget,
     SchoolClass,
     Subgroup,

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from sqlalchemy import select
 
-from core.api import (
+from core.toolkit import (
     SchoolClass,
     Term,
     current_school_id,

@@ -78,7 +78,7 @@ class Demo:
 
 @pytest.fixture
 def demo(session: Any, demo_school: dict[str, Any], app: Any) -> Demo:
-    from core.api import plugin_settings
+    from core.toolkit import plugin_settings
 
     school_id = demo_school["school_id"]
     accounts = demo_school["accounts"]
