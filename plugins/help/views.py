@@ -10,7 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from core.api import (
+from core.toolkit import (
     School,
     SchoolClass,
     can,
