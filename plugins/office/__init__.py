@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     AuditEntry,
     DashboardWidget,
     MenuItem,

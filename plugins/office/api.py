@@ -7,7 +7,7 @@ from flask import Blueprint, abort
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import (
+from core.toolkit import (
     GuardianLink,
     Role,
     SchoolClass,

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.api import ClassMembership, GuardianLink, SchoolClass, User, audit, changes, utcnow
+from core.toolkit import ClassMembership, GuardianLink, SchoolClass, User, audit, changes, utcnow
 from plugins.office.models import CONSENT_FIELDS, Consent
 from plugins.office.refusals import OfficeError
 from plugins.office.rosters import active_on, current_students, guardian_links, student_ids_of_classes

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import ClassMembership, GuardianLink, Role, RoleGrant, SchoolClass, User, audit, unique_login
+from core.toolkit import ClassMembership, GuardianLink, Role, RoleGrant, SchoolClass, User, audit, unique_login
 from plugins.office.models import GuardianInfo, PersonalFile
 from plugins.office.transfers import OnMoved
 
@@ -431,7 +431,7 @@ def _match_new(new_guardians: dict[tuple[str, str], int], parent: ParentRow) -> 
 
 
 def _year_start(session: Session, school_class: SchoolClass) -> date:
-    from core.api import AcademicYear
+    from core.toolkit import AcademicYear
 
     year = session.get(AcademicYear, school_class.year_id)
     return year.starts_on if year else date.min

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.api import GuardianLink, SchoolClass, Subgroup, User, audit, utcnow
+from core.toolkit import GuardianLink, SchoolClass, Subgroup, User, audit, utcnow
 from plugins.office.models import Consent, MovementRequest, RegulationAck
 from plugins.office.personal_files import VERIFY_EVERY_DAYS, last_verifications
 from plugins.office.rosters import current_class_of, student_ids_of_classes

@@ -6,7 +6,7 @@ from typing import Any
 from flask import render_template
 from sqlalchemy import select
 
-from core.api import current_school_id, db, plugin_settings, requires_permission
+from core.toolkit import current_school_id, db, plugin_settings, requires_permission
 from plugins.office import overviews, passwords, personal_files, regulation_acks, rosters
 from plugins.office.access import require_class, school_today, scoped_classes
 from plugins.office.models import MovementRequest

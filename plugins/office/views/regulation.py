@@ -7,7 +7,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from core.api import can, current_school_id, db, requires_permission
+from core.toolkit import can, current_school_id, db, requires_permission
 from plugins.office import refusals, regulation_acks
 from plugins.office.access import me, school_today, scoped_classes
 from plugins.office.forms import RegulationForm

@@ -6,7 +6,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core.api import SchoolClass, Subgroup, Subject, db, requires_permission
+from core.toolkit import SchoolClass, Subgroup, Subject, db, requires_permission
 from plugins.office import grouping, refusals, rosters
 from plugins.office.access import may_edit_subgroups, owned, school_today
 from plugins.office.forms import SubgroupForm
