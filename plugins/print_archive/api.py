@@ -7,7 +7,7 @@ from flask import Blueprint, Response, jsonify
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import AcademicYear, User, api_error, api_view, can, current_school_id, db, submit_job
+from core.toolkit import AcademicYear, User, api_error, api_view, can, current_school_id, db, submit_job
 from plugins.print_archive import services
 from plugins.print_archive.access import chosen_year, me, require_class, require_document, visible_classes
 from plugins.print_archive.jobs import context_from_app
@@ -22,7 +22,7 @@ def _rows(docs: list[Document]) -> list[dict[str, Any]]:
     names = {u.id: u.short_name for u in session.scalars(
         select(User).where(User.id.in_({d.generated_by for d in docs if d.generated_by} or {-1})))}
     signed = services.signoffs(session, [d.id for d in docs])
-    from core.api import SchoolClass
+    from core.toolkit import SchoolClass
 
     classes = {c.id: c.name for c in session.scalars(select(SchoolClass).where(
         SchoolClass.id.in_({d.class_id for d in docs} or {-1})))}

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     AcademicYear,
     ClassMembership,
     School,

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.api import Job, SchoolClass, TeachingAssignment, hook, plugin_settings
+from core.toolkit import Job, SchoolClass, TeachingAssignment, hook, plugin_settings
 from plugins.print_archive.services import PrintContext, Produced, generate, produce, store, user_name
 
 Progress = Callable[[int, int, str], None]
@@ -144,7 +144,7 @@ _CHILD: dict[str, Any] = {}
 
 
 def _child_init(profile: str, overrides: dict[str, Any], url: str) -> None:
-    from core.api import create_app
+    from core.toolkit import create_app
 
     _CHILD["app"] = create_app(profile, settings_overrides=overrides, database_url=url)
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.api import AcademicYear, SchoolClass, User, audit, utcnow
+from core.toolkit import AcademicYear, SchoolClass, User, audit, utcnow
 from plugins.print_archive.data import ClassYearData, load_class_year, school_today, short_name
 from plugins.print_archive.fingerprint import (
     CheckResult,
@@ -334,7 +334,7 @@ def stored_statuses(session: Session, document_ids: list[int]) -> dict[int, Stat
 
 def refresh_due(session: Session, now: datetime) -> int:
     """The periodic work: refresh the stored status of the newest versions of every current year."""
-    from core.api import AcademicYear as Year
+    from core.toolkit import AcademicYear as Year
 
     refreshed = 0
     for year in session.scalars(select(Year).where(Year.is_current.is_(True))):
@@ -346,7 +346,7 @@ def refresh_due(session: Session, now: datetime) -> int:
 
 
 def _school_timezone(session: Session, school_id: int) -> str:
-    from core.api import School
+    from core.toolkit import School
 
     return session.scalar(select(School.timezone).where(School.id == school_id)) or "Europe/Moscow"
 

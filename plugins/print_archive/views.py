@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core.api import (
+from core.toolkit import (
     AcademicYear,
     School,
     User,
