@@ -7,7 +7,7 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.api import api_error, api_view, db
+from core.toolkit import api_error, api_view, db
 from plugins.reports import links, params, registry, services
 from plugins.reports.schemas import ReportInfoSchema
 

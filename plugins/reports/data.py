@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     AcademicYear,
     ClassMembership,
     School,
@@ -279,7 +279,7 @@ def lessons(session: Session, school_id: int, start: date, end: date, class_ids:
 
 def subgroup_members(session: Session, school_id: int, class_ids: Iterable[int] | None = None) -> dict[int, set[int]]:
     """subgroup -> its students (one query)."""
-    from core.api import Subgroup
+    from core.toolkit import Subgroup
 
     query = select(SubgroupMember.subgroup_id, SubgroupMember.student_id) \
         .join(Subgroup, Subgroup.id == SubgroupMember.subgroup_id).where(Subgroup.school_id == school_id)

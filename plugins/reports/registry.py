@@ -17,7 +17,7 @@ from marshmallow import Schema
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     ClassMembership,
     SchoolClass,
     Subject,

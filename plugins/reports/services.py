@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.api import Role, RoleGrant, School, User, utcnow
+from core.toolkit import Role, RoleGrant, School, User, utcnow
 from plugins.reports.models import Delivery, Share, StoredRun, Subscription
 from plugins.reports.result import ReportResult
 

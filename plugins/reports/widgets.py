@@ -9,7 +9,7 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from core.api import DashboardWidget, User, can, db
+from core.toolkit import DashboardWidget, User, can, db
 from plugins.reports import data, figures, registry, services
 
 

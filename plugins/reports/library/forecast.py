@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from core.api import Term, User
+from core.toolkit import Term, User
 from plugins.attendance.public import summarize
 from plugins.reports import data, figures
 from plugins.reports.library import common

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import ClassMembership, User
+from core.toolkit import ClassMembership, User
 from plugins.attendance.public import summarize
 from plugins.gradebook.averages import average_of
 from plugins.reports import data

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.api import User, utcnow
+from core.toolkit import User, utcnow
 from plugins.attendance.public import LessonRollCall
 from plugins.gradebook.public import Homework, Lesson, Mark
 from plugins.reports import data, figures
