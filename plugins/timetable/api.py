@@ -8,7 +8,7 @@ from flask import Blueprint, abort, g, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.api import Term, api_error, api_view, can, current_school_id, db, plugin_settings, teaches
+from core.toolkit import Term, api_error, api_view, can, current_school_id, db, plugin_settings, teaches
 from plugins.gradebook.public import Lesson
 from plugins.timetable import access, agenda, clashes, lesson_changes, naming, versioning
 from plugins.timetable.assessments import assessments_between, plan_assessment, warnings_around, warnings_for
@@ -224,7 +224,7 @@ def list_assessments(query: dict[str, Any]) -> Any:
         term = _owned(Term, query["term_id"])
         start, end = term.starts_on, term.ends_on
     else:
-        from core.api import term_on
+        from core.toolkit import term_on
 
         term = term_on(session, school_id, today)
         start, end = (term.starts_on, term.ends_on) if term else (today, today + timedelta(days=90))
@@ -241,7 +241,7 @@ def add_assessment(body: dict[str, Any]) -> Any:
     """Plan a test; the answer carries the warnings it causes (it is saved regardless)."""
     session, school_id = db(), current_school_id()
     user = _user()
-    from core.api import SchoolClass, Subject, current_year
+    from core.toolkit import SchoolClass, Subject, current_year
 
     school_class = _owned(SchoolClass, body["class_id"])
     _owned(Subject, body["subject_id"])

@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 def generate_command(start: object, end: object) -> None:
     from sqlalchemy import select
 
-    from core.api import School, plugin_settings, session_scope, term_on
+    from core.toolkit import School, plugin_settings, session_scope, term_on
     from plugins.timetable.generation import generate_lessons
 
     state = current_app.extensions["klass"]

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.api import Base, audit, holidays_between, lesson_days
+from core.toolkit import Base, audit, holidays_between, lesson_days
 from plugins.gradebook.public import Lesson, LessonPlanItem
 from plugins.timetable.models import LessonChange, TimetableEntry
 from plugins.timetable.naming import Names

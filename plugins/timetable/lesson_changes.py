@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from core.api import AcademicYear, SchoolClass, User, audit, holidays_between, utcnow
+from core.toolkit import AcademicYear, SchoolClass, User, audit, holidays_between, utcnow
 from plugins.gradebook.public import Lesson
 from plugins.timetable.clashes import Draft, draft_clashes, subgroup_members
 from plugins.timetable.generation import lessons_with_records, plan_topics, topic_is_teachers

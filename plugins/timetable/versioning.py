@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from core.api import AcademicYear
+from core.toolkit import AcademicYear
 from plugins.timetable.models import TimetableEntry, TimetableVersion
 from plugins.timetable.refusals import N_, fail
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.api import current_school_id, db, requires_permission
+from core.toolkit import current_school_id, db, requires_permission
 from plugins.timetable import access, bell_times
 from plugins.timetable.forms import ScheduleForm
 from plugins.timetable.models import Bell, BellSchedule, ClassBells

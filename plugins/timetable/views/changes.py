@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.api import current_school_id, db, requires_permission
+from core.toolkit import current_school_id, db, requires_permission
 from plugins.gradebook.public import Lesson
 from plugins.timetable import access, agenda, lesson_changes
 from plugins.timetable.forms import CancelForm, MoveForm, SubstituteForm

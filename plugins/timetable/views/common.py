@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import Role, RoleGrant, User, current_school_id, current_year, db, plugin_settings
+from core.toolkit import Role, RoleGrant, User, current_school_id, current_year, db, plugin_settings
 from plugins.timetable import refusals
 from plugins.timetable.refusals import TimetableError
 from plugins.timetable.ui import change_note, problems_text, weekday_name

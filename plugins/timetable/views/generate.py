@@ -7,7 +7,7 @@ from flask import flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.api import current_school_id, db, requires_permission, term_on, terms_of_year
+from core.toolkit import current_school_id, db, requires_permission, term_on, terms_of_year
 from plugins.timetable import access, generation, versioning
 from plugins.timetable.forms import GenerateForm
 from plugins.timetable.views.common import bp, flash_form, settings, timetable_year, tt_today

@@ -7,7 +7,7 @@ from typing import Any
 from flask import abort, render_template
 from flask_login import current_user
 
-from core.api import User, can, current_school_id, db, requires_permission
+from core.toolkit import User, can, current_school_id, db, requires_permission
 from plugins.timetable import access, agenda, lesson_changes
 from plugins.timetable.views.common import (
     bp,

@@ -6,7 +6,7 @@ from typing import Any
 from flask import render_template
 from sqlalchemy import select
 
-from core.api import current_school_id, db, requires_permission
+from core.toolkit import current_school_id, db, requires_permission
 from plugins.timetable import versioning
 from plugins.timetable.models import TimetableVersion
 from plugins.timetable.views.common import bp, int_arg, settings, timetable_year, tt_today
