@@ -12,7 +12,16 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.toolkit import AcademicYear, SchoolClass, User, can, classes_led_by, current_school_id, current_year, db
+from core.toolkit import (
+    AcademicYear,
+    SchoolClass,
+    User,
+    can,
+    classes_led_by,
+    current_school_id,
+    current_year,
+    db,
+)
 from plugins.print_archive.models import Document
 
 

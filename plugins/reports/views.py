@@ -12,7 +12,16 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from core.toolkit import Role, RoleGrant, User, can, current_school_id, db, plugin_settings, requires_permission
+from core.toolkit import (
+    Role,
+    RoleGrant,
+    User,
+    can,
+    current_school_id,
+    db,
+    plugin_settings,
+    requires_permission,
+)
 from plugins.reports import charts, data, delivery, export, links, params, registry, services
 from plugins.reports.forms import WEEKDAYS, ShareForm, SubscribeForm
 from plugins.reports.models import Share, Subscription
