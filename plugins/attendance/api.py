@@ -9,16 +9,9 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from core.toolkit import SchoolClass, Subject, User, api_error, api_view, db
+from core.toolkit import SchoolClass, Subject, User, api_error, api_view, db, school_today
 from plugins.attendance import excuses, marking, rights, totals
-from plugins.attendance.context import (
-    current_actor,
-    current_user_obj,
-    error_text,
-    notifier,
-    school_today,
-    settings,
-)
+from plugins.attendance.context import current_actor, current_user_obj, error_text, notifier, settings
 from plugins.attendance.errors import AttendanceError
 from plugins.attendance.models import AbsenceNote, LessonRollCall
 from plugins.attendance.schemas import (

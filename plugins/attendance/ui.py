@@ -8,9 +8,9 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from core.toolkit import DashboardWidget, MenuItem, can, classes_led_by, db, term_on
+from core.toolkit import DashboardWidget, MenuItem, can, classes_led_by, db, school_today, term_on
 from plugins.attendance import excuses, unmarked, weekly
-from plugins.attendance.context import actor_for, school_today, settings
+from plugins.attendance.context import actor_for, settings
 
 
 def menu_items(user: Any) -> list[MenuItem]:

@@ -18,17 +18,11 @@ from core.toolkit import (
     current_year,
     db,
     requires_permission,
+    school_today,
     term_on,
 )
 from plugins.attendance import code_rules, excuses, marking, rights, totals, unmarked, weekly
-from plugins.attendance.context import (
-    current_actor,
-    current_user_obj,
-    error_text,
-    notifier,
-    school_today,
-    settings,
-)
+from plugins.attendance.context import current_actor, current_user_obj, error_text, notifier, settings
 from plugins.attendance.errors import AttendanceError
 from plugins.attendance.excuses import NoteFile
 from plugins.attendance.forms import DecisionForm, NoteForm, ReasonForm, VerifyForm
