@@ -1,14 +1,24 @@
 """The timetable's API under /api/v1/timetable: the same rules and permissions as the pages."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, g, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.toolkit import Term, api_error, api_view, can, current_school_id, db, plugin_settings, teaches
+from core.toolkit import (
+    Term,
+    api_error,
+    api_view,
+    can,
+    current_school_id,
+    db,
+    plugin_settings,
+    school_today,
+    teaches,
+)
 from plugins.gradebook.public import Lesson
 from plugins.timetable import access, agenda, clashes, lesson_changes, naming, versioning
 from plugins.timetable.assessments import assessments_between, plan_assessment, warnings_around, warnings_for
@@ -63,7 +73,7 @@ def _slot(s: agenda.Slot) -> dict[str, Any]:
 @api_view("timetable.view", query=WeekQuerySchema)
 def class_week(class_id: int, query: dict[str, Any]) -> Any:
     """A class's week: bells, subjects, teachers, rooms, changes and planned tests."""
-    session, school_id, today = db(), current_school_id(), date.today()
+    session, school_id, today = db(), current_school_id(), school_today()
     user = _user()
     if not access.may_see_class(session, user, school_id, class_id, today):
         abort(404)
@@ -139,7 +149,7 @@ def delete_entry(entry_id: int) -> Any:
 def changes(query: dict[str, Any]) -> Any:
     """Substitutions, moves and cancellations of a class between two dates."""
     session = db()
-    if not access.may_see_class(session, _user(), current_school_id(), query["class_id"], date.today()):
+    if not access.may_see_class(session, _user(), current_school_id(), query["class_id"], school_today()):
         abort(404)
     return lesson_changes.changes_for(session, query["class_id"], query["start"], query["end"])
 
@@ -213,7 +223,7 @@ def _warning(w: Any) -> dict[str, Any]:
 @api_view("timetable.view", query=AssessmentQuerySchema)
 def list_assessments(query: dict[str, Any]) -> Any:
     """The test calendar of a term (the current one by default) with its warnings."""
-    session, school_id, today = db(), current_school_id(), date.today()
+    session, school_id, today = db(), current_school_id(), school_today()
     user = _user()
     classes = [c.id for c in access.visible_classes(session, user, school_id, today)]
     if query["class_id"] is not None:
@@ -268,7 +278,7 @@ def add_assessment(body: dict[str, Any]) -> Any:
 def workload() -> Any:
     """Hours a week of every class and teacher in the current timetable, with the limits."""
     session, school_id = db(), current_school_id()
-    version = versioning.version_on(session, school_id, date.today())
+    version = versioning.version_on(session, school_id, school_today())
     if version is None:
         return jsonify({"version": None, "classes": [], "teachers": []})
     s = plugin_settings("timetable")
