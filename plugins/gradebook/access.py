@@ -6,9 +6,8 @@ their own children. A refusal answers 404 for objects and 403 for journals, neve
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import g
 from flask_babel import gettext
@@ -23,10 +22,10 @@ from core.toolkit import (
     TeachingAssignment,
     can,
     classes_led_by,
-    core_settings,
     current_school_id,
     hook,
     plugin_settings,
+    school_today,
 )
 from plugins.gradebook.editing import Editor
 from plugins.gradebook.errors import GradebookError
@@ -38,11 +37,6 @@ def settings() -> dict[str, Any]:
 
 def user() -> Any:
     return getattr(g, "api_user", None) or current_user
-
-
-def school_today() -> date:
-    """Today in the school's time zone: an evening entry in Vladivostok is not "yesterday" in Moscow."""
-    return datetime.now(ZoneInfo(core_settings()["school"]["timezone"])).date()
 
 
 def editor() -> Editor:

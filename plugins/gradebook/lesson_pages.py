@@ -17,6 +17,7 @@ from core.toolkit import (
     current_school_id,
     db,
     requires_permission,
+    school_today,
 )
 from plugins.gradebook import access
 from plugins.gradebook.averages import work_type_titles
@@ -104,7 +105,7 @@ def lesson_new() -> Any:
     form = LessonForm()
     form.control_work_type.choices = _work_type_choices(settings)
     if request.method == "GET":
-        form.date.data = access.school_today()
+        form.date.data = school_today()
     if form.validate_on_submit():
         try:
             lesson = create_lesson(

@@ -16,6 +16,7 @@ from core.toolkit import (
     current_school_id,
     db,
     requires_permission,
+    school_today,
 )
 from plugins.gradebook import access
 from plugins.gradebook.explanations import Explanation, explain_average, explain_year
@@ -59,7 +60,7 @@ def explain_for(session: Any, school_id: int, student: User, subject: Subject, t
     if class_id:
         school_class = owned(SchoolClass, class_id)
     else:
-        day = min(term.ends_on, access.school_today()) if term else access.school_today()
+        day = min(term.ends_on, school_today()) if term else school_today()
         if term is not None:
             day = max(day, term.starts_on)
         school_class = class_of_student(session, student.id, day)
@@ -93,7 +94,7 @@ def _period(session: Any, school_class: SchoolClass) -> tuple[list[Term], Term |
     period = request.args.get("period", "")
     term = next((t for t in terms if str(t.id) == period), None)
     if period != "year" and term is None:
-        term = default_term(session, school_class.year_id, access.school_today())
+        term = default_term(session, school_class.year_id, school_today())
     if term is not None:
         return terms, term, term.starts_on, term.ends_on
     year = session.get(AcademicYear, school_class.year_id)
@@ -135,7 +136,7 @@ def student_card(student_id: int) -> Any:
     if school_class is None:
         from core.toolkit import class_of_student
 
-        school_class = class_of_student(session, student.id, access.school_today())
+        school_class = class_of_student(session, student.id, school_today())
         if school_class is None:
             abort(404)
     if not (access.views_all() or access.leads(school_class.id)):

@@ -14,6 +14,7 @@ from core.toolkit import (
     current_school_id,
     db,
     hook,
+    school_today,
 )
 from plugins.gradebook import access
 from plugins.gradebook.averages import format_number, format_weight
@@ -88,7 +89,7 @@ def resolve_journal(*, redirect_endpoint: str | None = "gradebook.journal", subs
     class_id, subject_id, term_id, subgroup_id = journal_args()
     if term_id is None:
         school_class = owned(SchoolClass, class_id)
-        term = default_term(session, school_class.year_id, access.school_today())
+        term = default_term(session, school_class.year_id, school_today())
         if term is None or redirect_endpoint is None:
             abort(404)
         return redirect(url_for(redirect_endpoint, class_id=class_id, subject_id=subject_id, term_id=term.id,
