@@ -16,7 +16,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.toolkit import ClassMembership, GuardianLink, Role, RoleGrant, SchoolClass, User, audit, unique_login
+from core.toolkit import (
+    ClassMembership,
+    GuardianLink,
+    Role,
+    RoleGrant,
+    SchoolClass,
+    User,
+    audit,
+    unique_login,
+    utcnow,
+)
 from plugins.office.models import GuardianInfo, PersonalFile
 from plugins.office.transfers import OnMoved
 
@@ -190,7 +200,7 @@ def parse_date(text: str) -> date | None:
             parsed = datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-        if fmt == "%d.%m.%y" and parsed.year > date.today().year:
+        if fmt == "%d.%m.%y" and parsed.year > utcnow().year:
             parsed = parsed.replace(year=parsed.year - 100)
         return parsed
     return None

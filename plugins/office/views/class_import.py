@@ -7,9 +7,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.toolkit import SchoolClass, current_school_id, current_year, db, hook, requires_permission
+from core.toolkit import (
+    SchoolClass,
+    current_school_id,
+    current_year,
+    db,
+    hook,
+    requires_permission,
+    school_today,
+)
 from plugins.office import importer
-from plugins.office.access import class_scope, me, owned, require_class, school_today, scoped_classes
+from plugins.office.access import class_scope, me, owned, require_class, scoped_classes
 from plugins.office.forms import ImportForm
 from plugins.office.models import ImportBatch
 from plugins.office.views.common import bp, commit, flash_errors, upload_of

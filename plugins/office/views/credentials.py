@@ -8,9 +8,9 @@ from flask import Response, flash, redirect, render_template, request, send_file
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.toolkit import Role, School, User, current_school_id, db, requires_permission
+from core.toolkit import Role, School, User, current_school_id, db, requires_permission, school_today
 from plugins.office import passwords
-from plugins.office.access import me, owned, reissue_class_id, require_class, school_today
+from plugins.office.access import me, owned, reissue_class_id, require_class
 from plugins.office.forms import IssueCredentialsForm, StaffCredentialsForm
 from plugins.office.slips import slips_pdf
 from plugins.office.views.common import bp, commit, flash_errors

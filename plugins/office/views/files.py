@@ -18,6 +18,7 @@ from core.toolkit import (
     db,
     plugin_settings,
     requires_permission,
+    school_today,
 )
 from plugins.office import personal_files, refusals, rosters
 from plugins.office.access import (
@@ -26,7 +27,6 @@ from plugins.office.access import (
     owned,
     require_guardian_of_scope,
     require_student,
-    school_today,
     scoped_classes,
 )
 from plugins.office.forms import DocumentForm, GuardianForm, StudentForm
