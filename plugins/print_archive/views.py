@@ -1,9 +1,7 @@
 """The archive pages (/print_archive): thin views over services.py; object checks in access.py."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,13 +10,13 @@ from sqlalchemy import select
 
 from core.toolkit import (
     AcademicYear,
-    School,
     User,
     can,
     current_school_id,
     current_year,
     db,
     requires_permission,
+    school_today,
     submit_job,
     utcnow,
 )
@@ -43,11 +41,6 @@ KIND_TITLES = {"journal": _l("Class journal"), "summary": _l("Summary sheet of f
 
 def kinds_of(choice: str) -> list[str]:
     return ["journal", "summary"] if choice == "both" else [choice]
-
-
-def school_today() -> date:
-    timezone = db().scalar(select(School.timezone).where(School.id == current_school_id())) or "Europe/Moscow"
-    return utcnow().astimezone(ZoneInfo(timezone)).date()
 
 
 def start_print(class_ids: list[int], kinds: list[str], year: AcademicYear, title: str) -> Any:
