@@ -21,6 +21,7 @@ from core.toolkit import (
     db,
     plugin_settings,
     requires_permission,
+    school_today,
 )
 from plugins.reports import charts, data, delivery, export, links, params, registry, services
 from plugins.reports.forms import WEEKDAYS, ShareForm, SubscribeForm
@@ -112,7 +113,7 @@ def param_fields(definition: registry.ReportDefinition, values: Mapping[str, Any
             item["choices"] = [("", _("All teachers"))] + [
                 (str(t.id), " ".join(p for p in (t.last_name, t.first_name, t.middle_name) if p)) for t in teachers]
         elif kind == "student":
-            today = data.school_today(session, school_id)
+            today = school_today(school_id, session=session)
             allowed = scope.class_ids()
             infos = [c for c in data.classes(session, school_id) if allowed is None or c.id in allowed]
             pupils = data.students(session, school_id, [c.id for c in infos], today, today)
@@ -126,7 +127,7 @@ def param_fields(definition: registry.ReportDefinition, values: Mapping[str, Any
 def _form_defaults(definition: registry.ReportDefinition, scope: registry.UserScope) -> dict[str, Any]:
     session, school_id = db(), current_school_id()
     loaded, _errors = params.load(definition.params, {})
-    today = data.school_today(session, school_id)
+    today = school_today(school_id, session=session)
     term = data.current_term(session, school_id, today)
     values = params.fill_defaults(definition.params, loaded or {}, today=today, term_id=term.id if term else None,
                                   settings=plugin_settings("reports"))
