@@ -107,13 +107,11 @@ def on_homework_saved(session: Any, lesson: Any, homework: Any) -> None:
 def on_attendance_saved(session: Any, lesson: Any, student_id: int, action: str, old: dict[str, Any],
                         new: dict[str, Any], actor_id: int | None) -> None:
     """A student marked absent or late is queued for the guardians who asked to hear about absences."""
-    from zoneinfo import ZoneInfo
-
-    from core.toolkit import core_settings, plugin_settings
+    from core.toolkit import plugin_settings, school_today
     from plugins.diary import notify
 
     codes = {c["code"]: (c["title"], c["kind"]) for c in plugin_settings("attendance")["codes"]}
-    today = datetime.now(ZoneInfo(core_settings()["school"]["timezone"])).date()
+    today = school_today(lesson.school_id, session=session)
     notify.attendance_saved(session, lesson, student_id, old, new, today, plugin_settings("diary"), codes)
 
 

@@ -46,7 +46,7 @@ def _log(student: Any, page: str) -> None:
 @api_view("diary.view", response=DiaryStudentSchema, many=True)
 def students() -> Any:
     """The students whose diary the caller opens as family: themself, or their children."""
-    from plugins.diary.views import school_today
+    from core.toolkit import school_today
 
     v = viewer_of(_user())
     ids = [i for i, _n in children(db(), v)] + ([v.id] if v.is_student else [])
@@ -62,7 +62,8 @@ def students() -> Any:
 @api_view("diary.view", query=WeekQuerySchema, response=WeekOutSchema)
 def week(student_id: int, query: dict[str, Any]) -> Any:
     """A student's week: lessons with time, topic, homework and files, marks, attendance, remarks."""
-    from plugins.diary.views import _attendance_codes, _work_types, school_today
+    from core.toolkit import school_today
+    from plugins.diary.views import _attendance_codes, _work_types
 
     session = db()
     v = viewer_of(_user())
@@ -93,7 +94,7 @@ def week(student_id: int, query: dict[str, Any]) -> Any:
 @api_view("diary.view", query=MarksQuerySchema, response=MarksOutSchema)
 def marks(student_id: int, query: dict[str, Any]) -> Any:
     """All marks of a term by subject with the weighted average, the forecast and final marks."""
-    from plugins.diary.views import school_today
+    from core.toolkit import school_today
 
     session = db()
     today = school_today()
@@ -122,8 +123,8 @@ def marks(student_id: int, query: dict[str, Any]) -> Any:
 @api_view("diary.view", response=DiaryRemarkSchema, many=True)
 def remarks(student_id: int) -> Any:
     """Teachers' remarks, praise and recommendations for the student, newest first."""
+    from core.toolkit import school_today
     from plugins.diary.models import Remark
-    from plugins.diary.views import school_today
 
     session = db()
     student = resolve_student(session, viewer_of(_user()), student_id, school_today())

@@ -64,10 +64,10 @@ def _moment(rng: random.Random, day: date, tz: ZoneInfo, now: datetime) -> datet
 
 
 def build(session: Session, school: School, size: str, today: date | None = None) -> dict[str, int]:
-    from core.toolkit import plugin_settings
+    from core.toolkit import plugin_settings, school_zone
 
     rng = random.Random(31)
-    tz = ZoneInfo(school.timezone or "Europe/Moscow")
+    tz = school_zone(school.id, session=session)
     now = datetime.now(UTC)
     today = today or now.astimezone(tz).date()
     monday = today - timedelta(days=today.weekday())

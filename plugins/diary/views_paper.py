@@ -18,10 +18,11 @@ from core.toolkit import (
     db,
     hook,
     requires_permission,
+    school_today,
 )
 from plugins.diary import services
 from plugins.diary.access import class_in_scope
-from plugins.diary.views import _date_arg, _student_or_404, _viewer, bp, school_today
+from plugins.diary.views import _date_arg, _student_or_404, _viewer, bp
 from plugins.diary.views_classes import _class_or_404
 
 log = logging.getLogger("klass.diary")
