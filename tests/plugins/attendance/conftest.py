@@ -71,7 +71,7 @@ def demo(session: Any, demo_school: dict[str, Any]) -> Demo:
 def today(app: Any) -> date:
     """The school's today: the suite's fixed day (a Wednesday mid second quarter), whatever the calendar
     says, so the edit-window tests always have lessons inside and outside the window."""
-    from plugins.attendance.context import school_today
+    from core.toolkit import school_today
     from tests.conftest import FIXED_TODAY
 
     assert school_today() == FIXED_TODAY

@@ -154,7 +154,7 @@ def days_after(day: date, n: int) -> date:
 @pytest.fixture
 def today(app: Any) -> date:
     """The school's today, as the pages and the API see it."""
-    from plugins.gradebook.access import school_today
+    from core.toolkit import school_today
 
     return school_today()
 
