@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from core.toolkit import can, classes_led_by, db, hook, plugin_settings
+from core.toolkit import acting_user, can, classes_led_by, db, hook, plugin_settings
 from plugins.attendance.errors import AttendanceError
 from plugins.attendance.rights import Actor
-
-
-def current_user_obj() -> Any:
-    return getattr(g, "api_user", None) or current_user
 
 
 def settings() -> dict[str, Any]:
@@ -42,7 +36,7 @@ def actor_for(user: Any) -> Actor:
 
 
 def current_actor() -> Actor:
-    return actor_for(current_user_obj())
+    return actor_for(acting_user())
 
 
 def notifier() -> Any:

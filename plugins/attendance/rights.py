@@ -9,8 +9,8 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from core.toolkit import SchoolClass
-from plugins.attendance.errors import N_, AttendanceError
+from core.toolkit import N_, SchoolClass
+from plugins.attendance.errors import AttendanceError
 from plugins.gradebook.public import Lesson
 
 
