@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, g, jsonify
+from flask import Blueprint, abort, jsonify
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from core.toolkit import (
     Term,
+    acting_user,
     api_error,
     api_view,
     can,
@@ -44,10 +44,6 @@ from plugins.timetable.workload import class_loads, teacher_loads
 bp = Blueprint("timetable_api", __name__, url_prefix="/api/v1/timetable")
 
 
-def _user() -> Any:
-    return getattr(g, "api_user", None) or current_user
-
-
 def _refused(exc: TimetableError) -> Any:
     texts = problems_text(exc.problems)
     code = "conflict" if exc.status == 409 else "validation_error"
@@ -74,7 +70,7 @@ def _slot(s: agenda.Slot) -> dict[str, Any]:
 def class_week(class_id: int, query: dict[str, Any]) -> Any:
     """A class's week: bells, subjects, teachers, rooms, changes and planned tests."""
     session, school_id, today = db(), current_school_id(), school_today()
-    user = _user()
+    user = acting_user()
     if not access.may_see_class(session, user, school_id, class_id, today):
         abort(404)
     student_id = None if access.is_staff(user) else access.student_in_class(session, user, class_id, today)
@@ -109,7 +105,7 @@ def entries(version_id: int) -> Any:
     from sqlalchemy import select
 
     _owned(TimetableVersion, version_id)
-    if not access.is_staff(_user()):
+    if not access.is_staff(acting_user()):
         abort(404)
     return list(db().scalars(select(TimetableEntry).where(TimetableEntry.version_id == version_id)
                              .order_by(TimetableEntry.class_id, TimetableEntry.weekday, TimetableEntry.number)))
@@ -149,7 +145,7 @@ def delete_entry(entry_id: int) -> Any:
 def changes(query: dict[str, Any]) -> Any:
     """Substitutions, moves and cancellations of a class between two dates."""
     session = db()
-    if not access.may_see_class(session, _user(), current_school_id(), query["class_id"], school_today()):
+    if not access.may_see_class(session, acting_user(), current_school_id(), query["class_id"], school_today()):
         abort(404)
     return lesson_changes.changes_for(session, query["class_id"], query["start"], query["end"])
 
@@ -167,7 +163,7 @@ def add_substitution(body: dict[str, Any]) -> Any:
     session, school_id = db(), current_school_id()
     lesson = _owned(Lesson, body["lesson_id"])
     try:
-        change = lesson_changes.substitute(session, school_id, lesson, body["teacher_id"], body["reason"], _user().id)
+        change = lesson_changes.substitute(session, school_id, lesson, body["teacher_id"], body["reason"], acting_user().id)
     except TimetableError as exc:
         session.rollback()
         return _refused(exc)
@@ -185,7 +181,7 @@ def add_move(body: dict[str, Any]) -> Any:
     try:
         change = lesson_changes.move(session, school_id, lesson, body["date"], body["number"], room=body["room"],
                                reason=body["reason"], weekdays=s["days_per_week"],
-                               lessons_per_day=s["lessons_per_day"], actor_id=_user().id)
+                               lessons_per_day=s["lessons_per_day"], actor_id=acting_user().id)
     except TimetableError as exc:
         session.rollback()
         return _refused(exc)
@@ -200,7 +196,7 @@ def add_cancellation(body: dict[str, Any]) -> Any:
     session, school_id = db(), current_school_id()
     lesson = _owned(Lesson, body["lesson_id"])
     try:
-        change = lesson_changes.cancel(session, school_id, lesson, body["reason"], _user().id)
+        change = lesson_changes.cancel(session, school_id, lesson, body["reason"], acting_user().id)
     except TimetableError as exc:
         session.rollback()
         return _refused(exc)
@@ -224,7 +220,7 @@ def _warning(w: Any) -> dict[str, Any]:
 def list_assessments(query: dict[str, Any]) -> Any:
     """The test calendar of a term (the current one by default) with its warnings."""
     session, school_id, today = db(), current_school_id(), school_today()
-    user = _user()
+    user = acting_user()
     classes = [c.id for c in access.visible_classes(session, user, school_id, today)]
     if query["class_id"] is not None:
         if query["class_id"] not in classes:
@@ -250,7 +246,7 @@ def list_assessments(query: dict[str, Any]) -> Any:
 def add_assessment(body: dict[str, Any]) -> Any:
     """Plan a test; the answer carries the warnings it causes (it is saved regardless)."""
     session, school_id = db(), current_school_id()
-    user = _user()
+    user = acting_user()
     from core.toolkit import SchoolClass, Subject, current_year
 
     school_class = _owned(SchoolClass, body["class_id"])

@@ -12,11 +12,10 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.toolkit import Base, audit, holidays_between, lesson_days, school_today
+from core.toolkit import N_, Base, audit, holidays_between, lesson_days, school_today
 from plugins.gradebook.public import Lesson, LessonPlanItem
 from plugins.timetable.models import LessonChange, TimetableEntry
 from plugins.timetable.naming import Names
-from plugins.timetable.refusals import N_
 from plugins.timetable.versioning import versions_between
 
 REASONS = {"gradebook_mark": N_("marks"), "gradebook_homework": N_("homework"), "attendance_mark": N_("attendance"),

@@ -9,13 +9,13 @@ from datetime import date, datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from core.toolkit import AcademicYear, SchoolClass, User, audit, holidays_between, school_today, utcnow
+from core.toolkit import N_, AcademicYear, SchoolClass, User, audit, holidays_between, school_today, utcnow
 from plugins.gradebook.public import Lesson
 from plugins.timetable.clashes import Draft, draft_clashes, subgroup_members
 from plugins.timetable.generation import lessons_with_records, plan_topics, topic_is_teachers
 from plugins.timetable.models import LessonChange
 from plugins.timetable.naming import Names
-from plugins.timetable.refusals import N_, Problem, TimetableError, fail
+from plugins.timetable.refusals import Problem, TimetableError, fail
 
 
 def _lesson_clashes(session: Session, school_id: int, lesson: Lesson, day: date, number: int, teacher_id: int,

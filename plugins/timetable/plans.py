@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from core.toolkit import school_today
+from core.toolkit import N_, school_today
 from plugins.gradebook.public import Lesson, LessonPlanItem
 from plugins.timetable.models import LessonChange
 from plugins.timetable.naming import Names
-from plugins.timetable.refusals import N_, Problem, TimetableError
+from plugins.timetable.refusals import Problem, TimetableError
 
 MAX_TOPIC = 500
 
