@@ -9,9 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import g
 from flask_babel import gettext
-from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -20,6 +18,7 @@ from core.toolkit import (
     GuardianLink,
     SubgroupMember,
     TeachingAssignment,
+    acting_user,
     can,
     classes_led_by,
     current_school_id,
@@ -35,13 +34,9 @@ def settings() -> dict[str, Any]:
     return plugin_settings("gradebook")
 
 
-def user() -> Any:
-    return getattr(g, "api_user", None) or current_user
-
-
 def editor() -> Editor:
     """The signed-in user as the services see them: permissions, today, the hook relay."""
-    u = user()
+    u = acting_user()
     return Editor(
         user_id=u.id, school_id=current_school_id(), today=school_today(),
         may_edit=can(u, "gradebook.journal.edit"), may_edit_any=can(u, "gradebook.journal.edit_any"),
@@ -56,15 +51,15 @@ def message(error: GradebookError) -> str:
 
 
 def views_all() -> bool:
-    return can(user(), "gradebook.journal.view_all")
+    return can(acting_user(), "gradebook.journal.view_all")
 
 
 def leads(class_id: int) -> bool:
-    return class_id in classes_led_by(user())
+    return class_id in classes_led_by(acting_user())
 
 
 def teaches_class(session: Session, class_id: int, subject_id: int | None = None) -> bool:
-    query = select(TeachingAssignment.id).where(TeachingAssignment.teacher_id == user().id,
+    query = select(TeachingAssignment.id).where(TeachingAssignment.teacher_id == acting_user().id,
                                                 TeachingAssignment.class_id == class_id)
     if subject_id is not None:
         query = query.where(TeachingAssignment.subject_id == subject_id)
@@ -78,7 +73,7 @@ def may_view_class(session: Session, class_id: int, subject_id: int | None = Non
 
 def may_see_student(session: Session, student_id: int, class_id: int, subject_id: int | None) -> bool:
     """The student themself, their guardians, and staff who may see the class (the explanation page)."""
-    u = user()
+    u = acting_user()
     if u.id == student_id:
         return True
     if u.has_role("guardian") and session.get(GuardianLink, (u.id, student_id)) is not None:
@@ -106,7 +101,7 @@ def student_attends_lesson(session: Session, student_id: int, lesson: Any) -> bo
 
 def may_see_lesson(session: Session, lesson: Any) -> bool:
     """Staff of the class; the students of the lesson and their guardians (homework files)."""
-    u = user()
+    u = acting_user()
     if u.has_role("admin", "principal", "deputy", "class_teacher", "teacher"):
         if lesson.teacher_id == u.id or may_view_class(session, lesson.class_id, lesson.subject_id):
             return True

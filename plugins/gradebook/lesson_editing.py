@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import (
+    N_,
     SchoolClass,
     TeachingAssignment,
     audit,
@@ -16,7 +17,7 @@ from core.toolkit import (
 )
 from plugins.gradebook.averages import work_type_weights
 from plugins.gradebook.editing import Editor, check_lesson
-from plugins.gradebook.errors import N_, EditRefused, MarkError, NotFound
+from plugins.gradebook.errors import EditRefused, MarkError, NotFound
 from plugins.gradebook.models import Homework, HomeworkFile, Lesson, LessonPlanItem, Mark
 
 LESSON_FIELDS = ("date", "number", "topic", "summary", "control_work_type")

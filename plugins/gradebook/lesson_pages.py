@@ -14,6 +14,7 @@ from core.toolkit import (
     Subject,
     Term,
     User,
+    acting_user,
     current_school_id,
     db,
     requires_permission,
@@ -156,7 +157,7 @@ def lesson_students(session: Any, lesson: Lesson) -> list[tuple[int, str]]:
 def _lesson_context(lesson_id: int) -> tuple[Lesson, dict[str, Any]]:
     session = db()
     lesson = owned(Lesson, lesson_id)
-    if not access.may_see_lesson(session, lesson) or not access.user().has_role(
+    if not access.may_see_lesson(session, lesson) or not acting_user().has_role(
             "admin", "principal", "deputy", "class_teacher", "teacher"):
         abort(404)
     settings = access.settings()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.toolkit import (
+    N_,
     ClassMembership,
     SubgroupMember,
     audit,
@@ -19,7 +20,7 @@ from core.toolkit import (
 )
 from plugins.gradebook.averages import work_type_weights
 from plugins.gradebook.editing import Editor, check_lesson
-from plugins.gradebook.errors import N_, MarkError, NotFound, VersionConflict
+from plugins.gradebook.errors import MarkError, NotFound, VersionConflict
 from plugins.gradebook.mark_parsing import parse_mark
 from plugins.gradebook.models import Lesson, Mark
 

@@ -18,6 +18,7 @@ from core.toolkit import (
     Subject,
     TeachingAssignment,
     User,
+    acting_user,
     classes_led_by,
     current_school_id,
     current_year,
@@ -41,7 +42,7 @@ def index() -> Any:
     """A teacher's journals (their assignments), the class teacher's class, every class for the deputy."""
     session = db()
     school_id = current_school_id()
-    user = access.user()
+    user = acting_user()
     year = current_year(session, school_id)
     if year is None:
         return render_template("gradebook/index.html", year=None, terms=[], term=None, mine=[], led=[], classes=[])

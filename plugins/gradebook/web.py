@@ -11,6 +11,7 @@ from sqlalchemy import select
 from core.toolkit import (
     SchoolClass,
     Term,
+    acting_user,
     current_school_id,
     db,
     hook,
@@ -94,7 +95,7 @@ def resolve_journal(*, redirect_endpoint: str | None = "gradebook.journal", subs
             abort(404)
         return redirect(url_for(redirect_endpoint, class_id=class_id, subject_id=subject_id, term_id=term.id,
                                 **({"subgroup_id": subgroup_id} if subgroup_id else {})))
-    viewer_id = access.user().id
+    viewer_id = acting_user().id
     if with_students:
         opening = open_journal(session, school_id, viewer_id, class_id, subject_id, term_id, subgroup_id)
         ctx = opening.context if opening is not None else None
