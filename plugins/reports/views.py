@@ -13,6 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from core.toolkit import (
+    N_,
     Role,
     RoleGrant,
     User,
@@ -30,9 +31,9 @@ from plugins.reports.result import FLOAT, INT, MARK, PERCENT, ReportResult
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
 
-CATEGORY_TITLES = {"progress": params.N_("Progress"), "attendance": params.N_("Attendance"),
-                   "control": params.N_("Control of the journal"), "analytics": params.N_("Analytics"),
-                   "families": params.N_("Families")}
+CATEGORY_TITLES = {"progress": N_("Progress"), "attendance": N_("Attendance"),
+                   "control": N_("Control of the journal"), "analytics": N_("Analytics"),
+                   "families": N_("Families")}
 MIMETYPES = {"xlsx": delivery.XLSX, "pdf": "application/pdf"}
 
 
