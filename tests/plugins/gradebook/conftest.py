@@ -152,11 +152,11 @@ def days_after(day: date, n: int) -> date:
 
 
 @pytest.fixture
-def today(app: Any) -> date:
+def today(app: Any, session: Any) -> date:
     """The school's today, as the pages and the API see it."""
-    from core.toolkit import school_today
+    from core.toolkit import School, school_today
 
-    return school_today()
+    return school_today(session.scalars(select(School.id)).first(), session=session)
 
 
 @pytest.fixture
