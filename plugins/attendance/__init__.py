@@ -5,7 +5,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from core.api import Permission, PluginInfo, hookimpl
+from core.toolkit import Permission, PluginInfo, hookimpl
 from plugins.attendance import hookspecs
 from plugins.attendance.schemas import AttendanceSettings
 
@@ -70,7 +70,7 @@ def register_demo_data(session: Any, school: Any, size: str) -> None:
 def revert_change(session: Any, entry: Any) -> dict[str, Any] | None:
     from flask_login import current_user
 
-    from core.api import hook
+    from core.toolkit import hook
     from plugins.attendance.undo import revert_entry
 
     return revert_entry(session, entry, notify=hook().on_attendance_saved,

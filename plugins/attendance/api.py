@@ -9,16 +9,9 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from core.api import SchoolClass, Subject, User, api_error, api_view, db
+from core.toolkit import SchoolClass, Subject, User, acting_user, api_error, api_view, db, school_today
 from plugins.attendance import excuses, marking, rights, totals
-from plugins.attendance.context import (
-    current_actor,
-    current_user_obj,
-    error_text,
-    notifier,
-    school_today,
-    settings,
-)
+from plugins.attendance.context import current_actor, error_text, notifier, settings
 from plugins.attendance.errors import AttendanceError
 from plugins.attendance.models import AbsenceNote, LessonRollCall
 from plugins.attendance.schemas import (
@@ -143,7 +136,7 @@ def _note_json(note: AbsenceNote, student: Any) -> dict[str, Any]:
 @api_view("attendance.note.submit", response=NoteSchema, many=True)
 def my_notes() -> Any:
     """A guardian's notes about their own children."""
-    user = current_user_obj()
+    user = acting_user()
     return [_note_json(n, s) for n, s in excuses.guardian_notes(db(), user.school_id, user.id)]
 
 
@@ -152,7 +145,7 @@ def my_notes() -> Any:
 def create_note(body: dict[str, Any]) -> Any:
     """A guardian sends a note explaining a child's absence (a scan is uploaded on the page)."""
     session = db()
-    user = current_user_obj()
+    user = acting_user()
     try:
         note = excuses.submit_note(session, settings(), user.school_id, user.id, body["student_id"],
                                     body["starts_on"], body["ends_on"], body["kind"], body["text"])

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from plugins.attendance.errors import N_, AttendanceError
+from core.toolkit import N_
+from plugins.attendance.errors import AttendanceError
 
 
 def code_kinds(settings: Mapping[str, Any]) -> dict[str, str]:

@@ -2,26 +2,13 @@
 hook callers the services take as plain functions (the services themselves never touch Flask)."""
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import g
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from core.api import can, classes_led_by, core_settings, db, hook, plugin_settings
+from core.toolkit import acting_user, can, classes_led_by, db, hook, plugin_settings
 from plugins.attendance.errors import AttendanceError
 from plugins.attendance.rights import Actor
-
-
-def current_user_obj() -> Any:
-    return getattr(g, "api_user", None) or current_user
-
-
-def school_today() -> date:
-    """Today in the school's time zone (Vladivostok's Monday starts while Moscow's Sunday goes on)."""
-    return datetime.now(ZoneInfo(core_settings()["school"]["timezone"])).date()
 
 
 def settings() -> dict[str, Any]:
@@ -49,7 +36,7 @@ def actor_for(user: Any) -> Actor:
 
 
 def current_actor() -> Actor:
-    return actor_for(current_user_obj())
+    return actor_for(acting_user())
 
 
 def notifier() -> Any:

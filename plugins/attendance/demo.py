@@ -16,7 +16,16 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from core.api import ClassMembership, GuardianLink, School, SchoolClass, SubgroupMember, Term, insert_with_ids
+from core.toolkit import (
+    ClassMembership,
+    GuardianLink,
+    School,
+    SchoolClass,
+    SubgroupMember,
+    Term,
+    insert_with_ids,
+    school_today,
+)
 from plugins.attendance.models import (
     AbsenceNote,
     AbsenceReason,
@@ -29,7 +38,7 @@ from plugins.gradebook.public import Lesson, Mark
 
 def build(session: Session, school: School, size: str, today: date | None = None) -> dict[str, int]:
     rng = random.Random(23)
-    today = today or date.today()
+    today = today or school_today(school.id, session=session)
     members: dict[int, list[int]] = defaultdict(list)
     for class_id, student_id in session.execute(
         select(ClassMembership.class_id, ClassMembership.student_id).where(ClassMembership.school_id == school.id)

@@ -4,11 +4,6 @@ from __future__ import annotations
 from typing import Any
 
 
-def N_(message: str) -> str:
-    """Mark a msgid for extraction; the view translates it when it shows the error."""
-    return message
-
-
 class AttendanceError(Exception):
     """A refused change. ``message`` is a msgid (translated by the caller) with ``params``; ``status`` is
     one of ``not_found``, ``forbidden``, ``invalid``, ``conflict``; ``field`` names the bad input."""

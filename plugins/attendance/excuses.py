@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.api import ClassMembership, GuardianLink, User, audit, utcnow
+from core.toolkit import N_, ClassMembership, GuardianLink, User, audit, utcnow
 from plugins.attendance.code_rules import codes_of_kind, reason_code, reason_kinds
-from plugins.attendance.errors import N_, AttendanceError
+from plugins.attendance.errors import AttendanceError
 from plugins.attendance.marking import MarkState, Notify, write_mark
 from plugins.attendance.models import AbsenceNote, AbsenceReason, AttendanceMark
 from plugins.attendance.rights import Actor

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import plugin_settings
+from core.toolkit import plugin_settings
 from plugins.attendance.code_rules import cell_text, code_kinds
 from plugins.attendance.models import AttendanceMark
 from plugins.attendance.totals import AttendanceSummary

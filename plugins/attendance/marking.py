@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from core.api import ClassMembership, SubgroupMember, User, audit, utcnow
+from core.toolkit import N_, ClassMembership, SubgroupMember, User, audit, utcnow
 from plugins.attendance.code_rules import cell_text, code_kinds, normalize_code, reason_kinds
-from plugins.attendance.errors import N_, AttendanceError
+from plugins.attendance.errors import AttendanceError
 from plugins.attendance.models import AbsenceReason, AttendanceMark, LessonRollCall
 from plugins.attendance.rights import Actor, can_view_lesson, edit_refusal
 from plugins.gradebook.public import Lesson

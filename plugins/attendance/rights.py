@@ -1,5 +1,5 @@
 """Who may mark, view and verify attendance: the caller states what the user's roles allow in an
-``Actor`` (views build it from ``core.api.can``), and these rules decide per lesson and class.
+``Actor`` (views build it from ``core.toolkit.can``), and these rules decide per lesson and class.
 """
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from core.api import SchoolClass
-from plugins.attendance.errors import N_, AttendanceError
+from core.toolkit import N_, SchoolClass
+from plugins.attendance.errors import AttendanceError
 from plugins.gradebook.public import Lesson
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.api import ClassMembership, SubgroupMember, User
+from core.toolkit import ClassMembership, SubgroupMember, User
 from plugins.attendance.code_rules import code_kinds
 from plugins.attendance.marking import Pupil
 from plugins.attendance.models import AttendanceMark

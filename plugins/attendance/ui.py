@@ -8,9 +8,9 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from core.api import DashboardWidget, MenuItem, can, classes_led_by, db, term_on
+from core.toolkit import DashboardWidget, MenuItem, can, classes_led_by, db, school_today, term_on
 from plugins.attendance import excuses, unmarked, weekly
-from plugins.attendance.context import actor_for, school_today, settings
+from plugins.attendance.context import actor_for, settings
 
 
 def menu_items(user: Any) -> list[MenuItem]:
@@ -47,7 +47,7 @@ def dashboard_widgets(user: Any) -> list[DashboardWidget]:
         since = term.starts_on if term else weekly.monday(today)
         weeks = weekly.unverified_weeks(session, user.school_id, ids, since, today)
         pending = excuses.pending_notes_count(session, user.school_id, ids)
-        from core.api import SchoolClass
+        from core.toolkit import SchoolClass
 
         names = {c.id: c.name for c in (session.get(SchoolClass, cid) for cid in ids) if c is not None}
         widgets.append(_widget(_l("Attendance of my class"), "attendance/widget_class.html", 35, "attendance.index",

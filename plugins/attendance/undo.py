@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from core.api import utcnow
+from core.toolkit import utcnow
 from plugins.attendance.marking import Notify, mark_state
 from plugins.attendance.models import AbsenceNote, AbsenceReason, AttendanceMark, WeekVerification
 from plugins.gradebook.public import Lesson

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from core.api import AcademicYear, SchoolClass, Subgroup, Subject, User
+from core.toolkit import AcademicYear, SchoolClass, Subgroup, Subject, User
 from plugins.attendance.marking import Pupil
 from plugins.attendance.models import LessonRollCall
 from plugins.gradebook.public import Lesson

@@ -9,26 +9,21 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import (
+from core.toolkit import (
     SchoolClass,
     Subject,
+    acting_user,
     children_of,
     class_students,
     current_school_id,
     current_year,
     db,
     requires_permission,
+    school_today,
     term_on,
 )
 from plugins.attendance import code_rules, excuses, marking, rights, totals, unmarked, weekly
-from plugins.attendance.context import (
-    current_actor,
-    current_user_obj,
-    error_text,
-    notifier,
-    school_today,
-    settings,
-)
+from plugins.attendance.context import current_actor, error_text, notifier, settings
 from plugins.attendance.errors import AttendanceError
 from plugins.attendance.excuses import NoteFile
 from plugins.attendance.forms import DecisionForm, NoteForm, ReasonForm, VerifyForm
@@ -105,7 +100,7 @@ def index() -> Any:
 @requires_permission("attendance.edit")
 def today() -> Any:
     """The teacher's lessons of a day (today by default) with whether attendance was taken."""
-    user = current_user_obj()
+    user = acting_user()
     now = school_today()
     day = _date_arg("day", now)
     lessons = unmarked.teacher_lessons_on(db(), user.school_id, user.id, day)
@@ -357,7 +352,7 @@ def monitor() -> Any:
 def notes() -> Any:
     """A guardian explains a child's absence (own children only) and sees what the class teacher decided."""
     session = db()
-    user = current_user_obj()
+    user = acting_user()
     conf = settings()
     children = children_of(session, user.id)
     form = NoteForm()
@@ -396,7 +391,7 @@ def notes() -> Any:
 @requires_permission("attendance.note.submit")
 def note_scan(note_id: int) -> Any:
     session = db()
-    user = current_user_obj()
+    user = acting_user()
     note = session.get(AbsenceNote, note_id)
     if note is None or note.school_id != user.school_id or note.student_id not in {
             c.id for c in children_of(session, user.id)}:

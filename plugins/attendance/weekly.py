@@ -12,9 +12,19 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from core.api import ClassMembership, SchoolClass, Subgroup, SubgroupMember, Subject, User, audit, utcnow
+from core.toolkit import (
+    N_,
+    ClassMembership,
+    SchoolClass,
+    Subgroup,
+    SubgroupMember,
+    Subject,
+    User,
+    audit,
+    utcnow,
+)
 from plugins.attendance.code_rules import code_kinds
-from plugins.attendance.errors import N_, AttendanceError
+from plugins.attendance.errors import AttendanceError
 from plugins.attendance.marking import Pupil
 from plugins.attendance.models import AttendanceMark, LessonRollCall, WeekVerification
 from plugins.attendance.rights import Actor

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from core.api import DashboardWidget, MenuItem, Permission, PluginInfo, hookimpl
+from core.toolkit import DashboardWidget, MenuItem, Permission, PluginInfo, hookimpl
 from plugins.diary import hookspecs
 from plugins.diary.schemas import DiarySettings
 
@@ -87,7 +87,7 @@ def on_mark_saved(session: Any, mark: Any, action: str, old: dict[str, Any] | No
                   actor_id: int | None) -> None:
     """A mark given, changed, deleted or reverted: the guardians who asked to hear about marks are told of
     a new value (not of a comment-only edit); a deleted mark's pending messages are withdrawn."""
-    from core.api import plugin_settings
+    from core.toolkit import plugin_settings
     from plugins.diary import notify
     from plugins.gradebook.averages import work_type_titles
 
@@ -97,7 +97,7 @@ def on_mark_saved(session: Any, mark: Any, action: str, old: dict[str, Any] | No
 
 @hookimpl(optionalhook=True)
 def on_homework_saved(session: Any, lesson: Any, homework: Any) -> None:
-    from core.api import plugin_settings
+    from core.toolkit import plugin_settings
     from plugins.diary import notify
 
     notify.homework_saved(session, lesson, homework, plugin_settings("diary"))
@@ -107,13 +107,11 @@ def on_homework_saved(session: Any, lesson: Any, homework: Any) -> None:
 def on_attendance_saved(session: Any, lesson: Any, student_id: int, action: str, old: dict[str, Any],
                         new: dict[str, Any], actor_id: int | None) -> None:
     """A student marked absent or late is queued for the guardians who asked to hear about absences."""
-    from zoneinfo import ZoneInfo
-
-    from core.api import core_settings, plugin_settings
+    from core.toolkit import plugin_settings, school_today
     from plugins.diary import notify
 
     codes = {c["code"]: (c["title"], c["kind"]) for c in plugin_settings("attendance")["codes"]}
-    today = datetime.now(ZoneInfo(core_settings()["school"]["timezone"])).date()
+    today = school_today(lesson.school_id, session=session)
     notify.attendance_saved(session, lesson, student_id, old, new, today, plugin_settings("diary"), codes)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from core.api import ClassMembership, GuardianLink, SchoolClass, User, can, classes_led_by
+from core.toolkit import ClassMembership, GuardianLink, SchoolClass, User, can, classes_led_by
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, url_for
+from flask import Blueprint, abort, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from core.api import api_error, api_view, current_school_id, db, hook, is_guardian_of, plugin_settings
+from core.toolkit import (
+    acting_user,
+    api_error,
+    api_view,
+    current_school_id,
+    db,
+    hook,
+    is_guardian_of,
+    plugin_settings,
+)
 from plugins.diary import marks as marks_page
 from plugins.diary import services
 from plugins.diary.access import children, resolve_student, viewer_of
@@ -29,15 +37,11 @@ from plugins.diary.week import apply_timetable, load_week, week_start_of
 bp = Blueprint("diary_api", __name__, url_prefix="/api/v1/diary")
 
 
-def _user() -> Any:
-    return getattr(g, "api_user", None) or current_user
-
-
 def _log(student: Any, page: str) -> None:
     if student.relation in ("self", "child"):
         if db().get_bind().dialect.name == "sqlite":
             db().commit()  # see views._log_visit
-        services.record_visit(db(), current_school_id(), _user().id, student.id,
+        services.record_visit(db(), current_school_id(), acting_user().id, student.id,
                               "student" if student.relation == "self" else "guardian", page)
         db().commit()
 
@@ -46,9 +50,9 @@ def _log(student: Any, page: str) -> None:
 @api_view("diary.view", response=DiaryStudentSchema, many=True)
 def students() -> Any:
     """The students whose diary the caller opens as family: themself, or their children."""
-    from plugins.diary.views import school_today
+    from core.toolkit import school_today
 
-    v = viewer_of(_user())
+    v = viewer_of(acting_user())
     ids = [i for i, _n in children(db(), v)] + ([v.id] if v.is_student else [])
     out = []
     for student_id in ids:
@@ -62,10 +66,11 @@ def students() -> Any:
 @api_view("diary.view", query=WeekQuerySchema, response=WeekOutSchema)
 def week(student_id: int, query: dict[str, Any]) -> Any:
     """A student's week: lessons with time, topic, homework and files, marks, attendance, remarks."""
-    from plugins.diary.views import _attendance_codes, _work_types, school_today
+    from core.toolkit import school_today
+    from plugins.diary.views import _attendance_codes, _work_types
 
     session = db()
-    v = viewer_of(_user())
+    v = viewer_of(acting_user())
     today = school_today()
     data = load_week(session, v, student_id, week_start_of(query["week"] or today), today,
                      school_days=plugin_settings("diary")["school_days"], work_types=_work_types(),
@@ -93,11 +98,11 @@ def week(student_id: int, query: dict[str, Any]) -> Any:
 @api_view("diary.view", query=MarksQuerySchema, response=MarksOutSchema)
 def marks(student_id: int, query: dict[str, Any]) -> Any:
     """All marks of a term by subject with the weighted average, the forecast and final marks."""
-    from plugins.diary.views import school_today
+    from core.toolkit import school_today
 
     session = db()
     today = school_today()
-    student = resolve_student(session, viewer_of(_user()), student_id, today)
+    student = resolve_student(session, viewer_of(acting_user()), student_id, today)
     if student is None:
         abort(404)
     term = services.current_term(session, current_school_id(), today, query["term_id"])
@@ -122,14 +127,14 @@ def marks(student_id: int, query: dict[str, Any]) -> Any:
 @api_view("diary.view", response=DiaryRemarkSchema, many=True)
 def remarks(student_id: int) -> Any:
     """Teachers' remarks, praise and recommendations for the student, newest first."""
+    from core.toolkit import school_today
     from plugins.diary.models import Remark
-    from plugins.diary.views import school_today
 
     session = db()
-    student = resolve_student(session, viewer_of(_user()), student_id, school_today())
+    student = resolve_student(session, viewer_of(acting_user()), student_id, school_today())
     if student is None:
         abort(404)
-    rows = services.remarks_query(session, Remark.student_id == student.id, viewer_id=_user().id)
+    rows = services.remarks_query(session, Remark.student_id == student.id, viewer_id=acting_user().id)
     return [{"id": r.id, "kind": r.kind, "text": r.text, "author": r.author, "subject": r.subject, "day": r.day,
              "acknowledged": r.acknowledged_by_me} for r in rows]
 
@@ -139,7 +144,7 @@ def remarks(student_id: int) -> Any:
 def acknowledge(student_id: int, body: dict[str, Any]) -> Any:
     """The guardian confirms having seen the week (any day of it)."""
     session = db()
-    user = _user()
+    user = acting_user()
     if not is_guardian_of(session, user.id, student_id):
         abort(404)
     ack = services.acknowledge_week(session, current_school_id(), user.id, student_id, week_start_of(body["week"]))

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     ClassMembership,
     GuardianLink,
     School,
@@ -64,10 +64,10 @@ def _moment(rng: random.Random, day: date, tz: ZoneInfo, now: datetime) -> datet
 
 
 def build(session: Session, school: School, size: str, today: date | None = None) -> dict[str, int]:
-    from core.api import plugin_settings
+    from core.toolkit import plugin_settings, school_zone
 
     rng = random.Random(31)
-    tz = ZoneInfo(school.timezone or "Europe/Moscow")
+    tz = school_zone(school.id, session=session)
     now = datetime.now(UTC)
     today = today or now.astimezone(tz).date()
     monday = today - timedelta(days=today.weekday())
@@ -216,6 +216,6 @@ def build(session: Session, school: School, size: str, today: date | None = None
 
 
 def _insert_remarks(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    from core.api import insert_with_ids
+    from core.toolkit import insert_with_ids
 
     return insert_with_ids(session, Remark, rows)

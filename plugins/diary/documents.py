@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import School, SchoolClass, Subject, Term, User, register_fonts
+from core.toolkit import School, SchoolClass, Subject, Term, User, register_fonts
 from plugins.attendance.public import AttendanceSummary, summarize
 from plugins.diary.models import Remark
 from plugins.gradebook.averages import Average, average_of
@@ -32,7 +32,7 @@ class DocSettings:
 
 
 def settings_from_app() -> DocSettings:
-    from core.api import plugin_settings
+    from core.toolkit import plugin_settings
 
     return DocSettings(plugin_settings("gradebook"), plugin_settings("attendance"), plugin_settings("diary"))
 
@@ -276,7 +276,7 @@ def letter_pdf(session: Session, school_id: int, student_ids: Sequence[int], ter
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, Spacer
 
-    from core.api import ClassMembership
+    from core.toolkit import ClassMembership
 
     term = session.get(Term, term_id)
     if term is None or term.school_id != school_id:

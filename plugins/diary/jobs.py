@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from core.api import GuardianLink, Job, User, core_settings, plugin_settings, send_mail
+from core.toolkit import GuardianLink, Job, User, core_settings, plugin_settings, school_today, send_mail
 from plugins.diary import notify, sending
 
 log = logging.getLogger("klass.diary")
@@ -53,7 +53,7 @@ def wake_sender(session: Session, school_id: int, user_id: int | None = None) ->
     """Submit the instant sender after a request queued messages, unless one is waiting or was started a
     moment ago (a teacher typing a column of marks makes one job, not thirty; anything left is sent by the
     next request's job or the periodic tick)."""
-    from core.api import submit_job
+    from core.toolkit import submit_job
 
     recent = session.scalar(select(Job.id).where(
         Job.kind == "diary.notify",
@@ -91,7 +91,7 @@ def send_letters(session: Session, job: Job, progress: Any) -> dict[str, Any]:
                                 f"letter:{job.id}:{student_id}:{guardian_id}",
                                 {"student": names.get(student_id, ""), "student_id": student_id,
                                  "term_id": p["term_id"], "term": p["term"], "class_id": p["class_id"],
-                                 "note": p.get("note", ""), "today": p.get("today") or date.today().isoformat(),
+                                 "note": p.get("note", ""), "today": p.get("today") or school_today(job.school_id, session=session).isoformat(),
                                  "filename": f"letter-{student_id}.pdf"},
                                 student_id=student_id)
             queued += 1

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from core.api import User
+from core.toolkit import User
 from plugins.diary.models import Notification
 
 

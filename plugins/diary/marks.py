@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.api import Holiday, SchoolClass, SubgroupMember, Subject, TeachingAssignment, Term, User
+from core.toolkit import Holiday, SchoolClass, SubgroupMember, Subject, TeachingAssignment, Term, User
 from plugins.diary.services import short_name
 from plugins.gradebook.averages import (
     Average,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.api import ClassMembership, GuardianLink, Role, RoleGrant, SchoolClass, User, audit
+from core.toolkit import ClassMembership, GuardianLink, Role, RoleGrant, SchoolClass, User, audit
 from plugins.diary.models import Acknowledgement, DeputyNotice, Remark, Visit
 from plugins.diary.services import RemarkRow, remarks_query, short_name
 

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
-from core.api import GuardianLink, Subject, User
+from core.toolkit import GuardianLink, Subject, User
 from plugins.diary.models import Notification, NotificationPreference
 from plugins.gradebook.public import Lesson
 
@@ -165,7 +165,7 @@ def mark_saved(session: Session, mark: Any, action: str, old: Mapping[str, Any] 
 
 def homework_saved(session: Session, lesson: Any, homework: Any, settings: Mapping[str, Any]) -> int:
     """Homework was set for a lesson (the gradebook's ``on_homework_saved``): tell its students' families."""
-    from core.api import ClassMembership, SubgroupMember
+    from core.toolkit import ClassMembership, SubgroupMember
 
     if lesson.subgroup_id:
         students = select(SubgroupMember.student_id).where(SubgroupMember.subgroup_id == lesson.subgroup_id)

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.api import AcademicYear, ClassMembership, GuardianLink, SchoolClass, User
+from core.toolkit import AcademicYear, ClassMembership, GuardianLink, SchoolClass, User
 from plugins.diary.models import Acknowledgement, Visit
 from plugins.diary.services import short_name
 from plugins.reports.public import (

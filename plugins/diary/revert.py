@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.api import User
+from core.toolkit import User
 from plugins.diary.models import Acknowledgement, DeputyNotice, NotificationPreference, Remark
 
 OWNED = {"diary.remark", "diary.acknowledgement", "diary.preferences", "diary.notice"}

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from core.api import User
+from core.toolkit import User
 from plugins.diary.mail_text import digest_text, instant_text
 from plugins.diary.models import Digest, Notification
 from plugins.diary.notify import STALE_AFTER
@@ -59,7 +59,7 @@ def give_up_stale(session: Session, now: datetime) -> int:
 
 def send_instant(session: Session, now: datetime, mail: Mapping[str, Any], settings: Mapping[str, Any],
                  send: Sender, limit: int = 200) -> DrainResult:
-    from core.api import build_message
+    from core.toolkit import build_message
 
     result = DrainResult()
     ids = list(session.scalars(select(Notification.id)
@@ -120,7 +120,7 @@ def digest_slots(now: datetime, tz: ZoneInfo, settings: Mapping[str, Any]) -> li
 
 def send_digests(session: Session, now: datetime, tz: ZoneInfo, mail: Mapping[str, Any],
                  settings: Mapping[str, Any], send: Sender) -> DrainResult:
-    from core.api import build_message
+    from core.toolkit import build_message
 
     result = DrainResult()
     for period, start, end, cutoff in digest_slots(now, tz, settings):

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     AcademicYear,
     ClassMembership,
     GuardianLink,

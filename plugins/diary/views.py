@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask import session as cookie
@@ -13,18 +12,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from core.api import (
+from core.toolkit import (
     AcademicYear,
     ClassMembership,
     SubgroupMember,
     can,
-    core_settings,
     current_school_id,
     db,
     hook,
     is_guardian_of,
     plugin_settings,
     requires_permission,
+    school_today,
 )
 from plugins.diary import marks as marks_page
 from plugins.diary import services
@@ -45,14 +44,6 @@ bp = Blueprint("diary", __name__, url_prefix="/diary", template_folder="template
 def diary_number(value: float | None, digits: int = 2) -> str:
     """A number as the gradebook prints it (decimal comma, half-up): the same digits as the journal."""
     return format_number(value, digits)
-
-
-def school_now() -> datetime:
-    return datetime.now(ZoneInfo(core_settings()["school"]["timezone"]))
-
-
-def school_today() -> date:
-    return school_now().date()
 
 
 def _weekday_names() -> list[str]:

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, func, select
 
-from core.api import (
+from core.toolkit import (
     AcademicYear,
     ClassMembership,
     SchoolClass,
@@ -20,12 +20,13 @@ from core.api import (
     db,
     plugin_settings,
     requires_permission,
+    school_today,
 )
 from plugins.diary import monitoring
 from plugins.diary.access import class_in_scope
 from plugins.diary.forms import NotifyDeputyForm
 from plugins.diary.models import DeputyNotice, Visit
-from plugins.diary.views import _date_arg, _viewer, bp, school_today
+from plugins.diary.views import _date_arg, _viewer, bp
 from plugins.diary.week import week_start_of
 
 log = logging.getLogger("klass.diary")

@@ -12,23 +12,24 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from core.api import (
+from core.toolkit import (
     ClassMembership,
     current_school_id,
     db,
     hook,
     requires_permission,
+    school_today,
 )
 from plugins.diary import services
 from plugins.diary.access import class_in_scope
-from plugins.diary.views import _date_arg, _student_or_404, _viewer, bp, school_today
+from plugins.diary.views import _date_arg, _student_or_404, _viewer, bp
 from plugins.diary.views_classes import _class_or_404
 
 log = logging.getLogger("klass.diary")
 
 
 def _class_students(class_id: int, day: date) -> list[tuple[int, str]]:
-    from core.api import User
+    from core.toolkit import User
 
     return [(i, " ".join(p for p in (last, first, middle) if p)) for i, last, first, middle in db().execute(
         select(User.id, User.last_name, User.first_name, User.middle_name)
@@ -61,7 +62,7 @@ def statements(class_id: int) -> Any:
     students = _class_students(class_id, today)
     paper_guardians = {g for group in hook().paper_statement_guardians(
         session=session, school_id=current_school_id(), class_id=class_id) for g in group or []}
-    from core.api import GuardianLink
+    from core.toolkit import GuardianLink
 
     paper = set(session.scalars(select(GuardianLink.student_id).where(
         GuardianLink.guardian_id.in_(paper_guardians), GuardianLink.student_id.in_([s for s, _n in students])))
@@ -140,7 +141,7 @@ def letters_pdf(class_id: int) -> Any:
 @bp.post("/classes/<int:class_id>/letters/send")
 @requires_permission("diary.letter.send")
 def letters_send(class_id: int) -> Any:
-    from core.api import submit_job
+    from core.toolkit import submit_job
 
     school_class = _class_or_404(class_id)
     term = _letter_term()

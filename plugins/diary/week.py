@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from core.api import (
+from core.toolkit import (
     ClassMembership,
     GuardianLink,
     Holiday,

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import and_, case, func, select
 
-from core.api import (
+from core.toolkit import (
     ClassMembership,
     DashboardWidget,
     GuardianLink,

@@ -5,7 +5,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from core.api import DashboardWidget, MenuItem, Permission, PluginInfo, hookimpl
+from core.toolkit import DashboardWidget, MenuItem, Permission, PluginInfo, hookimpl
 from plugins.gradebook import hookspecs
 from plugins.gradebook.schemas import GradebookSettings
 
@@ -51,7 +51,7 @@ def register_blueprints(app: Any) -> list[Any]:
 
 @hookimpl
 def register_menu_items(user: Any) -> list[MenuItem]:
-    from core.api import Role
+    from core.toolkit import Role
 
     items = [MenuItem(_l("Journal"), "gradebook.index", "gradebook.journal.view", icon="📒", weight=10)]
     led = sorted(g.class_id for g in user.grants if g.role == Role.class_teacher and g.class_id is not None)
@@ -90,7 +90,7 @@ def revert_change(session: Any, entry: Any) -> dict[str, Any] | None:
     from plugins.gradebook import finals, lesson_editing, mark_saving
 
     if entry.object_type == "gradebook.mark":
-        from core.api import hook
+        from core.toolkit import hook
 
         try:
             hooks = hook()

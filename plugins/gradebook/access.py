@@ -6,27 +6,25 @@ their own children. A refusal answers 404 for objects and 403 for journals, neve
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import g
 from flask_babel import gettext
-from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     ClassMembership,
     GuardianLink,
     SubgroupMember,
     TeachingAssignment,
+    acting_user,
     can,
     classes_led_by,
-    core_settings,
     current_school_id,
     hook,
     plugin_settings,
+    school_today,
 )
 from plugins.gradebook.editing import Editor
 from plugins.gradebook.errors import GradebookError
@@ -36,18 +34,9 @@ def settings() -> dict[str, Any]:
     return plugin_settings("gradebook")
 
 
-def user() -> Any:
-    return getattr(g, "api_user", None) or current_user
-
-
-def school_today() -> date:
-    """Today in the school's time zone: an evening entry in Vladivostok is not "yesterday" in Moscow."""
-    return datetime.now(ZoneInfo(core_settings()["school"]["timezone"])).date()
-
-
 def editor() -> Editor:
     """The signed-in user as the services see them: permissions, today, the hook relay."""
-    u = user()
+    u = acting_user()
     return Editor(
         user_id=u.id, school_id=current_school_id(), today=school_today(),
         may_edit=can(u, "gradebook.journal.edit"), may_edit_any=can(u, "gradebook.journal.edit_any"),
@@ -62,15 +51,15 @@ def message(error: GradebookError) -> str:
 
 
 def views_all() -> bool:
-    return can(user(), "gradebook.journal.view_all")
+    return can(acting_user(), "gradebook.journal.view_all")
 
 
 def leads(class_id: int) -> bool:
-    return class_id in classes_led_by(user())
+    return class_id in classes_led_by(acting_user())
 
 
 def teaches_class(session: Session, class_id: int, subject_id: int | None = None) -> bool:
-    query = select(TeachingAssignment.id).where(TeachingAssignment.teacher_id == user().id,
+    query = select(TeachingAssignment.id).where(TeachingAssignment.teacher_id == acting_user().id,
                                                 TeachingAssignment.class_id == class_id)
     if subject_id is not None:
         query = query.where(TeachingAssignment.subject_id == subject_id)
@@ -84,7 +73,7 @@ def may_view_class(session: Session, class_id: int, subject_id: int | None = Non
 
 def may_see_student(session: Session, student_id: int, class_id: int, subject_id: int | None) -> bool:
     """The student themself, their guardians, and staff who may see the class (the explanation page)."""
-    u = user()
+    u = acting_user()
     if u.id == student_id:
         return True
     if u.has_role("guardian") and session.get(GuardianLink, (u.id, student_id)) is not None:
@@ -112,7 +101,7 @@ def student_attends_lesson(session: Session, student_id: int, lesson: Any) -> bo
 
 def may_see_lesson(session: Session, lesson: Any) -> bool:
     """Staff of the class; the students of the lesson and their guardians (homework files)."""
-    u = user()
+    u = acting_user()
     if u.has_role("admin", "principal", "deputy", "class_teacher", "teacher"):
         if lesson.teacher_id == u.id or may_view_class(session, lesson.class_id, lesson.subject_id):
             return True

@@ -13,7 +13,17 @@ from flask import Blueprint, abort, jsonify, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import AcademicYear, SchoolClass, Subject, User, api_error, api_view, current_school_id, db
+from core.toolkit import (
+    AcademicYear,
+    SchoolClass,
+    Subject,
+    User,
+    acting_user,
+    api_error,
+    api_view,
+    current_school_id,
+    db,
+)
 from plugins.gradebook import (
     access,
     averages,
@@ -159,7 +169,7 @@ def update_lesson(lesson_id: int, body: dict[str, Any]) -> Any:
 # --- marks -------------------------------------------------------------------------------------------------
 
 def _journal_ctx(class_id: int, subject_id: int, term_id: int, subgroup_id: int | None) -> journal_grid.JournalOpening:
-    opening = journal_grid.open_journal(db(), current_school_id(), access.user().id, class_id, subject_id, term_id,
+    opening = journal_grid.open_journal(db(), current_school_id(), acting_user().id, class_id, subject_id, term_id,
                                     subgroup_id)
     if opening is None:
         abort(404)

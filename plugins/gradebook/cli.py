@@ -12,24 +12,22 @@ def commands() -> list[click.Command]:
     @click.option("--overwrite", is_flag=True, help="Заменять и уже введённые темы.")
     @with_appcontext
     def fill_topics(overwrite: bool) -> None:
-        from datetime import datetime
-        from zoneinfo import ZoneInfo
 
         from sqlalchemy import select
 
-        from core.api import core_settings, db
+        from core.toolkit import db, school_today
         from plugins.gradebook.editing import Editor
         from plugins.gradebook.lesson_editing import fill_topics_from_plan
         from plugins.gradebook.models import LessonPlanItem
 
         session = db()
-        today = datetime.now(ZoneInfo(core_settings()["school"]["timezone"])).date()
         plans: list[Any] = list(session.execute(
             select(LessonPlanItem.school_id, LessonPlanItem.class_id, LessonPlanItem.subject_id,
                    LessonPlanItem.subgroup_id).distinct()))
         total = 0
         for school_id, class_id, subject_id, subgroup_id in plans:
-            editor = Editor(user_id=None, school_id=school_id, today=today, may_edit_any=True)
+            editor = Editor(user_id=None, school_id=school_id, today=school_today(school_id, session=session),
+                            may_edit_any=True)
             total += fill_topics_from_plan(session, editor, class_id=class_id, subject_id=subject_id,
                                            subgroup_id=subgroup_id, overwrite=overwrite)
         session.commit()

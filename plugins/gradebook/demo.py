@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     ClassMembership,
     Holiday,
     School,
@@ -90,11 +90,11 @@ def _weekly_patterns(by_class: dict[int, list[Any]]) -> dict[int, list[tuple[int
 
 
 def build(session: Session, school: School, size: str, today: date | None = None) -> dict[str, int]:
-    from core.api import plugin_settings
+    from core.toolkit import plugin_settings, school_today
 
     settings = plugin_settings("gradebook")
     rng = random.Random(11)
-    today = today or date.today()
+    today = today or school_today(school.id, session=session)
     year = current_year(session, school.id)
     assert year is not None
     holidays = list(session.scalars(select(Holiday).where(Holiday.year_id == year.id)))

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from plugins.gradebook.errors import N_, EditRefused, GradebookError
+from core.toolkit import N_
+from plugins.gradebook.errors import EditRefused, GradebookError
 from plugins.gradebook.models import Lesson, Mark
 
 

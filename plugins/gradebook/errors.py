@@ -7,11 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 
-def N_(message: str) -> str:
-    """Mark a msgid for extraction (Babel's default keyword); translated where it is shown."""
-    return message
-
-
 class GradebookError(Exception):
     """A refused change: ``message`` is a msgid, ``params`` its values, ``field`` the input at fault.
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     SchoolClass,
     Term,
 )

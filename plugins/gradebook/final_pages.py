@@ -6,12 +6,13 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core.api import (
+from core.toolkit import (
     SchoolClass,
     Subgroup,
     Subject,
     db,
     requires_permission,
+    school_today,
 )
 from plugins.gradebook import access
 from plugins.gradebook.errors import GradebookError
@@ -39,7 +40,7 @@ def _final_context() -> dict[str, Any]:
     period = request.values.get("period", "")
     term = next((t for t in terms if str(t.id) == period), None)
     if period != "year" and term is None:
-        term = default_term(session, school_class.year_id, access.school_today())
+        term = default_term(session, school_class.year_id, school_today())
     ed = access.editor()
     closes = period_closes_on(term, terms)
     locked = closes is not None and ed.today > closes

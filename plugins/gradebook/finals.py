@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
+    N_,
     ClassMembership,
     SchoolClass,
     SubgroupMember,
@@ -22,7 +23,7 @@ from core.api import (
 )
 from plugins.gradebook.averages import average_of
 from plugins.gradebook.editing import Editor
-from plugins.gradebook.errors import N_, EditRefused, MarkError, NotFound, VersionConflict
+from plugins.gradebook.errors import EditRefused, MarkError, NotFound, VersionConflict
 from plugins.gradebook.explanations import (
     TERM_MARK,
     Explanation,

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Date, and_, bindparam, case, exists, func, null, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from core.api import (
+from core.toolkit import (
+    N_,
     ClassMembership,
     SchoolClass,
     Subgroup,
@@ -22,7 +23,7 @@ from core.api import (
 )
 from plugins.gradebook.averages import Average, average_of
 from plugins.gradebook.editing import Editor
-from plugins.gradebook.errors import N_, EditRefused, GradebookError
+from plugins.gradebook.errors import EditRefused, GradebookError
 from plugins.gradebook.journal import Journal, JournalExtra, JournalLesson, JournalStudent
 from plugins.gradebook.models import FinalMark, Homework, Lesson, Mark
 

@@ -7,9 +7,10 @@ from flask import abort, render_template, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from core.api import (
+from core.toolkit import (
     db,
     requires_permission,
+    school_today,
 )
 from plugins.gradebook import access
 from plugins.gradebook.averages import (
@@ -136,7 +137,7 @@ def journal() -> Any:
     homework = grid.homework
     lesson_url = url_for("gradebook.lesson_page", lesson_id=0)[:-1]
     titles = work_type_titles(settings)
-    today = access.school_today()
+    today = school_today()
     word_lesson, word_no_topic, word_homework = _("lesson"), _("no topic"), _("Homework")
     headers = []
     for lesson in grid.journal.lessons:

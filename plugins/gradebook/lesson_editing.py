@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
+    N_,
     SchoolClass,
     TeachingAssignment,
     audit,
@@ -16,7 +17,7 @@ from core.api import (
 )
 from plugins.gradebook.averages import work_type_weights
 from plugins.gradebook.editing import Editor, check_lesson
-from plugins.gradebook.errors import N_, EditRefused, MarkError, NotFound
+from plugins.gradebook.errors import EditRefused, MarkError, NotFound
 from plugins.gradebook.models import Homework, HomeworkFile, Lesson, LessonPlanItem, Mark
 
 LESSON_FIELDS = ("date", "number", "topic", "summary", "control_work_type")
@@ -57,7 +58,7 @@ def _lesson_values(settings: Mapping[str, Any], values: Mapping[str, Any]) -> di
 
 
 def _check_date_in_year(session: Session, school_class: SchoolClass, day: date) -> None:
-    from core.api import AcademicYear
+    from core.toolkit import AcademicYear
 
     year = session.get(AcademicYear, school_class.year_id)
     if year is not None and not year.starts_on <= day <= year.ends_on:
@@ -318,7 +319,7 @@ def fill_topics_from_plan(session: Session, editor: Editor, *, class_id: int, su
     school_class = session.get(SchoolClass, class_id)
     if school_class is None or school_class.school_id != editor.school_id:
         raise NotFound(N_("No such class."), field="class_id")
-    from core.api import AcademicYear
+    from core.toolkit import AcademicYear
 
     year = session.get(AcademicYear, school_class.year_id)
     query = select(Lesson).where(

@@ -8,15 +8,17 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import (
+from core.toolkit import (
     SchoolClass,
     Subgroup,
     Subject,
     Term,
     User,
+    acting_user,
     current_school_id,
     db,
     requires_permission,
+    school_today,
 )
 from plugins.gradebook import access
 from plugins.gradebook.averages import work_type_titles
@@ -104,7 +106,7 @@ def lesson_new() -> Any:
     form = LessonForm()
     form.control_work_type.choices = _work_type_choices(settings)
     if request.method == "GET":
-        form.date.data = access.school_today()
+        form.date.data = school_today()
     if form.validate_on_submit():
         try:
             lesson = create_lesson(
@@ -136,7 +138,7 @@ def _attach_error(form: Any, exc: GradebookError) -> None:
 
 def lesson_students(session: Any, lesson: Lesson) -> list[tuple[int, str]]:
     """Students of a lesson: the class on its day, or the subgroup's members among them."""
-    from core.api import ClassMembership, SubgroupMember
+    from core.toolkit import ClassMembership, SubgroupMember
 
     query = (
         select(User.id, User.last_name, User.first_name, User.middle_name)
@@ -155,7 +157,7 @@ def lesson_students(session: Any, lesson: Lesson) -> list[tuple[int, str]]:
 def _lesson_context(lesson_id: int) -> tuple[Lesson, dict[str, Any]]:
     session = db()
     lesson = owned(Lesson, lesson_id)
-    if not access.may_see_lesson(session, lesson) or not access.user().has_role(
+    if not access.may_see_lesson(session, lesson) or not acting_user().has_role(
             "admin", "principal", "deputy", "class_teacher", "teacher"):
         abort(404)
     settings = access.settings()

@@ -5,7 +5,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from plugins.gradebook.errors import N_, MarkError
+from core.toolkit import N_
+from plugins.gradebook.errors import MarkError
 
 
 @dataclass(frozen=True)

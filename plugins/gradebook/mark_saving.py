@@ -11,7 +11,8 @@ from sqlalchemy import and_, case, exists, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.api import (
+from core.toolkit import (
+    N_,
     ClassMembership,
     SubgroupMember,
     audit,
@@ -19,7 +20,7 @@ from core.api import (
 )
 from plugins.gradebook.averages import work_type_weights
 from plugins.gradebook.editing import Editor, check_lesson
-from plugins.gradebook.errors import N_, MarkError, NotFound, VersionConflict
+from plugins.gradebook.errors import MarkError, NotFound, VersionConflict
 from plugins.gradebook.mark_parsing import parse_mark
 from plugins.gradebook.models import Lesson, Mark
 

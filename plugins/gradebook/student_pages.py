@@ -7,7 +7,7 @@ from typing import Any
 from flask import abort, render_template, request
 from sqlalchemy import select
 
-from core.api import (
+from core.toolkit import (
     AcademicYear,
     SchoolClass,
     Subject,
@@ -16,6 +16,7 @@ from core.api import (
     current_school_id,
     db,
     requires_permission,
+    school_today,
 )
 from plugins.gradebook import access
 from plugins.gradebook.explanations import Explanation, explain_average, explain_year
@@ -53,13 +54,13 @@ def explain() -> Any:
 def explain_for(session: Any, school_id: int, student: User, subject: Subject, term_id: int | None,
                 class_id: int | None) -> tuple[Explanation, Term | None, SchoolClass]:
     """Shared by the page and the API: resolve the period and class, check access, explain (404 if not)."""
-    from core.api import class_of_student
+    from core.toolkit import class_of_student
 
     term = owned(Term, term_id) if term_id else None
     if class_id:
         school_class = owned(SchoolClass, class_id)
     else:
-        day = min(term.ends_on, access.school_today()) if term else access.school_today()
+        day = min(term.ends_on, school_today()) if term else school_today()
         if term is not None:
             day = max(day, term.starts_on)
         school_class = class_of_student(session, student.id, day)
@@ -93,7 +94,7 @@ def _period(session: Any, school_class: SchoolClass) -> tuple[list[Term], Term |
     period = request.args.get("period", "")
     term = next((t for t in terms if str(t.id) == period), None)
     if period != "year" and term is None:
-        term = default_term(session, school_class.year_id, access.school_today())
+        term = default_term(session, school_class.year_id, school_today())
     if term is not None:
         return terms, term, term.starts_on, term.ends_on
     year = session.get(AcademicYear, school_class.year_id)
@@ -120,7 +121,7 @@ def class_view(class_id: int) -> Any:
 
 
 def _class_students(session: Any, class_id: int, start: date, end: date) -> list[User]:
-    from core.api import class_students
+    from core.toolkit import class_students
 
     return class_students(session, class_id, start, end)
 
@@ -133,9 +134,9 @@ def student_card(student_id: int) -> Any:
     student = owned(User, student_id)
     school_class = owned(SchoolClass, int_arg("class_id")) if int_arg("class_id") else None
     if school_class is None:
-        from core.api import class_of_student
+        from core.toolkit import class_of_student
 
-        school_class = class_of_student(session, student.id, access.school_today())
+        school_class = class_of_student(session, student.id, school_today())
         if school_class is None:
             abort(404)
     if not (access.views_all() or access.leads(school_class.id)):

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     SubgroupMember,
     Subject,
     TeachingAssignment,

@@ -11,18 +11,20 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
-from core.api import (
+from core.toolkit import (
     DashboardWidget,
     SchoolClass,
     Subgroup,
     Subject,
     TeachingAssignment,
     User,
+    acting_user,
     classes_led_by,
     current_school_id,
     current_year,
     db,
     requires_permission,
+    school_today,
 )
 from plugins.gradebook import access
 from plugins.gradebook.teacher_day import lessons_without_topic, teacher_lessons
@@ -40,13 +42,13 @@ def index() -> Any:
     """A teacher's journals (their assignments), the class teacher's class, every class for the deputy."""
     session = db()
     school_id = current_school_id()
-    user = access.user()
+    user = acting_user()
     year = current_year(session, school_id)
     if year is None:
         return render_template("gradebook/index.html", year=None, terms=[], term=None, mine=[], led=[], classes=[])
     terms = year_terms(session, year.id)
     term = next((t for t in terms if t.id == int_arg("term_id")), None) or default_term(
-        session, year.id, access.school_today())
+        session, year.id, school_today())
     base = (
         select(TeachingAssignment.class_id, SchoolClass.grade_level, SchoolClass.letter,
                Subject.id.label("subject_id"), Subject.name.label("subject_name"), Subgroup.id.label("subgroup_id"),
@@ -74,7 +76,7 @@ def index() -> Any:
 def today_widget(user: User) -> DashboardWidget:
     """Today's lessons of a teacher, those without a topic marked, and the recent ones still without."""
     session = db()
-    today = access.school_today()
+    today = school_today()
     school_id = current_school_id()
     lessons_today = teacher_lessons(session, school_id, user.id, today, today)
     missing = lessons_without_topic(session, school_id, user.id, today - timedelta(days=14), today)

@@ -8,12 +8,14 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from sqlalchemy import select
 
-from core.api import (
+from core.toolkit import (
     SchoolClass,
     Term,
+    acting_user,
     current_school_id,
     db,
     hook,
+    school_today,
 )
 from plugins.gradebook import access
 from plugins.gradebook.averages import format_number, format_weight
@@ -88,12 +90,12 @@ def resolve_journal(*, redirect_endpoint: str | None = "gradebook.journal", subs
     class_id, subject_id, term_id, subgroup_id = journal_args()
     if term_id is None:
         school_class = owned(SchoolClass, class_id)
-        term = default_term(session, school_class.year_id, access.school_today())
+        term = default_term(session, school_class.year_id, school_today())
         if term is None or redirect_endpoint is None:
             abort(404)
         return redirect(url_for(redirect_endpoint, class_id=class_id, subject_id=subject_id, term_id=term.id,
                                 **({"subgroup_id": subgroup_id} if subgroup_id else {})))
-    viewer_id = access.user().id
+    viewer_id = acting_user().id
     if with_students:
         opening = open_journal(session, school_id, viewer_id, class_id, subject_id, term_id, subgroup_id)
         ctx = opening.context if opening is not None else None

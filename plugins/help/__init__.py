@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from core.api import MenuItem, Permission, PluginInfo, User, hookimpl
+from core.toolkit import MenuItem, Permission, PluginInfo, User, hookimpl
 from plugins.help import models  # noqa: F401  (the tables must be known to migrations)
 
 PLUGIN = PluginInfo(

@@ -12,7 +12,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer
 
-from core.api import register_fonts
+from core.toolkit import register_fonts
 
 MEMO_SOURCE = Path(__file__).resolve().parent / "guides" / "memo_guardian.md"
 

@@ -1,28 +1,26 @@
 """The help pages (/help): the guides, the «?» link's target, the guardians' memo, and guide opens."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from core.api import (
+from core.toolkit import (
     School,
     SchoolClass,
     can,
     class_students,
     classes_led_by,
     classes_of_year,
-    core_settings,
     current_school_id,
     current_year,
     db,
     guardians_of,
     requires_permission,
+    school_today,
 )
 from plugins.help import guides
 from plugins.help.memo import memo_pdf
@@ -86,10 +84,6 @@ def memo() -> Any:
                     headers={"Content-Disposition": "inline; filename=pamyatka-dlya-roditeley.pdf"})
 
 
-def _school_today() -> Any:
-    return datetime.now(ZoneInfo(core_settings()["school"]["timezone"])).date()
-
-
 @bp.get("/opens")
 @requires_permission("help.opens.view")
 def opens() -> Any:
@@ -110,7 +104,7 @@ def opens() -> Any:
         abort(404)
     rows: list[dict[str, Any]] = []
     if chosen is not None:
-        students = class_students(session, chosen.id, _school_today())
+        students = class_students(session, chosen.id, school_today())
         pairs = [(student, guardian) for student in students for guardian in guardians_of(session, student.id)]
         ids = {g.id for _s, g in pairs}
         stats = {uid: (count, last) for uid, count, last in session.execute(

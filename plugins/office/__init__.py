@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import has_app_context, render_template
+from flask import render_template
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     AuditEntry,
     DashboardWidget,
     MenuItem,
@@ -21,8 +22,8 @@ from core.api import (
     School,
     User,
     can,
-    core_settings,
     hookimpl,
+    school_zone,
 )
 from plugins.office import models  # noqa: F401  (the tables must be known to migrations)
 from plugins.office.schemas import OfficeSettingsSchema
@@ -130,13 +131,12 @@ def revert_change(session: Session, entry: AuditEntry) -> dict[str, Any] | None:
 def run_periodic(session: Session, now: Any) -> None:
     """A withdrawal carried out ahead of its date disables the student's account when the day comes;
     class-list uploads nobody confirmed are forgotten after a day."""
-    from zoneinfo import ZoneInfo
-
     from plugins.office.importer import expire_uploads
     from plugins.office.overviews import disable_withdrawn
 
-    school_zone = ZoneInfo(core_settings()["school"]["timezone"]) if has_app_context() else None
-    disable_withdrawn(session, now.astimezone(school_zone).date() if school_zone else now.date())
+    for school_id in session.scalars(select(School.id)):
+        today = now.astimezone(school_zone(school_id, session=session)).date()
+        disable_withdrawn(session, today, school_id=school_id)
     expire_uploads(session, now)
 
 

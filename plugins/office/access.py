@@ -6,25 +6,23 @@ outside answers 404, so nobody learns that another class's student exists.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.api import (
+from core.toolkit import (
     GuardianLink,
     Role,
     SchoolClass,
     User,
     can,
-    core_settings,
     current_school_id,
     db,
     is_guardian_of,
+    school_today,
     teaches,
 )
 from plugins.office import rosters
@@ -34,11 +32,6 @@ SCHOOL_WIDE_ROLES = frozenset({"admin", "principal", "deputy"})
 
 def me() -> User:
     return getattr(g, "api_user", None) or current_user._get_current_object()  # type: ignore[attr-defined]
-
-
-def school_today() -> date:
-    """Today in the school's time zone (Russia spans eleven)."""
-    return datetime.now(ZoneInfo(core_settings()["school"]["timezone"])).date()
 
 
 def _grant_can(grant: Any, permission: str, class_id: int | None = None) -> bool:

@@ -7,7 +7,7 @@ from flask import Blueprint, abort
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import (
+from core.toolkit import (
     GuardianLink,
     Role,
     SchoolClass,
@@ -19,6 +19,7 @@ from core.api import (
     current_school_id,
     db,
     hook,
+    school_today,
     teaches,
 )
 from plugins.office import (
@@ -43,7 +44,6 @@ from plugins.office.access import (
     require_class,
     require_guardian_of_scope,
     require_student,
-    school_today,
 )
 from plugins.office.models import GuardianInfo, MovementRequest, PersonalFile, Ticket
 from plugins.office.schemas import (

@@ -12,7 +12,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.api import ClassMembership, GuardianLink, SchoolClass, User, audit, changes, utcnow
+from core.toolkit import (
+    ClassMembership,
+    GuardianLink,
+    SchoolClass,
+    User,
+    audit,
+    changes,
+    school_today,
+    utcnow,
+)
 from plugins.office.models import CONSENT_FIELDS, Consent
 from plugins.office.refusals import OfficeError
 from plugins.office.rosters import active_on, current_students, guardian_links, student_ids_of_classes
@@ -68,7 +77,7 @@ def paper_statement_students(session: Session, school_id: int, class_id: int | N
                     or_(Consent.electronic.is_(False), Consent.processing.is_(False))))
     if class_id is not None:
         members = select(ClassMembership.student_id).where(ClassMembership.class_id == class_id,
-                                                           active_on(day or date.today()))
+                                                           active_on(day or school_today(school_id, session=session)))
         query = query.where(GuardianLink.student_id.in_(members))
     out: dict[int, list[int]] = {}
     for student_id, guardian_id in session.execute(query.order_by(GuardianLink.student_id, GuardianLink.guardian_id)):

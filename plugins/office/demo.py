@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     AcademicYear,
     ClassMembership,
     GuardianLink,
@@ -22,6 +22,7 @@ from core.api import (
     School,
     SchoolClass,
     User,
+    school_today,
     utcnow,
 )
 from plugins.office.models import (
@@ -180,7 +181,7 @@ def _requests(session: Session, school: School, year: AcademicYear, members: lis
     by_class: dict[int, list[int]] = {}
     for student_id, class_id in members:
         by_class.setdefault(class_id, []).append(student_id)
-    today = date.today()
+    today = school_today(school.id, session=session)
     start = max(today, year.starts_on + timedelta(days=1))
     rows: list[dict[str, Any]] = []
     c9a, c5a, c5b = classes.get("9А"), classes.get("5А"), classes.get("5Б")

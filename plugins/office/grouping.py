@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from core.api import SchoolClass, Subgroup, SubgroupMember, Subject, TeachingAssignment, audit
+from core.toolkit import SchoolClass, Subgroup, SubgroupMember, Subject, TeachingAssignment, audit
 from plugins.office.refusals import OfficeError
 from plugins.office.rosters import current_students
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from core.api import User, audit, utcnow
+from core.toolkit import User, audit, utcnow
 from plugins.office.models import Ticket
 from plugins.office.refusals import OfficeError
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.api import GuardianLink, SchoolClass, Subgroup, User, audit, utcnow
+from core.toolkit import GuardianLink, SchoolClass, Subgroup, User, audit, utcnow
 from plugins.office.models import Consent, MovementRequest, RegulationAck
 from plugins.office.personal_files import VERIFY_EVERY_DAYS, last_verifications
 from plugins.office.rosters import current_class_of, student_ids_of_classes
@@ -57,7 +57,7 @@ def subgroups_of_class_all(session: Session, class_id: int) -> list[Subgroup]:
                                 .order_by(Subgroup.subject_id, Subgroup.name)))
 
 
-def disable_withdrawn(session: Session, today: date) -> int:
+def disable_withdrawn(session: Session, today: date, school_id: int | None = None) -> int:
     """Disable the accounts of students whose withdrawal date has come and who are in no class.
 
     Idempotent (decided from the requests and the accounts, not from how often it runs), so the
@@ -65,7 +65,8 @@ def disable_withdrawn(session: Session, today: date) -> int:
     """
     due = session.scalars(select(User).join(MovementRequest, MovementRequest.student_id == User.id).where(
         MovementRequest.kind == "withdraw", MovementRequest.status == "done", MovementRequest.on_date <= today,
-        User.is_active_account.is_(True))).unique().all()
+        User.is_active_account.is_(True),
+        *([User.school_id == school_id] if school_id is not None else []))).unique().all()
     n = 0
     for student in due:
         if current_class_of(session, student.id, today) is not None:

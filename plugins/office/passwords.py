@@ -8,7 +8,16 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core.api import GuardianLink, Role, RoleGrant, SchoolClass, User, audit, hash_password, one_time_password
+from core.toolkit import (
+    GuardianLink,
+    Role,
+    RoleGrant,
+    SchoolClass,
+    User,
+    audit,
+    hash_password,
+    one_time_password,
+)
 from plugins.office.models import CredentialIssue
 from plugins.office.rosters import current_students, guardian_links, is_family_only, student_ids_of_classes
 

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.api import GuardianLink, Role, RoleGrant, User, audit, changes, unique_login, utcnow
+from core.toolkit import GuardianLink, Role, RoleGrant, User, audit, changes, unique_login, utcnow
 from plugins.office.models import (
     FILE_FIELDS,
     GUARDIAN_INFO_FIELDS,

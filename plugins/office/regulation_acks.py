@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import User, audit
+from core.toolkit import User, audit
 from plugins.office.models import Regulation, RegulationAck
 from plugins.office.personal_files import MAX_DOCUMENT_BYTES
 from plugins.office.refusals import OfficeError

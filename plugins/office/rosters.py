@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from core.api import AcademicYear, ClassMembership, GuardianLink, Role, SchoolClass, User
+from core.toolkit import AcademicYear, ClassMembership, GuardianLink, Role, SchoolClass, User
 
 FAMILY_ROLES = {Role.student, Role.guardian}
 

@@ -11,11 +11,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from core.api import register_fonts as core_fonts
+from core.toolkit import register_fonts as core_fonts
 from plugins.office.passwords import IssuedCredential
 
 FONT_DIRS = (Path(__file__).resolve().parent / "fonts", Path("/usr/share/fonts/truetype/dejavu"))
-SANS, SANS_BOLD = "DejaVuSans", "DejaVuSans-Bold"  # the names core.api.register_fonts() registers
+SANS, SANS_BOLD = "DejaVuSans", "DejaVuSans-Bold"  # the names core.toolkit.register_fonts() registers
 MONO = "DejaVuSansMono-Bold"  # logins and passwords: every character distinct and the same width
 COLUMNS, ROWS = 2, 5
 MARGIN = 10 * mm

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     AcademicYear,
     ClassMembership,
     Role,

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from core.api import AuditEntry, GuardianLink, Subgroup, SubgroupMember, User, utcnow
+from core.toolkit import AuditEntry, GuardianLink, Subgroup, SubgroupMember, User, utcnow
 from plugins.office.models import (
     GUARDIAN_INFO_FIELDS,
     GUARDIAN_USER_FIELDS,

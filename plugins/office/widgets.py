@@ -5,9 +5,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core.api import User, can, children_of, db, plugin_settings
+from core.toolkit import User, can, children_of, db, plugin_settings, school_today
 from plugins.office import overviews, regulation_acks, rosters
-from plugins.office.access import class_scope, school_today
+from plugins.office.access import class_scope
 from plugins.office.models import MovementRequest, RegulationAck, Ticket
 
 

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from core.api import AuditEntry, DashboardWidget, MenuItem, Permission, PluginInfo, User, can, hookimpl
+from core.toolkit import AuditEntry, DashboardWidget, MenuItem, Permission, PluginInfo, User, can, hookimpl
 from plugins.print_archive import (
     hookspecs,
     models,  # noqa: F401  (the tables must be known to migrations)

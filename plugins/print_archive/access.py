@@ -7,17 +7,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g
-from flask_login import current_user
+from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import AcademicYear, SchoolClass, User, can, classes_led_by, current_school_id, current_year, db
+from core.toolkit import (
+    AcademicYear,
+    SchoolClass,
+    acting_user,
+    can,
+    classes_led_by,
+    current_school_id,
+    current_year,
+    db,
+)
 from plugins.print_archive.models import Document
-
-
-def me() -> User:
-    return getattr(g, "api_user", None) or current_user  # type: ignore[return-value]
 
 
 def school_wide(user: Any) -> bool:
@@ -33,7 +37,7 @@ def visible_classes(session: Session, user: Any, year_id: int) -> list[SchoolCla
 
 
 def require_class(class_id: int) -> SchoolClass:
-    user = me()
+    user = acting_user()
     school_class = db().get(SchoolClass, class_id)
     if school_class is None or school_class.school_id != current_school_id():
         abort(404)

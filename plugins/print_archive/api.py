@@ -7,9 +7,19 @@ from flask import Blueprint, Response, jsonify
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import AcademicYear, User, api_error, api_view, can, current_school_id, db, submit_job
+from core.toolkit import (
+    AcademicYear,
+    User,
+    acting_user,
+    api_error,
+    api_view,
+    can,
+    current_school_id,
+    db,
+    submit_job,
+)
 from plugins.print_archive import services
-from plugins.print_archive.access import chosen_year, me, require_class, require_document, visible_classes
+from plugins.print_archive.access import chosen_year, require_class, require_document, visible_classes
 from plugins.print_archive.jobs import context_from_app
 from plugins.print_archive.models import Document
 from plugins.print_archive.schemas import CheckSchema, DocumentQuerySchema, DocumentSchema, GenerateSchema
@@ -22,7 +32,7 @@ def _rows(docs: list[Document]) -> list[dict[str, Any]]:
     names = {u.id: u.short_name for u in session.scalars(
         select(User).where(User.id.in_({d.generated_by for d in docs if d.generated_by} or {-1})))}
     signed = services.signoffs(session, [d.id for d in docs])
-    from core.api import SchoolClass
+    from core.toolkit import SchoolClass
 
     classes = {c.id: c.name for c in session.scalars(select(SchoolClass).where(
         SchoolClass.id.in_({d.class_id for d in docs} or {-1})))}
@@ -48,7 +58,7 @@ def list_documents(query: dict[str, Any]) -> Any:
         class_ids = {require_class(query["class_id"]).id}
     else:
         year = chosen_year(query["year_id"])
-        class_ids = {c.id for c in visible_classes(db(), me(), year.id)} if year else set()
+        class_ids = {c.id for c in visible_classes(db(), acting_user(), year.id)} if year else set()
     docs = services.documents(db(), current_school_id(), class_ids=class_ids, kind=query["kind"])
     return _rows(docs)
 
@@ -83,13 +93,13 @@ def start(body: dict[str, Any]) -> Any:
     """Print one class or the whole school in the background; follow ``/api/v1/jobs/<id>``."""
     session = db()
     if body["all"]:
-        if not can(me(), "print_archive.generate_school"):
+        if not can(acting_user(), "print_archive.generate_school"):
             return api_error(403, "forbidden", _("You do not have the right to print the whole school."))
         year = chosen_year(body["year_id"])
         if year is None:
             return api_error(422, "validation_error", _("There is no current academic year."),
                              {"year_id": [_("There is no current academic year.")]})
-        class_ids = [c.id for c in visible_classes(session, me(), year.id)]
+        class_ids = [c.id for c in visible_classes(session, acting_user(), year.id)]
         title = _("Printing the journals of the school, %(year)s", year=year.title)
     else:
         school_class = require_class(body["class_id"])
@@ -99,7 +109,7 @@ def start(body: dict[str, Any]) -> Any:
         title = _("Printing %(cls)s, %(year)s", cls=school_class.name, year=year.title)
     job = submit_job(session, school_id=current_school_id(), kind="print_archive.print", title=title,
                      handler="plugins.print_archive.jobs:generate_job",
-                     params={"class_ids": class_ids, "kinds": body["kinds"], "year_id": year.id}, user_id=me().id)
+                     params={"class_ids": class_ids, "kinds": body["kinds"], "year_id": year.id}, user_id=acting_user().id)
     response = jsonify({"job_id": job.id, "status": job.status, "url": f"/api/v1/jobs/{job.id}",
                         "page": f"/jobs/{job.id}"})
     response.status_code = 202

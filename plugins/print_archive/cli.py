@@ -14,7 +14,7 @@ def commands() -> list[click.Command]:
 
 
 def _year_classes(session: Any, class_name: str | None) -> list[Any]:
-    from core.api import School, SchoolClass, current_year
+    from core.toolkit import School, SchoolClass, current_year
 
     school_id = session.scalar(select(School.id).order_by(School.id))
     year = current_year(session, school_id) if school_id else None
@@ -47,7 +47,7 @@ def generate_command(class_name: str | None, kind: str, workers: int | None) -> 
     kinds = ["journal", "summary"] if kind == "both" else [kind]
     outcome = run_generation(session, ctx, [c.id for c in classes], kinds, user_id=None, job_id=None,
                              progress=progress, workers=workers or ctx.settings["workers"])
-    from core.api import ru_plural
+    from core.toolkit import ru_plural
 
     n, pages = len(outcome.documents), outcome.pages
     click.echo(f"Готово: {n} {ru_plural(n, 'документ', 'документа', 'документов')}, {pages} "

@@ -10,12 +10,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     AcademicYear,
     ClassMembership,
     School,
@@ -26,6 +25,7 @@ from core.api import (
     TeachingAssignment,
     Term,
     User,
+    school_zone,
 )
 from plugins.gradebook.public import FinalMark, Homework, Lesson, Mark
 
@@ -126,10 +126,6 @@ def short_name(last: str, first: str, middle: str) -> str:
     return f"{last}{initials}"
 
 
-def school_today(timezone: str, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(timezone)).date()
-
-
 def load_class_year(session: Session, class_id: int, now: datetime, through: date | None = None,
                     lessons: bool = True) -> ClassYearData:
     """Read the class's year: students, subjects and subgroups, lessons up to ``through`` (by default
@@ -144,7 +140,7 @@ def load_class_year(session: Session, class_id: int, now: datetime, through: dat
     school = session.get(School, school_class.school_id)
     assert year is not None and school is not None
     if through is None:
-        through = min(year.ends_on, school_today(school.timezone, now))
+        through = min(year.ends_on, now.astimezone(school_zone(school.id, session=session)).date())
     class_teacher = session.get(User, school_class.class_teacher_id) if school_class.class_teacher_id else None
 
     # Students of the year, with when they came and left (a transfer keeps the old class's history).

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.api import AuditEntry, ClassMembership
+from core.toolkit import AuditEntry, ClassMembership
 from plugins.gradebook.public import FinalMark, Homework, Lesson, Mark
 from plugins.print_archive.data import ClassYearData
 

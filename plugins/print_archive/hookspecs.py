@@ -12,7 +12,7 @@ import pluggy
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from core.api import AcademicYear, SchoolClass
+    from core.toolkit import AcademicYear, SchoolClass
     from plugins.print_archive.sections import PrintSection
 
 hookspec = pluggy.HookspecMarker("klass")

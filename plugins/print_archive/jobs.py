@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.api import Job, SchoolClass, TeachingAssignment, hook, plugin_settings
+from core.toolkit import Job, SchoolClass, TeachingAssignment, hook, plugin_settings, utcnow
 from plugins.print_archive.services import PrintContext, Produced, generate, produce, store, user_name
 
 Progress = Callable[[int, int, str], None]
@@ -77,7 +77,10 @@ def run_generation(session: Session, ctx: PrintContext, class_ids: list[int], ki
                    on_document: Callable[[Produced | Any], None] | None = None) -> Outcome:
     """Print ``kinds`` for every class, store each as a new version, report progress as it goes.
 
-    ``now`` fixes the moment of the snapshot (the benchmark prints "as of the year's last day")."""
+    ``now`` fixes the moment of the snapshot (the benchmark prints "as of the year's last day"). It is
+    taken here, once, in this process: the pool's workers get it, so every document of one run is
+    "as of" the same moment whatever each worker's clock says."""
+    now = now or utcnow()
     class_names = {c.id: c.name for c in session.scalars(select(SchoolClass).where(SchoolClass.id.in_(class_ids)))}
     steps = _steps(session, class_ids, kinds)
     total = sum(steps.values())
@@ -144,7 +147,7 @@ _CHILD: dict[str, Any] = {}
 
 
 def _child_init(profile: str, overrides: dict[str, Any], url: str) -> None:
-    from core.api import create_app
+    from core.toolkit import create_app
 
     _CHILD["app"] = create_app(profile, settings_overrides=overrides, database_url=url)
 

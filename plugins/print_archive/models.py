@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.api import Base, UTCDateTime, utcnow
+from core.toolkit import Base, UTCDateTime, utcnow
 
 KINDS = ("journal", "summary")  # the class journal; the summary sheet of final marks (сводная ведомость)
 

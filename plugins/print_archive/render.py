@@ -35,7 +35,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.doctemplate import ActionFlowable
 
-from core.api import register_fonts, ru_plural
+from core.toolkit import register_fonts, ru_plural
 from plugins.print_archive.data import ClassYearData, StudentRow, Unit, principal_short
 from plugins.print_archive.grid import Grid, HeaderCell
 from plugins.print_archive.words import number_words

@@ -11,14 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.api import AcademicYear, SchoolClass, User, audit, utcnow
-from plugins.print_archive.data import ClassYearData, load_class_year, school_today, short_name
+from core.toolkit import AcademicYear, SchoolClass, User, audit, school_zone, utcnow
+from plugins.print_archive.data import ClassYearData, load_class_year, short_name
 from plugins.print_archive.fingerprint import (
     CheckResult,
     build_snapshot,
@@ -128,7 +129,7 @@ def produce(session: Session, ctx: PrintContext, class_id: int, kind: str, *, ge
             year = session.get(AcademicYear, data.year_id)
             sections = ctx.sections(session, school_class, year)  # type: ignore[arg-type]
     quick = quick_signatures(session, [class_id], data.through, data.year_starts_on, kind)[class_id]
-    local = now.astimezone(_zone(data.timezone))
+    local = now.astimezone(ZoneInfo(data.timezone))  # the school's zone, as loaded with the data
     note = ctx.settings["wording"]["generated_note"].format(at=local.strftime("%d.%m.%Y %H:%M"),
                                                             version=version, by=generated_by)
     if kind == "journal":
@@ -167,12 +168,6 @@ def _school_of(session: Session, class_id: int) -> int:
     if school_id is None:
         raise LookupError(f"no class {class_id}")
     return int(school_id)
-
-
-def _zone(name: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
 
 
 def store(session: Session, produced: Produced, settings: dict[str, Any], *, user_id: int | None,
@@ -285,8 +280,7 @@ def possibly_stale(session: Session, docs: list[Document], now: datetime) -> dic
     for (year_id, kind), group in groups.items():
         year = session.get(AcademicYear, year_id)
         assert year is not None
-        timezone = _school_timezone(session, year.school_id)
-        through = min(year.ends_on, school_today(timezone, now))
+        through = min(year.ends_on, now.astimezone(school_zone(year.school_id, session=session)).date())
         quick = quick_signatures(session, sorted({d.class_id for d in group}), through, year.starts_on, kind)
         for doc in group:
             out[doc.id] = quick.get(doc.class_id) != doc.fingerprint.get("quick")
@@ -309,7 +303,7 @@ def refresh_statuses(session: Session, docs: list[Document], now: datetime, *, f
     for year_id in {d.year_id for d in docs}:
         year = session.get(AcademicYear, year_id)
         assert year is not None
-        throughs[year_id] = min(year.ends_on, school_today(_school_timezone(session, year.school_id), now))
+        throughs[year_id] = min(year.ends_on, now.astimezone(school_zone(year.school_id, session=session)).date())
     due = force or any(
         d.id not in statuses or statuses[d.id].audit_mark != marks[d.school_id]
         or statuses[d.id].through_date != throughs[d.year_id] or now - statuses[d.id].checked_at > STATUS_MAX_AGE
@@ -334,7 +328,7 @@ def stored_statuses(session: Session, document_ids: list[int]) -> dict[int, Stat
 
 def refresh_due(session: Session, now: datetime) -> int:
     """The periodic work: refresh the stored status of the newest versions of every current year."""
-    from core.api import AcademicYear as Year
+    from core.toolkit import AcademicYear as Year
 
     refreshed = 0
     for year in session.scalars(select(Year).where(Year.is_current.is_(True))):
@@ -343,12 +337,6 @@ def refresh_due(session: Session, now: datetime) -> int:
             refresh_statuses(session, newest, now)
             refreshed += len(newest)
     return refreshed
-
-
-def _school_timezone(session: Session, school_id: int) -> str:
-    from core.api import School
-
-    return session.scalar(select(School.timezone).where(School.id == school_id)) or "Europe/Moscow"
 
 
 # --- the faithfulness check --------------------------------------------------------------------------------

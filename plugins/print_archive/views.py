@@ -1,31 +1,29 @@
 """The archive pages (/print_archive): thin views over services.py; object checks in access.py."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core.api import (
+from core.toolkit import (
     AcademicYear,
-    School,
     User,
+    acting_user,
     can,
     current_school_id,
     current_year,
     db,
     requires_permission,
+    school_today,
     submit_job,
     utcnow,
 )
 from plugins.print_archive import services
 from plugins.print_archive.access import (
     chosen_year,
-    me,
     require_class,
     require_document,
     school_wide,
@@ -45,16 +43,11 @@ def kinds_of(choice: str) -> list[str]:
     return ["journal", "summary"] if choice == "both" else [choice]
 
 
-def school_today() -> date:
-    timezone = db().scalar(select(School.timezone).where(School.id == current_school_id())) or "Europe/Moscow"
-    return utcnow().astimezone(ZoneInfo(timezone)).date()
-
-
 def start_print(class_ids: list[int], kinds: list[str], year: AcademicYear, title: str) -> Any:
     """Queue the job and send the user to its progress page (it survives reloads)."""
     job = submit_job(db(), school_id=current_school_id(), kind="print_archive.print", title=title,
                      handler="plugins.print_archive.jobs:generate_job",
-                     params={"class_ids": class_ids, "kinds": kinds, "year_id": year.id}, user_id=me().id)
+                     params={"class_ids": class_ids, "kinds": kinds, "year_id": year.id}, user_id=acting_user().id)
     return redirect(url_for("core_jobs.show", job_id=job.id))
 
 
@@ -66,12 +59,12 @@ def index() -> Any:
     statuses = []
     if year is not None:
         statuses = services.class_statuses(session, current_school_id(), year.id,
-                                           visible_classes(session, me(), year.id))
+                                           visible_classes(session, acting_user(), year.id))
         session.commit()  # the refreshed statuses serve the dashboard
     return render_template("print_archive/index.html", year=year, years=years(), statuses=statuses,
-                           form=GenerateForm(), school_wide=school_wide(me()),
-                           may_print=can(me(), "print_archive.generate"),
-                           may_print_school=can(me(), "print_archive.generate_school"),
+                           form=GenerateForm(), school_wide=school_wide(acting_user()),
+                           may_print=can(acting_user(), "print_archive.generate"),
+                           may_print_school=can(acting_user(), "print_archive.generate_school"),
                            settings=context_from_app().settings)
 
 
@@ -84,13 +77,13 @@ def generate() -> Any:
         return redirect(url_for(".index"))
     kinds = kinds_of(form.kind.data)
     if form.scope.data == "school":
-        if not can(me(), "print_archive.generate_school"):
+        if not can(acting_user(), "print_archive.generate_school"):
             abort(403)
         year = chosen_year(form.year_id.data)
         if year is None:
             flash(_("There is no current academic year."), "error")
             return redirect(url_for(".index"))
-        classes = visible_classes(db(), me(), year.id)
+        classes = visible_classes(db(), acting_user(), year.id)
         if not classes:
             flash(_("The year has no classes to print."), "error")
             return redirect(url_for(".index", year_id=year.id))
@@ -120,8 +113,8 @@ def class_documents(class_id: int) -> Any:
     year = session.get(AcademicYear, school_class.year_id)
     return render_template("print_archive/class.html", school_class=school_class, year=year, docs=docs,
                            names=names, signed=signed, stale=stale, form=GenerateForm(),
-                           may_print=can(me(), "print_archive.generate"),
-                           may_sign=can(me(), "print_archive.sign"), kind_titles=KIND_TITLES)
+                           may_print=can(acting_user(), "print_archive.generate"),
+                           may_sign=can(acting_user(), "print_archive.sign"), kind_titles=KIND_TITLES)
 
 
 @bp.get("/document/<int:document_id>.pdf")
@@ -146,7 +139,7 @@ def check(document_id: int) -> Any:
     signed = services.signoffs(session, [document.id]).get(document.id)
     return render_template("print_archive/check.html", document=document, result=result,
                            school_class=school_class, signed=signed, kind_titles=KIND_TITLES,
-                           may_sign=can(me(), "print_archive.sign"),
+                           may_sign=can(acting_user(), "print_archive.sign"),
                            sign_form=SignForm(signed_on=school_today()))
 
 
@@ -162,7 +155,7 @@ def sign(document_id: int) -> Any:
         return redirect(url_for(".check", document_id=document.id))
     session = db()
     try:
-        services.sign_off(session, context_from_app(), document, me(), on_date=form.signed_on.data,
+        services.sign_off(session, context_from_app(), document, acting_user(), on_date=form.signed_on.data,
                           note=form.note.data or "")
     except services.ArchiveError as exc:
         session.rollback()

@@ -2,7 +2,7 @@
 written out cannot be altered by adding a digit."""
 from __future__ import annotations
 
-from core.api import ru_plural
+from core.toolkit import ru_plural
 
 _UNITS_M = ["", "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"]
 _UNITS_F = ["", "одна", "две", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"]

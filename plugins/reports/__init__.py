@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from core.api import DashboardWidget, MenuItem, Permission, PluginInfo, hookimpl
+from core.toolkit import DashboardWidget, MenuItem, Permission, PluginInfo, hookimpl
 from plugins.reports import hookspecs
 from plugins.reports.schemas import ReportsSettings
 

@@ -5,19 +5,12 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from core.api import api_error, api_view, db
+from core.toolkit import acting_user, api_error, api_view, db
 from plugins.reports import links, params, registry, services
 from plugins.reports.schemas import ReportInfoSchema
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
-
-
-def _user() -> Any:
-    from flask import g
-
-    return getattr(g, "api_user", None) or current_user
 
 
 def describe(definition: registry.ReportDefinition) -> dict[str, Any]:
@@ -34,14 +27,14 @@ def describe(definition: registry.ReportDefinition) -> dict[str, Any]:
 @api_view("reports.view", response=ReportInfoSchema, many=True)
 def index() -> Any:
     """The reports the signed-in user may run."""
-    return [describe(d) for d in registry.available_reports(db(), _user())]
+    return [describe(d) for d in registry.available_reports(db(), acting_user())]
 
 
 @bp.get("/received")
 @api_view("reports.view")
 def received() -> Any:
     """Reports colleagues sent me (newest first)."""
-    items = services.received(db(), _user().school_id, _user().id)
+    items = services.received(db(), acting_user().school_id, acting_user().id)
     return jsonify([{"run_id": r.run.id, "title": r.run.title, "subtitle": r.run.result.get("subtitle", ""),
                      "sender": r.sender, "message": r.share.message, "sent_at": r.share.created_at.isoformat(),
                      "read": r.share.read_at is not None,
@@ -52,7 +45,7 @@ def received() -> Any:
 @api_view("reports.view")
 def run(key: str) -> Any:
     """Run a report with the query-string parameters; the result as JSON (tables, key figures, chart data)."""
-    session, user = db(), _user()
+    session, user = db(), acting_user()
     definition = registry.all_reports().get(key)
     if definition is None:
         return api_error(404, "not_found", _("Not found."))

@@ -9,17 +9,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     AcademicYear,
     ClassMembership,
-    School,
     SchoolClass,
     SubgroupMember,
     Subject,
@@ -34,16 +32,6 @@ MarkTuple = tuple[str, float | None, str]  # (value, numeric, work_type): what g
 
 
 # --- time ------------------------------------------------------------------------------------------------
-
-def school_timezone(session: Session, school_id: int) -> str:
-    return session.scalar(select(School.timezone).where(School.id == school_id)) or "Europe/Moscow"
-
-
-def school_today(session: Session, school_id: int, now: datetime | None = None) -> date:
-    """Today in the school's time zone (Russia spans eleven)."""
-    zone = ZoneInfo(school_timezone(session, school_id))
-    return (now.astimezone(zone) if now else datetime.now(zone)).date()
-
 
 def current_year_id(session: Session, school_id: int) -> int | None:
     return session.scalar(select(AcademicYear.id).where(AcademicYear.school_id == school_id,
@@ -279,7 +267,7 @@ def lessons(session: Session, school_id: int, start: date, end: date, class_ids:
 
 def subgroup_members(session: Session, school_id: int, class_ids: Iterable[int] | None = None) -> dict[int, set[int]]:
     """subgroup -> its students (one query)."""
-    from core.api import Subgroup
+    from core.toolkit import Subgroup
 
     query = select(SubgroupMember.subgroup_id, SubgroupMember.student_id) \
         .join(Subgroup, Subgroup.id == SubgroupMember.subgroup_id).where(Subgroup.school_id == school_id)

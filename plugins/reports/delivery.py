@@ -14,7 +14,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from core.api import School, User, build_message, core_settings, plugin_settings, send_mail
+from core.toolkit import School, User, build_message, core_settings, plugin_settings, send_mail
 from plugins.reports import export, params, registry, services
 from plugins.reports.models import StoredRun
 from plugins.reports.result import ReportResult

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from core.api import Role, RoleGrant, School, SchoolClass, TeachingAssignment, User
+from core.toolkit import Role, RoleGrant, School, SchoolClass, TeachingAssignment, User
 from plugins.reports.models import Subscription
 
 

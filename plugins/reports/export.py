@@ -209,7 +209,7 @@ def to_pdf(result: ReportResult, meta: Mapping[str, str]) -> bytes:
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, TableStyle
     from reportlab.platypus import Table as PdfTable
 
-    from core.api import register_fonts
+    from core.toolkit import register_fonts
     from plugins.reports.charts import to_drawing
 
     font, bold = register_fonts()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -245,9 +245,9 @@ def forecast_risk(average: float | None, marks: int, forecast: int | None, *, mi
 OK, LATE, MISSING, PENDING = "ok", "late", "missing", "pending"
 
 
-def entry_deadline(lesson_date: date, days: int, timezone: str) -> datetime:
+def entry_deadline(lesson_date: date, days: int, timezone: str | tzinfo) -> datetime:
     """The end of the ``days``-th day after the lesson, in the school's time zone, as a UTC moment."""
-    local_end = datetime.combine(lesson_date + timedelta(days=days), time.max, tzinfo=ZoneInfo(timezone))
+    local_end = datetime.combine(lesson_date + timedelta(days=days), time.max, tzinfo=ZoneInfo(timezone) if isinstance(timezone, str) else timezone)
     return local_end.astimezone(UTC)
 
 

@@ -14,11 +14,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-
-def N_(message: str) -> str:
-    """Mark a msgid for extraction; it is translated where it is shown."""
-    return message
-
+from core.toolkit import N_
 
 ERRORS = {
     "class": N_("Choose a class from the list."),

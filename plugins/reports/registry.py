@@ -17,7 +17,7 @@ from marshmallow import Schema
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     ClassMembership,
     SchoolClass,
     Subject,
@@ -28,6 +28,7 @@ from core.api import (
     classes_led_by,
     hook,
     plugin_settings,
+    school_today,
 )
 from plugins.reports import data, params
 from plugins.reports.result import ReportResult
@@ -204,7 +205,7 @@ def prepare(session: Session, definition: ReportDefinition, raw: Mapping[str, An
     if loaded is None:
         raise ParamsInvalid(errors)
     scope = scope or user_scope(session, user)
-    today = data.school_today(session, user.school_id)
+    today = school_today(user.school_id, session=session)
     term = data.current_term(session, user.school_id, today)
     values = params.fill_defaults(definition.params, loaded, today=today, term_id=term.id if term else None,
                                   settings=plugin_settings("reports"))

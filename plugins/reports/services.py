@@ -6,12 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.api import Role, RoleGrant, School, User, utcnow
+from core.toolkit import Role, RoleGrant, User, school_zone, utcnow
 from plugins.reports.models import Delivery, Share, StoredRun, Subscription
 from plugins.reports.result import ReportResult
 
@@ -129,7 +128,6 @@ def due(session: Session, now: datetime, hour: int) -> list[tuple[Subscription, 
     """Active subscriptions whose weekday and hour have come this week (in the school's time zone) and which
     were not yet sent for this week: (subscription, period, local day). A day missed while the server was
     down is caught up later in the same week; never twice."""
-    zones = dict(session.execute(select(School.id, School.timezone)).all())
     out = []
     subs = list(session.scalars(select(Subscription).where(Subscription.active.is_(True)).order_by(Subscription.id)))
     if not subs:
@@ -137,7 +135,7 @@ def due(session: Session, now: datetime, hour: int) -> list[tuple[Subscription, 
     deliveries = {(d.subscription_id, d.period): d for d in session.scalars(
         select(Delivery).where(Delivery.subscription_id.in_([s.id for s in subs])))}
     for sub in subs:
-        local = now.astimezone(ZoneInfo(zones.get(sub.school_id) or "Europe/Moscow"))
+        local = now.astimezone(school_zone(sub.school_id, session=session))
         today = local.date()
         if today.weekday() < sub.weekday or (today.weekday() == sub.weekday and local.hour < hour):
             continue

@@ -12,7 +12,18 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from core.api import Role, RoleGrant, User, can, current_school_id, db, plugin_settings, requires_permission
+from core.toolkit import (
+    N_,
+    Role,
+    RoleGrant,
+    User,
+    can,
+    current_school_id,
+    db,
+    plugin_settings,
+    requires_permission,
+    school_today,
+)
 from plugins.reports import charts, data, delivery, export, links, params, registry, services
 from plugins.reports.forms import WEEKDAYS, ShareForm, SubscribeForm
 from plugins.reports.models import Share, Subscription
@@ -20,9 +31,9 @@ from plugins.reports.result import FLOAT, INT, MARK, PERCENT, ReportResult
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
 
-CATEGORY_TITLES = {"progress": params.N_("Progress"), "attendance": params.N_("Attendance"),
-                   "control": params.N_("Control of the journal"), "analytics": params.N_("Analytics"),
-                   "families": params.N_("Families")}
+CATEGORY_TITLES = {"progress": N_("Progress"), "attendance": N_("Attendance"),
+                   "control": N_("Control of the journal"), "analytics": N_("Analytics"),
+                   "families": N_("Families")}
 MIMETYPES = {"xlsx": delivery.XLSX, "pdf": "application/pdf"}
 
 
@@ -103,7 +114,7 @@ def param_fields(definition: registry.ReportDefinition, values: Mapping[str, Any
             item["choices"] = [("", _("All teachers"))] + [
                 (str(t.id), " ".join(p for p in (t.last_name, t.first_name, t.middle_name) if p)) for t in teachers]
         elif kind == "student":
-            today = data.school_today(session, school_id)
+            today = school_today(school_id, session=session)
             allowed = scope.class_ids()
             infos = [c for c in data.classes(session, school_id) if allowed is None or c.id in allowed]
             pupils = data.students(session, school_id, [c.id for c in infos], today, today)
@@ -117,7 +128,7 @@ def param_fields(definition: registry.ReportDefinition, values: Mapping[str, Any
 def _form_defaults(definition: registry.ReportDefinition, scope: registry.UserScope) -> dict[str, Any]:
     session, school_id = db(), current_school_id()
     loaded, _errors = params.load(definition.params, {})
-    today = data.school_today(session, school_id)
+    today = school_today(school_id, session=session)
     term = data.current_term(session, school_id, today)
     values = params.fill_defaults(definition.params, loaded or {}, today=today, term_id=term.id if term else None,
                                   settings=plugin_settings("reports"))

@@ -9,7 +9,7 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from core.api import DashboardWidget, User, can, db
+from core.toolkit import DashboardWidget, User, can, db, school_today
 from plugins.reports import data, figures, registry, services
 
 
@@ -36,7 +36,7 @@ def _risk_widget(session: Any, user: User, scope: registry.UserScope) -> Dashboa
     from plugins.reports.library import common
     from plugins.reports.library.forecast import forecasts
 
-    today = data.school_today(session, user.school_id)
+    today = school_today(user.school_id, session=session)
     term = data.current_term(session, user.school_id, today)
     body: Any = ""
     if term is not None:
@@ -54,7 +54,7 @@ def _timeliness_widget(session: Any, user: User) -> DashboardWidget:
     from plugins.reports.library.timeliness import lesson_statuses
 
     settings = reports_settings()
-    today = data.school_today(session, user.school_id)
+    today = school_today(user.school_id, session=session)
     judged = lesson_statuses(session, user.school_id, today - timedelta(days=6), today, settings["timeliness_days"],
                              list(settings["timeliness_items"]))
     problems = sum(1 for _lesson, statuses in judged

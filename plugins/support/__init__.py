@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     DashboardWidget,
     MenuItem,
     Permission,

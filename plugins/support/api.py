@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from core.api import api_error, api_view, can, current_school_id, db, plugin_settings
+from core.toolkit import api_error, api_view, can, current_school_id, db, plugin_settings
 from plugins.support import services
 from plugins.support.models import SupportRequest
 from plugins.support.views import load_visible

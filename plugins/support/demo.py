@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import Role, RoleGrant, School, User, utcnow
+from core.toolkit import Role, RoleGrant, School, User, utcnow
 from plugins.support.models import SupportRequest
 
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.api import (
+from core.toolkit import (
     RoleGrant,
     User,
     build_message,
@@ -23,6 +22,8 @@ from core.api import (
     db,
     plugin_settings,
     requires_permission,
+    school_today,
+    school_zone,
     send_mail,
 )
 from plugins.support import services
@@ -224,12 +225,8 @@ def queue() -> Any:
     return render_template("support/queue.html", rows=rows, people=people, show=show, statuses=status_names())
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(core_settings()["school"]["timezone"])
-
-
 def _period() -> tuple[date, date]:
-    today = datetime.now(_zone()).date()
+    today = school_today()
     try:
         start = date.fromisoformat(request.args.get("start", "")) if request.args.get("start") else today - timedelta(days=30)
         end = date.fromisoformat(request.args.get("end", "")) if request.args.get("end") else today
@@ -240,7 +237,7 @@ def _period() -> tuple[date, date]:
 
 def _report_rows() -> tuple[date, date, list[services.CategoryRow]]:
     start, end = _period()
-    zone = _zone()
+    zone = school_zone()
     rows = services.report(db(), current_school_id(), datetime.combine(start, time(), zone),
                            datetime.combine(end + timedelta(days=1), time(), zone))
     return start, end, rows

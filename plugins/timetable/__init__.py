@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from core.api import DashboardWidget, MenuItem, Permission, PluginInfo, hookimpl
+from core.toolkit import DashboardWidget, MenuItem, Permission, PluginInfo, hookimpl
 from plugins.timetable.schemas import TimetableSettings
 
 PLUGIN = PluginInfo(

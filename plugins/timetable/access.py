@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import SchoolClass, User, children_of, class_of_student, current_year
+from core.toolkit import SchoolClass, User, children_of, class_of_student, current_year
 
 STAFF_ROLES = ("admin", "principal", "deputy", "class_teacher", "teacher")
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     Holiday,
     SchoolClass,
     Subgroup,
@@ -178,7 +178,7 @@ def day_schedule(session: Session, class_id: int, day: date, student_id: int | N
 
 def calendar_of_year(session: Session, year_id: int) -> tuple[list[Any], list[Holiday]]:
     """Terms and holidays of a year, for the families' page."""
-    from core.api import terms_of_year
+    from core.toolkit import terms_of_year
 
     holidays = list(session.scalars(select(Holiday).where(Holiday.year_id == year_id).order_by(Holiday.starts_on)))
     return terms_of_year(session, year_id), holidays

@@ -1,14 +1,24 @@
 """The timetable's API under /api/v1/timetable: the same rules and permissions as the pages."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, g, jsonify
+from flask import Blueprint, abort, jsonify
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from core.api import Term, api_error, api_view, can, current_school_id, db, plugin_settings, teaches
+from core.toolkit import (
+    Term,
+    acting_user,
+    api_error,
+    api_view,
+    can,
+    current_school_id,
+    db,
+    plugin_settings,
+    school_today,
+    teaches,
+)
 from plugins.gradebook.public import Lesson
 from plugins.timetable import access, agenda, clashes, lesson_changes, naming, versioning
 from plugins.timetable.assessments import assessments_between, plan_assessment, warnings_around, warnings_for
@@ -32,10 +42,6 @@ from plugins.timetable.ui import change_note, problem_text, problems_text
 from plugins.timetable.workload import class_loads, teacher_loads
 
 bp = Blueprint("timetable_api", __name__, url_prefix="/api/v1/timetable")
-
-
-def _user() -> Any:
-    return getattr(g, "api_user", None) or current_user
 
 
 def _refused(exc: TimetableError) -> Any:
@@ -63,8 +69,8 @@ def _slot(s: agenda.Slot) -> dict[str, Any]:
 @api_view("timetable.view", query=WeekQuerySchema)
 def class_week(class_id: int, query: dict[str, Any]) -> Any:
     """A class's week: bells, subjects, teachers, rooms, changes and planned tests."""
-    session, school_id, today = db(), current_school_id(), date.today()
-    user = _user()
+    session, school_id, today = db(), current_school_id(), school_today()
+    user = acting_user()
     if not access.may_see_class(session, user, school_id, class_id, today):
         abort(404)
     student_id = None if access.is_staff(user) else access.student_in_class(session, user, class_id, today)
@@ -99,7 +105,7 @@ def entries(version_id: int) -> Any:
     from sqlalchemy import select
 
     _owned(TimetableVersion, version_id)
-    if not access.is_staff(_user()):
+    if not access.is_staff(acting_user()):
         abort(404)
     return list(db().scalars(select(TimetableEntry).where(TimetableEntry.version_id == version_id)
                              .order_by(TimetableEntry.class_id, TimetableEntry.weekday, TimetableEntry.number)))
@@ -139,7 +145,7 @@ def delete_entry(entry_id: int) -> Any:
 def changes(query: dict[str, Any]) -> Any:
     """Substitutions, moves and cancellations of a class between two dates."""
     session = db()
-    if not access.may_see_class(session, _user(), current_school_id(), query["class_id"], date.today()):
+    if not access.may_see_class(session, acting_user(), current_school_id(), query["class_id"], school_today()):
         abort(404)
     return lesson_changes.changes_for(session, query["class_id"], query["start"], query["end"])
 
@@ -157,7 +163,7 @@ def add_substitution(body: dict[str, Any]) -> Any:
     session, school_id = db(), current_school_id()
     lesson = _owned(Lesson, body["lesson_id"])
     try:
-        change = lesson_changes.substitute(session, school_id, lesson, body["teacher_id"], body["reason"], _user().id)
+        change = lesson_changes.substitute(session, school_id, lesson, body["teacher_id"], body["reason"], acting_user().id)
     except TimetableError as exc:
         session.rollback()
         return _refused(exc)
@@ -175,7 +181,7 @@ def add_move(body: dict[str, Any]) -> Any:
     try:
         change = lesson_changes.move(session, school_id, lesson, body["date"], body["number"], room=body["room"],
                                reason=body["reason"], weekdays=s["days_per_week"],
-                               lessons_per_day=s["lessons_per_day"], actor_id=_user().id)
+                               lessons_per_day=s["lessons_per_day"], actor_id=acting_user().id)
     except TimetableError as exc:
         session.rollback()
         return _refused(exc)
@@ -190,7 +196,7 @@ def add_cancellation(body: dict[str, Any]) -> Any:
     session, school_id = db(), current_school_id()
     lesson = _owned(Lesson, body["lesson_id"])
     try:
-        change = lesson_changes.cancel(session, school_id, lesson, body["reason"], _user().id)
+        change = lesson_changes.cancel(session, school_id, lesson, body["reason"], acting_user().id)
     except TimetableError as exc:
         session.rollback()
         return _refused(exc)
@@ -213,8 +219,8 @@ def _warning(w: Any) -> dict[str, Any]:
 @api_view("timetable.view", query=AssessmentQuerySchema)
 def list_assessments(query: dict[str, Any]) -> Any:
     """The test calendar of a term (the current one by default) with its warnings."""
-    session, school_id, today = db(), current_school_id(), date.today()
-    user = _user()
+    session, school_id, today = db(), current_school_id(), school_today()
+    user = acting_user()
     classes = [c.id for c in access.visible_classes(session, user, school_id, today)]
     if query["class_id"] is not None:
         if query["class_id"] not in classes:
@@ -224,7 +230,7 @@ def list_assessments(query: dict[str, Any]) -> Any:
         term = _owned(Term, query["term_id"])
         start, end = term.starts_on, term.ends_on
     else:
-        from core.api import term_on
+        from core.toolkit import term_on
 
         term = term_on(session, school_id, today)
         start, end = (term.starts_on, term.ends_on) if term else (today, today + timedelta(days=90))
@@ -240,8 +246,8 @@ def list_assessments(query: dict[str, Any]) -> Any:
 def add_assessment(body: dict[str, Any]) -> Any:
     """Plan a test; the answer carries the warnings it causes (it is saved regardless)."""
     session, school_id = db(), current_school_id()
-    user = _user()
-    from core.api import SchoolClass, Subject, current_year
+    user = acting_user()
+    from core.toolkit import SchoolClass, Subject, current_year
 
     school_class = _owned(SchoolClass, body["class_id"])
     _owned(Subject, body["subject_id"])
@@ -268,7 +274,7 @@ def add_assessment(body: dict[str, Any]) -> Any:
 def workload() -> Any:
     """Hours a week of every class and teacher in the current timetable, with the limits."""
     session, school_id = db(), current_school_id()
-    version = versioning.version_on(session, school_id, date.today())
+    version = versioning.version_on(session, school_id, school_today())
     if version is None:
         return jsonify({"version": None, "classes": [], "teachers": []})
     s = plugin_settings("timetable")

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import Term
+from core.toolkit import N_, Term
 from plugins.timetable.models import Assessment
 from plugins.timetable.naming import Names
-from plugins.timetable.refusals import N_, Problem
+from plugins.timetable.refusals import Problem
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from core.toolkit import N_
 from plugins.timetable.models import Bell, BellSchedule, ClassBells
-from plugins.timetable.refusals import N_, fail
+from plugins.timetable.refusals import fail
 
 
 def parse_time(text: str) -> time:

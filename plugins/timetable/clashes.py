@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import SubgroupMember, TeachingAssignment
+from core.toolkit import N_, SubgroupMember, TeachingAssignment
 from plugins.timetable.models import TimetableEntry, TimetableVersion
 from plugins.timetable.naming import Names
-from plugins.timetable.refusals import N_, Problem, TimetableError, fail
+from plugins.timetable.refusals import Problem, TimetableError, fail
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,6 @@
 """``klass timetable generate``: the journal's lessons from the timetable, for a night job or a script."""
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -15,13 +13,13 @@ from flask.cli import with_appcontext
 def generate_command(start: object, end: object) -> None:
     from sqlalchemy import select
 
-    from core.api import School, plugin_settings, session_scope, term_on
+    from core.toolkit import School, plugin_settings, school_today, session_scope, term_on
     from plugins.timetable.generation import generate_lessons
 
     state = current_app.extensions["klass"]
-    today = date.today()
     with session_scope(state.engine) as session:  # type: ignore[arg-type]
         for school_id in session.scalars(select(School.id)):
+            today = school_today(school_id, session=session)
             term = term_on(session, school_id, today)
             first = start.date() if start else (term.starts_on if term else None)  # type: ignore[attr-defined]
             last = end.date() if end else (term.ends_on if term else None)  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from core.api import (
+from core.toolkit import (
     Role,
     RoleGrant,
     School,
@@ -22,6 +22,7 @@ from core.api import (
     holidays_between,
     lesson_days,
     plugin_settings,
+    school_today,
     term_on,
 )
 from plugins.gradebook.public import Lesson
@@ -41,7 +42,7 @@ def _first_full_week(days: set[date]) -> date | None:
 
 
 def build(session: Session, school: School, size: str, today: date | None = None) -> dict[str, int]:
-    today = today or date.today()
+    today = today or school_today(school.id, session=session)
     settings = plugin_settings("timetable")
     year = current_year(session, school.id)
     if year is None:

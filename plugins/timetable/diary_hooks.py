@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from core.api import SubgroupMember, Subject, User
+from core.toolkit import SubgroupMember, Subject, User
 from plugins.timetable.models import Assessment, Bell, BellSchedule, ClassBells, LessonChange
 
 _COLUMNS: tuple[tuple[str, Any], ...] = (
@@ -115,7 +115,7 @@ def diary_week(session: Session, school_id: int, class_id: int, student_id: int,
 
 def planned_tests(session: Session, school_id: int, class_id: int, start: date, end: date) -> list[dict[str, Any]]:
     """The class's test calendar between two dates."""
-    from core.api import plugin_settings
+    from core.toolkit import plugin_settings
     from plugins.gradebook.averages import work_type_titles
 
     titles = work_type_titles(plugin_settings("gradebook"))

@@ -12,11 +12,10 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.api import Base, audit, holidays_between, lesson_days
+from core.toolkit import N_, Base, audit, holidays_between, lesson_days, school_today
 from plugins.gradebook.public import Lesson, LessonPlanItem
 from plugins.timetable.models import LessonChange, TimetableEntry
 from plugins.timetable.naming import Names
-from plugins.timetable.refusals import N_
 from plugins.timetable.versioning import versions_between
 
 REASONS = {"gradebook_mark": N_("marks"), "gradebook_homework": N_("homework"), "attendance_mark": N_("attendance"),
@@ -108,7 +107,7 @@ def generate_lessons(session: Session, school_id: int, start: date, end: date, *
     cancelled or moved-away slot is not created again; empty lessons are moved to their new number or
     removed; nothing is ever created twice. Days no timetable version covers are not touched.
     """
-    today = today or date.today()
+    today = today or school_today(school_id, session=session)
     report = GenerationReport(start, end)
     wanted_classes = set(class_ids) if class_ids is not None else None
     names = Names(session, school_id)

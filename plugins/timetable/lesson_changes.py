@@ -9,13 +9,13 @@ from datetime import date, datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from core.api import AcademicYear, SchoolClass, User, audit, holidays_between, utcnow
+from core.toolkit import N_, AcademicYear, SchoolClass, User, audit, holidays_between, school_today, utcnow
 from plugins.gradebook.public import Lesson
 from plugins.timetable.clashes import Draft, draft_clashes, subgroup_members
 from plugins.timetable.generation import lessons_with_records, plan_topics, topic_is_teachers
 from plugins.timetable.models import LessonChange
 from plugins.timetable.naming import Names
-from plugins.timetable.refusals import N_, Problem, TimetableError, fail
+from plugins.timetable.refusals import Problem, TimetableError, fail
 
 
 def _lesson_clashes(session: Session, school_id: int, lesson: Lesson, day: date, number: int, teacher_id: int,
@@ -116,7 +116,7 @@ def cancel(session: Session, school_id: int, lesson: Lesson, reason: str, actor_
     if not reason.strip():
         raise fail("reason", N_("Give the reason for cancelling the lesson."))
     records = lessons_with_records(session, select(Lesson.id).where(Lesson.id == lesson.id)).get(lesson.id, set())
-    if topic_is_teachers(lesson, date.today(), plan_topics(session, [lesson.class_id])):
+    if topic_is_teachers(lesson, school_today(school_id, session=session), plan_topics(session, [lesson.class_id])):
         records.add(N_("a topic"))
     if records:
         raise fail("held", N_("The lesson already has %(what)s: it was held and cannot be cancelled."), 409,

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import SchoolClass, Subgroup, Subject, User
+from core.toolkit import SchoolClass, Subgroup, Subject, User
 
 
 class Names:

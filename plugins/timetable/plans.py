@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from core.toolkit import N_, school_today
 from plugins.gradebook.public import Lesson, LessonPlanItem
 from plugins.timetable.models import LessonChange
 from plugins.timetable.naming import Names
-from plugins.timetable.refusals import N_, Problem, TimetableError
+from plugins.timetable.refusals import Problem, TimetableError
 
 MAX_TOPIC = 500
 
@@ -144,7 +145,7 @@ def apply_plans(session: Session, school_id: int, class_ids: Iterable[int], *, s
     """Fill lesson topics from the plans by position (the k-th lesson of the year gets the k-th planned
     hour). Empty topics are filled; a future lesson's unconfirmed topic from the plan is realigned when
     lessons moved; a topic the teacher wrote is never touched. Returns the number of lessons changed."""
-    today = today or date.today()
+    today = today or school_today(school_id, session=session)
     class_ids = list(class_ids)
     if not class_ids:
         return 0
@@ -213,7 +214,7 @@ class PlanProgress:
 def plan_progress(session: Session, school_id: int, class_ids: Iterable[int], start: date, end: date,
                   today: date | None = None) -> list[PlanProgress]:
     """Lessons held against the КТП for each class, subject and subgroup (three queries in all)."""
-    today = today or date.today()
+    today = today or school_today(school_id, session=session)
     class_ids = list(class_ids)
     if not class_ids:
         return []

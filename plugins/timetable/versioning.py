@@ -6,9 +6,9 @@ from datetime import date, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from core.api import AcademicYear
+from core.toolkit import N_, AcademicYear
 from plugins.timetable.models import TimetableEntry, TimetableVersion
-from plugins.timetable.refusals import N_, fail
+from plugins.timetable.refusals import fail
 
 
 def versions_between(session: Session, school_id: int, start: date, end: date) -> list[TimetableVersion]:

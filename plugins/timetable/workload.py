@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import SchoolClass, TeachingAssignment
+from core.toolkit import SchoolClass, TeachingAssignment
 from plugins.timetable.models import TimetableEntry
 from plugins.timetable.naming import Names
 

@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, flash
 from werkzeug.datastructures import FileStorage
 
-from core.api import db
+from core.toolkit import db
 
 bp = Blueprint("office", "plugins.office", url_prefix="/office", template_folder="templates", static_folder="static")
 

@@ -6,9 +6,9 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core.api import db, requires_permission
+from core.toolkit import db, requires_permission, school_today
 from plugins.office import consent_rules, personal_files, refusals
-from plugins.office.access import me, require_guardian_of_scope, school_today, scoped_classes
+from plugins.office.access import me, require_guardian_of_scope, scoped_classes
 from plugins.office.forms import ConsentForm
 from plugins.office.views.common import bp, commit, flash_errors, upload_of
 

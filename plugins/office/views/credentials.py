@@ -8,9 +8,9 @@ from flask import Response, flash, redirect, render_template, request, send_file
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import Role, School, User, current_school_id, db, requires_permission
+from core.toolkit import Role, School, User, current_school_id, db, requires_permission, school_today
 from plugins.office import passwords
-from plugins.office.access import me, owned, reissue_class_id, require_class, school_today
+from plugins.office.access import me, owned, reissue_class_id, require_class
 from plugins.office.forms import IssueCredentialsForm, StaffCredentialsForm
 from plugins.office.slips import slips_pdf
 from plugins.office.views.common import bp, commit, flash_errors
@@ -90,7 +90,7 @@ def reissue_password(user_id: int) -> Any:
 def staff_credentials() -> Any:
     session = db()
     staff_roles = [Role.admin, Role.principal, Role.deputy, Role.class_teacher, Role.teacher, Role.support]
-    from core.api import RoleGrant
+    from core.toolkit import RoleGrant
 
     users = session.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id)
                             .where(User.school_id == current_school_id(), RoleGrant.role.in_(staff_roles))

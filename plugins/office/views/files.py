@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import (
+from core.toolkit import (
     GuardianLink,
     Role,
     SchoolClass,
@@ -18,6 +18,7 @@ from core.api import (
     db,
     plugin_settings,
     requires_permission,
+    school_today,
 )
 from plugins.office import personal_files, refusals, rosters
 from plugins.office.access import (
@@ -26,7 +27,6 @@ from plugins.office.access import (
     owned,
     require_guardian_of_scope,
     require_student,
-    school_today,
     scoped_classes,
 )
 from plugins.office.forms import DocumentForm, GuardianForm, StudentForm

@@ -6,9 +6,9 @@ from typing import Any
 from flask import render_template
 from sqlalchemy import select
 
-from core.api import current_school_id, db, plugin_settings, requires_permission
+from core.toolkit import current_school_id, db, plugin_settings, requires_permission, school_today
 from plugins.office import overviews, passwords, personal_files, regulation_acks, rosters
-from plugins.office.access import require_class, school_today, scoped_classes
+from plugins.office.access import require_class, scoped_classes
 from plugins.office.models import MovementRequest
 from plugins.office.views.common import bp
 

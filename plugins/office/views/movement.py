@@ -7,9 +7,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import SchoolClass, User, can, current_school_id, db, hook, requires_permission
+from core.toolkit import (
+    SchoolClass,
+    User,
+    can,
+    current_school_id,
+    db,
+    hook,
+    requires_permission,
+    school_today,
+)
 from plugins.office import refusals, rosters, transfers
-from plugins.office.access import class_scope, me, owned, require_student, school_today, scoped_classes
+from plugins.office.access import class_scope, me, owned, require_student, scoped_classes
 from plugins.office.forms import MovementForm, PerformForm, RejectForm
 from plugins.office.models import MovementRequest
 from plugins.office.views.common import bp, commit, flash_errors

@@ -7,9 +7,9 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from core.api import can, current_school_id, db, requires_permission
+from core.toolkit import can, current_school_id, db, requires_permission, school_today
 from plugins.office import refusals, regulation_acks
-from plugins.office.access import me, school_today, scoped_classes
+from plugins.office.access import me, scoped_classes
 from plugins.office.forms import RegulationForm
 from plugins.office.views.common import bp, commit, flash_errors, upload_of
 

@@ -6,9 +6,9 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core.api import SchoolClass, Subgroup, Subject, db, requires_permission
+from core.toolkit import SchoolClass, Subgroup, Subject, db, requires_permission, school_today
 from plugins.office import grouping, refusals, rosters
-from plugins.office.access import may_edit_subgroups, owned, school_today
+from plugins.office.access import may_edit_subgroups, owned
 from plugins.office.forms import SubgroupForm
 from plugins.office.views.common import bp, commit, flash_errors
 

@@ -7,9 +7,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import GuardianLink, Role, User, can, current_school_id, db, requires_permission
+from core.toolkit import (
+    GuardianLink,
+    Role,
+    User,
+    can,
+    current_school_id,
+    db,
+    requires_permission,
+    school_today,
+)
 from plugins.office import liaison, refusals, rosters
-from plugins.office.access import led_class_ids, me, owned, school_today
+from plugins.office.access import led_class_ids, me, owned
 from plugins.office.forms import TicketCloseForm, TicketForm, TicketForwardForm
 from plugins.office.models import Ticket
 from plugins.office.views.common import bp, commit, flash_errors

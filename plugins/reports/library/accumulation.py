@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from core.api import User
+from core.toolkit import User
 from plugins.reports import data, figures
 from plugins.reports.library import common
 from plugins.reports.params import ReportParams, class_field, date_field, int_field, subject_field

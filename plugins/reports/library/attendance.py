@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from core.api import User
+from core.toolkit import User, school_today
 from plugins.attendance.public import AttendanceSummary, summarize
 from plugins.reports import data, figures
 from plugins.reports.library import common
@@ -51,7 +51,7 @@ def _summary(values: dict[str, Any], students: int) -> list[Figure]:
 def run(session: Session, values: dict[str, Any], user: User) -> ReportResult:
     scope = user_scope(session, user)
     school_id = user.school_id
-    today = data.school_today(session, school_id)
+    today = school_today(school_id, session=session)
     start, end = values["start"], min(values["end"], today)  # lessons still to come are not missed yet
     class_id = values.get("class_id")
     settings = common.attendance_settings()

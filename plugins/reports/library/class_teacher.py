@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from core.api import User
+from core.toolkit import User, school_today
 from plugins.attendance.public import summarize
 from plugins.reports import data, figures
 from plugins.reports.library import common
@@ -60,7 +60,7 @@ def run(session: Session, values: dict[str, Any], user: User) -> ReportResult:
     school_id = user.school_id
     class_id = values["class_id"]
     term = common.resolve_term(session, values, school_id)
-    today = data.school_today(session, school_id)
+    today = school_today(school_id, session=session)
     end = data.period_end(term, today)
     sc = common.scale()
     cr = common.term_results(session, school_id, term, today, scope, [class_id])[0]

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from core.api import Term, plugin_settings
+from core.toolkit import Term, plugin_settings
 from plugins.reports import data, figures
 from plugins.reports.registry import UserScope
 from plugins.reports.result import Link

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from core.api import Term, User
+from core.toolkit import Term, User, school_today
 from plugins.attendance.public import summarize
 from plugins.reports import data, figures
 from plugins.reports.library import common
@@ -83,7 +83,7 @@ def run(session: Session, values: dict[str, Any], user: User) -> ReportResult:
     scope = user_scope(session, user)
     school_id = user.school_id
     term = common.resolve_term(session, values, school_id)
-    today = data.school_today(session, school_id)
+    today = school_today(school_id, session=session)
     end = data.period_end(term, today)
     class_id = values.get("class_id")
     results, risky, expected = forecasts(session, school_id, term, today, scope, [class_id] if class_id else None)

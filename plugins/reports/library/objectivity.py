@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.api import User
+from core.toolkit import User, school_today
 from plugins.gradebook.public import Lesson, Mark
 from plugins.reports import data, figures
 from plugins.reports.library import common
@@ -39,7 +39,7 @@ class ObjectivityParams(ReportParams):
 def run(session: Session, values: dict[str, Any], user: User) -> ReportResult:
     school_id = user.school_id
     term = common.resolve_term(session, values, school_id)
-    today = data.school_today(session, school_id)
+    today = school_today(school_id, session=session)
     end = data.period_end(term, today)
     settings = common.reports_settings()
     sc = common.scale()

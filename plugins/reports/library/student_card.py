@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.api import ClassMembership, User
+from core.toolkit import ClassMembership, User, school_today
 from plugins.attendance.public import summarize
 from plugins.gradebook.averages import average_of
 from plugins.reports import data
@@ -43,7 +43,7 @@ def run(session: Session, values: dict[str, Any], user: User) -> ReportResult:
     school_id = user.school_id
     student_id = values["student_id"]
     term = common.resolve_term(session, values, school_id)
-    today = data.school_today(session, school_id)
+    today = school_today(school_id, session=session)
     end = data.period_end(term, today)
     class_id = _class_of(session, student_id, end, scope.may_class)
     student = session.get(User, student_id)

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.api import User, utcnow
+from core.toolkit import User, school_today, school_zone, utcnow
 from plugins.attendance.public import LessonRollCall
 from plugins.gradebook.public import Homework, Lesson, Mark
 from plugins.reports import data, figures
@@ -60,7 +60,7 @@ def lesson_statuses(session: Session, school_id: int, start: Any, end: Any, days
                     allowed: Any = None) -> list[tuple[Any, dict[str, str]]]:
     """Each held lesson of the range with the status of each checked item (four queries in all)."""
     now = now or utcnow()
-    zone = data.school_timezone(session, school_id)
+    zone = school_zone(school_id, session=session)
     lessons = session.execute(_filtered(
         select(Lesson.id, Lesson.class_id, Lesson.subject_id, Lesson.teacher_id, Lesson.date, Lesson.topic,
                Lesson.topic_entered_at).order_by(Lesson.date, Lesson.number, Lesson.id),
@@ -108,7 +108,7 @@ def run(session: Session, values: dict[str, Any], user: User) -> ReportResult:
     school_id = user.school_id
     settings = common.reports_settings()
     items = list(settings["timeliness_items"])
-    today = data.school_today(session, school_id)
+    today = school_today(school_id, session=session)
     start, end, days = values["start"], min(values["end"], today), values["days"]
     class_id = values.get("class_id")
     allowed = scope.subjects_in(class_id) if class_id else None

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.api import (
+from core.toolkit import (
     SchoolClass,
     Subject,
     can,
@@ -16,6 +16,7 @@ from core.api import (
     db,
     plugin_settings,
     requires_permission,
+    school_today,
     teaches,
     term_on,
     terms_of_year,
@@ -25,15 +26,7 @@ from plugins.timetable.assessments import assessments_between, plan_assessment, 
 from plugins.timetable.forms import AssessmentForm
 from plugins.timetable.models import Assessment
 from plugins.timetable.ui import problem_text
-from plugins.timetable.views.common import (
-    bp,
-    flash_form,
-    int_arg,
-    owned_or_404,
-    settings,
-    timetable_year,
-    tt_today,
-)
+from plugins.timetable.views.common import bp, flash_form, int_arg, owned_or_404, settings, timetable_year
 
 
 def _work_kinds() -> list[tuple[str, str]]:
@@ -55,7 +48,7 @@ def _assessment_form(classes: list[SchoolClass]) -> AssessmentForm:
 @bp.get("/assessments")
 @requires_permission("timetable.view")
 def assessments() -> Any:
-    session, school_id, today = db(), current_school_id(), tt_today()
+    session, school_id, today = db(), current_school_id(), school_today()
     year = timetable_year()
     terms = terms_of_year(session, year.id)
     term = next((t for t in terms if t.id == int_arg("term_id")), None) or term_on(session, school_id, today) \
@@ -87,7 +80,7 @@ def _may_plan(class_id: int, subject_id: int) -> bool:
 @bp.post("/assessments")
 @requires_permission("timetable.assessment.plan")
 def add_assessment() -> Any:
-    session, school_id, today = db(), current_school_id(), tt_today()
+    session, school_id, today = db(), current_school_id(), school_today()
     classes = access.visible_classes(session, current_user, school_id, today)
     form = _assessment_form(classes)
     if not form.validate_on_submit():

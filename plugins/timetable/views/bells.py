@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.api import current_school_id, db, requires_permission
+from core.toolkit import current_school_id, db, requires_permission, school_today
 from plugins.timetable import access, bell_times
 from plugins.timetable.forms import ScheduleForm
 from plugins.timetable.models import Bell, BellSchedule, ClassBells
 from plugins.timetable.refusals import TimetableError
-from plugins.timetable.views.common import bp, flash_form, flash_problems, owned_or_404, settings, tt_today
+from plugins.timetable.views.common import bp, flash_form, flash_problems, owned_or_404, settings
 
 
 @bp.route("/bells", methods=["GET", "POST"])
@@ -36,7 +36,7 @@ def bells() -> Any:
     times: dict[int, dict[int, Any]] = {s.id: {} for s in schedules}
     for bell in session.scalars(select(Bell).where(Bell.schedule_id.in_([s.id for s in schedules] or [-1]))):
         times[bell.schedule_id][bell.number] = bell
-    classes = access.visible_classes(session, current_user, school_id, tt_today())
+    classes = access.visible_classes(session, current_user, school_id, school_today())
     attached = dict(session.execute(select(ClassBells.class_id, ClassBells.schedule_id)
                                     .where(ClassBells.school_id == school_id)).all())
     return render_template("timetable/bells.html", schedules=schedules, times=times, form=form, classes=classes,
@@ -77,7 +77,7 @@ def save_bells(schedule_id: int) -> Any:
 def attach_classes() -> Any:
     session, school_id = db(), current_school_id()
     schedules = {s.id: s for s in session.scalars(select(BellSchedule).where(BellSchedule.school_id == school_id))}
-    for school_class in access.visible_classes(session, current_user, school_id, tt_today()):
+    for school_class in access.visible_classes(session, current_user, school_id, school_today()):
         raw = request.form.get(f"class_{school_class.id}", "")
         existing = session.get(ClassBells, school_class.id)
         if raw.isdigit() and int(raw) in schedules:

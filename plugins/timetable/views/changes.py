@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.api import current_school_id, db, requires_permission
+from core.toolkit import current_school_id, db, requires_permission, school_today
 from plugins.gradebook.public import Lesson
 from plugins.timetable import access, agenda, lesson_changes
 from plugins.timetable.forms import CancelForm, MoveForm, SubstituteForm
@@ -24,14 +24,13 @@ from plugins.timetable.views.common import (
     owned_or_404,
     settings,
     teacher_choices,
-    tt_today,
 )
 
 
 @bp.get("/changes")
 @requires_permission("timetable.manage")
 def changes() -> Any:
-    session, school_id, today = db(), current_school_id(), tt_today()
+    session, school_id, today = db(), current_school_id(), school_today()
     day = date_arg("date", today)
     classes = access.visible_classes(session, current_user, school_id, today)
     class_id = int_arg("class_id") or (classes[0].id if classes else None)

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import Role, RoleGrant, User, current_school_id, current_year, db, plugin_settings
+from core.toolkit import Role, RoleGrant, User, current_school_id, current_year, db, plugin_settings
 from plugins.timetable import refusals
 from plugins.timetable.refusals import TimetableError
 from plugins.timetable.ui import change_note, problems_text, weekday_name
@@ -26,10 +26,6 @@ def settings() -> dict[str, Any]:
 def _helpers() -> dict[str, Any]:
     return {"tt_weekday": weekday_name, "tt_weekday_short": lambda d: _(refusals.WEEKDAYS_SHORT[d]),
             "tt_change_note": change_note, "tt_timedelta": timedelta}
-
-
-def tt_today() -> date:
-    return date.today()
 
 
 def owned_or_404(model: type, object_id: int) -> Any:

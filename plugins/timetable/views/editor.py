@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.api import (
+from core.toolkit import (
     SchoolClass,
     Subgroup,
     Subject,
@@ -17,6 +17,7 @@ from core.api import (
     current_school_id,
     db,
     requires_permission,
+    school_today,
 )
 from plugins.timetable import access, bell_times, clashes, naming, versioning
 from plugins.timetable.forms import EntryForm, VersionForm
@@ -30,7 +31,6 @@ from plugins.timetable.views.common import (
     owned_or_404,
     settings,
     timetable_year,
-    tt_today,
 )
 
 
@@ -72,11 +72,11 @@ def versions() -> Any:
     if not form.title.data:
         form.title.data = _("Main timetable")
     if not form.valid_from.data:
-        form.valid_from.data, form.valid_to.data = max(year.starts_on, tt_today()), year.ends_on
+        form.valid_from.data, form.valid_to.data = max(year.starts_on, school_today()), year.ends_on
     conflicts = {v.id: len(clashes.version_conflicts(session, school_id, v.id, settings()["shared_rooms"]))
                  for v in all_versions}
     return render_template("timetable/versions.html", versions=all_versions, form=form, year=year, conflicts=conflicts,
-                           classes=access.visible_classes(session, current_user, school_id, tt_today())), status
+                           classes=access.visible_classes(session, current_user, school_id, school_today())), status
 
 
 @bp.post("/versions/<int:version_id>/delete")
@@ -128,7 +128,7 @@ def _editor(version: TimetableVersion, school_class: SchoolClass, form: EntryFor
         "timetable/editor.html", version=version, school_class=school_class, form=form, problems=problems,
         grid=grid, names=names, conflicts=conflicts, bells=bells,
         days=range(s["days_per_week"]), numbers=range(1, s["lessons_per_day"] + 1),
-        classes=access.visible_classes(session, current_user, school_id, tt_today())), status
+        classes=access.visible_classes(session, current_user, school_id, school_today())), status
 
 
 @bp.get("/versions/<int:version_id>/classes/<int:class_id>")

@@ -7,16 +7,16 @@ from flask import flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.api import current_school_id, db, requires_permission, term_on, terms_of_year
+from core.toolkit import current_school_id, db, requires_permission, school_today, term_on, terms_of_year
 from plugins.timetable import access, generation, versioning
 from plugins.timetable.forms import GenerateForm
-from plugins.timetable.views.common import bp, flash_form, settings, timetable_year, tt_today
+from plugins.timetable.views.common import bp, flash_form, settings, timetable_year
 
 
 @bp.route("/generate", methods=["GET", "POST"])
 @requires_permission("timetable.manage")
 def generate() -> Any:
-    session, school_id, today = db(), current_school_id(), tt_today()
+    session, school_id, today = db(), current_school_id(), school_today()
     year = timetable_year()
     terms = terms_of_year(session, year.id)
     classes = access.visible_classes(session, current_user, school_id, today)

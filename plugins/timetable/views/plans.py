@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.api import (
+from core.toolkit import (
     SchoolClass,
     Subgroup,
     Subject,
@@ -16,12 +16,13 @@ from core.api import (
     current_school_id,
     db,
     requires_permission,
+    school_today,
 )
 from plugins.timetable import access
 from plugins.timetable.forms import PlanFileForm, PlanTextForm
 from plugins.timetable.plans import apply_plans, parse_file, parse_text, plan_of, plan_progress, replace_plan
 from plugins.timetable.refusals import TimetableError
-from plugins.timetable.views.common import bp, flash_form, flash_problems, int_arg, timetable_year, tt_today
+from plugins.timetable.views.common import bp, flash_form, flash_problems, int_arg, timetable_year
 
 
 def _plan_keys() -> list[Any]:
@@ -56,7 +57,7 @@ def plans() -> Any:
     keys = _plan_keys()
     year = timetable_year()
     progress = {(p.class_id, p.subject_id, p.subgroup_id): p for p in plan_progress(
-        session, school_id, {k.class_id for k in keys}, year.starts_on, year.ends_on, tt_today())}
+        session, school_id, {k.class_id for k in keys}, year.starts_on, year.ends_on, school_today())}
     return render_template("timetable/plans.html", keys=keys, progress=progress)
 
 
@@ -85,7 +86,7 @@ def plan_edit() -> Any:
             if lines is not None:
                 count = replace_plan(session, school_id, class_id, subject_id, subgroup_id, lines)
                 filled = apply_plans(session, school_id, [class_id], subject_id=subject_id, subgroup_id=subgroup_id,
-                                     today=tt_today())
+                                     today=school_today())
                 session.commit()
                 flash(_("Lesson plan saved: %(count)s topics; %(filled)s lesson topics filled.", count=count,
                         filled=filled), "success")
@@ -107,7 +108,7 @@ def plan_edit() -> Any:
 def plan_apply() -> Any:
     session, school_id = db(), current_school_id()
     class_id, subject_id, subgroup_id, _key = _plan_key_or_404()
-    filled = apply_plans(session, school_id, [class_id], subject_id=subject_id, subgroup_id=subgroup_id, today=tt_today())
+    filled = apply_plans(session, school_id, [class_id], subject_id=subject_id, subgroup_id=subgroup_id, today=school_today())
     session.commit()
     flash(_("%(filled)s lesson topics filled from the plan.", filled=filled), "success")
     return redirect(url_for(".plan_edit", class_id=class_id, subject_id=subject_id, subgroup_id=subgroup_id or ""))
@@ -116,7 +117,7 @@ def plan_apply() -> Any:
 @bp.get("/plans/progress")
 @requires_permission("timetable.plan.progress")
 def plan_progress_page() -> Any:
-    session, school_id, today = db(), current_school_id(), tt_today()
+    session, school_id, today = db(), current_school_id(), school_today()
     year = timetable_year()
     classes = access.visible_classes(session, current_user, school_id, today)
     class_id = int_arg("class_id")

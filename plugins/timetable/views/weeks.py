@@ -7,23 +7,15 @@ from typing import Any
 from flask import abort, render_template
 from flask_login import current_user
 
-from core.api import User, can, current_school_id, db, requires_permission
+from core.toolkit import User, can, current_school_id, db, requires_permission, school_today
 from plugins.timetable import access, agenda, lesson_changes
-from plugins.timetable.views.common import (
-    bp,
-    date_arg,
-    int_arg,
-    settings,
-    teacher_choices,
-    timetable_year,
-    tt_today,
-)
+from plugins.timetable.views.common import bp, date_arg, int_arg, settings, teacher_choices, timetable_year
 
 
 @bp.get("/")
 @requires_permission("timetable.view")
 def index() -> Any:
-    session, school_id, today = db(), current_school_id(), tt_today()
+    session, school_id, today = db(), current_school_id(), school_today()
     classes = access.visible_classes(session, current_user, school_id, today)
     if not classes:
         return render_template("timetable/week.html", classes=[], days=[], school_class=None, monday=None,
@@ -45,7 +37,7 @@ def index() -> Any:
 @bp.get("/teacher")
 @requires_permission("timetable.view")
 def teacher() -> Any:
-    session, school_id, today = db(), current_school_id(), tt_today()
+    session, school_id, today = db(), current_school_id(), school_today()
     if not access.is_staff(current_user):
         abort(404)
     teacher_id = int_arg("teacher_id") or current_user.id
@@ -65,5 +57,5 @@ def teacher() -> Any:
 def calendar() -> Any:
     year = timetable_year()
     terms, holidays = agenda.calendar_of_year(db(), year.id)
-    return render_template("timetable/calendar.html", year=year, terms=terms, holidays=holidays, today=tt_today())
+    return render_template("timetable/calendar.html", year=year, terms=terms, holidays=holidays, today=school_today())
 

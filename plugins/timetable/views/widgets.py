@@ -7,18 +7,18 @@ from flask import render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from core.api import can, current_school_id, db, term_on
+from core.toolkit import can, current_school_id, db, school_today, term_on
 from plugins.timetable import clashes, lesson_changes, versioning
 from plugins.timetable.assessments import assessments_between, warnings_for
 from plugins.timetable.ui import problem_text
-from plugins.timetable.views.common import settings, tt_today
+from plugins.timetable.views.common import settings
 from plugins.timetable.workload import class_loads, teacher_loads
 
 
 def dashboard_widgets(user: Any) -> list[Any]:
-    from core.api import DashboardWidget
+    from core.toolkit import DashboardWidget
 
-    session, school_id, today = db(), current_school_id(), tt_today()
+    session, school_id, today = db(), current_school_id(), school_today()
     widgets = []
     if can(user, "timetable.manage"):
         version = versioning.version_on(session, school_id, today)

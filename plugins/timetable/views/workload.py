@@ -6,17 +6,17 @@ from typing import Any
 from flask import render_template
 from sqlalchemy import select
 
-from core.api import current_school_id, db, requires_permission
+from core.toolkit import current_school_id, db, requires_permission, school_today
 from plugins.timetable import versioning
 from plugins.timetable.models import TimetableVersion
-from plugins.timetable.views.common import bp, int_arg, settings, timetable_year, tt_today
+from plugins.timetable.views.common import bp, int_arg, settings, timetable_year
 from plugins.timetable.workload import class_loads, teacher_loads
 
 
 @bp.get("/workload")
 @requires_permission("timetable.workload.view")
 def workload() -> Any:
-    session, school_id, today = db(), current_school_id(), tt_today()
+    session, school_id, today = db(), current_school_id(), school_today()
     year = timetable_year()
     all_versions = list(session.scalars(select(TimetableVersion).where(TimetableVersion.year_id == year.id)
                                         .order_by(TimetableVersion.valid_from)))

@@ -68,13 +68,15 @@ def demo(session: Any, demo_school: dict[str, Any]) -> Demo:
 
 
 @pytest.fixture
-def today(app: Any) -> date:
+def today(app: Any, session: Any) -> date:
     """The school's today: the suite's fixed day (a Wednesday mid second quarter), whatever the calendar
     says, so the edit-window tests always have lessons inside and outside the window."""
-    from plugins.attendance.context import school_today
+    from sqlalchemy import select
+
+    from core.toolkit import School, school_today
     from tests.conftest import FIXED_TODAY
 
-    assert school_today() == FIXED_TODAY
+    assert school_today(session.scalars(select(School.id)).first(), session=session) == FIXED_TODAY
     return FIXED_TODAY
 
 

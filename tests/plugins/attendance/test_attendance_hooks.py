@@ -8,9 +8,9 @@ import pytest
 from flask_login import login_user
 from sqlalchemy import event, select
 
-from core.api import class_students, hookimpl, term_on
 from core.audit import entries_to_revert
 from core.models import AuditEntry, Subject
+from core.toolkit import class_students, hookimpl, term_on
 from plugins.attendance import excuses, marking, totals, undo, unmarked, weekly
 from plugins.attendance.context import actor_for, settings
 from plugins.attendance.models import AbsenceNote, AbsenceReason, AttendanceMark

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import event, select
 
-from core.api import class_students, term_on
 from core.models import Subject
+from core.toolkit import class_students, term_on
 from plugins.gradebook.public import Journal, JournalLesson, JournalStudent, Lesson
 from tests.conftest import sign_in
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from core.api import SchoolClass, User, children_of, class_students
+from core.toolkit import SchoolClass, User, children_of, class_students
 
 
 def school_today() -> date:

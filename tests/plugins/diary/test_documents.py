@@ -7,7 +7,7 @@ import io
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from core.api import GuardianLink, User, hookimpl
+from core.toolkit import GuardianLink, User, hookimpl
 from tests.conftest import all_plugins, post_form, sign_in
 from tests.plugins.diary.conftest import school_today
 

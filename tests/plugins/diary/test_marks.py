@@ -6,12 +6,12 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from core.api import hookimpl
+from core.toolkit import hookimpl
 from tests.plugins.diary.conftest import school_today
 
 
 def _term_and_lessons(session, class_id):
-    from core.api import SchoolClass
+    from core.toolkit import SchoolClass
     from plugins.diary.services import current_term
     from plugins.gradebook.models import Lesson
 
@@ -23,7 +23,7 @@ def _term_and_lessons(session, class_id):
 
 
 def test_marks_page_explains_the_weighted_average(login_as, session, people):
-    from core.api import Subject
+    from core.toolkit import Subject
     from plugins.gradebook.models import FinalMark, Lesson, Mark
 
     kid = next(k for k in people.kids if k.id in {s.id for s in people.in_5a})

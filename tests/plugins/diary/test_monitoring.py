@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from core.api import User
+from core.toolkit import User
 from plugins.diary.models import DeputyNotice
 from tests.conftest import all_plugins, post_form, sign_in
 from tests.plugins.diary.conftest import monday

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from core.api import GuardianLink, User
+from core.toolkit import GuardianLink, User
 from tests.conftest import all_plugins, sign_in
 from tests.plugins.diary.conftest import school_today
 
@@ -26,7 +26,7 @@ def mail_app(make_app, smtp_server):
 def family(mail_app, people):
     """A 5А child with two guardians who both have e-mail: the mother wants every event at once, the
     grandmother a daily digest."""
-    from core.api import Role, grant_role
+    from core.toolkit import Role, grant_role
     from plugins.diary.models import NotificationPreference
 
     session = mail_app.extensions["klass"].session()
@@ -60,7 +60,7 @@ def _teacher(app, lesson):
 
 def _give_mark(app, kid, people, value="5", work_type="test"):
     """A teacher gives a mark through the gradebook's own service, which calls ``on_mark_saved``."""
-    from core.api import plugin_settings
+    from core.toolkit import plugin_settings
     from plugins.gradebook.mark_saving import create_mark
     from plugins.gradebook.models import Lesson
 
@@ -118,7 +118,7 @@ def test_new_mark_one_instant_email_and_one_daily_digest_line_and_never_twice(ma
 
 
 def lesson_subject(lesson):
-    from core.api import Subject, db
+    from core.toolkit import Subject, db
 
     return db().get(Subject, lesson.subject_id).name
 
@@ -127,7 +127,7 @@ def test_hook_on_mark_saved(mail_app, family, people):
     """Marks saved through the gradebook's service (its on_mark_saved hook with action, full old and new):
     one message per guardian who wants marks; a changed value is a new event; a comment-only edit is not
     sent; a deleted mark's waiting messages are withdrawn."""
-    from core.api import plugin_settings
+    from core.toolkit import plugin_settings
     from plugins.diary.models import Notification
     from plugins.gradebook.mark_saving import delete_mark, update_mark
 

@@ -19,7 +19,7 @@ from tests.plugins.diary.conftest import school_today
 
 @pytest.mark.parametrize(("fives", "fours", "shown", "forecast"), [(20, 11, "4,65", 5), (5, 3, "4,63", 4)])
 def test_the_same_average_and_forecast_everywhere(login_as, session, people, fives, fours, shown, forecast):
-    from core.api import Subject, User, plugin_settings
+    from core.toolkit import Subject, User, plugin_settings
     from plugins.diary.documents import settings_from_app, statement_pdf
     from plugins.diary.services import current_term
     from plugins.gradebook.averages import format_number

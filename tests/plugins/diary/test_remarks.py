@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from core.api import AuditEntry
+from core.toolkit import AuditEntry
 from plugins.diary.models import Remark
 from tests.conftest import post_form
 
@@ -38,7 +38,7 @@ def test_teacher_writes_a_remark_the_family_reads_and_confirms(login_as, session
 
 
 def test_remark_refused_for_a_student_one_does_not_teach_and_nothing_is_saved(login_as, session, people):
-    from core.api import class_students
+    from core.toolkit import class_students
     from tests.plugins.diary.conftest import school_today
 
     first_grader = class_students(session, people.classes["1А"].id, school_today())[0]

@@ -39,7 +39,7 @@ def test_bell_times_and_a_substitution_in_the_week(login_as, session, people, we
 
 
 def test_cancelled_lesson_is_told_under_its_day(login_as, session, people, week_lessons):
-    from core.api import Subject
+    from core.toolkit import Subject
     from plugins.timetable import lesson_changes as timetable
 
     kid, week, lessons = week_lessons
@@ -54,7 +54,7 @@ def test_cancelled_lesson_is_told_under_its_day(login_as, session, people, week_
 
 
 def test_the_test_calendar_on_the_marks_page(login_as, session, people):
-    from core.api import Subject
+    from core.toolkit import Subject
     from plugins.timetable.models import Assessment
 
     kid = next(k for k in people.kids if k.id in {s.id for s in people.in_5a})
@@ -68,7 +68,7 @@ def test_the_test_calendar_on_the_marks_page(login_as, session, people):
 
 
 def test_paper_consents_preselect_statements(login_as, session, people):
-    from core.api import GuardianLink
+    from core.toolkit import GuardianLink
     from plugins.office.models import Consent
 
     paper_kid = people.in_5a[4]

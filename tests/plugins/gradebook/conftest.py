@@ -78,7 +78,7 @@ class Demo:
 
 @pytest.fixture
 def demo(session: Any, demo_school: dict[str, Any], app: Any) -> Demo:
-    from core.api import plugin_settings
+    from core.toolkit import plugin_settings
 
     school_id = demo_school["school_id"]
     accounts = demo_school["accounts"]
@@ -152,11 +152,11 @@ def days_after(day: date, n: int) -> date:
 
 
 @pytest.fixture
-def today(app: Any) -> date:
+def today(app: Any, session: Any) -> date:
     """The school's today, as the pages and the API see it."""
-    from plugins.gradebook.access import school_today
+    from core.toolkit import School, school_today
 
-    return school_today()
+    return school_today(session.scalars(select(School.id)).first(), session=session)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from core.api import hookimpl
+from core.toolkit import hookimpl
 from plugins.gradebook.journal import JournalExtra
 from plugins.gradebook.models import Lesson, Mark
 from tests.conftest import csrf_token, post_form

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from core.api import SchoolClass
+from core.toolkit import SchoolClass
 from tests.plugins.print_archive.print_archive_helpers import class_named, user_by_login
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from core.api import SchoolClass, User
+from core.toolkit import SchoolClass, User
 
 
 def pdf_pages(data: bytes) -> list[str]:

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from sqlalchemy import select, text
 
-from core.api import Job, Subject, audit, utcnow
+from core.toolkit import Job, Subject, audit, utcnow
 from plugins.gradebook.models import Lesson, Mark
 from plugins.print_archive.models import Document, DocumentFile, Signoff
 from tests.conftest import csrf_token, post_form
@@ -162,7 +162,7 @@ def test_the_principal_certifies_an_up_to_date_version(app, session, class_5a, p
 
 
 def test_a_signoff_by_a_leaked_account_is_withdrawn(app, session, class_5a, print_class, demo_school):
-    from core.api import AuditEntry
+    from core.toolkit import AuditEntry
     from plugins.print_archive.jobs import context_from_app
     from plugins.print_archive.services import sign_off
 
@@ -237,7 +237,7 @@ def test_a_process_pool_prints_a_school_like_one_process(engine, demo_school):
     here; the files match their checksums and their check finds them up to date."""
     from sqlalchemy import bindparam
 
-    from core.api import create_app
+    from core.toolkit import create_app
     from plugins.print_archive.jobs import Outcome, context_from_app, run_generation
     from plugins.print_archive.services import check
     from tests.conftest import all_plugins

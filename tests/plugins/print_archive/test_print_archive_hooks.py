@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from core.api import hookimpl
+from core.toolkit import hookimpl
 from plugins.print_archive.sections import PrintSection
 from plugins.print_archive.services import check, file_bytes
 from tests.plugins.print_archive.print_archive_helpers import pdf_pages

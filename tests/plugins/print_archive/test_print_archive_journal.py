@@ -6,7 +6,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from core.api import ClassMembership, Subject, User, ru_plural
+from core.toolkit import ClassMembership, Subject, User, ru_plural
 from plugins.gradebook.models import Homework, Lesson, Mark
 from plugins.print_archive.render import cell_text, chunks, date_columns
 from plugins.print_archive.services import file_bytes
@@ -65,7 +65,7 @@ def test_5a_journal_pdf_holds_students_marks_topics_and_certification(app, sessi
     if homework:
         assert homework in topics
 
-    from core.api import utcnow
+    from core.toolkit import utcnow
     from plugins.print_archive.data import load_class_year
 
     unit = next(u for u in load_class_year(session, class_5a.id, utcnow()).units if u.subject_name == "Математика")
@@ -120,7 +120,7 @@ def test_summary_sheet_is_its_own_document_with_a_longer_retention(app, session,
     student = session.get(User, final.student_id)
     assert any(f"{student.last_name} {student.first_name} {final.value}" in text for text in pages)
     journal = print_class(class_5a.id, "journal")
-    from core.api import AcademicYear
+    from core.toolkit import AcademicYear
 
     closed = session.get(AcademicYear, class_5a.year_id).ends_on.year  # kept from 1 January after it
     assert journal.keep_until.isoformat() == f"{closed + 5}-12-31"
@@ -151,7 +151,7 @@ def test_the_wording_of_printed_forms_comes_from_settings(make_app, demo_school)
 
 
 def test_a_template_with_an_unknown_placeholder_stops_the_start(make_app):
-    from core.api import ConfigError
+    from core.toolkit import ConfigError
 
     with pytest.raises(ConfigError) as err:
         make_app(plugins=["gradebook", "attendance", "print_archive"],
@@ -180,7 +180,7 @@ def test_a_long_grid_splits_across_pages_and_repeats_its_header():
     from reportlab.lib.pagesizes import A4
     from reportlab.platypus import SimpleDocTemplate
 
-    from core.api import register_fonts
+    from core.toolkit import register_fonts
     from plugins.print_archive.grid import Grid, HeaderCell
 
     font, bold = register_fonts()

@@ -20,6 +20,7 @@ from core.models import (
     TeachingAssignment,
     User,
 )
+from core.toolkit import school_today
 from plugins.gradebook.models import FinalMark, Lesson, Mark
 
 _numbers = count(1)
@@ -43,7 +44,7 @@ def demo(session: Any, demo_school: dict[str, Any]) -> Demo:
     classes = {c.name: c.id for c in session.scalars(select(SchoolClass).where(SchoolClass.school_id == school_id))}
     users = {role: session.scalar(select(User).where(User.login == login))
              for role, login in demo_school["accounts"].items()}
-    today = data.school_today(session, school_id)
+    today = school_today(school_id, session=session)
     term = data.current_term(session, school_id, today)
     return Demo(school_id, classes, users, term.id, term.starts_on, today)
 

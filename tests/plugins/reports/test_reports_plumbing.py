@@ -113,7 +113,7 @@ def test_sums_in_sql_give_the_gradebooks_weighted_average(app, session, demo):
     """The database sums Σ(mark·weight) and Σ(weight); the result must be the gradebook's own average."""
     from collections import defaultdict
 
-    from core.api import plugin_settings
+    from core.toolkit import plugin_settings
     from plugins.gradebook.averages import average_of
     from plugins.gradebook.models import Lesson, Mark
     from plugins.reports import data

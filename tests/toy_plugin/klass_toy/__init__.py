@@ -9,7 +9,7 @@ from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from core.api import (
+from core.toolkit import (
     DashboardWidget,
     MenuItem,
     Permission,
@@ -35,7 +35,7 @@ bp = Blueprint("toy", __name__, url_prefix="/toy", template_folder="templates")
 @bp.get("/")
 @requires_permission("toy.view")
 def index() -> Any:
-    from core.api import plugin_settings
+    from core.toolkit import plugin_settings
 
     return render_template("klass_toy/index.html", greeting=plugin_settings("toy")["greeting"])
 
@@ -98,7 +98,7 @@ def authenticate(login: str, secret: str) -> Any:
     if login == "toy-ldap" and secret == "ldap-secret":
         from sqlalchemy import select
 
-        from core.api import db
+        from core.toolkit import db
 
         return db().scalar(select(User).where(User.login == "zavuch"))
     return None
