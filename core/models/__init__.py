@@ -14,6 +14,7 @@ from core.models.school import (
     TeachingAssignment,
     Term,
 )
+from core.models.second_factor import SecondFactor
 
 __all__ = [
     "AcademicYear",
@@ -26,6 +27,7 @@ __all__ = [
     "Role",
     "RoleGrant",
     "School",
+    "SecondFactor",
     "SchoolClass",
     "Subgroup",
     "SubgroupMember",
