@@ -176,6 +176,9 @@ def _init_security(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
     csrf = CSRFProtect(app)
     security = app.extensions["klass"].settings["security"]
+    from core.signin import init_limiter
+
+    init_limiter(app, security)
 
     @app.before_request
     def _check_request() -> Any:
@@ -209,6 +212,11 @@ def _init_security(app: Flask) -> None:
                 return api_error(403, "password_change_required",
                                  _("Change your password on the site first; until then the API answers nothing."))
             return redirect(url_for("core_auth.change_password"))
+        if current_user.is_authenticated and g.api_user is None and not is_static:
+            from core.views.second_factor import enrolment_required
+
+            if enrolment_required():
+                return redirect(url_for("core_second_factor.manage"))
         return None
 
     @app.after_request
@@ -222,6 +230,12 @@ def _init_security(app: Flask) -> None:
         )
         if security["session_cookie_secure"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        endpoint = request.endpoint or ""
+        if endpoint != "static" and not endpoint.endswith(".static"):
+            # Pages, API answers and downloads carry personal data: no browser or proxy may keep them
+            # (a shared computer's back button, a school's caching proxy). Only static files are cached.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
         return response
 
 

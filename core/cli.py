@@ -143,6 +143,36 @@ def i18n_update(part: str) -> None:
     click.echo(f"{len(missing)} строк без перевода в {directory / 'translations'}")
 
 
+@cli.command("backup", help="Резервная копия базы и сохранённых файлов в один архив (школа продолжает работать).")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(file: str) -> None:
+    from pathlib import Path
+
+    from core.backup import BackupError, backup
+
+    try:
+        manifest = backup(current_app.extensions["klass"].engine, Path(file), Path(current_app.instance_path) / "files")
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Копия сохранена: {file} ({manifest['engine']}, файлов: {len(manifest['files'])}).")
+
+
+@cli.command("restore", help="Восстановить архив klass backup в ПУСТУЮ базу (DATABASE_URL) и папку файлов.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def restore_command(file: str) -> None:
+    from pathlib import Path
+
+    from core.backup import BackupError, restore
+
+    try:
+        manifest = restore(current_app.extensions["klass"].engine, Path(file), Path(current_app.instance_path) / "files")
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Восстановлено из копии от {manifest['created_at']}.")
+
+
 @cli.command("plugins", help="Все установленные плагины: включён ли, версия, зависимости.")
 @with_appcontext
 def plugins_command() -> None:

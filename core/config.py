@@ -51,6 +51,16 @@ class SecuritySection(Schema):
     password_min_length = fields.Integer(load_default=8, validate=validate.Range(min=6, max=128))
     max_failed_logins = fields.Integer(load_default=5, validate=validate.Range(min=1, max=100))
     lockout_minutes = fields.Integer(load_default=15, validate=validate.Range(min=1, max=1440))
+    # Sign-in limits (see core/signin.py): the two above lock one address out of one account; these stop
+    # one address guessing many accounts, and slow one account down only under a many-address campaign.
+    login_failures_per_address = fields.String(load_default="30 per hour", validate=validate.Regexp(
+        r"^\d+ per \d* ?(second|minute|hour|day)s?$"))
+    login_failures_per_account = fields.String(load_default="200 per hour", validate=validate.Regexp(
+        r"^\d+ per \d* ?(second|minute|hour|day)s?$"))
+    # Where the counters live: memory:// for one process, redis://host:6379/0 when several run.
+    rate_limit_storage = fields.String(load_default="memory://")
+    # Roles that must sign in with a second factor (TOTP), e.g. ["admin"]; other staff may opt in.
+    totp_required_roles = fields.List(fields.String(), load_default=list)
     session_cookie_secure = fields.Boolean(load_default=False)
     session_hours = fields.Integer(load_default=12, validate=validate.Range(min=1, max=24 * 30))
     # argon2id cost; lower it only for tests, never for a school.

@@ -28,6 +28,7 @@ from core.clock import (
 )
 from core.config import ConfigError
 from core.db import Base, UTCDateTime, db, insert_with_ids, session_scope, utcnow
+from core.exports import csv_writer, safe_cell, xlsx_workbook
 from core.files import (
     DOCUMENTS,
     DOCUMENTS_AND_IMAGES,
@@ -133,5 +134,5 @@ __all__ = [
     "current_year", "db", "grant_role", "guardians_of", "hash_password", "holidays_between", "hook",
     "hookimpl", "insert_with_ids", "is_guardian_of", "lesson_days", "move_student", "one_time_password", "plugin_enabled", "plugin_settings",
     "public", "requires_permission", "session_scope", "subgroup_students", "subgroups_of_class", "teaches",
-    "term_on", "terms_of_year", "unique_login", "utcnow",
+    "term_on", "terms_of_year", "unique_login", "utcnow", "csv_writer", "safe_cell", "xlsx_workbook",
 ]

@@ -15,6 +15,7 @@ from core.models.school import (
     TeachingAssignment,
     Term,
 )
+from core.models.second_factor import SecondFactor
 from core.models.sessions import LeakReport, UserSession
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Role",
     "RoleGrant",
     "School",
+    "SecondFactor",
     "SchoolClass",
     "StoredFile",
     "Subgroup",

@@ -18,6 +18,21 @@ from werkzeug.exceptions import HTTPException
 from core.permissions import requires_permission
 
 API_PREFIX = "/api/v1"
+INT64_MAX = 2**63 - 1  # the largest id or number any supported database stores
+
+
+def _out_of_range(value: Any, path: str = "") -> str | None:
+    """The first field (dotted path) holding an integer no database column can hold, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return path if not -INT64_MAX <= value <= INT64_MAX else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list | tuple) else ()
+    for key, item in items:
+        found = _out_of_range(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def api_error(status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> Any:
@@ -45,6 +60,8 @@ def api_view(
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             from flask_babel import gettext as _
 
+            if any(isinstance(v, int) and not 0 <= v <= INT64_MAX for v in kwargs.values()):
+                return api_error(404, "not_found", _("Not found."))  # an id in the path no row can have
             try:
                 if query is not None:
                     kwargs["query"] = query().load(request.args.to_dict())
@@ -55,6 +72,11 @@ def api_view(
                     kwargs["body"] = body().load(payload)
             except ValidationError as exc:
                 return api_error(422, "validation_error", _("Some fields are invalid."), exc.messages)  # type: ignore[arg-type]
+            field = _out_of_range({k: kwargs[k] for k in ("query", "body") if k in kwargs})
+            if field is not None:
+                name = field.split(".", 1)[-1]
+                return api_error(422, "validation_error", _("Some fields are invalid."),
+                                 {name: [_("The number is too large.")]})
             result = view(*args, **kwargs)
             if response is not None and not isinstance(result, tuple) and not hasattr(result, "status_code"):
                 return jsonify(response(many=many).dump(result))
@@ -96,7 +118,12 @@ def build_openapi(app: Flask) -> dict[str, Any]:
     spec = APISpec(
         title="Klass API", version="1", openapi_version="3.0.3", plugins=[MarshmallowPlugin()],
         info={"description": "Электронный журнал и дневник Klass. Авторизация: Authorization: Bearer <токен>."},
+        servers=[{"url": API_PREFIX}],
     )
+    spec.components.schema("Error", {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message"], "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"}, "fields": {"type": "object"}}}}})
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     schemas_seen: set[str] = set()
 
@@ -125,8 +152,10 @@ def build_openapi(app: Flask) -> dict[str, Any]:
                                 "schema": {"type": "integer" if "int:" in rule.rule else "string"}}
                                for a in sorted(rule.arguments)],
                 "responses": {"200": {"description": "OK"},
-                              "401": {"description": "Unauthorized"},
-                              "403": {"description": "Forbidden"}},
+                              **{code: {"description": text, "content": error} for code, text in (
+                                  ("400", "Bad request"), ("401", "Unauthorized"), ("403", "Forbidden"),
+                                  ("404", "Not found"), ("405", "Method not allowed"), ("409", "Conflict"),
+                                  ("413", "Too large"), ("422", "Validation error"))}},
             }
             permission = getattr(view, "klass_permission", None)
             if permission:
@@ -138,7 +167,6 @@ def build_openapi(app: Flask) -> dict[str, Any]:
                 if meta["body"] is not None and method in ("POST", "PUT", "PATCH"):
                     op["requestBody"] = {"required": True,
                                          "content": {"application/json": {"schema": ref(meta["body"])}}}
-                    op["responses"]["422"] = {"description": "Validation error"}
                 if meta["response"] is not None:
                     name = ref(meta["response"])
                     schema: Any = {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}} \

@@ -1,12 +1,10 @@
-"""Sign-in, sign-out, forced password change, lockout after repeated failures."""
+"""Sign-in, sign-out, forced password change. Rate limits and the password policy: core.signin."""
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -36,40 +34,48 @@ def login() -> Any:
         return redirect(url_for("core_main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
+        from core.signin import count_failure, sign_in_blocked
+
         session = db()
-        security = state().settings["security"]
         login_name = form.login.data.strip().lower()
-        user = session.scalar(select(User).where(User.login == login_name))
-        now = utcnow()
-        if user is not None and user.locked_until and user.locked_until > now:
-            flash(_("Too many failed attempts. The account is locked until %(time)s.",
-                    time=format_datetime(user.locked_until, "HH:mm")), "error")
+        # Known and unknown logins take the same path and the same time (core.signin explains the limits).
+        if sign_in_blocked(login_name):
+            flash(_("Too many failed attempts from this address. Try again later."), "error")
             return render_template("core/login.html", form=form), 429
         found = state().pm.hook.authenticate(login=login_name, secret=form.password.data)
         if found is None or not found.is_active:
+            count_failure(login_name)
+            user = session.scalar(select(User).where(User.login == login_name))
             if user is not None:
                 user.failed_logins += 1
-                if user.failed_logins >= security["max_failed_logins"]:
-                    user.locked_until = now + timedelta(minutes=security["lockout_minutes"])
-                    user.failed_logins = 0
                 audit(session, school_id=user.school_id, action="core.login.failed", object_type="core.user",
                       object_id=user.id, actor_id=user.id)
                 session.commit()
             flash(_("Wrong login or password."), "error")
             return render_template("core/login.html", form=form), 401
-        found.failed_logins = 0
-        found.locked_until = None
-        found.last_login_at = now
-        audit(session, school_id=found.school_id, action="core.login", object_type="core.user",
-              object_id=found.id, actor_id=found.id)
-        session.commit()
-        login_user(found)
-        state().pm.hook.on_user_login(user=found, ip=request.remote_addr or "")
-        if found.must_change_password:
-            flash(_("Set your own password: the one you were given works only once."), "info")
-            return redirect(url_for("core_auth.change_password"))
-        return redirect(_safe_next(request.args.get("next")))
+        from core.views.second_factor import needs_code
+
+        if needs_code(found, request.args.get("next")):
+            return redirect(url_for("core_second_factor.code"))
+        return complete_login(found, request.args.get("next"))
     return render_template("core/login.html", form=form)
+
+
+def complete_login(found: User, next_url: str | None) -> Any:
+    """The password (and the second factor, if any) checked: start the session."""
+    session = db()
+    found.failed_logins = 0
+    found.locked_until = None
+    found.last_login_at = utcnow()
+    audit(session, school_id=found.school_id, action="core.login", object_type="core.user",
+          object_id=found.id, actor_id=found.id)
+    session.commit()
+    login_user(found)
+    state().pm.hook.on_user_login(user=found, ip=request.remote_addr or "")
+    if found.must_change_password:
+        flash(_("Set your own password: the one you were given works only once."), "info")
+        return redirect(url_for("core_auth.change_password"))
+    return redirect(_safe_next(next_url))
 
 
 @bp.post("/logout")
@@ -77,6 +83,17 @@ def login() -> Any:
 def logout() -> Any:
     logout_user()
     return redirect(url_for("core_auth.login"))
+
+
+def _password_problem(user: User, password: str, min_length: int) -> str | None:
+    """The policy (core.signin): long enough, not common, not built from what is known about the person."""
+    from core.models import School
+    from core.signin import password_problem
+
+    school = db().get(School, user.school_id)
+    context = [user.login, user.last_name, user.first_name, user.middle_name, user.email.partition("@")[0],
+               getattr(school, "name", "") or "", getattr(school, "short_name", "") or ""]
+    return password_problem(password, context=context, min_length=min_length)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -88,12 +105,10 @@ def change_password() -> Any:
         user: User = current_user._get_current_object()  # type: ignore[attr-defined]
         if not verify_password(user.password_hash, form.current.data):
             form.current.errors.append(_("The current password is wrong."))
-        elif len(form.new.data) < min_length:
-            form.new.errors.append(_("The password must be at least %(n)d characters long.", n=min_length))
         elif form.new.data == form.current.data:
             form.new.errors.append(_("The new password must differ from the current one."))
-        elif form.new.data.lower() == user.login:
-            form.new.errors.append(_("The password must not be your login."))
+        elif problem := _password_problem(user, form.new.data, min_length):
+            form.new.errors.append(problem)
         else:
             session = db()
             user.password_hash = hash_password(form.new.data)

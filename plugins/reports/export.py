@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from core.toolkit import xlsx_workbook
 from plugins.reports.result import DATE, FLOAT, INT, MARK, PERCENT, Column, ReportResult, Table
 
 HEADER_ROW = 3  # 0-based row of a table sheet's header: title, subtitle, a blank line, then the header
@@ -63,10 +64,8 @@ STYLE_COLORS = {"bad": ("#b42318", "#fee4e2"), "warn": ("#b54708", "#fef0c7"), "
 
 def to_xlsx(result: ReportResult, meta: Mapping[str, str]) -> bytes:
     """The workbook: a "Сводка" sheet (title, parameters, key figures, notes, charts), then one sheet per table."""
-    import xlsxwriter
-
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "default_date_format": "dd.mm.yyyy"})
+    book = xlsx_workbook(out, {"default_date_format": "dd.mm.yyyy"})  # text stays text, never a formula
     book.set_properties({"title": result.title, "subject": result.subtitle, "author": meta.get("author", ""),
                          "company": meta.get("school", ""), "comments": "Klass"})
     base = {"font_name": "Arial", "font_size": 10, "valign": "top"}

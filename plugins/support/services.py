@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.toolkit import User, audit, utcnow
+from core.toolkit import User, audit, utcnow, xlsx_workbook
 from plugins.support.models import SupportRequest
 
 IMAGE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -124,11 +124,8 @@ def report(session: Session, school_id: int, start: datetime, end: datetime) -> 
 def report_xlsx(rows: list[CategoryRow], headers: list[str], title: str) -> bytes:
     """The report as XLSX. Every text cell goes through ``write_string``: a category named «=HYPERLINK(...)»
     stays text (XlsxWriter's ``write`` would turn it into a formula)."""
-    import xlsxwriter
-
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                        "strings_to_urls": False})
+    book = xlsx_workbook(buffer)
     sheet = book.add_worksheet(title[:31])
     bold = book.add_format({"bold": True})
     for col, header in enumerate(headers):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.models import AuditEntry, User
+from core.models import User
 from core.security import hash_password
 from tests.conftest import DEMO_PASSWORD, csrf_token, post_form, sign_in
 
@@ -33,17 +33,6 @@ def test_wrong_password_is_refused_in_russian(app):
     response = _login(app.test_client(), "zavuch", "не тот пароль")
     assert response.status_code == 401
     assert "Неверный логин или пароль." in response.text
-
-
-def test_account_locks_after_repeated_failures_and_then_refuses_even_the_right_password(app, session):
-    client = app.test_client()
-    for _ in range(5):
-        _login(client, "zavuch", "wrong")
-    response = _login(client, "zavuch", DEMO_PASSWORD)
-    assert response.status_code == 429
-    assert "Учётная запись заблокирована до" in response.text
-    failures = session.scalars(select(AuditEntry).where(AuditEntry.action == "core.login.failed")).all()
-    assert len(failures) == 5
 
 
 def test_first_sign_in_forces_a_new_password_before_anything_else(app, session):
