@@ -102,8 +102,8 @@ def create_entry(session: Session, *, school_id: int, student: User, author: Use
 def _check_version(entry: Entry, version: int | None) -> None:
     if version is not None and int(version) != entry.version:
         raise PortfolioConflict(N_("Someone changed this entry while you were editing it. The saved title is "
-                                   "“%(title)s”, status: %(status)s. Open it again and repeat your change."),
-                                title=entry.title, status=entry.status)
+                                   "“%(title)s”, status: %(state)s. Open it again and repeat your change."),
+                                title=entry.title, state=entry.status)
 
 
 def update_entry(session: Session, entry: Entry, *, values: dict[str, Any], version: int | None) -> Entry:

@@ -65,8 +65,8 @@ def create(session: Session, *, school_id: int, teacher: User, values: dict[str,
 def _check_version(row: TeacherEntry, version: int | None) -> None:
     if version is not None and int(version) != row.version:
         raise PortfolioConflict(N_("Someone changed this entry while you were editing it. The saved title is "
-                                   "“%(title)s”, status: %(status)s. Open it again and repeat your change."),
-                                title=row.title, status=row.status)
+                                   "“%(title)s”, status: %(state)s. Open it again and repeat your change."),
+                                title=row.title, state=row.status)
 
 
 def update(session: Session, row: TeacherEntry, *, values: dict[str, Any], version: int | None) -> TeacherEntry:
