@@ -84,7 +84,7 @@ def test_diploma_returned_fixed_confirmed_printed_and_reported(login_as, session
     assert "диплом.pdf" in text
 
     deputy = login_as("deputy")
-    report = deputy.get(f"/api/v1/portfolio/fill-rate").json
+    report = deputy.get("/api/v1/portfolio/fill-rate").json
     line = next(row for row in report if row["class_id"] == people["class"].id)
     assert line["confirmed"] >= 1 and line["with_entry"] >= 1
     page = deputy.get("/reports/portfolio_fill").text
