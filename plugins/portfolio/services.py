@@ -20,6 +20,7 @@ from core.toolkit import (
     User,
     audit,
     check_upload,
+    load_file,
     plugin_settings,
     store_file,
     utcnow,
@@ -174,7 +175,8 @@ def attachments(session: Session, school_id: int, owner: str, owner_ids: list[in
 
 def remove_attachment(session: Session, att: Attachment) -> None:
     audit(session, school_id=att.school_id, action="detach", object_type="portfolio.attachment", object_id=att.id,
-          old={"owner": att.owner, "owner_id": att.owner_id, "filename": att.filename, "file_id": att.file_id})
+          old={"owner": att.owner, "owner_id": att.owner_id, "filename": att.filename, "file_id": att.file_id,
+               "added_by_id": att.added_by_id})
     session.delete(att)
 
 
@@ -222,8 +224,16 @@ def revert(session: Session, entry: AuditEntry) -> dict[str, Any] | None:
             if row is not None:
                 delete_entry(session, row)
             return {}
-        if row is None or entry.old is None:
-            return None if entry.action != "delete" else {}
+        if entry.old is None:
+            return {}
+        if row is None and entry.action == "delete":  # bring the deleted entry back as it was
+            old = dict(entry.old)
+            row = Entry(id=oid, school_id=entry.school_id, student_id=old["student_id"], author_id=old["author_id"],
+                        section=old["section"], title=old["title"], happened_on=date.fromisoformat(old["happened_on"])
+                        if isinstance(old["happened_on"], str) else old["happened_on"], version=0)
+            session.add(row)
+        if row is None:
+            return {}
         for key in ENTRY_FIELDS:
             if key in entry.old:
                 value = entry.old[key]
@@ -250,8 +260,11 @@ def revert(session: Session, entry: AuditEntry) -> dict[str, Any] | None:
         if entry.action == "attach" and att is not None:
             session.delete(att)
         elif entry.action == "detach" and entry.old and att is None:
-            session.add(Attachment(school_id=entry.school_id, owner=entry.old["owner"], owner_id=entry.old["owner_id"],
-                                   file_id=entry.old["file_id"], filename=entry.old["filename"],
-                                   content_type="application/pdf", added_by_id=entry.actor_id or 0))
+            stored = load_file(session, entry.school_id, int(entry.old["file_id"]))
+            if stored is not None:
+                session.add(Attachment(id=oid, school_id=entry.school_id, owner=entry.old["owner"],
+                                       owner_id=entry.old["owner_id"], file_id=stored.id,
+                                       filename=entry.old["filename"], content_type=stored.content_type,
+                                       added_by_id=entry.old.get("added_by_id") or entry.actor_id))
         return entry.old or {}
     return None

@@ -155,3 +155,18 @@ def test_disguised_and_oversized_files_are_refused(login_as, people, make_app, s
               {"file": (io.BytesIO(big), "грамота.pdf")})
     assert "Файл слишком большой" in kid.get(page).text
     assert session.scalar(select(Entry).where(Entry.title.in_(["Кросс", "Кросс 2"]))) is None
+
+
+def test_class_print_runs_as_a_job_with_progress(login_as, session, people):
+    from core.models import Job
+
+    teacher = login_as("class_teacher")
+    klass = people["class"]
+    r = _post(teacher, f"/portfolio/?class_id={klass.id}", f"/portfolio/classes/{klass.id}/print", {})
+    assert r.status_code == 302 and "/jobs/" in r.headers["Location"]
+    job = session.scalar(select(Job).where(Job.kind == "portfolio.class_print").order_by(Job.id.desc()))
+    assert job.status == "done" and job.done == job.total and job.total > 1
+    pdf = teacher.get(job.result["url"])
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages).split())
+    assert people["student"].last_name in text
+    assert login_as("deputy").get(job.result["url"]).status_code == 404  # only the one who started it
