@@ -170,3 +170,32 @@ def test_class_print_runs_as_a_job_with_progress(login_as, session, people):
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages).split())
     assert people["student"].last_name in text
     assert login_as("deputy").get(job.result["url"]).status_code == 404  # only the one who started it
+
+
+def test_supervised_achievements_are_drawn_into_the_teachers_portfolio(login_as, session, people, demo_school):
+    me = session.scalar(select(User).where(User.login == demo_school["accounts"]["teacher"]))
+    student = people["student"]
+    kid = login_as("student")
+    page = f"/portfolio/student/{student.id}"
+    _post(kid, page, f"{page}/entries", {"section": "Олимпиады и конкурсы", "title": "Турнир юных математиков",
+                                         "happened_on": "2026-11-02", "supervisor_id": str(me.id)})
+    entry = session.scalar(select(Entry).where(Entry.title == "Турнир юных математиков"))
+    teacher = login_as("teacher")
+    assert "Турнир юных математиков" not in teacher.get(f"/portfolio/teacher/{me.id}").text  # not confirmed yet
+    _post(login_as("class_teacher"), page, f"/portfolio/entries/{entry.id}/review",
+          {"action": "confirm", "version": entry.version})
+    assert "Турнир юных математиков" in teacher.get(f"/portfolio/teacher/{me.id}").text
+
+
+def test_guardians_add_only_where_the_school_allows(make_app, demo_school, session, people):
+    from tests.conftest import all_plugins, sign_in
+
+    student = people["student"]
+    page = f"/portfolio/student/{student.id}"
+    for allowed, expected in ((True, 302), (False, 404)):
+        app = make_app(plugins=all_plugins(), settings={"plugins": {"portfolio": {"guardians_may_add": allowed}}})
+        with app.app_context():
+            parent = sign_in(app.test_client(), demo_school["accounts"]["guardian"])
+            r = _post(parent, page, f"{page}/entries", {"section": "Спорт", "title": f"Секция {allowed}",
+                                                         "happened_on": "2026-11-01"})
+            assert r.status_code == expected
