@@ -119,7 +119,7 @@ def _students_of(session: Session, class_ids: list[int], today: date) -> list[tu
     return list(session.execute(select(User, ClassMembership.class_id)
                                 .join(ClassMembership, ClassMembership.student_id == User.id)
                                 .where(ClassMembership.class_id.in_(class_ids), ClassMembership.active_on(today),
-                                       User.is_active_account.is_(True))).tuples())
+                                       User.is_active_account.is_(True))))
 
 
 def _teachers_of(session: Session, class_ids: list[int]) -> set[int]:
@@ -168,7 +168,7 @@ def address_book(session: Session, user: User, settings: Mapping[str, Any], toda
             for link, guardian in session.execute(select(GuardianLink, User)
                                                   .join(User, User.id == GuardianLink.guardian_id)
                                                   .where(GuardianLink.student_id.in_(list(kid)),
-                                                         User.is_active_account.is_(True))).tuples():
+                                                         User.is_active_account.is_(True))):
                 s, cid = kid[link.student_id]
                 book.people.setdefault(f"u:{guardian.id}", _(
                     "%(name)s, guardian of %(child)s (%(cls)s)", name=guardian.short_name,

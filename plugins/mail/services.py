@@ -254,7 +254,7 @@ def receipts(session: Session, message: MailMessage) -> list[Receipt]:
     (they are told on paper)."""
     rows = session.execute(select(MailRecipient, User).join(User, User.id == MailRecipient.user_id)
                            .where(MailRecipient.message_id == message.id)
-                           .order_by(User.last_name, User.first_name)).tuples()
+                           .order_by(User.last_name, User.first_name))
     return [Receipt(u, r.via, r.read_at, r.acknowledged_at, may_email(session, u.id, "mail_notice")) for r, u in rows]
 
 

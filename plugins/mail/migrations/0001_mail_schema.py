@@ -14,7 +14,7 @@ import core.db
 revision = 'mail_0001'
 down_revision = None
 branch_labels = ('mail',)
-depends_on = 'core_0003'
+depends_on = None
 
 
 def upgrade() -> None:
