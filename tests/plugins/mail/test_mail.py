@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import select
 
-from core.models import SchoolClass, User
+from core.models import ClassMembership, GuardianLink, RoleGrant, SchoolClass, User
 from plugins.mail.models import MailMessage, MailRecipient
 from plugins.office.consent_rules import set_consent
 from tests.conftest import all_plugins, csrf_token, sign_in
@@ -94,19 +94,27 @@ def test_letter_to_guardians_with_pdf_read_reply_receipts_and_paper_list(make_ap
         assert refuser.full_name in paper and guardian.full_name not in paper
 
 
-def test_student_cannot_address_another_family(app, login_as, session):
+def test_student_cannot_address_another_family(app, login_as, session, demo_school):
+    """Not offered (no class groups, no other families in the name search) and refused when posted."""
     student = login_as("student")
-    compose = student.get("/mail/compose?q=а").text
-    assert "родитель" not in compose.lower() or "guardian of" not in compose
-    me = session.scalar(select(User).where(User.login == student.application.config.get("x", "")))  # noqa: F841
-    other = session.scalars(select(MailRecipient.user_id)).first()
-    guardians = session.scalars(select(User.id).where(User.login.like("%"))).all()
     cls = _class_5a(session)
-    response = _write(student, [f"g:class_guardians:{cls.id}"])
-    assert response.status_code == 302
-    flashes = student.get(response.headers["Location"]).text
-    assert "Вы не можете писать этому адресату" in flashes
-    assert f"g:class_guardians:{cls.id}" not in compose and other is not None and guardians
+    me = session.scalar(select(User).where(User.login == demo_school["accounts"]["student"]))
+    classmate = session.scalar(select(User).join(ClassMembership, ClassMembership.student_id == User.id)
+                               .where(ClassMembership.class_id == cls.id, User.id != me.id))
+    other_parent = session.scalar(select(User).join(GuardianLink, GuardianLink.guardian_id == User.id)
+                                  .where(GuardianLink.student_id == classmate.id))
+    compose = student.get(f"/mail/compose?q={other_parent.last_name}").text
+    assert f"g:class_guardians:{cls.id}" not in compose and f'value="u:{other_parent.id}"' not in compose
+    assert f'value="u:{classmate.id}"' not in student.get(f"/mail/compose?q={classmate.last_name}").text
+    teacher_id = session.scalar(select(RoleGrant.user_id).where(RoleGrant.class_id == cls.id))
+    assert f'value="u:{teacher_id}"' in student.get("/mail/compose?q=" + session.get(User, teacher_id).last_name).text
+    for key in (f"g:class_guardians:{cls.id}", f"u:{other_parent.id}"):
+        response = _write(student, [key])
+        assert response.status_code == 302
+        assert "Вы не можете писать этому адресату" in student.get(response.headers["Location"]).text
+    api = student.post("/api/v1/mail/messages", json={"to": [f"u:{other_parent.id}"], "subject": "x", "body": "y"},
+                       headers={"X-CSRFToken": csrf_token(compose)})
+    assert api.status_code == 403 and "Вы не можете писать этому адресату" in api.get_json()["error"]["message"]
 
 
 def test_bad_attachments_and_script_and_withdraw(app, login_as, session):
@@ -138,10 +146,18 @@ def test_bad_attachments_and_script_and_withdraw(app, login_as, session):
 
 def test_api_send_list_read(app, login_as, session):
     teacher = login_as("class_teacher")
+    token = csrf_token(teacher.get("/mail/compose").text)
     cls = _class_5a(session)
-    token_page = teacher.get("/mail/compose").text  # noqa: F841
-    folders = teacher.get("/api/v1/mail/folders").get_json()
-    assert [f["name"] for f in folders] == ["inbox", "sent", "drafts", "archive", "trash"]
-    sent = teacher.get("/api/v1/mail/messages?folder=sent").get_json()
-    assert isinstance(sent, list)
-    assert cls is not None
+    sent = teacher.post("/api/v1/mail/messages", json={"to": [f"g:class_guardians:{cls.id}"], "subject": "Экскурсия",
+                                                       "body": "В пятницу экскурсия", "requires_ack": True},
+                        headers={"X-CSRFToken": token})
+    assert sent.status_code == 200, sent.text
+    message_id = sent.get_json()["id"]
+    assert message_id in [m["id"] for m in teacher.get("/api/v1/mail/messages?folder=sent").get_json()]
+    family = login_as("guardian")
+    folders = family.get("/api/v1/mail/folders").get_json()
+    assert [f["name"] for f in folders] == ["inbox", "sent", "drafts", "archive", "trash"] and folders[0]["unread"] >= 1
+    assert message_id in [m["id"] for m in family.get("/api/v1/mail/messages?folder=inbox&q=Экскурсия").get_json()]
+    assert family.get(f"/api/v1/mail/messages/{message_id}").get_json()["subject"] == "Экскурсия"
+    assert "Прочитали 1 из" in teacher.get(f"/mail/message/{message_id}").text
+    assert login_as("student").get(f"/api/v1/mail/messages/{message_id}").status_code == 404
