@@ -80,7 +80,9 @@ def register_dashboard_widgets(user: User) -> list[DashboardWidget]:
 
     if not can(user, "mail.read"):
         return []
-    body = Markup(render_template("mail/_widget.html", count=unread_count(db(), user)))
+    from plugins.mail.acks import pending_for
+
+    body = Markup(render_template("mail/_widget.html", count=unread_count(db(), user), acks=pending_for(db(), user)))
     return [DashboardWidget(_l("Mail"), body, weight=15, link_endpoint="mail.folder")]
 
 
@@ -118,20 +120,3 @@ def revert_change(session: Session, entry: AuditEntry) -> dict[str, Any] | None:
             if key in entry.old:
                 setattr(copy, key, entry.old[key])
     return dict(entry.old or {})
-
-
-@hookimpl(optionalhook=True)
-def extra_diary_sections(session: Session, student_id: int, class_id: int, week_start: Any) -> list[dict[str, Any]]:
-    """The family's week lists school letters that still wait for the guardian's acknowledgement."""
-    from flask_login import current_user
-
-    from plugins.mail.acks import pending_for
-
-    user = current_user._get_current_object() if current_user and current_user.is_authenticated else None
-    if user is None:
-        return []
-    rows = pending_for(session, user)
-    if not rows:
-        return []
-    return [{"title": _l("Letters awaiting your acknowledgement"),
-             "html": Markup(render_template("mail/_diary_acks.html", rows=rows)), "weight": 5}]
