@@ -179,3 +179,22 @@ def run_periodic(session: Session, now: datetime) -> None:
     :param session: an open session.
     :param now: the current moment (UTC, timezone-aware).
     """
+
+
+# --- consent to electronic information ------------------------------------------------------------
+
+@hookspec(firstresult=True)
+def electronic_consent(session: Session, user_id: int, kind: str) -> bool | None:
+    """Say whether a person agreed to receive information of ``kind`` electronically (152-ФЗ).
+
+    Called by ``core.toolkit.may_email`` before any e-mail goes out: mail notices, diary notifications,
+    digests, information letters, report subscriptions. The plugin that keeps the consent register (the
+    office) answers; stops at the first non-None result.
+
+    :param session: an open session.
+    :param user_id: the person the e-mail is for.
+    :param kind: what is sent: ``"mail_notice"``, ``"diary_notification"``, ``"digest"``,
+        ``"information_letter"``, ``"report_subscription"`` (a register may treat kinds alike).
+    :return: False when the person refused, True when they agreed, None when the register knows nothing
+        (no record: the school's default, sending, applies).
+    """

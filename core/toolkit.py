@@ -27,6 +27,7 @@ from core.clock import (
     week_start,
 )
 from core.config import ConfigError
+from core.consent import may_email
 from core.db import Base, UTCDateTime, db, insert_with_ids, session_scope, utcnow
 from core.exports import csv_writer, safe_cell, xlsx_workbook
 from core.files import (
@@ -125,7 +126,7 @@ __all__ = [
     "N_", "ServiceError", "DOCUMENTS", "DOCUMENTS_AND_IMAGES", "IMAGES", "CheckedUpload", "StoredFile",
     "UploadRefused", "check_upload", "file_response", "load_file", "sniff", "store_file", "acting_user", "engine", "find_owned", "get_owned_or_404", "local_to_utc", "now_in", "school_now", "school_today",
     "school_zone", "today_in", "valid_zone", "week_start",
-    "AcademicYear", "AuditEntry", "Job", "build_message", "register_fonts", "ru_plural", "send_mail",
+    "may_email", "AcademicYear", "AuditEntry", "Job", "build_message", "register_fonts", "ru_plural", "send_mail",
     "submit_job", "Base", "ClassMembership", "ConfigError", "DashboardWidget", "GuardianLink",
     "Holiday", "MenuItem", "Permission", "PluginInfo", "Role", "RoleGrant", "School", "SchoolClass", "Subgroup",
     "SubgroupMember", "Subject", "TeachingAssignment", "Term", "UTCDateTime", "User", "api_error", "api_view",

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from core.toolkit import User
+from core.toolkit import User, may_email
 from plugins.diary.mail_text import digest_text, instant_text
 from plugins.diary.models import Digest, Notification
 from plugins.diary.notify import STALE_AFTER
@@ -82,6 +82,11 @@ def send_instant(session: Session, now: datetime, mail: Mapping[str, Any], setti
             session.commit()
             result.failed += 1
             continue
+        kind = "information_letter" if row.event == "letter" else "diary_notification"
+        if not may_email(session, user.id, kind):  # refused electronic information: paper only
+            row.status, row.error = "cancelled", "no consent to electronic information"
+            session.commit()
+            continue
         try:
             subject, body = instant_text(row, user, settings["site_url"])
             message = build_message(mail, [user.email], subject, body, attachments=_attachments(session, row))
@@ -145,9 +150,11 @@ def send_digests(session: Session, now: datetime, tz: ZoneInfo, mail: Mapping[st
             rows = list(session.scalars(select(Notification).where(Notification.claim == token)))
             digest = session.get(Digest, digest_id)
             user = session.get(User, recipient_id)
-            if not rows or user is None or not user.email:
+            refused = user is not None and not may_email(session, user.id, "digest")
+            if not rows or user is None or not user.email or refused:
                 for row in rows:
-                    row.status, row.error = "failed", "no e-mail address"
+                    row.status = "cancelled" if refused else "failed"
+                    row.error = "no consent to electronic information" if refused else "no e-mail address"
                 digest.status, digest.items = "failed", len(rows)
                 session.commit()
                 continue

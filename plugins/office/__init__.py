@@ -147,3 +147,15 @@ def paper_statement_guardians(session: Session, school_id: int, class_id: int) -
 
     return sorted({g for guardians in paper_statement_students(session, school_id, class_id).values()
                    for g in guardians})
+
+
+@hookimpl
+def electronic_consent(session: Session, user_id: int, kind: str) -> bool | None:
+    """The consent register answers the toolkit's ``may_email``: a guardian who refused electronic
+    information (or any processing of personal data) gets no e-mail of any kind; no record, no answer."""
+    from plugins.office.consent_rules import consent_of, wants_paper
+
+    consent = consent_of(session, user_id)
+    if consent is None or (consent.electronic is None and consent.processing is None):
+        return None
+    return not wants_paper(consent)

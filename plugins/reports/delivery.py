@@ -14,7 +14,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from core.toolkit import School, User, build_message, core_settings, plugin_settings, send_mail
+from core.toolkit import School, User, build_message, core_settings, may_email, plugin_settings, send_mail
 from plugins.reports import export, params, registry, services
 from plugins.reports.models import StoredRun
 from plugins.reports.result import ReportResult
@@ -61,6 +61,10 @@ def send_due(session: Session, now: datetime) -> int:
         if definition is None or user is None or not user.is_active_account:
             sub.active = False
             services.record_delivery(session, sub, period, ok=False, error="report or user no longer available",
+                                     now=now)
+            continue
+        if not may_email(session, user.id, "report_subscription"):
+            services.record_delivery(session, sub, period, ok=False, error="no consent to electronic information",
                                      now=now)
             continue
         try:
