@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import render_template
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, validate
 from markupsafe import Markup
+from marshmallow import Schema, fields, validate
 
 from core.toolkit import DashboardWidget, MenuItem, Permission, PluginInfo, User, hookimpl
 from plugins.forum import models  # noqa: F401  (the tables must be known to migrations)

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from core.toolkit import (
     AcademicYear,
-    GuardianLink,
     ClassMembership,
+    GuardianLink,
     Role,
     RoleGrant,
     School,

@@ -65,11 +65,8 @@ def extra_diary_sections(session: Any, student_id: int, class_id: int, week_star
     """The school's and the class's news whose window overlaps the week shown."""
     from flask_babel import gettext as _
 
-    from core.toolkit import school_zone
+    from core.toolkit import SchoolClass, school_zone
     from plugins.news import services
-    from plugins.news.models import NewsItem  # noqa: F401
-
-    from core.toolkit import SchoolClass
 
     school_class = session.get(SchoolClass, class_id)
     if school_class is None:
