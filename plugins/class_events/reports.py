@@ -54,7 +54,7 @@ def run(session: Session, values: dict[str, Any], user: Any) -> ReportResult:
                  "participants": ", ".join(people.get(e.id, [])) or _("the whole class"), "result": e.result})
             for e in events]
     columns = [Column("day", _("Date"), DATE), Column("time", _("Time"), TEXT, width=6),
-               Column("kind", _("Kind"), TEXT), Column("title", _("Event"), TEXT), Column("place", _("Place"), TEXT),
+               Column("kind", _("Kind of event"), TEXT), Column("title", _("Event"), TEXT), Column("place", _("Place"), TEXT),
                Column("count", _("Participants, number"), INT), Column("participants", _("Participants"), TEXT),
                Column("result", _("Result"), TEXT)]
     period = _("%(start)s – %(end)s", start=values["start"].strftime("%d.%m.%Y"), end=end.strftime("%d.%m.%Y"))
