@@ -80,8 +80,8 @@ def test_guardian_of_another_class_cannot_read_the_class_section(login_as, sessi
     topic = _topic_of(session, forum.section)
     assert outsider.get(f"/forum/section/{forum.section.id}").status_code == 404
     assert outsider.get(f"/forum/topic/{topic.id}").status_code == 404
-    assert outsider.get(f"/forum/topics/{topic.id}/posts").status_code == 404
-    assert forum.section.id not in [s["id"] for s in outsider.get("/forum/sections").json]
+    assert outsider.get(f"/api/v1/forum/topics/{topic.id}/posts").status_code == 404
+    assert forum.section.id not in [s["id"] for s in outsider.get("/api/v1/forum/sections").json]
     assert forum.section.title not in outsider.get("/forum/").text
 
 
@@ -94,7 +94,7 @@ def test_student_cannot_post_where_the_school_forbids(login_as, session, forum, 
     refused = student.post(f"/forum/topic/{topic.id}/posts", data={"csrf_token": csrf_token(page.text),
                                                                    "body": "Привет всем"}, follow_redirects=True)
     assert "Школа не разрешает вам писать в этом разделе" in refused.text
-    api = student.post(f"/forum/topics/{topic.id}/posts", json={"body": "Привет всем"},
+    api = student.post(f"/api/v1/forum/topics/{topic.id}/posts", json={"body": "Привет всем"},
                        headers=api_token(forum.student))
     assert api.status_code == 403
     session.expire_all()
@@ -107,7 +107,7 @@ def test_the_school_may_forbid_students_even_their_class_section(app, login_as, 
     topic = _topic_of(session, forum.section)
     page = client.get(f"/forum/topic/{topic.id}")
     assert page.status_code == 200 and "Ответить" not in page.text
-    answer = client.post(f"/forum/topics/{topic.id}/posts", json={"body": "Можно?"},
+    answer = client.post(f"/api/v1/forum/topics/{topic.id}/posts", json={"body": "Можно?"},
                          headers=api_token(forum.student))
     assert answer.status_code == 403 and "Школа не разрешает" in answer.json["error"]["message"]
 
@@ -177,7 +177,7 @@ def test_pin_and_close_are_audited_and_a_closed_topic_takes_no_replies(login_as,
     assert {"forum.topic.pin", "forum.topic.close"} <= set(actions)
     parent = login_as(forum.guardian.login)
     assert "Тема закрыта" in parent.get(f"/forum/topic/{topic.id}").text
-    answer = parent.post(f"/forum/topics/{topic.id}/posts", json={"body": "Ещё вопрос"},
+    answer = parent.post(f"/api/v1/forum/topics/{topic.id}/posts", json={"body": "Ещё вопрос"},
                          headers=api_token(forum.guardian))
     assert answer.status_code == 403 and "Тема закрыта" in answer.json["error"]["message"]
 
