@@ -14,6 +14,7 @@ from core.toolkit import (
     build_message,
     core_settings,
     find_owned,
+    may_email,
     school_today,
     send_mail,
     submit_job,
@@ -23,12 +24,9 @@ from plugins.forum.models import ForumPost, ForumSection, ForumSubscription, For
 
 
 def _may_email(session: Session, user: User) -> bool:
-    """Whether this person may receive forum notices by e-mail.
-
-    TODO(issue 16, item 5): ask the core's consent check (``core.toolkit.may_email``, being added by the
-    mail helper) once it is on main; until then only "has an address" is checked, here and nowhere else.
-    """
-    return bool(user.email) and user.is_active_account
+    """Whether this person may receive forum notices by e-mail: an address, an active account, and no
+    refusal of electronic information in the consent register (the core's one check)."""
+    return bool(user.email) and user.is_active_account and may_email(session, user.id, "forum_notice")
 
 
 def queue(session: Session, post: ForumPost, actor_id: int | None) -> None:
