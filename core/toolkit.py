@@ -77,7 +77,7 @@ from core.services import (
     term_on,
     terms_of_year,
 )
-from core.ui import DashboardWidget, MenuItem
+from core.ui import DashboardWidget, MenuItem, SetupStep
 
 
 def N_(message: str) -> str:  # noqa: N802 - the name the catalog extractor knows
@@ -118,7 +118,7 @@ __all__ = [
     "school_zone", "today_in", "valid_zone", "week_start",
     "AcademicYear", "AuditEntry", "Job", "build_message", "register_fonts", "ru_plural", "send_mail",
     "submit_job", "Base", "ClassMembership", "ConfigError", "DashboardWidget", "GuardianLink",
-    "Holiday", "MenuItem", "Permission", "PluginInfo", "Role", "RoleGrant", "School", "SchoolClass", "Subgroup",
+    "Holiday", "MenuItem", "Permission", "SetupStep", "PluginInfo", "Role", "RoleGrant", "School", "SchoolClass", "Subgroup",
     "SubgroupMember", "Subject", "TeachingAssignment", "Term", "UTCDateTime", "User", "api_error", "api_view",
     "audit", "can", "changes", "children_of", "class_memberships", "class_of_student", "class_students",
     "class_teacher_of", "classes_led_by", "classes_of_year", "core_settings", "create_app", "current_school_id",

@@ -5,9 +5,10 @@ from flask import Flask
 
 
 def register_core_views(app: Flask) -> None:
-    from core.views import account, audit, auth, errors, jobs, main, people, structure
+    from core.views import account, audit, auth, errors, jobs, main, people, setup, structure
 
-    for module in (auth, main, structure, people, audit, account, jobs):
+    for module in (auth, main, structure, people, audit, account, jobs, setup):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     main.init_shell(app)
+    setup.init_wizard_strip(app)

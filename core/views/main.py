@@ -76,6 +76,12 @@ def dashboard() -> Any:
             "classes": session.scalar(select(func.count(SchoolClass.id)).where(SchoolClass.school_id == school_id)),
             "subjects": session.scalar(select(func.count(Subject.id)).where(Subject.school_id == school_id)),
         }
+    if user.has_role("admin") and can(user, "core.structure.manage"):
+        from core.school_setup import checklist
+
+        states = checklist(session, school_id, state().pm, user)
+        if not all(s.done for s in states):
+            context["setup_states"] = states
     widgets = [w for ws in state().pm.hook.register_dashboard_widgets(user=user) for w in ws]
     context["widgets"] = sorted(widgets, key=lambda w: w.weight)
     return render_template("core/dashboard.html", **context)
