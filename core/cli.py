@@ -239,14 +239,16 @@ def school_create(name: str | None, short_name: str | None, region: str | None, 
     zone = _ask(zone, "Часовой пояс", state.settings["school"]["timezone"])
     term_system = _ask(term_system, "Учебные периоды (quarters/trimesters/semesters)",
                        state.settings["school"]["term_system"])
-    with current_app.test_request_context(), force_locale("ru"):
-        try:
-            with session_scope(state.engine) as session:
-                created = create_school(session, name=name, short_name=short_name, region=region, timezone=zone,
-                                        term_system=term_system, admin_login=admin_login)
-                school_id, school_name, login = created.school.id, created.school.short_name, created.admin.login
+    refusal = None
+    with current_app.test_request_context(), force_locale("ru"), session_scope(state.engine) as session:
+        try:  # every check runs before the first write, so a refusal leaves nothing to roll back
+            created = create_school(session, name=name, short_name=short_name, region=region, timezone=zone,
+                                    term_system=term_system, admin_login=admin_login)
+            school_id, school_name, login = created.school.id, created.school.short_name, created.admin.login
         except ServiceError as exc:
-            raise click.ClickException(exc.translated()) from exc
+            refusal = exc.translated()
+    if refusal is not None:
+        raise click.ClickException(refusal)
     click.echo(f"Школа «{school_name}» создана (id {school_id}).")
     click.echo("Первый администратор (пароль показан один раз, при входе его нужно сменить):")
     click.echo(f"  логин:  {login}")

@@ -81,17 +81,17 @@ def create_school(session: Session, *, name: str, short_name: str, region: str =
     """
     term_system = normalise_term_system(term_system)
     check_school_fields(name, short_name, region, timezone)
-    school = School(name=name.strip(), short_name=short_name.strip(), region=region.strip(), timezone=timezone,
-                    term_system=term_system)
-    session.add(school)
-    session.flush()
-    if admin_login:
+    if admin_login:  # checked before anything is written: a refusal leaves no half-made school
         if session.scalar(select(User.id).where(func.lower(User.login) == admin_login.lower())):
             raise SetupError(N_("The login %(login)s is already taken (logins are unique across all schools "
                                 "of this installation); choose another with --admin-login."), login=admin_login)
         login = admin_login
     else:
-        login = _admin_login(session, school)
+        login = _admin_login(session)
+    school = School(name=name.strip(), short_name=short_name.strip(), region=region.strip(), timezone=timezone,
+                    term_system=term_system)
+    session.add(school)
+    session.flush()
     password = one_time_password()
     admin = User(school_id=school.id, login=login, password_hash=hash_password(password),
                  last_name=admin_last_name, first_name=admin_first_name, must_change_password=True)
@@ -104,7 +104,7 @@ def create_school(session: Session, *, name: str, short_name: str, region: str =
     return CreatedSchool(school, admin, password)
 
 
-def _admin_login(session: Session, school: School) -> str:
+def _admin_login(session: Session) -> str:
     """``admin`` for the first school, ``admin2``... after: free in the whole installation."""
     taken = set(session.scalars(select(User.login).where(User.login.like("admin%"))))
     candidate, n = "admin", 1

@@ -19,6 +19,7 @@ from core.api import (
     Permission,
     PluginInfo,
     School,
+    SetupStep,
     User,
     can,
     core_settings,
@@ -139,3 +140,26 @@ def paper_statement_guardians(session: Session, school_id: int, class_id: int) -
 
     return sorted({g for guardians in paper_statement_students(session, school_id, class_id).values()
                    for g in guardians})
+
+
+def _class_lists_done(session: Session, school_id: int) -> bool:
+    from plugins.office.setup_checks import every_class_has_students
+
+    return every_class_has_students(session, school_id)
+
+
+def _credentials_done(session: Session, school_id: int) -> bool:
+    from plugins.office.setup_checks import every_family_has_credentials
+
+    return every_family_has_credentials(session, school_id)
+
+
+@hookimpl
+def register_setup_steps() -> list[SetupStep]:
+    return [
+        SetupStep("office.class_lists", _l("Class lists"), "office.class_lists", "office.import.run",
+                  _class_lists_done, 80, _l("Type in the students with their guardians, or import a spreadsheet.")),
+        SetupStep("office.credentials", _l("Credentials"), "office.class_lists", "office.credentials.issue",
+                  _credentials_done, 90, _l("Issue logins and one-time passwords to students and guardians."),
+                  {"_anchor": "credentials"}),
+    ]
