@@ -118,9 +118,8 @@ def test_a_subgroup_load_gives_the_subgroup_its_own_journal_for_its_teacher_only
 
     school_id = demo_school["school_id"]
     school_class = session.scalar(select(SchoolClass).where(SchoolClass.school_id == school_id,
-                                                            SchoolClass.grade_level == 6))
-    subject = session.scalar(select(Subject).where(Subject.school_id == school_id, Subject.name == "Информатика")) \
-        or session.scalar(select(Subject).where(Subject.school_id == school_id, Subject.name == "Музыка"))
+                                                            SchoolClass.grade_level == 9))
+    subject = session.scalar(select(Subject).where(Subject.school_id == school_id, Subject.name == "Информатика"))
     teachers = session.scalars(select(User).where(User.school_id == school_id, User.login.in_(
         [demo_school["accounts"]["teacher"], demo_school["accounts"]["class_teacher"]]))).all()
     own, other = teachers[0], teachers[1]
