@@ -31,7 +31,7 @@ TERM_SYSTEM_CHOICES = [("quarters", _l("Quarters")), ("trimesters", _l("Trimeste
 
 
 class SchoolForm(FlaskForm):
-    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=300)])
+    name = StringField(_l("Full name of the school"), validators=[DataRequired(), Length(max=300)])
     short_name = StringField(_l("Short name"), validators=[DataRequired(), Length(max=100)])
     region = StringField(_l("Region"), validators=[DataRequired(), Length(max=200)])
     timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)])

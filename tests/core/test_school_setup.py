@@ -152,3 +152,11 @@ def test_the_subgroups_tab_explains_what_to_do_when_nothing_is_split(app: Flask,
     page = admin.get(f"/office/classes/{class_id}/subgroups")
     assert page.status_code == 200
     assert "ни один предмет" in page.text.lower() or "No subject" in page.text
+
+
+def test_hook_register_setup_steps(app: Flask) -> None:
+    """The enabled plugins contribute their steps through the hook, each with a check that answers."""
+    steps = [s for contributed in app.extensions["klass"].pm.hook.register_setup_steps() for s in contributed]
+    keys = {s.key for s in steps}
+    assert {"timetable.bells", "office.class_lists", "office.credentials"} <= keys
+    assert all(s.endpoint in app.view_functions for s in steps)
