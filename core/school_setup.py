@@ -140,8 +140,9 @@ def default_year_dates(today: date) -> tuple[str, date, date]:
 
 
 def create_year(session: Session, school: School, *, title: str, starts_on: date, ends_on: date,
-                is_current: bool = True) -> AcademicYear:
-    """A year with the usual Russian terms (by the school's term system) and holidays; editable after."""
+                profile_term_system: str, is_current: bool = True) -> AcademicYear:
+    """A year with the usual Russian terms and holidays, editable after. The terms follow the school's own
+    term system, or the profile's (``profile_term_system``) for a school that never chose one."""
     if starts_on >= ends_on:
         raise SetupError(N_("The year must end after it starts."))
     if session.scalar(select(AcademicYear.id).where(AcademicYear.school_id == school.id,
@@ -152,7 +153,8 @@ def create_year(session: Session, school: School, *, title: str, starts_on: date
     year = AcademicYear(school_id=school.id, title=title, starts_on=starts_on, ends_on=ends_on, is_current=is_current)
     session.add(year)
     session.flush()
-    for number, period in enumerate(default_terms(school.term_system or "quarters", starts_on.year), 1):
+    term_system = school.term_system or profile_term_system
+    for number, period in enumerate(default_terms(term_system, starts_on.year), 1):
         session.add(Term(school_id=school.id, year_id=year.id, number=number, title=period.title,
                          starts_on=period.starts_on, ends_on=period.ends_on,
                          closes_on=period.ends_on + timedelta(days=7)))
@@ -160,7 +162,7 @@ def create_year(session: Session, school: School, *, title: str, starts_on: date
         session.add(Holiday(school_id=school.id, year_id=year.id, title=period.title,
                             starts_on=period.starts_on, ends_on=period.ends_on))
     audit(session, school_id=school.id, action="core.year.create", object_type="core.academic_year",
-          object_id=year.id, new={"title": year.title, "term_system": school.term_system})
+          object_id=year.id, new={"title": year.title, "term_system": term_system})
     return year
 
 

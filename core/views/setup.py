@@ -78,6 +78,8 @@ def school() -> Any:
     session = db()
     the_school = session.get(School, current_school_id())
     form = SchoolForm(obj=the_school)
+    if request.method == "GET" and not the_school.term_system:
+        form.term_system.data = state().settings["school"]["term_system"]
     if form.validate_on_submit():
         update_school(session, the_school, name=form.name.data, short_name=form.short_name.data,
                       region=form.region.data, timezone=form.timezone.data.strip(),
@@ -101,7 +103,7 @@ def year() -> Any:
         form.title.data, form.starts_on.data, form.ends_on.data = default_year_dates(school_today(school_id))
     if existing is None and form.validate_on_submit():
         create_year(session, the_school, title=form.title.data, starts_on=form.starts_on.data,
-                    ends_on=form.ends_on.data)
+                    ends_on=form.ends_on.data, profile_term_system=state().settings["school"]["term_system"])
         session.commit()
         flash(_("Year %(title)s created with its terms and holidays; check their dates.", title=form.title.data),
               "success")

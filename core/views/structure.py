@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core import school_setup
-from core.app import current_school_id
+from core.app import current_school_id, state
 from core.audit import audit, changes
 from core.db import db
 from core.forms import AssignmentForm, ClassForm, HolidayForm, SubjectForm, TermForm, YearForm
@@ -118,7 +118,8 @@ def create_year() -> Any:
     session = db()
     school = session.get(School, current_school_id())
     year = school_setup.create_year(session, school, title=form.title.data, starts_on=form.starts_on.data,
-                                    ends_on=form.ends_on.data, is_current=form.is_current.data)
+                                    ends_on=form.ends_on.data, is_current=form.is_current.data,
+                                    profile_term_system=state().settings["school"]["term_system"])
     session.commit()
     flash(_("Year %(title)s created with its terms and holidays; check their dates.", title=year.title), "success")
     return redirect(url_for(".index"))

@@ -18,8 +18,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('core_school') as batch:
         batch.add_column(sa.Column('region', sa.String(length=200), nullable=False, server_default=''))
-        batch.add_column(sa.Column('term_system', sa.String(length=20), nullable=False,
-                                   server_default='quarters'))
+        batch.add_column(sa.Column('term_system', sa.String(length=20), nullable=False, server_default=''))
 
 
 def downgrade() -> None:

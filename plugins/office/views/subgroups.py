@@ -19,7 +19,7 @@ def subgroups(class_id: int) -> Any:
     session = db()
     school_class = owned(SchoolClass, class_id)
     subjects = [s for s in grouping.class_subjects(session, class_id) if may_edit_subgroups(class_id, s.id)]
-    split = grouping.split_subjects(session, class_id)
+    split = [e for e in grouping.split_subjects(session, class_id) if may_edit_subgroups(class_id, e.subject.id)]
     if not subjects:  # nothing taught yet: say what to do instead of a bare 404
         return render_template("office/subgroups.html", school_class=school_class, subjects=[], subject=None,
                                split=split, journals=_journals_enabled())
