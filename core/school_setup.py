@@ -6,7 +6,7 @@ from a stored "wizard position": leaving the wizard and coming back resumes at t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -224,6 +224,7 @@ CORE_STEPS = [
 class StepState:
     step: SetupStep
     done: bool
+    alternatives: list[SetupStep] = field(default_factory=list)  # other ways to do it (``extends``)
 
 
 def checklist(session: Session, school_id: int, pm: Any, user: Any | None = None) -> list[StepState]:
@@ -239,7 +240,12 @@ def checklist(session: Session, school_id: int, pm: Any, user: Any | None = None
     steps.sort(key=lambda s: (s.weight, s.key))
     if user is not None:
         steps = [s for s in steps if can(user, s.permission)]
-    return [StepState(s, bool(s.is_done(session, school_id))) for s in steps]
+    states = [StepState(s, bool(s.is_done(session, school_id))) for s in steps if not s.extends]
+    by_key = {s.step.key: s for s in states}
+    for step in steps:
+        if step.extends in by_key:
+            by_key[step.extends].alternatives.append(step)
+    return states
 
 
 def first_open(states: list[StepState]) -> StepState | None:

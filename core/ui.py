@@ -42,3 +42,6 @@ class SetupStep:
     weight: int = 100
     hint: Any = ""  # one sentence: what to do on the step's page
     url_values: dict[str, Any] = field(default_factory=dict)
+    # The key of another step this one is a second way of doing (the office's spreadsheet import of staff
+    # for the core's typed "staff" step): shown as "or: ..." under that step, never as a step of its own.
+    extends: str = ""

@@ -101,6 +101,8 @@ def test_the_wizard_resumes_at_the_first_open_step_and_the_checklist_shows_what_
     assert checklist.index("Расписание звонков") < checklist.index("Классы") < checklist.index("Списки классов")
     strip = admin.get("/staff/").text
     assert "Настройка школы: шаг" in strip
+    # The staff step is typed in on the staff page, or imported: the office offers its import under it.
+    assert '<small>или: <a href="/office/import">' in checklist
 
 
 def test_switching_a_plugin_off_removes_its_steps(make_app: Any, session: Any) -> None:

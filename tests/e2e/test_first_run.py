@@ -136,8 +136,9 @@ def test_a_school_from_an_empty_database_to_a_mark_in_the_diary(empty_server: An
     page.locator("form:has(select[name=assignment_id]) button[type=submit]").click()
     page.wait_for_selector("text=Урок добавлен в расписание")
     page.goto(f"{url}/timetable/generate")
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_selector("text=Уроки созданы по расписанию")
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    assert "Уроки созданы по расписанию" in page.inner_text("main"), page.inner_text("main")
     # Class lists: typed in, with guardians.
     _continue(page, url, "/office/class-lists")
     page.click("text=Ввести учащихся")
@@ -162,9 +163,10 @@ def test_a_school_from_an_empty_database_to_a_mark_in_the_diary(empty_server: An
     page.wait_for_load_state()
     # Credentials: the slips' PDF for students and guardians.
     _continue(page, url, "/office/class-lists")
-    page.click("a:has-text('Реквизиты доступа') >> nth=-1")
+    page.click(f"main a[href$='/office/classes/{class_id}/credentials']")
+    page.wait_for_load_state()
     with page.expect_download() as download:
-        page.locator("form button[type=submit]").last.click()
+        page.locator(f"main form[action$='/classes/{class_id}/credentials'] button[type=submit]").click()
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(Path(download.value.path()).read_bytes())).pages)
     slips = dict(re.findall(r"Логин:\s*(\S+)\s*\n?\s*Пароль:\s*(\S+)", text))
     with engine.connect() as conn:
@@ -179,7 +181,11 @@ def test_a_school_from_an_empty_database_to_a_mark_in_the_diary(empty_server: An
 
     # The subgroup's teacher marks Пётр on today's lesson.
     _first_sign_in(page, url, teacher_login, teacher_password, "teacher-own-2026")
-    page.goto(f"{url}/gradebook/journal?class_id={class_id}&subject_id=1")
+    with engine.connect() as conn:
+        from core.models import Subject
+
+        english_id = conn.scalar(select(Subject.id).where(Subject.name == ENGLISH))
+    page.goto(f"{url}/gradebook/journal?class_id={class_id}&subject_id={english_id}")
     page.wait_for_load_state()
     assert "1 группа" in page.content() and "Иванов" in page.content() and "Петрова" not in page.content()
     with engine.connect() as conn:
