@@ -136,8 +136,12 @@ def test_a_subgroup_load_gives_the_subgroup_its_own_journal_for_its_teacher_only
     assert load.teacher_id == own.id
     assert "Группа Б" in admin.get("/school/").text
     url = f"/gradebook/journal?class_id={school_class.id}&subject_id={subject.id}&subgroup_id={subgroup.id}"
-    mine = sign_in(app.test_client(), own.login).get(url, follow_redirects=True)
+    teacher = sign_in(app.test_client(), own.login)
+    mine = teacher.get(url, follow_redirects=True)
     assert mine.status_code == 200 and "Группа Б" in mine.text
+    assert "(Группа Б)" in teacher.get("/").text  # «I teach» names the subgroup
+    plans = teacher.get("/timetable/plans").text  # its own КТП, listed apart from the whole class's
+    assert "Группа Б" in plans
     theirs = sign_in(app.test_client(), other.login).get(url, follow_redirects=True)
     assert theirs.status_code in (403, 404)
 
