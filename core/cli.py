@@ -230,6 +230,62 @@ def demo_command(size: str, password: str | None, if_empty: bool) -> None:
             click.echo(f"  {titles.get(key, key):<28} {login}")
 
 
+@cli.group("school", help="Школы этой установки: создание школы и её первого администратора.")
+def school_group() -> None:
+    pass
+
+
+def _ask(value: str | None, prompt: str, default: str | None = None) -> str:
+    if value is not None:
+        return value
+    return click.prompt(prompt, default=default) if default is not None else click.prompt(prompt)
+
+
+@school_group.command("create", help="Создать школу и её первого администратора (пароль показывается один раз). "
+                                     "Без параметров спрашивает значения.")
+@click.option("--name", help="Полное название школы")
+@click.option("--short-name", help="Краткое название (МБОУ СОШ № 1)")
+@click.option("--region", help="Регион (субъект РФ)")
+@click.option("--timezone", "zone", help="Часовой пояс, например Europe/Moscow")
+@click.option("--term-system", help="quarters (четверти), trimesters (триместры) или semesters (полугодия)")
+@click.option("--admin-login", default=None, help="Логин администратора (по умолчанию admin, admin2...)")
+@click.option("--no-upgrade", is_flag=True, help="Не обновлять схему базы перед созданием.")
+@with_appcontext
+def school_create(name: str | None, short_name: str | None, region: str | None, zone: str | None,
+                  term_system: str | None, admin_login: str | None, no_upgrade: bool) -> None:
+    from flask_babel import force_locale
+
+    from core import migrate
+    from core.db import session_scope
+    from core.school_setup import create_school
+    from core.service_error import ServiceError
+
+    state = current_app.extensions["klass"]
+    if not no_upgrade:
+        migrate.upgrade(state.engine, plugin_dirs(current_app))
+    name = _ask(name, "Полное название школы")
+    short_name = _ask(short_name, "Краткое название")
+    region = _ask(region, "Регион", "")
+    zone = _ask(zone, "Часовой пояс", state.settings["school"]["timezone"])
+    term_system = _ask(term_system, "Учебные периоды (quarters/trimesters/semesters)",
+                       state.settings["school"]["term_system"])
+    refusal = None
+    with current_app.test_request_context(), force_locale("ru"), session_scope(state.engine) as session:
+        try:  # every check runs before the first write, so a refusal leaves nothing to roll back
+            created = create_school(session, name=name, short_name=short_name, region=region, timezone=zone,
+                                    term_system=term_system, admin_login=admin_login)
+            school_id, school_name, login = created.school.id, created.school.short_name, created.admin.login
+        except ServiceError as exc:
+            refusal = exc.translated()
+    if refusal is not None:
+        raise click.ClickException(refusal)
+    click.echo(f"Школа «{school_name}» создана (id {school_id}).")
+    click.echo("Первый администратор (пароль показан один раз, при входе его нужно сменить):")
+    click.echo(f"  логин:  {login}")
+    click.echo(f"  пароль: {created.password}")
+    click.echo("Войдите на сайт под этой учётной записью: мастер настройки проведёт по шагам.")
+
+
 def main() -> None:
     try:
         cli.main(prog_name="klass")

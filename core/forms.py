@@ -68,6 +68,8 @@ class AssignmentForm(FlaskForm):
     subject_id = SelectField(_l("Subject"), coerce=int)
     class_id = SelectField(_l("Class"), coerce=int)
     hours_per_week = FloatField(_l("Hours a week"), validators=[DataRequired(), NumberRange(0.5, 40)])
+    # Empty: the whole class. A name («1 группа»): that subgroup of the class in this subject, made if new.
+    subgroup = StringField(_l("Subgroup (empty for the whole class)"), validators=[Optional(), Length(max=100)])
 
 
 class StaffForm(FlaskForm):

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from core.models import AuditEntry, School, SchoolClass, User
     from core.permissions import Permission
-    from core.ui import DashboardWidget, MenuItem
+    from core.ui import DashboardWidget, MenuItem, SetupStep
 
 hookspec = pluggy.HookspecMarker("klass")
 
@@ -86,6 +86,19 @@ def register_dashboard_widgets(user: User) -> list[DashboardWidget]:
 
     :param user: the signed-in user; look at ``user.roles`` to decide what to show.
     :return: a list of :class:`core.ui.DashboardWidget`, sorted by the core by ``weight``.
+    """
+
+
+@hookspec
+def register_setup_steps() -> list[SetupStep]:
+    """Return the plugin's steps of the school's set-up wizard (bells, class lists, credentials...).
+
+    Called when the wizard or the administrator's start-page checklist is shown. The core merges them
+    with its own steps (school, year, classes, subjects, staff, teaching loads) by ``weight``; a plugin
+    switched off contributes nothing, so its step disappears. ``is_done(session, school_id)`` must
+    answer from the school's data in one or two queries.
+
+    :return: a list of :class:`core.ui.SetupStep` (key, title, endpoint, permission, is_done, weight).
     """
 
 

@@ -16,6 +16,7 @@ from core.models import (
     SchoolClass,
     Subgroup,
     SubgroupMember,
+    Subject,
     TeachingAssignment,
     Term,
     User,
@@ -205,3 +206,41 @@ def move_student(session: Session, student: User, to_class: SchoolClass | None, 
     if pm is not None:
         pm.hook.on_student_moved(session=session, student=student, from_class=from_class,  # type: ignore[attr-defined]
                                  to_class=to_class, on_date=on_date)
+
+
+def add_assignment(session: Session, teacher: User, school_class: SchoolClass, subject: Subject,
+                   hours_per_week: float, subgroup_name: str = "") -> TeachingAssignment:
+    """A teaching load: the whole class, or one subgroup of it in the subject (made when new) with its own
+    teacher. A subgroup's load gives it its own journal and timetable lessons. Does not commit."""
+    from core.audit import audit
+    from core.service_error import ServiceError
+
+    subgroup = None
+    subgroup_name = subgroup_name.strip()
+    if subgroup_name:
+        subgroup = session.scalar(select(Subgroup).where(Subgroup.class_id == school_class.id,
+                                                         Subgroup.subject_id == subject.id,
+                                                         Subgroup.name == subgroup_name))
+        if subgroup is None:
+            subgroup = Subgroup(school_id=school_class.school_id, class_id=school_class.id, subject_id=subject.id,
+                                name=subgroup_name)
+            session.add(subgroup)
+            session.flush()
+    duplicate = select(TeachingAssignment.id).where(
+        TeachingAssignment.teacher_id == teacher.id, TeachingAssignment.subject_id == subject.id,
+        TeachingAssignment.class_id == school_class.id,
+        TeachingAssignment.subgroup_id == subgroup.id if subgroup else TeachingAssignment.subgroup_id.is_(None))
+    if session.scalar(duplicate) is not None:
+        raise ServiceError("This teacher already teaches this subject in this class.", status=409, code="conflict")
+    assignment = TeachingAssignment(school_id=school_class.school_id, teacher_id=teacher.id, subject_id=subject.id,
+                                    class_id=school_class.id, subgroup_id=subgroup.id if subgroup else None,
+                                    hours_per_week=hours_per_week)
+    session.add(assignment)
+    grant_role(session, teacher, Role.teacher)
+    session.flush()
+    audit(session, school_id=assignment.school_id, action="core.assignment.create",
+          object_type="core.teaching_assignment", object_id=assignment.id,
+          new={"teacher_id": teacher.id, "subject_id": subject.id, "class_id": school_class.id,
+               "subgroup_id": assignment.subgroup_id, "subgroup": subgroup_name or None,
+               "hours_per_week": hours_per_week})
+    return assignment

@@ -73,6 +73,7 @@ from core.rest import api_error, api_view
 from core.security import hash_password, one_time_password
 from core.service_error import N_, ServiceError
 from core.services import (
+    add_assignment,
     children_of,
     class_memberships,
     class_of_student,
@@ -92,7 +93,7 @@ from core.services import (
     term_on,
     terms_of_year,
 )
-from core.ui import DashboardWidget, MenuItem
+from core.ui import DashboardWidget, MenuItem, SetupStep
 
 
 def engine() -> Engine | Connection:
@@ -128,9 +129,9 @@ __all__ = [
     "school_zone", "today_in", "valid_zone", "week_start",
     "may_email", "AcademicYear", "AuditEntry", "Job", "build_message", "register_fonts", "ru_plural", "send_mail",
     "submit_job", "Base", "ClassMembership", "ConfigError", "DashboardWidget", "GuardianLink",
-    "Holiday", "MenuItem", "Permission", "PluginInfo", "Role", "RoleGrant", "School", "SchoolClass", "Subgroup",
+    "Holiday", "MenuItem", "Permission", "SetupStep", "PluginInfo", "Role", "RoleGrant", "School", "SchoolClass", "Subgroup",
     "SubgroupMember", "Subject", "TeachingAssignment", "Term", "UTCDateTime", "User", "api_error", "api_view",
-    "audit", "can", "changes", "children_of", "class_memberships", "class_of_student", "class_students",
+    "add_assignment", "audit", "can", "changes", "children_of", "class_memberships", "class_of_student", "class_students",
     "class_teacher_of", "classes_led_by", "classes_of_year", "core_settings", "create_app", "current_school_id",
     "current_year", "db", "grant_role", "guardians_of", "hash_password", "holidays_between", "hook",
     "hookimpl", "insert_with_ids", "is_guardian_of", "lesson_days", "move_student", "one_time_password", "plugin_enabled", "plugin_settings",

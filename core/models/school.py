@@ -32,6 +32,10 @@ class School(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
     address: Mapped[str] = mapped_column(String(500), default="")
     principal_name: Mapped[str] = mapped_column(String(200), default="")
+    region: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # quarters, trimesters or halves: the default terms of every new academic year of this school;
+    # empty (schools made before it existed, the demo) means "as the profile's [school] term_system says".
+    term_system: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
 
 class AcademicYear(Base):

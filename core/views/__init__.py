@@ -5,9 +5,10 @@ from flask import Flask
 
 
 def register_core_views(app: Flask) -> None:
-    from core.views import account, audit, auth, errors, jobs, main, people, second_factor, structure
+    from core.views import account, audit, auth, errors, jobs, main, people, second_factor, setup, structure
 
-    for module in (auth, second_factor, main, structure, people, audit, account, jobs):
+    for module in (auth, second_factor, main, structure, people, audit, account, jobs, setup):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     main.init_shell(app)
+    setup.init_wizard_strip(app)

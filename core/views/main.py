@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core.app import current_school_id, state
 from core.db import db
-from core.models import SchoolClass, Subject, TeachingAssignment, User
+from core.models import SchoolClass, Subgroup, Subject, TeachingAssignment, User
 from core.permissions import can, requires_permission
 from core.plugins import discover
 from core.roles import ROLE_TITLES
@@ -64,9 +64,10 @@ def dashboard() -> Any:
         context["led_classes"] = session.scalars(select(SchoolClass).where(SchoolClass.id.in_(led))).all()
     if user.has_role("teacher"):
         context["assignments"] = session.execute(
-            select(SchoolClass, Subject, TeachingAssignment.hours_per_week)
+            select(SchoolClass, Subject, TeachingAssignment.hours_per_week, Subgroup.name)
             .join(TeachingAssignment, TeachingAssignment.class_id == SchoolClass.id)
             .join(Subject, Subject.id == TeachingAssignment.subject_id)
+            .outerjoin(Subgroup, Subgroup.id == TeachingAssignment.subgroup_id)
             .where(TeachingAssignment.teacher_id == user.id)
             .order_by(SchoolClass.grade_level, SchoolClass.letter, Subject.name)
         ).all()
@@ -77,6 +78,12 @@ def dashboard() -> Any:
             "subjects": session.scalar(select(func.count(Subject.id)).where(Subject.school_id == school_id)),
         }
     context["leak_reports"] = _leak_notices(session, user)
+    if user.has_role("admin") and can(user, "core.structure.manage"):
+        from core.school_setup import checklist
+
+        states = checklist(session, school_id, state().pm, user)
+        if not all(s.done for s in states):
+            context["setup_states"] = states
     widgets = [w for ws in state().pm.hook.register_dashboard_widgets(user=user) for w in ws]
     context["widgets"] = sorted(widgets, key=lambda w: w.weight)
     return render_template("core/dashboard.html", **context)

@@ -1,17 +1,16 @@
 """The school's structure: years with their terms and holidays, classes, subjects, teaching assignments."""
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from core import school_setup
 from core.app import current_school_id, state
 from core.audit import audit, changes
-from core.calendar import default_holidays, default_terms
 from core.db import db
 from core.forms import AssignmentForm, ClassForm, HolidayForm, SubjectForm, TermForm, YearForm
 from core.lookup import get_owned_or_404
@@ -20,6 +19,7 @@ from core.models import (
     Holiday,
     Role,
     RoleGrant,
+    School,
     SchoolClass,
     Subgroup,
     Subject,
@@ -28,7 +28,7 @@ from core.models import (
     User,
 )
 from core.permissions import requires_permission
-from core.services import current_year, grant_role
+from core.services import add_assignment, current_year, grant_role
 
 bp = Blueprint("core_structure", __name__, url_prefix="/school")
 
@@ -115,33 +115,12 @@ def create_year() -> Any:
     if not form.validate_on_submit():
         _flash_errors(form)
         return redirect(url_for(".index"))
-    if form.starts_on.data >= form.ends_on.data:
-        flash(_("The year must end after it starts."), "error")
-        return redirect(url_for(".index"))
     session = db()
-    school_id = current_school_id()
-    if form.is_current.data:
-        session.execute(update(AcademicYear).where(AcademicYear.school_id == school_id).values(is_current=False))
-    year = AcademicYear(school_id=school_id, title=form.title.data, starts_on=form.starts_on.data,
-                        ends_on=form.ends_on.data, is_current=form.is_current.data)
-    session.add(year)
-    session.flush()
-    start_year = form.starts_on.data.year
-    for number, period in enumerate(default_terms(state().settings["school"]["term_system"], start_year), 1):
-        session.add(Term(school_id=school_id, year_id=year.id, number=number, title=period.title,
-                         starts_on=period.starts_on, ends_on=period.ends_on,
-                         closes_on=period.ends_on + timedelta(days=7)))
-    for period in default_holidays(start_year):
-        session.add(Holiday(school_id=school_id, year_id=year.id, title=period.title,
-                            starts_on=period.starts_on, ends_on=period.ends_on))
-    audit(session, school_id=school_id, action="core.year.create", object_type="core.academic_year",
-          object_id=year.id, new={"title": year.title})
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        flash(_("A year with this title already exists."), "error")
-        return redirect(url_for(".index"))
+    school = session.get(School, current_school_id())
+    year = school_setup.create_year(session, school, title=form.title.data, starts_on=form.starts_on.data,
+                                    ends_on=form.ends_on.data, is_current=form.is_current.data,
+                                    profile_term_system=state().settings["school"]["term_system"])
+    session.commit()
     flash(_("Year %(title)s created with its terms and holidays; check their dates.", title=year.title), "success")
     return redirect(url_for(".index"))
 
@@ -279,22 +258,8 @@ def create_assignment() -> Any:
         return redirect(url_for(".index"))
     teacher = _owned(User, form.teacher_id.data)
     school_class = _owned(SchoolClass, form.class_id.data)
-    _owned(Subject, form.subject_id.data)
-    assignment = TeachingAssignment(school_id=school_class.school_id, teacher_id=teacher.id,
-                                    subject_id=form.subject_id.data, class_id=school_class.id,
-                                    hours_per_week=form.hours_per_week.data)
-    session.add(assignment)
-    grant_role(session, teacher, Role.teacher)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        flash(_("This teacher already teaches this subject in this class."), "error")
-        return redirect(url_for(".index"))
-    audit(session, school_id=assignment.school_id, action="core.assignment.create",
-          object_type="core.teaching_assignment", object_id=assignment.id,
-          new={"teacher_id": teacher.id, "subject_id": assignment.subject_id, "class_id": school_class.id,
-               "hours_per_week": assignment.hours_per_week})
+    subject = _owned(Subject, form.subject_id.data)
+    add_assignment(session, teacher, school_class, subject, form.hours_per_week.data, form.subgroup.data or "")
     session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for(".index"))

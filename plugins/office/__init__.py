@@ -20,6 +20,7 @@ from core.toolkit import (
     Permission,
     PluginInfo,
     School,
+    SetupStep,
     User,
     can,
     hookimpl,
@@ -159,3 +160,30 @@ def electronic_consent(session: Session, user_id: int, kind: str) -> bool | None
     if consent is None or (consent.electronic is None and consent.processing is None):
         return None
     return not wants_paper(consent)
+
+
+def _class_lists_done(session: Session, school_id: int) -> bool:
+    from plugins.office.setup_checks import every_class_has_students
+
+    return every_class_has_students(session, school_id)
+
+
+def _credentials_done(session: Session, school_id: int) -> bool:
+    from plugins.office.setup_checks import every_family_has_credentials
+
+    return every_family_has_credentials(session, school_id)
+
+
+@hookimpl
+def register_setup_steps() -> list[SetupStep]:
+    return [
+        SetupStep("office.class_lists", _l("Class lists"), "office.class_lists", "office.import.run",
+                  _class_lists_done, 80, _l("Type in the students with their guardians, or import a spreadsheet.")),
+        SetupStep("office.credentials", _l("Credentials"), "office.class_lists", "office.credentials.issue",
+                  _credentials_done, 90, _l("Issue logins and one-time passwords to students and guardians."),
+                  {"_anchor": "credentials"}),
+        SetupStep("office.staff_import", _l("Import a staff list"), "office.import_form", "office.import.run",
+                  _class_lists_done, 60, extends="staff"),
+        SetupStep("office.class_lists_import", _l("Import a spreadsheet"), "office.import_form",
+                  "office.import.run", _class_lists_done, 80, extends="office.class_lists"),
+    ]

@@ -1,13 +1,14 @@
 """A class's subgroups per subject: creating, deleting and filling them."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.toolkit import SchoolClass, Subgroup, SubgroupMember, Subject, TeachingAssignment, audit
+from core.toolkit import SchoolClass, Subgroup, SubgroupMember, Subject, TeachingAssignment, User, audit
 from plugins.office.refusals import OfficeError
 from plugins.office.rosters import current_students
 
@@ -18,6 +19,37 @@ def class_subjects(session: Session, class_id: int) -> list[Subject]:
     split = select(Subgroup.subject_id).where(Subgroup.class_id == class_id)
     return list(session.scalars(select(Subject).where(or_(Subject.id.in_(taught), Subject.id.in_(split)))
                                 .order_by(Subject.name)))
+
+
+@dataclass
+class SplitSubject:
+    """A subject the class is taught in subgroups: each subgroup with its teachers and size."""
+
+    subject: Subject
+    groups: list[tuple[Subgroup, list[User], int]]  # subgroup, its teachers, members
+
+
+def split_subjects(session: Session, class_id: int) -> list[SplitSubject]:
+    """The class's subjects that have a subgroup with its own teaching load (so its own journal)."""
+    rows = session.execute(
+        select(Subject, Subgroup, User)
+        .join(TeachingAssignment, TeachingAssignment.subject_id == Subject.id)
+        .join(Subgroup, Subgroup.id == TeachingAssignment.subgroup_id)
+        .join(User, User.id == TeachingAssignment.teacher_id)
+        .where(TeachingAssignment.class_id == class_id)
+        .order_by(Subject.name, Subgroup.name, User.last_name)).all()
+    sizes = dict(session.execute(
+        select(SubgroupMember.subgroup_id, func.count())
+        .where(SubgroupMember.subgroup_id.in_({g.id for _, g, _ in rows} or {-1}))
+        .group_by(SubgroupMember.subgroup_id)).all())
+    out: dict[int, SplitSubject] = {}
+    for subject, group, teacher in rows:
+        entry = out.setdefault(subject.id, SplitSubject(subject, []))
+        if entry.groups and entry.groups[-1][0].id == group.id:
+            entry.groups[-1][1].append(teacher)
+        else:
+            entry.groups.append((group, [teacher], sizes.get(group.id, 0)))
+    return list(out.values())
 
 
 def subject_subgroups(session: Session, class_id: int, subject_id: int) -> list[Subgroup]:

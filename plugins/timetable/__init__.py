@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from core.toolkit import DashboardWidget, MenuItem, Permission, PluginInfo, hookimpl
+from core.toolkit import DashboardWidget, MenuItem, Permission, PluginInfo, SetupStep, hookimpl
 from plugins.timetable.schemas import TimetableSettings
 
 PLUGIN = PluginInfo(
@@ -119,3 +119,30 @@ def diary_test_schedule(session: Any, school_id: int, class_id: int, start: Any,
     from plugins.timetable.diary_hooks import planned_tests
 
     return planned_tests(session, school_id, class_id, start, end)
+
+
+def _bells_done(session: Any, school_id: int) -> bool:
+    from sqlalchemy import exists, select
+
+    from plugins.timetable.models import Bell, BellSchedule
+
+    return session.scalar(select(exists().where(Bell.schedule_id == BellSchedule.id,
+                                                BellSchedule.school_id == school_id))) is True
+
+
+def _timetable_done(session: Any, school_id: int) -> bool:
+    from sqlalchemy import exists, select
+
+    from plugins.timetable.models import TimetableEntry
+
+    return session.scalar(select(exists().where(TimetableEntry.school_id == school_id))) is True
+
+
+@hookimpl
+def register_setup_steps() -> list[SetupStep]:
+    return [
+        SetupStep("timetable.bells", _l("Bell schedule"), "timetable.bells", "timetable.manage", _bells_done, 30,
+                  _l("Check the lesson times (the usual ones are filled in) and save them.")),
+        SetupStep("timetable.entries", _l("Timetable"), "timetable.versions", "timetable.manage", _timetable_done,
+                  75, _l("Create a timetable version and put each class's lessons into it.")),
+    ]

@@ -13,6 +13,7 @@ from plugins.office.views import (  # noqa: F401  (each module registers its rou
     home,
     movement,
     regulation,
+    roster_entry,
     subgroups,
     tickets,
 )

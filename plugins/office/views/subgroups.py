@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core.toolkit import SchoolClass, Subgroup, Subject, db, requires_permission, school_today
@@ -19,8 +19,10 @@ def subgroups(class_id: int) -> Any:
     session = db()
     school_class = owned(SchoolClass, class_id)
     subjects = [s for s in grouping.class_subjects(session, class_id) if may_edit_subgroups(class_id, s.id)]
-    if not subjects:
-        abort(404)
+    split = [e for e in grouping.split_subjects(session, class_id) if may_edit_subgroups(class_id, e.subject.id)]
+    if not subjects:  # nothing taught yet: say what to do instead of a bare 404
+        return render_template("office/subgroups.html", school_class=school_class, subjects=[], subject=None,
+                               split=split, journals=_journals_enabled())
     subject_id = request.args.get("subject_id", type=int) or subjects[0].id
     subject = next((s for s in subjects if s.id == subject_id), None)
     if subject is None:
@@ -34,7 +36,13 @@ def subgroups(class_id: int) -> Any:
     form.subject_id.choices = [(s.id, s.name) for s in subjects]
     form.subject_id.data = subject.id
     return render_template("office/subgroups.html", school_class=school_class, subjects=subjects, subject=subject,
-                           groups=groups, students=students, chosen=chosen, counts=counts, form=form)
+                           groups=groups, students=students, chosen=chosen, counts=counts, form=form, split=split,
+                           journals=_journals_enabled())
+
+
+def _journals_enabled() -> bool:
+    """Links to subgroup journals only when the gradebook is on (the office does not require it)."""
+    return "gradebook.journal" in current_app.view_functions
 
 
 @bp.post("/classes/<int:class_id>/subgroups")
