@@ -182,8 +182,8 @@ def register_setup_steps() -> list[SetupStep]:
         SetupStep("office.credentials", _l("Credentials"), "office.class_lists", "office.credentials.issue",
                   _credentials_done, 90, _l("Issue logins and one-time passwords to students and guardians."),
                   {"_anchor": "credentials"}),
-        SetupStep("office.staff_import", _l("Import a staff list"), "office.import_form", "office.import.run",
-                  _class_lists_done, 60, extends="staff"),
+        SetupStep("office.staff_import", _l("Import a staff list"), "office.import_form", "office.import.staff",
+                  _class_lists_done, 60, "", {"kind": "staff"}, extends="staff"),
         SetupStep("office.class_lists_import", _l("Import a spreadsheet"), "office.import_form",
                   "office.import.run", _class_lists_done, 80, extends="office.class_lists"),
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from core.api import ClassMembership, GuardianLink, SchoolClass, User, current_year, school_today
+from core.toolkit import ClassMembership, GuardianLink, SchoolClass, User, current_year, school_today
 
 
 def _current_class_ids(session: Session, school_id: int) -> list[int]:

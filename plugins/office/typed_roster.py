@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.api import Role, RoleGrant, SchoolClass, User, audit, move_student, unique_login
+from core.toolkit import Role, RoleGrant, SchoolClass, User, audit, move_student, unique_login
 from plugins.office.personal_files import add_guardian
 from plugins.office.refusals import OfficeError
 

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from core.api import current_school_id, current_year, db, hook, requires_permission
+from core.toolkit import current_school_id, current_year, db, hook, requires_permission
 from plugins.office import refusals, rosters, typed_roster
 from plugins.office.access import require_class, school_today, scoped_classes
 from plugins.office.views.common import bp, commit, flash_errors
