@@ -194,9 +194,13 @@ def plugins_command() -> None:
 @click.option("--size", type=click.Choice(["demo", "full"]), default="demo")
 @click.option("--password", default=None, help="Общий пароль демо-учётных записей (по умолчанию случайный).")
 @click.option("--if-empty", is_flag=True, help="Ничего не делать, если школа уже есть.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Построить школу на эту дату (ГГГГ-ММ-ДД) вместо сегодняшней: для воспроизводимых замеров. "
+                   "Страницы покажут ту же дату, если сервер запущен с KLASS_AS_OF.")
 @with_appcontext
-def demo_command(size: str, password: str | None, if_empty: bool) -> None:
+def demo_command(size: str, password: str | None, if_empty: bool, as_of: Any = None) -> None:
     from core import migrate
+    from core.clock import pinned_day
     from core.db import session_scope
     from core.demo import build_school
     from core.models import School
@@ -212,8 +216,9 @@ def demo_command(size: str, password: str | None, if_empty: bool) -> None:
                 return
             raise click.ClickException("База уже содержит школу: удалите её файл или укажите другую DATABASE_URL.")
         password = password or secrets.token_urlsafe(6)
-        with current_app.test_request_context():
+        with current_app.test_request_context(), pinned_day(as_of.date() if as_of else None):
             result = build_school(session, size, state.settings["school"]["term_system"], password,
+                                  today=as_of.date() if as_of else None,
                                   timezone=state.settings["school"]["timezone"])
             call_in_order(state.pm, "register_demo_data", list(state.plugins), session=session,
                           school=result.school, size=size)

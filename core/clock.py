@@ -8,6 +8,9 @@ has no request, so every function also takes the school (or a zone) explicitly.
 """
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -72,9 +75,50 @@ def _as_zone(zone: str | tzinfo) -> tzinfo:
     return ZoneInfo(zone) if isinstance(zone, str) else zone
 
 
+AS_OF_VARIABLE = "KLASS_AS_OF"
+
+
+def as_of_day() -> date | None:
+    """The school calendar's pinned day, from ``KLASS_AS_OF=YYYY-MM-DD``, or None for the real date.
+
+    Why: benchmarks and a full-size demo must see the same school whatever the real date is (before
+    the first term ends there is no finished term to measure). With the variable set, every "today"
+    of the school clock is that day; the time of day still runs. Never set it in production.
+    """
+    value = os.environ.get(AS_OF_VARIABLE)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ConfigError(f"{AS_OF_VARIABLE}={value!r}: ожидается дата ГГГГ-ММ-ДД.",
+                          f"{AS_OF_VARIABLE}={value!r}: expected a date YYYY-MM-DD.") from exc
+
+
+@contextmanager
+def pinned_day(day: date | None) -> Iterator[None]:
+    """Run the block with the school clock pinned to ``day`` (nothing changes when it is None):
+    ``klass demo --as-of`` builds every plugin's demo data for that day."""
+    if day is None:
+        yield
+        return
+    before = os.environ.get(AS_OF_VARIABLE)
+    os.environ[AS_OF_VARIABLE] = day.isoformat()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(AS_OF_VARIABLE, None)
+        else:
+            os.environ[AS_OF_VARIABLE] = before
+
+
 def now_in(zone: str | tzinfo) -> datetime:
-    """The current moment as an aware datetime in ``zone`` (background work that knows its zone)."""
-    return datetime.now(UTC).astimezone(_as_zone(zone))
+    """The current moment as an aware datetime in ``zone`` (background work that knows its zone);
+    on the day pinned by ``KLASS_AS_OF`` when it is set (benchmarks)."""
+    moment = datetime.now(UTC).astimezone(_as_zone(zone))
+    day = as_of_day()
+    return moment if day is None else moment.replace(year=day.year, month=day.month, day=day.day)
 
 
 def today_in(zone: str | tzinfo) -> date:
