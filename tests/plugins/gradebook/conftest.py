@@ -1,14 +1,17 @@
 """The gradebook's fixtures: the demo school's 5А mathematics as seen by its teacher, and helpers."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import event, select
 
+from core import sessions
 from core.models import ClassMembership, Role, RoleGrant, SchoolClass, Subject, TeachingAssignment, Term, User
+from core.models.sessions import UserSession
 from plugins.gradebook.editing import Editor
 from plugins.gradebook.models import Lesson, Mark
 
@@ -167,10 +170,17 @@ def login_as(app: Any, demo_school: dict[str, Any]) -> Any:
     def factory(role_or_login: str) -> Any:
         login = demo_school["accounts"].get(role_or_login, role_or_login)
         session = app.extensions["klass"].session()
-        user_id, version = session.execute(select(User.id, User.session_version).where(User.login == login)).one()
+        user = session.scalar(select(User).where(User.login == login))
+        # A live server-side session row, as a real sign-in makes (core.sessions), minus the argon2 check.
+        key = secrets.token_urlsafe(32)
+        now = datetime.now(UTC)
+        session.add(UserSession(school_id=user.school_id, user_id=user.id, key_hash=sessions._digest(key),
+                                session_version=user.session_version, created_at=now, last_seen_at=now,
+                                expires_at=now + timedelta(hours=12), ip="127.0.0.1", user_agent="tests"))
+        session.commit()  # as a real sign-in does: a rolled-back request must not sign the client out
         client = app.test_client()
         with client.session_transaction() as flask_session:
-            flask_session["_user_id"] = f"{user_id}:{version}"
+            flask_session["_user_id"] = sessions.KEY_PREFIX + key
             flask_session["_fresh"] = True
         return client
 
