@@ -10,7 +10,7 @@ from flask import g
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.api import can, classes_led_by, core_settings, db, hook, plugin_settings
+from core.api import can, classes_led_by, core_settings, db, hook, plugin_settings, school_now
 from plugins.attendance.errors import AttendanceError
 from plugins.attendance.rights import Actor
 
@@ -32,6 +32,10 @@ def _lesson_editors(lesson: Any) -> list[int]:
     return [uid for ids in hook().lesson_editors(session=db(), lesson=lesson) for uid in (ids or [])]
 
 
+def _lesson_start(lesson: Any) -> Any:
+    return hook().lesson_starts_at(session=db(), lesson=lesson)
+
+
 def actor_for(user: Any) -> Actor:
     """What ``user``'s permissions allow, for the services."""
     led = classes_led_by(user)
@@ -45,6 +49,8 @@ def actor_for(user: Any) -> Actor:
         verify_class_ids=frozenset(c for c in led if can(user, "attendance.verify", class_id=c)),
         edit_window_days=window,
         extra_editors=_lesson_editors,
+        now=school_now(user.school_id),
+        lesson_start=_lesson_start,
     )
 
 

@@ -87,6 +87,21 @@ def lesson_editors(session: Any, lesson: Any) -> list[int]:
     return editors_of(session, lesson.id)
 
 
+@hookimpl(optionalhook=True)
+def lesson_starts_at(session: Any, lesson: Any) -> Any:
+    """The lesson's start by its class's bells (the school's default bells from the settings if none)."""
+    from core.api import plugin_settings
+    from plugins.timetable.bell_times import bells_of_classes, parse_time
+
+    bells = bells_of_classes(session, lesson.school_id, [lesson.class_id]).get(lesson.class_id, {})
+    if lesson.number in bells:
+        return bells[lesson.number][0]
+    for bell in plugin_settings("timetable")["default_bells"]:
+        if bell["number"] == lesson.number:
+            return parse_time(bell["starts_at"])
+    return None
+
+
 @hookimpl
 def revert_change(session: Any, entry: Any) -> dict[str, Any] | None:
     """Undo a substitution, move or cancellation made from a leaked account."""
