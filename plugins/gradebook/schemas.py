@@ -57,6 +57,9 @@ class GradebookSettings(Schema):
     # A mark and an absence («н») in one lesson: "warn" saves both with a visible warning, "refuse" refuses
     # the second of them (plugins/gradebook/absence_rule.py).
     marks_when_absent = fields.String(load_default="warn", validate=validate.OneOf(["warn", "refuse"]))
+    # Term marks are entered from this many days before the term ends until its ``closes_on`` (the lock);
+    # year marks only after the last term has ended (plugins/gradebook/finals.py ``period_opens_on``).
+    final_marks_open_days_before = fields.Integer(load_default=14, validate=validate.Range(min=0, max=60))
 
     @validates_schema
     def _consistent(self, data: dict, **_kwargs: object) -> None:
