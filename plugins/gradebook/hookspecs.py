@@ -78,8 +78,8 @@ def on_homework_saved(session: Session, lesson: Lesson, homework: Homework) -> N
 def lesson_absences(session: Session, lesson_id: int, student_ids: list[int]) -> dict[int, str]:
     """Who of ``student_ids`` was away from the lesson (not merely late), with the code shown («н», «б»).
 
-    The gradebook asks before saving marks: a mark and an absence in one lesson raise a warning, or are
-    refused where the school's ``marks_when_absent`` setting says so. One query for all the students.
+    Called before marks are saved: a mark and an absence in one lesson raise a warning, or are refused
+    where the school's ``marks_when_absent`` setting says so. One query for all the students.
 
     :param session: the open session.
     :param lesson_id: the lesson.
@@ -92,7 +92,7 @@ def lesson_absences(session: Session, lesson_id: int, student_ids: list[int]) ->
 def lesson_starts_at(session: Session, lesson: Lesson) -> Any:
     """When the lesson begins by the school's bells (a ``datetime.time``), None when unknown.
 
-    Attendance refuses marks for a lesson that has not begun yet (later today).
+    Called when attendance is marked: a lesson that has not begun yet (later today) is refused.
 
     :param session: the open session.
     :param lesson: the lesson.

@@ -69,3 +69,26 @@ def test_attendance_of_a_lesson_later_today_is_refused_before_it_begins(login_as
     assert "Урок 6 начинается в 13:25" in reply.json["error"]["message"]
     assert session.scalar(select(AttendanceMark).where(AttendanceMark.lesson_id == later.id)) is None
     assert post_json(client, SAVE, {"lesson_id": earlier.id, "student_id": pupil.id, "code": "н"}).status_code == 200
+
+
+def test_hook_lesson_absences(app, demo, session, today, login_as, post_json):
+    """Attendance answers who was away from a lesson: «н» counts, a late arrival does not."""
+    lesson = demo.teacher_lesson(today, min_age=1)
+    away, late = _clean_pupil(session, lesson), None
+    client = login_as("teacher")
+    post_json(client, SAVE, {"lesson_id": lesson.id, "student_id": away.id, "code": "н"})
+    late = _clean_pupil(session, lesson)
+    post_json(client, SAVE, {"lesson_id": lesson.id, "student_id": late.id, "code": "о"})
+    answers = app.extensions["klass"].pm.hook.lesson_absences(session=session, lesson_id=lesson.id,
+                                                               student_ids=[away.id, late.id])
+    assert answers == [{away.id: "н"}]
+
+
+def test_hook_lesson_starts_at(app, demo, session, today):
+    """The timetable gives a lesson's start by the bells: lesson 6 at 13:25 by the default schedule."""
+    from datetime import time
+
+    model = demo.teacher_lesson(today, min_age=1)
+    lesson = Lesson(school_id=model.school_id, class_id=model.class_id, subject_id=model.subject_id,
+                    teacher_id=model.teacher_id, date=today, number=6, topic="")
+    assert app.extensions["klass"].pm.hook.lesson_starts_at(session=session, lesson=lesson) == time(13, 25)
