@@ -139,7 +139,7 @@
     td.classList.remove("saving", "invalid", "conflict", "warning");
     if (state) { td.classList.add(state); }
     if (reason) { td.title = reason; } else { td.removeAttribute("title"); }
-    if (state !== "saving") { noteProblem(r, c, state === "invalid" || state === "conflict" || state === "warning" ? reason : ""); }
+    if (state !== "saving") { noteProblem(r, c, state === "invalid" || state === "conflict" ? reason : ""); }
   }
 
   // --- moving -------------------------------------------------------------------------------------
