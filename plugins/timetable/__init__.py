@@ -104,7 +104,23 @@ def lesson_starts_at(session: Any, lesson: Any) -> Any:
 
 @hookimpl
 def revert_change(session: Any, entry: Any) -> dict[str, Any] | None:
-    """Undo a substitution, move or cancellation made from a leaked account."""
+    """Undo a substitution, move or cancellation, or a weekly lesson added or removed, from a leaked account."""
+    if entry.object_type == "timetable.entry":
+        from plugins.timetable.models import TimetableEntry
+
+        if entry.action == "timetable.entry.create":
+            added = session.get(TimetableEntry, int(entry.object_id))
+            if added is None or added.school_id != entry.school_id:
+                return {}
+            session.delete(added)
+            session.flush()
+            return {"deleted": True}
+        if entry.action == "timetable.entry.delete" and entry.old:
+            fields = ("version_id", "class_id", "subgroup_id", "subject_id", "teacher_id", "weekday", "number", "room")
+            session.add(TimetableEntry(school_id=entry.school_id, **{k: entry.old.get(k) for k in fields}))
+            session.flush()
+            return {"restored": True}
+        return {}
     if entry.object_type != "timetable.lesson_change" or entry.action != "timetable.change.create":
         return None
     from plugins.timetable.lesson_changes import revoke

@@ -292,3 +292,24 @@ def test_removing_a_lesson_asks_first_and_can_be_undone(app, session, login_as, 
     assert "Урок снова в расписании." in back.text
     restored = session.scalar(select(TimetableEntry).where(TimetableEntry.version_id == version.id))
     assert (restored.weekday, restored.number, restored.room, restored.subject_id) == (1, 2, "101", rows[0].subject_id)
+
+
+def test_revert_of_an_added_and_a_removed_weekly_lesson(app, session, login_as, demo_school):
+    """A leaked account's additions and removals in the timetable are undone from the audit log."""
+    from core.models import AuditEntry
+    from plugins.timetable import revert_change
+
+    school_id = demo_school["school_id"]
+    deputy = login_as("deputy")
+    monday, term = future_week(session, school_id)
+    version = _new_version(deputy, session, school_id, monday, term)
+    c1a, rows = _first_grade_lessons(session)
+    assert _add(deputy, version, c1a, {"weekday": 2, "number": 3, "assignment_id": rows[0].id,
+                                       "room": "7"}).status_code == 302
+    created = session.scalar(select(AuditEntry).where(AuditEntry.action == "timetable.entry.create")
+                             .order_by(AuditEntry.id.desc()))
+    count = select(func.count(TimetableEntry.id)).where(TimetableEntry.version_id == version.id)
+    assert revert_change(session, created) == {"deleted": True} and session.scalar(count) == 0
+    removed = AuditEntry(school_id=school_id, action="timetable.entry.delete", object_type="timetable.entry",
+                         object_id=created.object_id, old=created.new, new=None)
+    assert revert_change(session, removed) == {"restored": True} and session.scalar(count) == 1
