@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Iterable, Mapping
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
@@ -14,7 +15,7 @@ def build_message(settings: Mapping[str, Any], to: Iterable[str], subject: str, 
     message = EmailMessage()
     message["From"] = formataddr((settings["sender_name"], settings["sender"]))
     message["To"] = ", ".join(to)
-    message["Subject"] = subject
+    set_subject(message, subject)
     message["Message-ID"] = make_msgid(domain=settings["sender"].rpartition("@")[2] or "klass.local")
     message.set_content(text)
     if html:
@@ -23,6 +24,22 @@ def build_message(settings: Mapping[str, Any], to: Iterable[str], subject: str, 
         maintype, _, subtype = mime.partition("/")
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return message
+
+
+def set_subject(message: EmailMessage, subject: str) -> None:
+    """Set the Subject so that long non-ASCII subjects keep their spaces.
+
+    The standard library's folding of a long header splits it into RFC 2047 encoded words and may put a
+    space between two of them, where decoders drop it («вся школа» arrives as «всяшкола»). So a non-ASCII
+    subject is encoded here into encoded words that carry their spaces inside them (``email.header.Header``),
+    each line short enough that the default policy writes it as it is instead of folding it again.
+    """
+    subject = " ".join(subject.split())
+    if subject.isascii():
+        message["Subject"] = subject
+        return
+    encoded = Header(subject, "utf-8", header_name="Subject").encode(linesep="\n")
+    message.set_raw("Subject", encoded)
 
 
 def send(settings: Mapping[str, Any], message: EmailMessage) -> str:

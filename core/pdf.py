@@ -10,17 +10,22 @@ FONT_DIR = Path(__file__).resolve().parent / "fonts"
 SYSTEM_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
+FONT_ITALIC = "DejaVuSans-Oblique"
+FONT_BOLD_ITALIC = "DejaVuSans-BoldOblique"
 
 
 def register_fonts() -> tuple[str, str]:
-    """Register DejaVu Sans (regular, bold) once; return their names for styles."""
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        for name in (FONT, FONT_BOLD):
+    """Register DejaVu Sans (regular, bold, oblique, bold oblique) once as one family; return the regular
+    and bold names for styles. ``<i>`` in a Paragraph and ``reportlab.lib.fonts.tt2ps(font, 0, 1)`` give the
+    italic face: forecasts are printed in italics."""
+    if FONT_BOLD_ITALIC not in pdfmetrics.getRegisteredFontNames():
+        for name in (FONT, FONT_BOLD, FONT_ITALIC, FONT_BOLD_ITALIC):
             path = FONT_DIR / f"{name}.ttf"
             if not path.exists():
                 path = SYSTEM_FONT_DIR / f"{name}.ttf"
             pdfmetrics.registerFont(TTFont(name, str(path)))
-        pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+        pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC,
+                                      boldItalic=FONT_BOLD_ITALIC)
     return FONT, FONT_BOLD
 
 

@@ -83,3 +83,11 @@ def extra_journal_columns(session: Any, journal: Any) -> list[Any]:
     from plugins.attendance.journal import journal_extra
 
     return [journal_extra(session, journal)]
+
+
+@hookimpl(optionalhook=True)
+def lesson_absences(session: Any, lesson_id: int, student_ids: list[int]) -> dict[int, str]:
+    """Who was away from the lesson (not merely late): the gradebook warns of a mark next to an «н»."""
+    from plugins.attendance.marking import absences_at
+
+    return absences_at(session, lesson_id, student_ids)

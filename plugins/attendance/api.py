@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify
+from flask_babel import gettext as _
 
 from core.toolkit import SchoolClass, Subject, User, acting_user, api_error, api_view, db, school_today
 from plugins.attendance import excuses, marking, rights, totals
@@ -79,14 +80,16 @@ def save_mark(body: dict[str, Any]) -> Any:
     """Set one student's attendance at one lesson (an empty code clears it: present). The journal grid's
     ``save_url``. Allowed to the lesson's teacher, a substitute, the class teacher and the deputy."""
     session = db()
+    warnings: list[Any] = []
     try:
         state = marking.save_mark(session, settings(), current_actor(), body["lesson_id"], body["student_id"],
                                    body["code"], today=school_today(), minutes_late=body["minutes_late"],
-                                   reason=body["reason"], notify=notifier())
+                                   reason=body["reason"], notify=notifier(), warnings=warnings)
     except AttendanceError as exc:
         return _error(exc)
     session.commit()
-    return jsonify(_mark_json(state))
+    # Saved, but worth a look: an «н» next to a mark in the same lesson (the gradebook's rule).
+    return jsonify({**_mark_json(state), "warnings": [_(w.message, **w.params) for w in warnings]})
 
 
 @bp.post("/lessons/<int:lesson_id>/roll-call")

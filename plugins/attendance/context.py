@@ -6,7 +6,15 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from core.toolkit import acting_user, can, classes_led_by, db, hook, plugin_settings
+from core.toolkit import (
+    acting_user,
+    can,
+    classes_led_by,
+    db,
+    hook,
+    plugin_settings,
+    school_now,
+)
 from plugins.attendance.errors import AttendanceError
 from plugins.attendance.rights import Actor
 
@@ -17,6 +25,10 @@ def settings() -> dict[str, Any]:
 
 def _lesson_editors(lesson: Any) -> list[int]:
     return [uid for ids in hook().lesson_editors(session=db(), lesson=lesson) for uid in (ids or [])]
+
+
+def _lesson_start(lesson: Any) -> Any:
+    return hook().lesson_starts_at(session=db(), lesson=lesson)
 
 
 def actor_for(user: Any) -> Actor:
@@ -32,6 +44,8 @@ def actor_for(user: Any) -> Actor:
         verify_class_ids=frozenset(c for c in led if can(user, "attendance.verify", class_id=c)),
         edit_window_days=window,
         extra_editors=_lesson_editors,
+        now=school_now(user.school_id),
+        lesson_start=_lesson_start,
     )
 
 

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from core.toolkit import N_, ClassMembership, SubgroupMember, User, audit, utcnow
+from core.toolkit import N_, ClassMembership, SubgroupMember, User, audit, plugin_settings, utcnow
 from plugins.attendance.code_rules import cell_text, code_kinds, normalize_code, reason_kinds
 from plugins.attendance.errors import AttendanceError
 from plugins.attendance.models import AbsenceReason, AttendanceMark, LessonRollCall
 from plugins.attendance.rights import Actor, can_view_lesson, edit_refusal
-from plugins.gradebook.public import Lesson
+from plugins.gradebook.public import Clash, Lesson, absence_clash
 
 
 @dataclass(frozen=True)
@@ -150,9 +150,38 @@ def ensure_roll_call(session: Session, lesson: Lesson, actor_id: int | None) -> 
     return roll
 
 
+def absences_at(session: Session, lesson_id: int, student_ids: Iterable[int]) -> dict[int, str]:
+    """Student id -> absence code at the lesson, for those away (late arrivals are not absences)."""
+    kinds = code_kinds(plugin_settings("attendance"))
+    ids = list(student_ids)
+    if not ids:
+        return {}
+    return {sid: code for sid, code in session.execute(
+        select(AttendanceMark.student_id, AttendanceMark.code)
+        .where(AttendanceMark.lesson_id == lesson_id, AttendanceMark.student_id.in_(ids)))
+        if kinds.get(code, "absent") != "late"}
+
+
+def _absence_with_mark(session: Session, settings: Mapping[str, Any], lesson: Lesson, student_id: int,
+                       code: str, existing: AttendanceMark | None, warnings: list[Clash] | None) -> None:
+    """An absence next to a mark: the gradebook's rule decides (refuse, or save with a warning)."""
+    kinds = code_kinds(settings)
+    if not code or kinds.get(code) == "late":
+        return
+    if existing is not None and kinds.get(existing.code) != "late":
+        return  # already away: nothing new to warn of
+    clash = absence_clash(session, plugin_settings("gradebook"), lesson.id, student_id)
+    if clash is None:
+        return
+    if clash.refused:
+        raise AttendanceError(clash.message, "invalid", "code", **clash.params)
+    if warnings is not None:
+        warnings.append(clash)
+
+
 def save_mark(session: Session, settings: Mapping[str, Any], actor: Actor, lesson_id: int, student_id: int,
               code: str | None, *, today: date, minutes_late: int | None = None, reason: str = "",
-              notify: Notify | None = None) -> MarkState:
+              notify: Notify | None = None, warnings: list[Clash] | None = None) -> MarkState:
     """Set (or with an empty code clear) one student's attendance at one lesson, as the journal grid does.
 
     Checks the actor may edit the lesson and that the student belongs to it, turns an absence into an
@@ -174,6 +203,7 @@ def save_mark(session: Session, settings: Mapping[str, Any], actor: Actor, lesso
         raise AttendanceError(N_("This student does not attend this lesson."), "invalid", "student_id")
     existing = session.scalar(select(AttendanceMark).where(AttendanceMark.lesson_id == lesson.id,
                                                            AttendanceMark.student_id == student_id))
+    _absence_with_mark(session, settings, lesson, student_id, normalized, existing, warnings)
     reason_row = None
     if normalized and code_kinds(settings)[normalized] == "absent":
         reason_row = covering_reasons(session, [student_id], lesson.date).get(student_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,10 @@ class Actor:
     # A teacher's own lessons older than this many days are corrected by the class teacher or deputy.
     edit_window_days: int | None = None
     extra_editors: Callable[[Lesson], Iterable[int]] | None = field(default=None, compare=False)
+    # The school's clock and the start of a lesson by the bells (the gradebook's ``lesson_starts_at`` hook):
+    # a lesson later today is not marked before it begins.
+    now: datetime | None = None
+    lesson_start: Callable[[Lesson], time | None] | None = field(default=None, compare=False)
 
     def is_extra_editor(self, lesson: Lesson) -> bool:
         return self.extra_editors is not None and self.user_id in set(self.extra_editors(lesson))
@@ -44,6 +48,11 @@ def edit_refusal(actor: Actor, lesson: Lesson, today: date) -> AttendanceError |
         return AttendanceError(N_("Not found."), "not_found")
     if lesson.date > today:
         return AttendanceError(N_("Attendance of a lesson is marked on its day or later."), "invalid")
+    if actor.now is not None and actor.lesson_start is not None and lesson.date == actor.now.date():
+        start = actor.lesson_start(lesson)
+        if start is not None and actor.now.time() < start:
+            return AttendanceError(N_("Lesson %(number)d begins at %(time)s: attendance is marked once it has "
+                                      "begun."), "invalid", number=lesson.number, time=start.strftime("%H:%M"))
     if actor.edit_any or lesson.class_id in actor.verify_class_ids:
         return None
     if actor.edit_own and (lesson.teacher_id == actor.user_id or actor.is_extra_editor(lesson)):

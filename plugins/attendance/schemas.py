@@ -70,6 +70,7 @@ class MarkStateSchema(Schema):
     minutes_late = fields.Integer(allow_none=True)
     reason = fields.String()
     cell = fields.String()  # what the journal cell shows
+    warnings = fields.List(fields.String())  # on a save: saved, but worth a look (an «н» next to a mark)
 
 
 class SaveMarkSchema(Schema):

@@ -50,6 +50,11 @@ def message(error: GradebookError) -> str:
     return gettext(error.message, **error.params) if error.params else gettext(error.message)
 
 
+def warnings(ed: Editor) -> list[str]:
+    """The Russian texts of what a save let through with a warning (``Editor.warnings``)."""
+    return [gettext(w.message, **w.params) for w in ed.warnings]
+
+
 def views_all() -> bool:
     return can(acting_user(), "gradebook.journal.view_all")
 

@@ -210,12 +210,13 @@ def marks(query: dict[str, Any]) -> Any:
 def create_mark(body: dict[str, Any]) -> Any:
     """Give a student a mark at a lesson (one more if they have some)."""
     session = db()
+    ed = access.editor()
     try:
-        mark = mark_saving.create_mark(session, access.settings(), access.editor(), **body)
+        mark = mark_saving.create_mark(session, access.settings(), ed, **body)
     except GradebookError as exc:
         return refused(exc)
     session.commit()
-    return jsonify(MarkSchema().dump(mark)), 201
+    return jsonify({**MarkSchema().dump(mark), "warnings": access.warnings(ed)}), 201
 
 
 @bp.patch("/marks/<int:mark_id>")
@@ -258,16 +259,17 @@ def cell(body: dict[str, Any]) -> Any:
     ``average_text`` and ``forecast`` (``Average.as_json()``): the page shows them, it never computes one."""
     session = db()
     settings = access.settings()
+    ed = access.editor()
     try:
-        result = mark_saving.set_cell(session, settings, access.editor(), lesson_id=body["lesson_id"],
-                                      student_id=body["student_id"], values=body["values"],
+        result = mark_saving.set_cell(session, settings, ed, lesson_id=body["lesson_id"],
+                                      student_id=body["student_id"], values=body["values"], text=body["text"],
                                       known=[tuple(k) for k in body["known"]], work_type=body["work_type"])
         row = explanations.row_average(session, settings, session.get(Lesson, body["lesson_id"]),
                                        body["student_id"])
     except GradebookError as exc:
         return refused(exc, (body["lesson_id"], body["student_id"]))
     session.commit()
-    return {"marks": result, **row.as_json()}
+    return {"marks": result, **row.as_json(), "warnings": access.warnings(ed)}
 
 
 # --- final marks -------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -29,6 +29,8 @@ class Editor:
     may_final: bool = False  # gradebook.final.edit: own subjects, until the term is locked
     may_final_override: bool = False  # gradebook.final.override: any class, also after the lock
     hooks: Any = None
+    # Saved, but worth a look (``absence_rule.Clash``: a mark next to an «н»): the page or the API shows them.
+    warnings: list[Any] = field(default_factory=list, compare=False)
 
     def substitutes(self, session: Session, lesson: Lesson) -> bool:
         """Does a plugin (timetable: a substitution) let this user fill ``lesson`` too?"""

@@ -16,7 +16,7 @@ from core.toolkit import (
 )
 from plugins.gradebook import access
 from plugins.gradebook.errors import GradebookError
-from plugins.gradebook.finals import final_sheet, period_closes_on, set_final_mark
+from plugins.gradebook.finals import final_sheet, period_closes_on, set_final_mark, window_refusal
 from plugins.gradebook.web import (
     bp,
     default_term,
@@ -45,13 +45,15 @@ def _final_context() -> dict[str, Any]:
     closes = period_closes_on(term, terms)
     locked = closes is not None and ed.today > closes
     teaches = access.teaches_class(session, class_id, subject_id)
-    may_set = ed.may_final_override or (ed.may_final and teaches and not locked)
+    early = window_refusal(term, terms, access.settings(), ed.today)
+    may_set = early is None and (ed.may_final_override or (ed.may_final and teaches and not locked))
     rows = final_sheet(session, access.settings(), class_id=class_id, subject_id=subject_id,
                                 subgroup_id=subgroup_id, terms=terms)
     return {"school_class": school_class, "subject": subject, "subgroup": subgroup, "terms": terms, "term": term,
             "period_key": term.id if term else None, "closes": closes, "locked": locked, "may_set": may_set,
             "rows": rows, "typed": {}, "reasons": {}, "errors": {}, "override": ed.may_final_override,
-            "settings_year": access.settings()["year_forecast"]}
+            "settings_year": access.settings()["year_forecast"],
+            "early": access.message(early) if early is not None else "", "teaches": teaches}
 
 
 @bp.get("/final")
@@ -75,12 +77,20 @@ def final_save() -> Any:
     reasons: dict[int, str] = {}
     errors: dict[int, str] = {}
     saved = 0
+    # "Take the forecast" is an explicit action: one row's button (its student id) or the whole class
+    # ("all": every row left empty); the form itself is never pre-filled with forecasts.
+    take = request.form.get("take", "")
     for row in context["rows"]:
         raw = request.form.get(f"f{row.student_id}")
         if raw is None:
             continue
         raw = raw.strip()
+        forecast = row.forecasts.get(key)
+        if forecast is not None and (take == str(row.student_id) or (take == "all" and not raw)):
+            raw = str(forecast)
+        typed[row.student_id] = raw
         reason = (request.form.get(f"r{row.student_id}") or "").strip()
+        reasons[row.student_id] = reason
         existing = row.finals.get(key)
         if raw == (existing.value if existing else "") and (not reason or reason == (existing.reason if existing else "")):
             continue
@@ -92,7 +102,6 @@ def final_save() -> Any:
                                         value=raw, reason=reason, version=version)
             saved += 1
         except GradebookError as exc:
-            typed[row.student_id], reasons[row.student_id] = raw, reason
             errors[row.student_id] = access.message(exc)
     session.commit()
     if not errors:

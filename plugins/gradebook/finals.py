@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -41,6 +41,31 @@ def period_closes_on(term: Term | None, terms: Sequence[Term]) -> date | None:
     if term is not None:
         return term.closes_on
     return max((t.closes_on for t in terms), default=None)
+
+
+def period_opens_on(term: Term | None, terms: Sequence[Term], settings: Mapping[str, Any]) -> date | None:
+    """The first day final marks of a term (or of the year: ``term`` None) may be entered.
+
+    A term's: ``final_marks_open_days_before`` days before it ends (the closing window, so one click weeks
+    early cannot set a whole class's marks); the year's: the day after the last term ends.
+    """
+    if term is not None:
+        return term.ends_on - timedelta(days=settings.get("final_marks_open_days_before", 14))
+    last = max((t.ends_on for t in terms), default=None)
+    return last + timedelta(days=1) if last is not None else None
+
+
+def window_refusal(term: Term | None, terms: Sequence[Term], settings: Mapping[str, Any],
+                   today: date) -> EditRefused | None:
+    """Why final marks of the period cannot be entered yet (None once its closing window has opened)."""
+    opens = period_opens_on(term, terms, settings)
+    if opens is None or today >= opens:
+        return None
+    if term is None:
+        return EditRefused(N_("Year marks are entered after the last term ends: from %(date)s."),
+                           date=opens.strftime("%d.%m.%Y"))
+    return EditRefused(N_("Final marks of this term are entered from %(date)s, shortly before it ends."),
+                       date=opens.strftime("%d.%m.%Y"))
 
 
 def final_state(final: FinalMark) -> dict[str, Any]:
@@ -88,6 +113,9 @@ def set_final_mark(session: Session, settings: Mapping[str, Any], editor: Editor
     reason = (reason or "").strip()
     if len(reason) > 500:
         raise MarkError(N_("The reason is too long (at most 500 characters)."), field="reason")
+    early = window_refusal(term, terms, settings, editor.today)
+    if early is not None:
+        raise early
     closes = period_closes_on(term, terms)
     locked = closes is not None and editor.today > closes
     if locked:

@@ -72,3 +72,29 @@ def on_homework_saved(session: Session, lesson: Lesson, homework: Homework) -> N
     :param lesson: the lesson the homework is given at.
     :param homework: the homework as saved.
     """
+
+
+@hookspec
+def lesson_absences(session: Session, lesson_id: int, student_ids: list[int]) -> dict[int, str]:
+    """Who of ``student_ids`` was away from the lesson (not merely late), with the code shown («н», «б»).
+
+    Called before marks are saved: a mark and an absence in one lesson raise a warning, or are refused
+    where the school's ``marks_when_absent`` setting says so. One query for all the students.
+
+    :param session: the open session.
+    :param lesson_id: the lesson.
+    :param student_ids: the students about to get marks.
+    :return: student id -> the absence code; students who were there are left out.
+    """
+
+
+@hookspec(firstresult=True)
+def lesson_starts_at(session: Session, lesson: Lesson) -> Any:
+    """When the lesson begins by the school's bells (a ``datetime.time``), None when unknown.
+
+    Called when attendance is marked: a lesson that has not begun yet (later today) is refused.
+
+    :param session: the open session.
+    :param lesson: the lesson.
+    :return: the start time of the lesson's number in its class's bell schedule.
+    """

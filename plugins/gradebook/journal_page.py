@@ -69,6 +69,7 @@ def _grid_rows(grid: JournalGrid, settings: dict[str, Any]) -> Markup:
     than the whole query, so every repeated piece is made once and the cells are joined strings."""
     weights = work_type_weights(settings)
     word = _("weight")
+    forecast_title = escape(_("Forecast, not a mark"))
     kinds = {code: (str(escape(f"{title}, {word} {format_weight(weights[code])}")), " h" if weights[code] > 1 else "")
              for code, title in work_type_titles(settings).items()}
 
@@ -117,7 +118,7 @@ def _grid_rows(grid: JournalGrid, settings: dict[str, Any]) -> Markup:
         forecast = average.forecast
         final = grid.finals.get(sid)
         parts.append(f'<td class="avg num"><a href="{explain}{sid}" title="{how}">{average.text}</a>'
-                     f'</td><td class="fc num">{forecast if forecast is not None else "—"}</td>'
+                     f'</td><td class="fc num forecast" title="{forecast_title}">{forecast if forecast is not None else "—"}</td>'
                      f'<td class="fin num">{escape(final.value) if final else ""}</td></tr>')
         rows.append("".join(parts))
     return Markup("".join(rows))

@@ -245,9 +245,8 @@ def lesson_marks(lesson_id: int) -> Any:
         raw = request.form.get(f"m{student_id}")
         if raw is None:
             continue
-        values = raw.replace(",", " ").split()
         current = context["marks"].get(student_id, [])
-        if values == [m.value for m in current]:
+        if raw.split() == [m.value for m in current]:
             continue
         known = []
         for pair in (request.form.get(f"k{student_id}") or "").split(","):
@@ -256,13 +255,15 @@ def lesson_marks(lesson_id: int) -> Any:
                 known.append((int(mark_id), int(version)))
         try:
             with session.begin_nested():
-                set_cell(session, settings, ed, lesson_id=lesson.id, student_id=student_id, values=values,
+                set_cell(session, settings, ed, lesson_id=lesson.id, student_id=student_id, text=raw,
                                   known=known)
             saved += 1
         except GradebookError as exc:
             typed[student_id] = raw
             errors[student_id] = access.message(exc)
     session.commit()
+    for warning in access.warnings(ed):
+        flash(warning, "warning")
     if not errors:
         flash(_("Marks saved: %(n)d.", n=saved) if saved else _("Nothing has changed."), "success")
         return redirect(url_for(".lesson_page", lesson_id=lesson.id) + "#marks")

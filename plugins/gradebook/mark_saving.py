@@ -18,10 +18,11 @@ from core.toolkit import (
     audit,
     utcnow,
 )
+from plugins.gradebook.absence_rule import mark_clash
 from plugins.gradebook.averages import work_type_weights
 from plugins.gradebook.editing import Editor, check_lesson
 from plugins.gradebook.errors import MarkError, NotFound, VersionConflict
-from plugins.gradebook.mark_parsing import parse_mark
+from plugins.gradebook.mark_parsing import parse_mark, parse_marks
 from plugins.gradebook.models import Lesson, Mark
 
 MARK_FIELDS = ("value", "numeric", "work_type", "comment")
@@ -72,6 +73,16 @@ def _comment(text: str | None) -> str:
     return text
 
 
+def _check_absence(session: Session, settings: Mapping[str, Any], editor: Editor, lesson_id: int,
+                   student_id: int) -> None:
+    """A mark for a student marked absent: refused or kept with a warning, by the school's setting."""
+    clash = mark_clash(session, settings, editor.hooks, lesson_id, student_id)
+    if clash is not None:
+        if clash.refused:
+            raise clash.error()
+        editor.warnings.append(clash)
+
+
 def _audit_mark(session: Session, editor: Editor, action: str, mark_id: int, old: dict[str, Any] | None,
                 new: dict[str, Any] | None) -> None:
     audit(session, school_id=editor.school_id, action=f"gradebook.mark.{action}", object_type="gradebook.mark",
@@ -103,6 +114,7 @@ def create_mark(session: Session, settings: Mapping[str, Any], editor: Editor, *
     code = _work_type(settings, work_type, lesson)
     if len(marks) >= settings["max_marks_per_lesson"]:
         raise MarkError(N_("At most %(n)d marks per lesson."), n=settings["max_marks_per_lesson"])
+    _check_absence(session, settings, editor, lesson.id, student_id)
     mark = Mark(school_id=editor.school_id, lesson_id=lesson.id, student_id=student_id, value=parsed.value,
                 numeric=parsed.numeric, work_type=code, comment=_comment(comment), created_by=editor.user_id,
                 updated_by=editor.user_id)
@@ -209,8 +221,10 @@ def save_mark(session: Session, settings: Mapping[str, Any], editor: Editor, *, 
 
 
 def set_cell(session: Session, settings: Mapping[str, Any], editor: Editor, *, lesson_id: int, student_id: int,
-             values: Sequence[str], known: Sequence[tuple[int, int]], work_type: str | None = None) -> list[Mark]:
-    """Make a student's marks at a lesson read ``values`` (what the teacher typed into the grid cell).
+             values: Sequence[str] | None = None, known: Sequence[tuple[int, int]], work_type: str | None = None,
+             text: str | None = None) -> list[Mark]:
+    """Make a student's marks at a lesson read ``text`` (what the teacher typed into the grid cell, read by
+    ``mark_parsing.parse_marks``) or ``values`` (one mark each).
 
     ``known`` is the (id, version) of each mark the user saw in the cell: if the cell has changed since,
     nothing is saved and ``VersionConflict`` carries the current marks. Marks are matched by position:
@@ -223,9 +237,11 @@ def set_cell(session: Session, settings: Mapping[str, Any], editor: Editor, *, l
         raise MarkError(N_("This student does not attend this lesson."), field="student_id")
     if [(m.id, m.version) for m in marks] != [(int(i), int(v)) for i, v in known]:
         raise _conflict(marks)
-    parsed = [parse_mark(v, settings) for v in values]
+    parsed = parse_marks(text, settings) if text is not None else [parse_mark(v, settings) for v in values or ()]
     if len(parsed) > settings["max_marks_per_lesson"]:
         raise MarkError(N_("At most %(n)d marks per lesson."), n=settings["max_marks_per_lesson"])
+    if parsed and [p.value for p in parsed] != [m.value for m in marks]:
+        _check_absence(session, settings, editor, lesson.id, student_id)
     code = _work_type(settings, work_type, lesson) if len(parsed) > len(marks) else None
     changes: list[tuple[str, Mark, dict[str, Any] | None, dict[str, Any] | None]] = []
     before: dict[int, dict[str, Any]] = {}  # mark id -> its full state before this save (for the hook)

@@ -4,10 +4,12 @@ holds other plugins to this module and ``plugins.gradebook.averages``.
 """
 from __future__ import annotations
 
+from plugins.gradebook.absence_rule import Clash, absence_clash
 from plugins.gradebook.journal import Journal, JournalExtra, JournalLesson, JournalStudent
 from plugins.gradebook.models import FinalMark, Homework, HomeworkFile, Lesson, LessonPlanItem, Mark
 
 __all__ = [
+    "Clash",
     "FinalMark",
     "Homework",
     "HomeworkFile",
@@ -18,4 +20,5 @@ __all__ = [
     "Lesson",
     "LessonPlanItem",
     "Mark",
+    "absence_clash",
 ]

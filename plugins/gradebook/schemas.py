@@ -54,6 +54,12 @@ class GradebookSettings(Schema):
     # The year's forecast: "terms" = the mean of the term final marks, "marks" = the year's weighted average.
     year_forecast = fields.String(load_default="terms", validate=validate.OneOf(["terms", "marks"]))
     homework_file_max_mb = fields.Integer(load_default=10, validate=validate.Range(min=1, max=20))
+    # A mark and an absence («н») in one lesson: "warn" saves both with a visible warning, "refuse" refuses
+    # the second of them (plugins/gradebook/absence_rule.py).
+    marks_when_absent = fields.String(load_default="warn", validate=validate.OneOf(["warn", "refuse"]))
+    # Term marks are entered from this many days before the term ends until its ``closes_on`` (the lock);
+    # year marks only after the last term has ended (plugins/gradebook/finals.py ``period_opens_on``).
+    final_marks_open_days_before = fields.Integer(load_default=14, validate=validate.Range(min=0, max=60))
 
     @validates_schema
     def _consistent(self, data: dict, **_kwargs: object) -> None:
@@ -138,6 +144,7 @@ class MarkSchema(Schema):
     work_type = fields.String()
     comment = fields.String()
     version = fields.Integer()
+    warnings = fields.List(fields.String())  # on a save: saved, but worth a look (a mark next to an «н»)
 
 
 class MarkQuerySchema(Schema):
@@ -177,14 +184,21 @@ class MarkDeleteQuerySchema(Schema):
 
 
 class CellSchema(Schema):
-    """The journal grid's save: make a student's marks at a lesson read ``values``."""
+    """The journal grid's save: make a student's marks at a lesson read ``text`` (as typed: the server reads
+    it by the one grammar of marks) or ``values`` (one mark each)."""
 
     lesson_id = fields.Integer(required=True)
     student_id = fields.Integer(required=True)
-    values = fields.List(fields.String(validate=validate.Length(max=10)), required=True)
+    text = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
+    values = fields.List(fields.String(validate=validate.Length(max=10)), load_default=None, allow_none=True)
     # (id, version) of every mark the client saw in the cell, in order.
     known = fields.List(fields.List(fields.Integer(), validate=validate.Length(equal=2)), load_default=list)
     work_type = fields.String(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _text_or_values(self, data: dict, **_kwargs: object) -> None:
+        if data.get("text") is None and data.get("values") is None:
+            raise ValidationError("give text (as typed) or values", "text")
 
 
 class RowAverageSchema(Schema):
@@ -197,6 +211,8 @@ class RowAverageSchema(Schema):
 
 class CellResultSchema(RowAverageSchema):
     marks = fields.List(fields.Nested(MarkSchema))
+    # Saved, but worth a look (a mark next to an «н» in the same lesson): Russian texts to show.
+    warnings = fields.List(fields.String())
 
 
 class MarkSavedSchema(MarkSchema, RowAverageSchema):

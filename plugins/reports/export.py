@@ -62,6 +62,15 @@ def _sheet_name(title: str, taken: set[str]) -> str:
 STYLE_COLORS = {"bad": ("#b42318", "#fee4e2"), "warn": ("#b54708", "#fef0c7"), "good": ("#1a7f37", "#dcfce7")}
 
 
+def style_parts(style: str | None) -> list[str]:
+    """A cell's style words ("bad forecast" -> ["bad", "forecast"]): a colour and the forecast's italics."""
+    return (style or "").split()
+
+
+def _color_of(style: str | None) -> tuple[str, str] | None:
+    return next((STYLE_COLORS[p] for p in style_parts(style) if p in STYLE_COLORS), None)
+
+
 def to_xlsx(result: ReportResult, meta: Mapping[str, str]) -> bytes:
     """The workbook: a "Сводка" sheet (title, parameters, key figures, notes, charts), then one sheet per table."""
     out = io.BytesIO()
@@ -87,10 +96,11 @@ def to_xlsx(result: ReportResult, meta: Mapping[str, str]) -> bytes:
                 spec["text_wrap"] = True
             if total:
                 spec.update(bold=True, bg_color="#f2f4f7")
-            if style in STYLE_COLORS:
-                spec.update(font_color=STYLE_COLORS[style][0], bg_color=STYLE_COLORS[style][1])
-            if style == "forecast":
-                spec["italic"] = True
+            color = _color_of(style)
+            if color is not None:
+                spec.update(font_color=color[0], bg_color=color[1])
+            if "forecast" in style_parts(style):
+                spec.update(italic=True, **({} if color else {"font_color": "#667085"}))
             formats[key] = book.add_format(spec)
         return formats[key]
 
@@ -202,6 +212,7 @@ def _charts(book: Any, sheet: Any, result: ReportResult, line: int) -> int:
 def to_pdf(result: ReportResult, meta: Mapping[str, str]) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.fonts import tt2ps
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
@@ -262,12 +273,16 @@ def to_pdf(result: ReportResult, meta: Mapping[str, str]) -> bytes:
             story.append(Paragraph(esc(table.empty_text or "—"), sub_style))
             continue
         size = 7.5 if len(table.columns) > 12 else 8.5
-        head = ParagraphStyle("th", fontName=bold, fontSize=size - 0.5, leading=size + 1, alignment=TA_CENTER)
         text = ParagraphStyle("td", fontName=font, fontSize=size, leading=size + 1.5)
         text_bold = ParagraphStyle("tdb", parent=text, fontName=bold)
         widths = [_width(table, c) for c in table.columns]
         scale = frame_w / sum(widths)
-        col_w = [w * scale for w in widths]
+        col_w, head_size = fit_header_words([c.title for c in table.columns], [w * scale for w in widths], bold,
+                                            size - 0.5, padding=5)
+        # Headers wrap between words only («Посещаемость» is never cut into «Посещаемо/сть»): the columns are
+        # at least as wide as their longest header word (fit_header_words), and long words are not split.
+        head = ParagraphStyle("th", fontName=bold, fontSize=head_size, leading=head_size + 1.5, alignment=TA_CENTER,
+                              splitLongWords=0)
         grid = [[Paragraph(esc(c.title), head) for c in table.columns]]
         commands: list[tuple[Any, ...]] = [
             ("FONT", (0, 0), (-1, -1), font, size), ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -289,9 +304,15 @@ def to_pdf(result: ReportResult, meta: Mapping[str, str]) -> bytes:
                         cells.append(shown)
                         commands.append(("ALIGN", (c, r), (c, r), "CENTER" if column.type == MARK else "RIGHT"))
                     style = row.styles.get(column.key)
-                    if style in STYLE_COLORS:
-                        commands.append(("BACKGROUND", (c, r), (c, r), colors.HexColor(STYLE_COLORS[style][1])))
-                        commands.append(("TEXTCOLOR", (c, r), (c, r), colors.HexColor(STYLE_COLORS[style][0])))
+                    color = _color_of(style)
+                    if color is not None:
+                        commands.append(("BACKGROUND", (c, r), (c, r), colors.HexColor(color[1])))
+                        commands.append(("TEXTCOLOR", (c, r), (c, r), colors.HexColor(color[0])))
+                    if "forecast" in style_parts(style):
+                        # The footnote says forecasts are in italics: the family's italic face (core.pdf).
+                        commands.append(("FONT", (c, r), (c, r), tt2ps(font, 0, 1), size))
+                        if color is None:
+                            commands.append(("TEXTCOLOR", (c, r), (c, r), colors.HexColor("#667085")))
                 if is_total:
                     commands.append(("BACKGROUND", (0, r), (-1, r), colors.HexColor("#f2f4f7")))
                     commands.append(("FONT", (0, r), (-1, r), bold, size))
@@ -311,6 +332,30 @@ def to_pdf(result: ReportResult, meta: Mapping[str, str]) -> bytes:
 
     doc.build(story, canvasmaker=make_canvas)
     return out.getvalue()
+
+
+def fit_header_words(titles: list[str], widths: list[float], font: str, size: float, *,
+                     padding: float) -> tuple[list[float], float]:
+    """Column widths (same total) where each header's longest word fits whole, and the header font size.
+
+    Narrow columns are widened to their longest word, taking the room from columns with some to spare;
+    when even that is not enough the header font shrinks (down to 5 pt).
+    """
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    total = sum(widths)
+    while True:
+        need = [max((stringWidth(w, font, size) for w in t.split()), default=0) + padding + 1 for t in titles]
+        if sum(need) <= total or size <= 5:
+            break
+        size -= 0.5
+    fitted = [max(w, n) for w, n in zip(widths, need, strict=True)]
+    extra = sum(fitted) - total
+    spare = [f - n for f, n in zip(fitted, need, strict=True)]
+    room = sum(spare)
+    if extra > 0 and room > 0:
+        fitted = [f - extra * s / room for f, s in zip(fitted, spare, strict=True)]
+    return fitted, size
 
 
 def _numbered_canvas_class() -> type:

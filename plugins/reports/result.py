@@ -43,7 +43,7 @@ class Link:
 @dataclass
 class Row:
     """One line: ``values`` by column key; ``links`` and cell ``styles`` ("bad", "warn", "good",
-    "forecast") by column key; ``style`` for the whole line ("total"). ``type``/``decimals`` override the
+    "forecast", or several separated by spaces: "bad forecast") by column key; ``style`` for the whole line ("total"). ``type``/``decimals`` override the
     columns' own for the line's non-text cells: a "Quality, %" line under a grid of marks."""
 
     values: dict[str, Any]

@@ -65,8 +65,10 @@ def view_model(result: ReportResult) -> dict[str, Any]:
                     classes.append("mark")
                 if row.styles.get(column.key):
                     classes.append(row.styles[column.key])
+                forecast = "forecast" in export.style_parts(row.styles.get(column.key))
                 out.append({"text": export.display(row.values.get(column.key), *row.format_of(column)),
-                            "url": links.url(row.links.get(column.key)), "cls": " ".join(classes)})
+                            "url": links.url(row.links.get(column.key)), "cls": " ".join(classes),
+                            "title": _("Forecast, not a mark") if forecast else ""})
             return out
 
         tables.append({"key": table.key, "title": table.title, "columns": table.columns,

@@ -87,9 +87,40 @@ def lesson_editors(session: Any, lesson: Any) -> list[int]:
     return editors_of(session, lesson.id)
 
 
+@hookimpl(optionalhook=True)
+def lesson_starts_at(session: Any, lesson: Any) -> Any:
+    """The lesson's start by its class's bells (the school's default bells from the settings if none)."""
+    from core.toolkit import plugin_settings
+    from plugins.timetable.bell_times import bells_of_classes, parse_time
+
+    bells = bells_of_classes(session, lesson.school_id, [lesson.class_id]).get(lesson.class_id, {})
+    if lesson.number in bells:
+        return bells[lesson.number][0]
+    for bell in plugin_settings("timetable")["default_bells"]:
+        if bell["number"] == lesson.number:
+            return parse_time(bell["starts_at"])
+    return None
+
+
 @hookimpl
 def revert_change(session: Any, entry: Any) -> dict[str, Any] | None:
-    """Undo a substitution, move or cancellation made from a leaked account."""
+    """Undo a substitution, move or cancellation, or a weekly lesson added or removed, from a leaked account."""
+    if entry.object_type == "timetable.entry":
+        from plugins.timetable.models import TimetableEntry
+
+        if entry.action == "timetable.entry.create":
+            added = session.get(TimetableEntry, int(entry.object_id))
+            if added is None or added.school_id != entry.school_id:
+                return {}
+            session.delete(added)
+            session.flush()
+            return {"deleted": True}
+        if entry.action == "timetable.entry.delete" and entry.old:
+            fields = ("version_id", "class_id", "subgroup_id", "subject_id", "teacher_id", "weekday", "number", "room")
+            session.add(TimetableEntry(school_id=entry.school_id, **{k: entry.old.get(k) for k in fields}))
+            session.flush()
+            return {"restored": True}
+        return {}
     if entry.object_type != "timetable.lesson_change" or entry.action != "timetable.change.create":
         return None
     from plugins.timetable.lesson_changes import revoke

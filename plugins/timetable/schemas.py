@@ -49,6 +49,8 @@ class TimetableSettings(Schema):
                                    load_default=dict)
     max_daily_lessons = fields.Dict(keys=fields.String(), values=fields.Integer(validate=validate.Range(min=1, max=12)),
                                     load_default=dict)
+    # A lesson added beyond those limits: "confirm" asks the deputy to confirm it at once, "refuse" refuses it.
+    sanpin_on_entry = fields.String(load_default="confirm", validate=validate.OneOf(["confirm", "refuse"]))
     max_teacher_hours = fields.Integer(load_default=36, validate=validate.Range(min=1, max=60))
     # The recommendations of Минпросвещения/Рособрнадзор (06.08.2021): one test a day for a class.
     max_tests_per_day = fields.Integer(load_default=1, validate=validate.Range(min=1, max=5))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core.toolkit import SchoolClass, TeachingAssignment
 from plugins.timetable.models import TimetableEntry
 from plugins.timetable.naming import Names
+from plugins.timetable.refusals import N_
 
 
 @dataclass
@@ -85,6 +86,23 @@ def class_loads(session: Session, school_id: int, version_id: int, settings: Map
     return [ClassLoad(c.id, c.name, c.grade_level, hours[c.id], int(weekly[c.grade_level]),
                       {d: len(n) for d, n in slots[c.id].items()}, int(daily[c.grade_level]), mismatches.get(c.id, []))
             for c in classes]
+
+
+def sanpin_excess(session: Session, school_id: int, version_id: int, class_id: int, weekday: int,
+                  settings: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """What a class's timetable exceeds of СанПиН's limits now (the week, and lessons on ``weekday``):
+    (msgid, params) pairs, checked the moment a lesson is added rather than later on the workload page."""
+    load = next((c for c in class_loads(session, school_id, version_id, settings) if c.class_id == class_id), None)
+    if load is None:
+        return []
+    found = []
+    if load.daily.get(weekday, 0) > load.daily_limit:
+        found.append((N_("СанПиН: grade %(grade)d has at most %(limit)d lessons a day; this day would have "
+                         "%(n)d."), {"grade": load.grade, "limit": load.daily_limit, "n": load.daily[weekday]}))
+    if load.over:
+        found.append((N_("СанПиН: grade %(grade)d has at most %(limit)d hours a week; the class would have "
+                         "%(n)d."), {"grade": load.grade, "limit": load.limit, "n": load.hours}))
+    return found
 
 
 def teacher_loads(session: Session, school_id: int, version_id: int, limit: int) -> list[TeacherLoad]:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from core.jobs import run_job, submit
 from core.mailer import build_message, send
 from core.models import Job
@@ -62,3 +64,16 @@ def test_mail_goes_through_smtp_with_cyrillic_and_attachment(smtp_server):
     assert received["Subject"] == "Оценки за неделю"
     assert received.get_body(("plain",)).get_content().strip() == "Здравствуйте!"
     assert [a.get_filename() for a in received.iter_attachments()] == ["выписка.pdf"]
+
+
+@pytest.mark.parametrize("subject", [
+    "Отчёт «Сводная ведомость успеваемости», вся школа, 2 четверть 2026/2027 учебного года",
+    "Отчёт от Иванова Анна Петровна: «Посещаемость», вся школа, 01.11.2026–25.11.2026",
+    "Сводная учебного Отчёт учебного «Посещаемость», 5А ведомость четверть четверть года Report Отчёт",
+])
+def test_long_subjects_keep_their_spaces_when_folded(smtp_server, subject):
+    """A long Cyrillic subject is folded into several encoded words; not one space may be lost between them
+    («вся школа», never «всяшкола»)."""
+    send(smtp_server.settings, build_message(smtp_server.settings, ["mama@example.org"], subject, "Текст"))
+    received = smtp_server.messages[-1]
+    assert received["Subject"] == subject

@@ -114,10 +114,11 @@ def _class_report(session: Session, school_id: int, cr: common.ClassResults, ter
             row.values[key] = cell.text if cell else None
             row.links[key] = common.journal_link(cr.info.id, subject_id, term.id)
             if cell and cell.result is not None:
-                if cell.result == figures.NOT_CERTIFIED or sc.is_failing(cell.result):
-                    row.styles[key] = "bad"
-                elif cell.forecast:
-                    row.styles[key] = "forecast"
+                failing = cell.result == figures.NOT_CERTIFIED or sc.is_failing(cell.result)
+                # A forecast stays a forecast when it is failing too: "bad forecast" is red AND italic.
+                row.styles[key] = " ".join(k for k, on in (("bad", failing), ("forecast", cell.forecast)) if on)
+                if not row.styles[key]:
+                    del row.styles[key]
         results = cr.results_of(student.id)
         row.values["average"] = figures.mean(r for r in results if isinstance(r, int))
         category = figures.student_category(results, sc)

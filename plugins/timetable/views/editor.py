@@ -3,23 +3,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf as csrf_token
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from core.toolkit import (
+    AuditEntry,
     SchoolClass,
     Subgroup,
     Subject,
     TeachingAssignment,
     User,
+    audit,
     current_school_id,
     db,
     requires_permission,
     school_today,
 )
-from plugins.timetable import access, bell_times, clashes, naming, versioning
+from plugins.timetable import access, bell_times, clashes, naming, versioning, workload
 from plugins.timetable.forms import EntryForm, VersionForm
 from plugins.timetable.models import TimetableEntry, TimetableVersion
 from plugins.timetable.refusals import TimetableError
@@ -103,14 +107,16 @@ def _entry_form(class_id: int) -> EntryForm:
                            .outerjoin(Subgroup, Subgroup.id == TeachingAssignment.subgroup_id)
                            .where(TeachingAssignment.class_id == class_id)
                            .order_by(Subject.name, Subgroup.name)).all()
-    form.assignment_id.choices = [
+    # An empty first choice: the form after a save is empty, so nothing is checked (or shown busy) until
+    # the deputy picks a lesson.
+    form.assignment_id.choices = [(0, "—")] + [
         (r[0], f"{r[1]}{f' ({r[2]})' if r[2] else ''} — {r[3]} {r[4][:1]}.{(r[5][:1] + '.') if r[5] else ''}")
         for r in rows]
     return form
 
 
 def _editor(version: TimetableVersion, school_class: SchoolClass, form: EntryForm, problems: list[str],
-            status: int = 200) -> Any:
+            status: int = 200, *, sanpin: list[str] | None = None, confirm_delete: TimetableEntry | None = None) -> Any:
     session, school_id = db(), current_school_id()
     names = naming.Names(session, school_id)
     entries = list(session.scalars(select(TimetableEntry).where(TimetableEntry.version_id == version.id,
@@ -126,7 +132,7 @@ def _editor(version: TimetableVersion, school_class: SchoolClass, form: EntryFor
     bells = bell_times.bells_of_classes(session, school_id, [school_class.id])[school_class.id]
     return render_template(
         "timetable/editor.html", version=version, school_class=school_class, form=form, problems=problems,
-        grid=grid, names=names, conflicts=conflicts, bells=bells,
+        grid=grid, names=names, conflicts=conflicts, bells=bells, sanpin=sanpin or [], confirm_delete=confirm_delete,
         days=range(s["days_per_week"]), numbers=range(1, s["lessons_per_day"] + 1),
         classes=access.visible_classes(session, current_user, school_id, school_today())), status
 
@@ -154,28 +160,91 @@ def add_entry(version_id: int, class_id: int) -> Any:
     if not form.validate_on_submit():
         return _editor(version, school_class, form, [f"{getattr(form, n).label.text}: {e}"
                                                      for n, errs in form.errors.items() for e in errs], 422)
+    if not form.assignment_id.data:
+        return _editor(version, school_class, form, [_("Choose the subject and the teacher.")], 422)
     s = settings()
     try:
         draft = clashes.draft_from_assignment(session, school_id, class_id, form.assignment_id.data,
                                                form.weekday.data, form.number.data, form.room.data or "")
-        clashes.add_entry(session, school_id, version, draft, shared_rooms=s["shared_rooms"],
-                           days_per_week=s["days_per_week"], lessons_per_day=s["lessons_per_day"])
+        entry = clashes.add_entry(session, school_id, version, draft, shared_rooms=s["shared_rooms"],
+                                  days_per_week=s["days_per_week"], lessons_per_day=s["lessons_per_day"])
     except TimetableError as exc:
         session.rollback()
         return _editor(version, school_class, form, problems_text(exc.problems), exc.status)
+    # СанПиН at the moment of entry: beyond the limits a lesson is refused, or added once the deputy confirms.
+    excess = [_(m, **p) for m, p in workload.sanpin_excess(session, school_id, version.id, class_id,
+                                                           form.weekday.data, s)]
+    refuse = s["sanpin_on_entry"] == "refuse"
+    if excess and (refuse or request.form.get("confirm_sanpin") != "1"):
+        session.rollback()
+        if refuse:
+            return _editor(version, school_class, form, [*excess, _("The school's settings do not allow it.")], 422)
+        return _editor(version, school_class, form, [], 422, sanpin=excess)
+    audit(session, school_id=school_id, action="timetable.entry.create", object_type="timetable.entry",
+          object_id=entry.id, old=None, new={**entry_state(entry), **({"sanpin_confirmed": excess} if excess else {})},
+          actor_id=current_user.id)
     session.commit()
     flash(_("Lesson added to the timetable."), "success")
     return redirect(url_for(".editor", version_id=version.id, class_id=class_id))
 
 
+ENTRY_FIELDS = ("version_id", "class_id", "subgroup_id", "subject_id", "teacher_id", "weekday", "number", "room")
+
+
+def entry_state(entry: TimetableEntry) -> dict[str, Any]:
+    """What the audit log keeps of a weekly lesson (enough to restore it)."""
+    return {name: getattr(entry, name) for name in ENTRY_FIELDS}
+
+
 @bp.post("/entries/<int:entry_id>/delete")
 @requires_permission("timetable.manage")
 def delete_entry(entry_id: int) -> Any:
+    """× asks first (the editor shows what is about to go); a confirmed removal is audited and the flash
+    offers «Вернуть», which restores the lesson from the audit entry."""
     session = db()
     entry = owned_or_404(TimetableEntry, entry_id)
     version_id, class_id = entry.version_id, entry.class_id
+    if request.form.get("confirm") != "1":
+        version = owned_or_404(TimetableVersion, version_id)
+        school_class = owned_or_404(SchoolClass, class_id)
+        return _editor(version, school_class, _entry_form(class_id), [], confirm_delete=entry)
+    old = entry_state(entry)
     session.delete(entry)
+    session.flush()
+    record = audit(session, school_id=entry.school_id, action="timetable.entry.delete",
+                   object_type="timetable.entry", object_id=entry_id, old=old, new=None, actor_id=current_user.id)
     session.commit()
-    flash(_("Lesson removed from the timetable."), "success")
+    undo = url_for(".restore_entry", audit_id=record.id) if record is not None else ""
+    flash(Markup('{} <form method="post" action="{}" class="inline"><input type="hidden" name="csrf_token" '
+                 'value="{}"><button type="submit" class="link">{}</button></form>').format(
+        escape(_("Lesson removed from the timetable.")), undo, escape(csrf_token()), escape(_("Undo"))), "success")
     return redirect(url_for(".editor", version_id=version_id, class_id=class_id))
+
+
+@bp.post("/entries/restore/<int:audit_id>")
+@requires_permission("timetable.manage")
+def restore_entry(audit_id: int) -> Any:
+    """«Вернуть» after a removal: the lesson comes back as it was, unless its slot has been taken since."""
+    session, school_id = db(), current_school_id()
+    record = session.get(AuditEntry, audit_id)
+    if record is None or record.school_id != school_id or record.action != "timetable.entry.delete":
+        abort(404)
+    old = record.old or {}
+    version = owned_or_404(TimetableVersion, old["version_id"])
+    s = settings()
+    draft = clashes.Draft(old["class_id"], old["subgroup_id"], old["subject_id"], old["teacher_id"], old["weekday"],
+                          old["number"], old.get("room") or "")
+    try:
+        entry = clashes.add_entry(session, school_id, version, draft, shared_rooms=s["shared_rooms"],
+                                  days_per_week=s["days_per_week"], lessons_per_day=s["lessons_per_day"])
+    except TimetableError as exc:
+        session.rollback()
+        for text in problems_text(exc.problems):
+            flash(text, "error")
+        return redirect(url_for(".editor", version_id=version.id, class_id=old["class_id"]))
+    audit(session, school_id=school_id, action="timetable.entry.create", object_type="timetable.entry",
+          object_id=entry.id, old=None, new={**entry_state(entry), "restored_from": audit_id}, actor_id=current_user.id)
+    session.commit()
+    flash(_("The lesson is back in the timetable."), "success")
+    return redirect(url_for(".editor", version_id=version.id, class_id=old["class_id"]))
 

@@ -45,7 +45,7 @@ def test_invalid_value_answers_422_with_the_field_in_russian(demo, login_as, tod
     client = _json_client(login_as, "teacher")
     response = client.post(f"{API}/marks", json={"lesson_id": lesson.id, "student_id": demo.student.id, "value": "6"})
     assert response.status_code == 422
-    assert response.json["error"]["fields"] == {"value": ["Отметка должна быть от 1 до 5."]}
+    assert response.json["error"]["fields"] == {"value": ["«6»: отметка должна быть от 1 до 5."]}
     missing = client.post(f"{API}/marks", json={"lesson_id": lesson.id})
     assert missing.status_code == 422 and set(missing.json["error"]["fields"]) == {"student_id", "value"}
     assert demo.marks_of(lesson, demo.student) == []
@@ -160,6 +160,12 @@ def test_final_marks_read_and_set(demo, login_as):
     demo.session.commit()
     client = _json_client(login_as, "teacher")
     student = demo.students[0]
+    response = client.put(f"{API}/final-marks", json={"class_id": demo.class_5a.id, "subject_id": demo.math.id,
+                                                      "student_id": student.id, "term_id": term.id, "value": "5"})
+    # Weeks before the term ends its closing window has not opened yet.
+    assert response.status_code == 403 and "ставятся с" in response.json["error"]["message"]
+    term.ends_on = date.today() + timedelta(days=3)
+    demo.session.commit()
     response = client.put(f"{API}/final-marks", json={"class_id": demo.class_5a.id, "subject_id": demo.math.id,
                                                       "student_id": student.id, "term_id": term.id, "value": "5"})
     if response.status_code == 422:  # the forecast is not 5: a reason is asked for

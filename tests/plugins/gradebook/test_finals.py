@@ -119,8 +119,25 @@ def test_year_final_mark_locks_with_the_last_term(demo):
     editor = demo.editor(today=last.closes_on + timedelta(days=1))
     with pytest.raises(EditRefused):
         _set(demo, editor, student, None, "4", reason="x")
-    final = _set(demo, demo.editor(today=last.ends_on), student, None, "4", reason="по итогам года")
+    final = _set(demo, demo.editor(today=last.ends_on + timedelta(days=1)), student, None, "4",
+                 reason="по итогам года")
     assert final.term_id is None
+
+
+def test_final_marks_wait_for_the_closing_window(demo):
+    """A term's marks from ``final_marks_open_days_before`` days before it ends; the year's only after the
+    last term has ended (not in December), for the deputy too."""
+    term, student = demo.terms[1], demo.students[11]
+    _clear(demo, student, term)
+    _clear(demo, student, None)
+    opens = term.ends_on - timedelta(days=demo.settings["final_marks_open_days_before"])
+    with pytest.raises(EditRefused) as info:
+        _set(demo, demo.editor(today=opens - timedelta(days=1)), student, term, "4", reason="x")
+    assert opens.strftime("%d.%m.%Y") in str(info.value)
+    assert _set(demo, demo.editor(today=opens), student, term, "4", reason="x").value == "4"
+    december = demo.terms[1].starts_on.replace(month=12, day=20)
+    with pytest.raises(EditRefused, match="after the last term ends"):
+        _set(demo, demo.editor(demo.deputy, today=december), student, None, "4", reason="x")
 
 
 def test_revert_of_a_final_mark(demo):
@@ -163,6 +180,7 @@ def test_final_page_saves_good_rows_and_keeps_refused_ones(demo, login_as):
     assert response.status_code == 422
     assert "Отметка отличается от прогноза" in response.text
     assert f'value="{wrong_b}"' in response.text  # what was typed is still there
+    assert f'name="f{a.id}" ' in response.text
     saved = demo.session.scalar(select(FinalMark).filter_by(student_id=a.id, term_id=term.id,
                                                             subject_id=demo.math.id))
     assert saved is not None and saved.value == forecast_a
@@ -177,3 +195,50 @@ def test_final_page_read_only_for_the_class_teacher(demo, login_as):
     from tests.conftest import csrf_token
 
     assert client.post(url, data={"csrf_token": csrf_token(page.text)}).status_code == 403
+
+
+def _final_rows(html):
+    """Student id -> the value of their final-mark field on the page."""
+    import re
+
+    return {int(sid): value for sid, value in re.findall(r'name="f(\d+)"[^>]*?\svalue="([^"]*)"', html, re.S)}
+
+
+def test_final_form_is_empty_and_forecasts_are_taken_explicitly(demo, login_as):
+    from datetime import date
+
+    from tests.conftest import csrf_token
+
+    term = demo.terms[0]
+    term.closes_on = date.today() + timedelta(days=30)  # still open for teachers (rolled back after the test)
+    a, b, c = demo.students[3], demo.students[4], demo.students[5]
+    for s in (a, b, c):
+        _clear(demo, s, term)
+    client = login_as("teacher")
+    url = f"/gradebook/final?class_id={demo.class_5a.id}&subject_id={demo.math.id}&period={term.id}"
+    page = client.get(url)
+    shown = _final_rows(page.text)
+    assert shown[a.id] == shown[b.id] == shown[c.id] == ""  # never pre-filled with the forecast
+    assert 'class="forecast" title="Прогноз, а не отметка"' in page.text
+    # One row's button takes that row's forecast; the others stay as typed (here: empty, nothing saved).
+    response = client.post(url, data={"csrf_token": csrf_token(page.text), f"f{a.id}": "", f"f{b.id}": "",
+                                      f"f{c.id}": "", "take": str(a.id)})
+    assert response.status_code == 302
+    got = {f.student_id: f.value for f in demo.session.scalars(select(FinalMark).filter_by(
+        term_id=term.id, subject_id=demo.math.id, class_id=demo.class_5a.id))}
+    assert got[a.id] == str(_forecast(demo, a, term)) and b.id not in got and c.id not in got
+    # After an error the form keeps exactly what was typed: a cleared field stays cleared.
+    forecast_b = _forecast(demo, b, term)
+    wrong_b = "5" if forecast_b != 5 else "4"
+    response = client.post(url, data={"csrf_token": csrf_token(page.text), f"f{a.id}": str(_forecast(demo, a, term)),
+                                      f"v{a.id}": "1", f"f{b.id}": wrong_b, f"f{c.id}": ""})
+    assert response.status_code == 422
+    shown = _final_rows(response.text)
+    assert shown[b.id] == wrong_b and shown[c.id] == ""
+    # The whole-class action fills every empty row with its forecast.
+    response = client.post(url, data={"csrf_token": csrf_token(page.text), f"f{a.id}": str(_forecast(demo, a, term)),
+                                      f"v{a.id}": "1", f"f{b.id}": "", f"f{c.id}": "", "take": "all"})
+    assert response.status_code == 302
+    got = {f.student_id: f.value for f in demo.session.scalars(select(FinalMark).filter_by(
+        term_id=term.id, subject_id=demo.math.id, class_id=demo.class_5a.id))}
+    assert got[b.id] == str(forecast_b) and got[c.id] == str(_forecast(demo, c, term))

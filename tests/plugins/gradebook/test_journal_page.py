@@ -43,7 +43,8 @@ def test_teacher_sees_students_lessons_marks_and_averages(demo, login_as):
         row = re.search(rf'<tr data-s="{sid}">(.*?)</tr>', html, re.S).group(1)
         assert f'title="Как это посчитано">{totals["average_text"]}</a>' in row
         forecast = totals["forecast"] if totals["forecast"] is not None else "—"
-        assert f'<td class="fc num">{forecast}</td>' in row
+        # A forecast never looks like a mark: its own style and a title saying what it is.
+        assert f'<td class="fc num forecast" title="Прогноз, а не отметка">{forecast}</td>' in row
 
 
 def test_page_has_no_inline_script_and_a_csrf_meta(demo, login_as):

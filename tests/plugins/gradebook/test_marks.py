@@ -10,6 +10,7 @@ from core.models import AuditEntry
 from plugins.gradebook import mark_parsing, mark_saving
 from plugins.gradebook.errors import EditRefused, MarkError, VersionConflict
 from plugins.gradebook.models import Mark
+from tests.conftest import csrf_token
 
 
 def _audit(demo, mark_id):
@@ -24,13 +25,56 @@ def test_parse_mark_reads_the_school_scale(demo, raw, value, numeric):
     assert (parsed.value, parsed.numeric) == (value, numeric)
 
 
-@pytest.mark.parametrize("raw,expected", [("7", "The mark must be from 1 to 5."), ("0", "The mark must be from 1 to 5."),
-                                          ("5+", "The mark must be from 1 to 5."), ("x", "is not a mark"),
-                                          ("", "Enter a mark.")])
+@pytest.mark.parametrize("raw,expected", [("7", "“7”: the mark must be from 1 to 5."),
+                                          ("0", "“0”: the mark must be from 1 to 5."),
+                                          ("5+", "“5+” does not exist: there is no mark above 5."),
+                                          ("1-", "“1-” does not exist: there is no mark below 1."),
+                                          ("3,5", "type “3 5” or “3/5” for two marks"),
+                                          ("4.5", "type “4 5” or “4/5” for two marks"),
+                                          ("3 5", "“3 5” is 2 marks: enter one mark here."),
+                                          ("x", "is not a mark"), ("", "Enter a mark.")])
 def test_parse_mark_refuses_values_off_the_scale(demo, raw, expected):
     with pytest.raises(MarkError) as info:
         mark_parsing.parse_mark(raw, demo.settings)
     assert expected in str(info.value)
+
+
+@pytest.mark.parametrize("raw,values", [("5 4", ["5", "4"]), ("5/4+", ["5", "4+"]), ("  3  / 5 ", ["3", "5"]),
+                                        ("5, 4", ["5", "4"]), ("н/а 4", ["н/а", "4"]), ("", [])])
+def test_one_grammar_separates_marks_by_space_and_slash(demo, raw, values):
+    assert [m.value for m in mark_parsing.parse_marks(raw, demo.settings)] == values
+
+
+@pytest.mark.parametrize("raw,expected", [("3,5", "type “3 5” or “3/5” for two marks"),
+                                          ("5 5+", "there is no mark above 5"), ("4 x", "“x” is not a mark")])
+def test_a_cell_refuses_ambiguous_and_wrong_marks_naming_them(demo, raw, expected):
+    with pytest.raises(MarkError) as info:
+        mark_parsing.parse_marks(raw, demo.settings)
+    assert expected in str(info.value)
+
+
+def test_the_grid_the_form_and_the_api_read_3_comma_5_the_same_way(demo, login_as, today):
+    """«3,5» is never silently two marks: the grid's save (raw text), the lesson's form and the API refuse it
+    with the Russian reason, and nothing is saved."""
+    lesson = demo.new_lesson(day=today)
+    student = demo.students[2]
+    client = login_as("teacher")
+    page = client.get(f"/gradebook/lessons/{lesson.id}")
+    client.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(page.text)
+    answer = client.put("/api/v1/gradebook/cells", json={"lesson_id": lesson.id, "student_id": student.id,
+                                                         "text": "3,5", "known": []})
+    assert answer.status_code == 422
+    assert "«3 5» или «3/5»" in answer.json["error"]["message"]
+    answer = client.post("/api/v1/gradebook/marks", json={"lesson_id": lesson.id, "student_id": student.id,
+                                                          "value": "5+"})
+    assert answer.status_code == 422 and "«5+» не бывает: выше 5 нет отметки" in answer.json["error"]["message"]
+    page = client.post(f"/gradebook/lessons/{lesson.id}/marks", data={
+        "csrf_token": csrf_token(page.text), f"m{student.id}": "3,5"})
+    assert page.status_code == 422 and "«3 5» или «3/5»" in page.text
+    assert demo.marks_of(lesson, student) == []
+    answer = client.put("/api/v1/gradebook/cells", json={"lesson_id": lesson.id, "student_id": student.id,
+                                                         "text": "3/5", "known": []})
+    assert answer.status_code == 200 and [m["value"] for m in answer.json["marks"]] == ["3", "5"]
 
 
 def test_plus_minus_can_be_switched_off(demo):

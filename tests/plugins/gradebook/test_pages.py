@@ -112,7 +112,7 @@ def test_lesson_page_marks_form_saves_and_keeps_refused_values(demo, login_as, t
         "csrf_token": csrf_token(page.text), f"m{demo.students[0].id}": "5 4", f"m{demo.students[1].id}": "8",
         f"m{demo.students[2].id}": "3"})
     assert response.status_code == 422
-    assert "Отметка должна быть от 1 до 5." in response.text
+    assert "«8»: отметка должна быть от 1 до 5." in response.text
     assert 'value="8"' in response.text
     assert [m.value for m in demo.marks_of(lesson, demo.students[0])] == ["5", "4"]
     assert [m.value for m in demo.marks_of(lesson, demo.students[2])] == ["3"]

@@ -50,7 +50,7 @@ def test_save_endpoint_journal_and_explanation_show_the_same_average(demo, login
     journal = client.get(f"/gradebook/journal?class_id={demo.class_5a.id}&subject_id={demo.math.id}"
                          f"&term_id={term.id}").text
     row = re.search(rf'<tr data-s="{student.id}">(.*?)</tr>', journal, re.S).group(1)
-    assert f">{text}</a></td><td class=\"fc num\">{forecast}</td>" in row
+    assert f">{text}</a></td><td class=\"fc num forecast\" title=\"Прогноз, а не отметка\">{forecast}</td>" in row
 
     explanation = client.get(f"/gradebook/explain?student_id={student.id}&subject_id={demo.math.id}"
                              f"&term_id={term.id}&class_id={demo.class_5a.id}").text

@@ -108,3 +108,47 @@ def test_wide_reports_print_landscape_and_repeat_the_header(login_as, demo):
     table_pages = [t for t in texts[1:] if "Урок" in t or "урок" in t]
     assert len(reader.pages) > 2 and table_pages
     assert all("Учитель" in t for t in texts[1:-1])
+
+
+WIDE = [c for c in CASES if c[0] in ("class_progress", "class_teacher_report", "class_attendance",
+                                     "mark_accumulation", "final_forecast")]
+
+
+@pytest.mark.parametrize(("key", "role", "make", "title"), WIDE, ids=[f"{c[0]}-{c[1]}" for c in WIDE])
+def test_pdf_table_headers_never_break_inside_a_word(login_as, demo, key, role, make, title):
+    """«Посещаемо/сть» is unreadable: every header word of every table (the XLSX gives them) is whole in the
+    PDF's text, never cut in two by the line break."""
+    client = login_as(role)
+    query = _query(make(demo))
+    book = workbook(client.get(f"/reports/{key}/export.xlsx?{query}").data)
+    words = {w.strip(",.%()«»") for sheet in book.worksheets[1:]
+             for cell in sheet[HEADER_ROW + 1] if isinstance(cell.value, str) for w in cell.value.split()}
+    words = {w for w in words if len(w) >= 6 and w.isalpha()}
+    assert words, key
+    text = pdf_text(client.get(f"/reports/{key}/export.pdf?{query}").data)
+    broken = [f"{w[:k]} {w[k:]}" for w in words for k in range(2, len(w) - 1) if f"{w[:k]} {w[k:]}" in text]
+    assert broken == []
+
+
+def test_a_failing_forecast_is_shown_as_a_forecast_in_html_xlsx_and_pdf(login_as, demo):
+    """The current term's results are forecasts: a forecast «2» is red AND italic with a title on the page,
+    italic in the workbook, and printed in the italic face the PDF's footnote promises."""
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    client = login_as("class_teacher")
+    query = _query({"class_id": demo.classes["5А"]})
+    page = client.get(f"/reports/class_progress?run=1&{query}").text
+    cells = re.findall(r'<td class="([^"]*)"( title="[^"]*")?>(?:<a [^>]*>)?(\d)(?:</a>)?</td>', page)
+    failing = [c for c in cells if "forecast" in c[0].split() and c[2] == "2"]
+    assert failing, "the demo has a failing forecast in 5А"
+    assert all("bad" in c[0].split() and "Прогноз, а не отметка" in c[1] for c in failing)
+    book = workbook(client.get(f"/reports/class_progress/export.xlsx?{query}").data)
+    sheet = book.worksheets[1]
+    twos = [cell for row in sheet.iter_rows(min_row=HEADER_ROW + 2) for cell in row[2:] if cell.value == 2]
+    assert twos and all(cell.font.i for cell in twos)
+    reader = PdfReader(io.BytesIO(client.get(f"/reports/class_progress/export.pdf?{query}").data))
+    fonts = {str(f["/BaseFont"]) for p in reader.pages for f in p["/Resources"]["/Font"].values()}
+    assert any("DejaVuSans-Oblique" in f for f in fonts), fonts

@@ -215,3 +215,101 @@ def test_api_refuses_a_clash_with_409_and_bad_input_with_422(app, session, demo_
     student = bearer(session, demo_school["accounts"]["student"])
     # The core answers 401 (not 403) to a valid token that lacks the permission (reported to the lead).
     assert client.post("/api/v1/timetable/entries", headers=student, json={}).status_code in (401, 403)
+
+
+def _first_grade_lessons(session):
+    """Five different whole-class lessons of 1А (Monday's СанПиН limit for grade 1 is 5)."""
+    c1a = class_id(session, "1А")
+    rows = list(session.scalars(select(TeachingAssignment).where(TeachingAssignment.class_id == c1a,
+                                                                 TeachingAssignment.subgroup_id.is_(None))
+                                .order_by(TeachingAssignment.id)))
+    assert len(rows) >= 3
+    return c1a, rows
+
+
+def test_sanpin_is_checked_when_a_lesson_is_added(app, session, login_as, demo_school, monkeypatch):
+    """A sixth lesson on Monday for a first-grader: not added silently, but shown at once with СанПиН's limit;
+    the deputy confirms it (audited), or the school's settings refuse it."""
+    from core.models import AuditEntry
+
+    school_id = demo_school["school_id"]
+    deputy = login_as("deputy")
+    monday, term = future_week(session, school_id)
+    version = _new_version(deputy, session, school_id, monday, term)
+    c1a, rows = _first_grade_lessons(session)
+    for number in range(1, 6):
+        response = _add(deputy, version, c1a, {"weekday": 0, "number": number,
+                                               "assignment_id": rows[number % len(rows)].id, "room": ""})
+        assert response.status_code == 302, response.text
+    sixth = {"weekday": 0, "number": 6, "assignment_id": rows[0].id, "room": ""}
+    response = _add(deputy, version, c1a, sixth)
+    assert response.status_code == 422
+    assert "СанПиН: в 1 классе не больше 5 уроков в день; в этот день было бы 6." in response.text
+    assert "Добавить сверх нормы" in response.text
+    count = select(func.count(TimetableEntry.id)).where(TimetableEntry.version_id == version.id)
+    assert session.scalar(count) == 5
+    response = _add(deputy, version, c1a, {**sixth, "confirm_sanpin": "1"})
+    assert response.status_code == 302 and session.scalar(count) == 6
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "timetable.entry.create")
+                           .order_by(AuditEntry.id.desc()))
+    assert entry.new["number"] == 6 and entry.new["sanpin_confirmed"]
+    # After a successful add the form is empty: no lesson chosen, so nothing is checked or shown busy.
+    page = deputy.get(f"/timetable/versions/{version.id}/classes/{c1a}").text
+    chooser = page[page.index('name="assignment_id"'):]
+    chooser = chooser[:chooser.index("</select>")]
+    assert chooser.count("<option") > 1 and '<option value="0">—</option>' in chooser and "selected" not in chooser
+    monkeypatch.setitem(app.extensions["klass"].plugins["timetable"].settings, "sanpin_on_entry", "refuse")
+    response = _add(deputy, version, c1a, {**sixth, "number": 7, "confirm_sanpin": "1"})
+    assert response.status_code == 422 and "Настройки школы этого не позволяют." in response.text
+    assert session.scalar(count) == 6
+
+
+def test_removing_a_lesson_asks_first_and_can_be_undone(app, session, login_as, demo_school):
+    from core.models import AuditEntry
+    from tests.conftest import csrf_token
+
+    school_id = demo_school["school_id"]
+    deputy = login_as("deputy")
+    monday, term = future_week(session, school_id)
+    version = _new_version(deputy, session, school_id, monday, term)
+    c1a, rows = _first_grade_lessons(session)
+    assert _add(deputy, version, c1a, {"weekday": 1, "number": 2, "assignment_id": rows[0].id,
+                                       "room": "101"}).status_code == 302
+    entry = session.scalar(select(TimetableEntry).where(TimetableEntry.version_id == version.id))
+    page = deputy.get(f"/timetable/versions/{version.id}/classes/{c1a}").text
+    token = csrf_token(page)
+    asked = deputy.post(f"/timetable/entries/{entry.id}/delete", data={"csrf_token": token})
+    assert asked.status_code == 200 and "из расписания?" in asked.text
+    assert session.get(TimetableEntry, entry.id) is not None  # × alone removes nothing
+    done = deputy.post(f"/timetable/entries/{entry.id}/delete", data={"csrf_token": token, "confirm": "1"},
+                       follow_redirects=True)
+    assert "Урок удалён из расписания." in done.text and ">Вернуть</button>" in done.text
+    assert session.scalar(select(func.count(TimetableEntry.id)).where(TimetableEntry.version_id == version.id)) == 0
+    removed = session.scalar(select(AuditEntry).where(AuditEntry.action == "timetable.entry.delete"))
+    assert removed.old["room"] == "101" and removed.actor_id is not None
+    back = deputy.post(f"/timetable/entries/restore/{removed.id}", data={"csrf_token": csrf_token(done.text)},
+                       follow_redirects=True)
+    assert "Урок снова в расписании." in back.text
+    restored = session.scalar(select(TimetableEntry).where(TimetableEntry.version_id == version.id))
+    assert (restored.weekday, restored.number, restored.room, restored.subject_id) == (1, 2, "101", rows[0].subject_id)
+
+
+def test_revert_of_an_added_and_a_removed_weekly_lesson(app, session, login_as, demo_school):
+    """A leaked account's additions and removals in the timetable are undone from the audit log."""
+    from core.models import AuditEntry
+    from plugins.timetable import revert_change
+
+    school_id = demo_school["school_id"]
+    deputy = login_as("deputy")
+    monday, term = future_week(session, school_id)
+    version = _new_version(deputy, session, school_id, monday, term)
+    c1a, rows = _first_grade_lessons(session)
+    assert _add(deputy, version, c1a, {"weekday": 2, "number": 3, "assignment_id": rows[0].id,
+                                       "room": "7"}).status_code == 302
+    created = session.scalar(select(AuditEntry).where(AuditEntry.action == "timetable.entry.create")
+                             .order_by(AuditEntry.id.desc()))
+    count = select(func.count(TimetableEntry.id)).where(TimetableEntry.version_id == version.id)
+    assert revert_change(session, created) == {"deleted": True} and session.scalar(count) == 0
+    removed = AuditEntry(school_id=school_id, action="timetable.entry.delete", object_type="timetable.entry",
+                         object_id=created.object_id, old=created.new, new=None)
+    assert revert_change(session, removed) == {"restored": True} and session.scalar(count) == 1

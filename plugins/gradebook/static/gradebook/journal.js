@@ -136,7 +136,7 @@
   function setState(r, c, state, reason) {
     var td = cellAt(r, c);
     if (!td) { return; }
-    td.classList.remove("saving", "invalid", "conflict");
+    td.classList.remove("saving", "invalid", "conflict", "warning");
     if (state) { td.classList.add(state); }
     if (reason) { td.title = reason; } else { td.removeAttribute("title"); }
     if (state !== "saving") { noteProblem(r, c, state === "invalid" || state === "conflict" ? reason : ""); }
@@ -236,7 +236,9 @@
   // "edit" (F2: the whole cell is what was typed), "clear" (Delete: no marks, other codes stay).
   function submit(r, c, text, mode) {
     var k = key(r, c);
-    var tokens = text.trim() ? text.trim().split(/[\s,;]+/) : [];
+    // Only other plugins' codes (a whole word: «н») are picked out here; the marks go to the server as typed,
+    // and the server reads them by the one grammar of marks (mark_parsing.py).
+    var tokens = text.trim() ? text.trim().split(/\s+/) : [];
     var markTokens = [];
     var typedExtras = {};
     tokens.forEach(function (t) {
@@ -254,8 +256,9 @@
     });
     var current = marksOf(r, c).map(function (m) { return m[1]; });
     var wantMarks = mode === "clear" ? [] : (mode === "replace" && !markTokens.length && tokens.length ? current : markTokens);
-    if (!sameValues(wantMarks, current) || wasRefused) {
-      jobs.push(function () { return saveMarks(r, c, wantMarks); });
+    var wantText = wantMarks.join(" ");
+    if (!sameValues(wantText.split(/[\s\/]+/).filter(Boolean), current) || wasRefused) {
+      jobs.push(function () { return saveMarks(r, c, wantText); });
     }
     drawCell(r, c);
     if (!jobs.length) { setState(r, c, null); return; }
@@ -288,10 +291,10 @@
     return (res.json && res.json.error && res.json.error.message) || M.network;
   }
 
-  function saveMarks(r, c, values) {
+  function saveMarks(r, c, text) {
     var k = key(r, c);
     var known = marksOf(r, c).map(function (m) { return [m[0], m[4]]; });
-    var body = {lesson_id: lessons[c][0], student_id: students[r][0], values: values, known: known,
+    var body = {lesson_id: lessons[c][0], student_id: students[r][0], text: text, known: known,
                 work_type: (newWorkType && newWorkType.value) || null};
     setState(r, c, "saving");
     say(where(r, c) + M.saving, "");
@@ -303,7 +306,9 @@
         drawCell(r, c);
         setState(r, c, null);
         drawTotals(r, res.json);
-        say(where(r, c) + M.saved, "ok");
+        var warned = (res.json.warnings || []).join(" ");
+        if (warned) { setState(r, c, "warning", warned); }
+        say(where(r, c) + (warned || M.saved), warned ? "warn" : "ok");
       } else if (res.status === 409) {
         if (res.json && res.json.current) {
           D.marks[k] = res.json.current.map(function (m) {
@@ -315,13 +320,13 @@
         setState(r, c, "conflict", errorText(res));
         say(where(r, c) + errorText(res), "warn");
       } else {
-        refused[k] = values.join(" ");
+        refused[k] = text;
         drawCell(r, c);
         setState(r, c, "invalid", errorText(res));
         say(where(r, c) + errorText(res), "error");
       }
     }, function () {
-      refused[k] = values.join(" ");
+      refused[k] = text;
       drawCell(r, c);
       setState(r, c, "invalid", M.network);
       say(where(r, c) + M.network, "error");
@@ -336,8 +341,9 @@
         if (res.ok) {
           if (code) { extra.cells[k] = (res.json && res.json.code) || code; } else { delete extra.cells[k]; }
           drawCell(r, c);
-          setState(r, c, null);
-          say(where(r, c) + M.saved, "ok");
+          var warned = ((res.json && res.json.warnings) || []).join(" ");
+          setState(r, c, warned ? "warning" : null, warned || undefined);
+          say(where(r, c) + (warned || M.saved), warned ? "warn" : "ok");
         } else {
           drawCell(r, c);
           setState(r, c, "invalid", errorText(res));

@@ -26,7 +26,8 @@
   }
 
   function check() {
-    if (!value("assignment_id")) { return; }
+    // The empty form (after a save, or fresh) checks nothing: no "busy" before a lesson is chosen.
+    if (!value("assignment_id") || value("assignment_id") === "0") { live.textContent = ""; return; }
     var params = new URLSearchParams({
       version_id: form.getAttribute("data-version"), class_id: form.getAttribute("data-class"),
       assignment_id: value("assignment_id"), weekday: value("weekday"), number: value("number"), room: value("room")
