@@ -23,7 +23,7 @@ from core.toolkit import (
 from plugins.gradebook import access
 from plugins.gradebook.averages import work_type_titles
 from plugins.gradebook.editing import lesson_refusal
-from plugins.gradebook.errors import GradebookError
+from plugins.gradebook.errors import GradebookError, VersionConflict
 from plugins.gradebook.forms import FillTopicsForm, LessonForm
 from plugins.gradebook.journal_grid import JournalContext
 from plugins.gradebook.lesson_editing import (
@@ -194,6 +194,13 @@ def _lesson_form(lesson: Lesson, homework: Homework | None) -> LessonForm:
     return form
 
 
+def _seen_version(form: LessonForm) -> int:
+    """The version the form was rendered with (a post without the field falls back to the lesson's own,
+    as WTForms fills it from the object: only scripts do that; every rendered form carries it)."""
+    raw = str(form.version.data or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+
+
 @bp.get("/lessons/<int:lesson_id>")
 @requires_permission("gradebook.journal.view")
 def lesson_page(lesson_id: int) -> Any:
@@ -218,6 +225,8 @@ def lesson_save(lesson_id: int) -> Any:
         except GradebookError as exc:
             session.rollback()
             _attach_error(form, exc)
+            if isinstance(exc, VersionConflict):  # saving again now is a decision made seeing the newer values
+                form.version.data = str(session.get(type(lesson), lesson.id).version)  # type: ignore[union-attr]
         else:
             file_errors = _save_files(session, lesson, form)
             session.commit()
