@@ -218,7 +218,8 @@ def lesson_save(lesson_id: int) -> Any:
     if form.validate_on_submit():
         try:
             update_lesson(
-                session, access.settings(), access.editor(), lesson.id, date=form.date.data, number=form.number.data,
+                session, access.settings(), access.editor(), lesson.id, version=_seen_version(form),
+                date=form.date.data, number=form.number.data,
                 topic=form.topic.data or "", summary=form.summary.data or "",
                 control_work_type=form.control_work_type.data or None, homework=form.homework.data or "",
                 due_date=form.due_date.data)
