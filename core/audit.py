@@ -79,17 +79,22 @@ def changes(obj: Any, fields: list[str], values: dict[str, Any]) -> tuple[dict[s
     return old, new
 
 
-def entries_to_revert(session: Session, school_id: int, actor_id: int, since: dt.datetime) -> list[AuditEntry]:
-    """The actor's changes after ``since`` that have not been undone yet, newest first."""
+def entries_to_revert(session: Session, school_id: int, actor_id: int, since: dt.datetime,
+                      until: dt.datetime | None = None) -> list[AuditEntry]:
+    """The actor's changes from ``since`` (to ``until``, when given) not undone yet, newest first."""
+    query = select(AuditEntry)
+    if until is not None:
+        query = query.where(AuditEntry.at <= until)
     return list(
         session.scalars(
-            select(AuditEntry)
+            query
             .where(
                 AuditEntry.school_id == school_id,
                 AuditEntry.actor_id == actor_id,
                 AuditEntry.at >= since,
                 AuditEntry.reverted_by_id.is_(None),
                 ~AuditEntry.action.like("%.revert"),
+                ~AuditEntry.action.like("core.revert.%"),
             )
             .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         )

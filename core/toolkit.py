@@ -70,6 +70,7 @@ from core.pdf import register_fonts, ru_plural
 from core.permissions import Permission, can, public, requires_permission
 from core.plugins import PluginInfo, hookimpl
 from core.rest import api_error, api_view
+from core.revert import RevertConflict, ensure_as_left
 from core.security import hash_password, one_time_password
 from core.service_error import N_, ServiceError
 from core.services import (
@@ -137,4 +138,5 @@ __all__ = [
     "hookimpl", "insert_with_ids", "is_guardian_of", "lesson_days", "move_student", "one_time_password", "plugin_enabled", "plugin_settings",
     "public", "requires_permission", "session_scope", "subgroup_students", "subgroups_of_class", "teaches",
     "term_on", "terms_of_year", "unique_login", "utcnow", "csv_writer", "safe_cell", "xlsx_workbook",
+    "RevertConflict", "ensure_as_left",
 ]

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from core.app import current_school_id, state
-from core.audit import audit, entries_to_revert
+from core.audit import audit
 from core.clock import local_to_utc, school_zone
 from core.db import db
 from core.forms import AuditFilterForm, RevertForm
 from core.models import AuditEntry, User
 from core.permissions import requires_permission
+from core.revert import CONFLICT, NOT_UNDOABLE, UNDONE, revert_account, summary
 from core.sessions import end_everything
 
 bp = Blueprint("core_audit", __name__, url_prefix="/audit")
@@ -83,22 +84,17 @@ def revert() -> Any:
         flash(_("No such user in this school."), "error")
         return redirect(url_for(".index"))
     since = _to_utc(form.since.data)
-    reverted = skipped = 0
-    for entry in entries_to_revert(session, school_id, user.id, since):
-        restored = state().pm.hook.revert_change(session=session, entry=entry)
-        if restored is None:
-            skipped += 1
-            continue
-        undo = audit(session, school_id=school_id, action=f"{entry.object_type}.revert",
-                     object_type=entry.object_type, object_id=entry.object_id, old=entry.new, new=restored)
-        session.flush()
-        entry.reverted_by_id = undo.id
-        reverted += 1
+    outcomes = revert_account(session, state().pm.hook.revert_change, school_id=school_id, user_id=user.id,
+                              since=since)
     end_everything(session, user, "leak")  # the leaked sessions and tokens end now
     user.must_change_password = True
+    by_status = summary(outcomes)
     audit(session, school_id=school_id, action="core.user.leak_reported", object_type="core.user",
-          object_id=user.id, new={"since": since.isoformat(), "reverted": reverted, "not_revertible": skipped})
+          object_id=user.id, new={"since": since.isoformat(), "reverted": len(by_status[UNDONE]),
+                                  "conflicts": len(by_status[CONFLICT]),
+                                  "not_revertible": len(by_status[NOT_UNDOABLE]), **by_status})
     session.commit()
-    flash(_("Changes undone: %(n)d; not undoable (sign-ins and the like): %(m)d. The account must set a new password.",
-            n=reverted, m=skipped), "success")
-    return redirect(url_for(".index", actor=user.login))
+    return render_template("core/audit_revert.html", account=user, since=form.since.data, outcomes=outcomes,
+                           undone=[o for o in outcomes if o.status == UNDONE],
+                           conflicts=[o for o in outcomes if o.status == CONFLICT],
+                           not_undoable=[o for o in outcomes if o.status == NOT_UNDOABLE])

@@ -85,7 +85,7 @@ def _lesson_json(lesson: Lesson, homework: Homework | None = None, files: list[A
         "id": lesson.id, "class_id": lesson.class_id, "subgroup_id": lesson.subgroup_id,
         "subject_id": lesson.subject_id, "teacher_id": lesson.teacher_id, "date": lesson.date,
         "number": lesson.number, "topic": lesson.topic, "summary": lesson.summary,
-        "control_work_type": lesson.control_work_type,
+        "control_work_type": lesson.control_work_type, "version": lesson.version,
         "homework": homework.text if homework else None, "due_date": homework.due_date if homework else None,
         "files": [{"id": f.id, "filename": f.filename, "size": f.size,
                    "url": url_for("gradebook.homework_file", file_id=f.id)} for f in files or []],

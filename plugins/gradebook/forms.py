@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     MultipleFileField,
     SelectField,
@@ -25,6 +26,7 @@ class LessonForm(FlaskForm):
     homework = TextAreaField(_l("Homework"), validators=[Optional(), Length(max=5000)])
     due_date = DateField(_l("Homework due"), validators=[Optional()])
     files = MultipleFileField(_l("Attach files"))
+    version = HiddenField()  # the lesson's version the teacher saw: a stale form is refused, not applied
 
 
 class FillTopicsForm(FlaskForm):

@@ -5,19 +5,21 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import (
     N_,
+    RevertConflict,
     SchoolClass,
     TeachingAssignment,
     audit,
+    ensure_as_left,
     utcnow,
 )
 from plugins.gradebook.averages import work_type_weights
 from plugins.gradebook.editing import Editor, check_lesson
-from plugins.gradebook.errors import EditRefused, MarkError, NotFound
+from plugins.gradebook.errors import EditRefused, MarkError, NotFound, VersionConflict
 from plugins.gradebook.models import Homework, HomeworkFile, Lesson, LessonPlanItem, Mark
 
 LESSON_FIELDS = ("date", "number", "topic", "summary", "control_work_type")
@@ -149,12 +151,36 @@ def get_lesson(session: Session, school_id: int, lesson_id: int) -> Lesson:
     return lesson
 
 
+def lesson_state(session: Session, lesson: Lesson) -> dict[str, Any]:
+    """The lesson's fields and homework as the audit log keeps them (the revert compares with this)."""
+    homework = session.scalar(select(Homework).where(Homework.lesson_id == lesson.id))
+    return {**{name: getattr(lesson, name) for name in LESSON_FIELDS}, "class_id": lesson.class_id,
+            "subject_id": lesson.subject_id, "subgroup_id": lesson.subgroup_id, "teacher_id": lesson.teacher_id,
+            "homework": homework.text if homework else None, "due_date": homework.due_date if homework else None,
+            "version": lesson.version}
+
+
+def _check_lesson_version(session: Session, lesson: Lesson, version: int | None) -> None:
+    """A form or API call made from an older view of the lesson is refused, showing what is there now."""
+    if version is None or version == lesson.version:
+        return
+    now = lesson_state(session, lesson)
+    raise VersionConflict(
+        N_("Someone else has changed this lesson meanwhile: the topic is now “%(topic)s”, the homework "
+           "“%(homework)s”. Your changes were not saved; check them and save again."),
+        field=None, topic=now["topic"] or "—", homework=now["homework"] or "—", current=now)
+
+
 def update_lesson(session: Session, settings: Mapping[str, Any], editor: Editor, lesson_id: int,
-                  **values: Any) -> Lesson:
+                  version: int | None = None, **values: Any) -> Lesson:
     """Change a lesson's date, number, topic, summary, control work type and homework (``homework``,
-    ``due_date``); only the fields given. Audited with old and new values."""
+    ``due_date``); only the fields given. Audited with old and new values.
+
+    ``version`` is the lesson's version the user saw (the forms and the API always send it): an older
+    one is refused with ``VersionConflict``; None is for services that read and write in one go."""
     lesson = get_lesson(session, editor.school_id, lesson_id)
     check_lesson(session, settings, editor, lesson, for_marks=False)
+    _check_lesson_version(session, lesson, version)
     fields_ = _lesson_values(settings, values)
     if "date" in fields_ or "number" in fields_:
         day, number = fields_.get("date", lesson.date), fields_.get("number", lesson.number)
@@ -181,6 +207,7 @@ def update_lesson(session: Session, settings: Mapping[str, Any], editor: Editor,
         if not hw_new:
             hw = None
     if new:
+        lesson.version += 1
         session.flush()
         audit(session, school_id=editor.school_id, action="gradebook.lesson.update",
               object_type="gradebook.lesson", object_id=lesson.id, old=old, new=new, actor_id=editor.user_id)
@@ -205,10 +232,39 @@ def delete_lesson(session: Session, settings: Mapping[str, Any], editor: Editor,
 
 
 def revert_lesson(session: Session, entry: Any) -> dict[str, Any]:
-    """Undo a change of a lesson's fields or homework text (a created or deleted lesson stays as is)."""
+    """Undo an audited change of a lesson, only while the lesson is still as the entry left it.
+
+    A lesson the leaked account created is deleted (its homework with it) when it is exactly that lesson
+    and nobody else's marks are in it (the intruder's own marks were undone before, newest first);
+    otherwise it is a conflict. A deleted lesson comes back with its id and fields."""
     lesson = session.get(Lesson, int(entry.object_id))
-    if lesson is None or lesson.school_id != entry.school_id or not entry.action.endswith(".update"):
+    if lesson is not None and lesson.school_id != entry.school_id:
         return {}
+    action = entry.action.rsplit(".", 1)[-1]
+    state = lesson_state(session, lesson) if lesson is not None else None
+    if action == "create":
+        ensure_as_left(entry, state)
+        assert lesson is not None and state is not None
+        marks = session.scalar(select(func.count()).select_from(Mark).where(Mark.lesson_id == lesson.id)) or 0
+        if marks:
+            raise RevertConflict({**state, "marks": marks}, entry.new, reason="has marks")
+        session.delete(lesson)  # the homework, its files and attendance go with it (ON DELETE CASCADE)
+        session.flush()
+        return {"deleted": True, **{k: state[k] for k in ("class_id", "subject_id", "date", "number", "topic")}}
+    if action == "delete":
+        if lesson is not None:
+            raise RevertConflict(state, None, reason="exists")
+        old = dict(entry.old or {})
+        values = {k: old.get(k) for k in LESSON_FIELDS if k in old}
+        if isinstance(values.get("date"), str):
+            values["date"] = date.fromisoformat(values["date"])
+        session.add(Lesson(id=int(entry.object_id), school_id=entry.school_id, class_id=old["class_id"],
+                           subject_id=old["subject_id"], subgroup_id=old.get("subgroup_id"),
+                           teacher_id=old["teacher_id"], **values))
+        session.flush()
+        return old
+    ensure_as_left(entry, state)
+    assert lesson is not None
     restored: dict[str, Any] = {}
     for name, value in (entry.old or {}).items():
         if name in LESSON_FIELDS:
@@ -226,9 +282,9 @@ def revert_lesson(session: Session, entry: Any) -> dict[str, Any]:
                 due = entry.old["due_date"]
                 homework.due_date = date.fromisoformat(due) if isinstance(due, str) else due
                 restored["due_date"] = homework.due_date
+    lesson.version += 1
     session.flush()
     return restored
-
 
 ALLOWED_CONTENT_TYPES = {
     "application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain", "application/zip",
@@ -338,6 +394,7 @@ def fill_topics_from_plan(session: Session, editor: Editor, *, class_id: int, su
         audit(session, school_id=editor.school_id, action="gradebook.lesson.update", object_type="gradebook.lesson",
               object_id=lesson.id, old={"topic": lesson.topic}, new={"topic": topic}, actor_id=editor.user_id)
         lesson.topic, lesson.topic_entered_at = topic, now
+        lesson.version += 1
         changed += 1
     session.flush()
     return changed

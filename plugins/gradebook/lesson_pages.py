@@ -23,7 +23,7 @@ from core.toolkit import (
 from plugins.gradebook import access
 from plugins.gradebook.averages import work_type_titles
 from plugins.gradebook.editing import lesson_refusal
-from plugins.gradebook.errors import GradebookError
+from plugins.gradebook.errors import GradebookError, VersionConflict
 from plugins.gradebook.forms import FillTopicsForm, LessonForm
 from plugins.gradebook.journal_grid import JournalContext
 from plugins.gradebook.lesson_editing import (
@@ -194,6 +194,13 @@ def _lesson_form(lesson: Lesson, homework: Homework | None) -> LessonForm:
     return form
 
 
+def _seen_version(form: LessonForm) -> int:
+    """The version the form was rendered with (a post without the field falls back to the lesson's own,
+    as WTForms fills it from the object: only scripts do that; every rendered form carries it)."""
+    raw = str(form.version.data or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+
+
 @bp.get("/lessons/<int:lesson_id>")
 @requires_permission("gradebook.journal.view")
 def lesson_page(lesson_id: int) -> Any:
@@ -211,13 +218,16 @@ def lesson_save(lesson_id: int) -> Any:
     if form.validate_on_submit():
         try:
             update_lesson(
-                session, access.settings(), access.editor(), lesson.id, date=form.date.data, number=form.number.data,
+                session, access.settings(), access.editor(), lesson.id, version=_seen_version(form),
+                date=form.date.data, number=form.number.data,
                 topic=form.topic.data or "", summary=form.summary.data or "",
                 control_work_type=form.control_work_type.data or None, homework=form.homework.data or "",
                 due_date=form.due_date.data)
         except GradebookError as exc:
             session.rollback()
             _attach_error(form, exc)
+            if isinstance(exc, VersionConflict):  # saving again now is a decision made seeing the newer values
+                form.version.data = str(session.get(type(lesson), lesson.id).version)  # type: ignore[union-attr]
         else:
             file_errors = _save_files(session, lesson, form)
             session.commit()

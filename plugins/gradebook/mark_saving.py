@@ -14,8 +14,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from core.toolkit import (
     N_,
     ClassMembership,
+    RevertConflict,
     SubgroupMember,
     audit,
+    ensure_as_left,
     utcnow,
 )
 from plugins.gradebook.absence_rule import mark_clash
@@ -278,23 +280,27 @@ def set_cell(session: Session, settings: Mapping[str, Any], editor: Editor, *, l
 
 
 def revert_mark(session: Session, entry: Any, hooks: Any = None) -> dict[str, Any]:
-    """Undo one audited change of a mark (a leaked account's operation declared invalid)."""
+    """Undo one audited change of a mark (a leaked account's operation declared invalid), only while the
+    mark is still exactly as the entry left it (``RevertConflict`` otherwise: a person decides)."""
     mark = session.get(Mark, int(entry.object_id))
     if mark is not None and mark.school_id != entry.school_id:
         return {}
+    identity = ("lesson_id", "student_id")
     action = entry.action.rsplit(".", 1)[-1]
     if action == "create":
-        if mark is None:
-            return {}
+        # The created row itself: same id, same student and lesson, same values (not merely the id).
+        ensure_as_left(entry, mark_state(mark) if mark is not None else None, (*identity, *MARK_FIELDS))
+        assert mark is not None
         old = mark_state(mark)
         session.delete(mark)
         session.flush()
         if hooks is not None:
             hooks.on_mark_saved(session=session, mark=mark, action="reverted", old=old, new=None, actor_id=None)
-        return {"deleted": True}
+        return {"deleted": True, **{k: old[k] for k in (*identity, "value")}}
     if action == "update":
-        if mark is None:
-            return {}
+        ensure_as_left(entry, mark_state(mark) if mark is not None else None,
+                       [k for k in (*identity, *MARK_FIELDS) if k in (entry.new or {})])
+        assert mark is not None
         restored = {k: v for k, v in (entry.old or {}).items() if k in MARK_FIELDS}
         previous = mark_state(mark)
         for name, value in restored.items():
@@ -307,7 +313,7 @@ def revert_mark(session: Session, entry: Any, hooks: Any = None) -> dict[str, An
         return restored
     if action == "delete":
         if mark is not None:
-            return {}
+            raise RevertConflict(mark_state(mark), None, reason="exists")
         old = entry.old or {}
         mark = Mark(id=int(entry.object_id), school_id=entry.school_id, lesson_id=old["lesson_id"],
                     student_id=old["student_id"], value=old["value"], numeric=old.get("numeric"),

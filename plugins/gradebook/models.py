@@ -33,6 +33,9 @@ class Lesson(Base):
     control_work_type: Mapped[str | None] = mapped_column(String(50))
     topic_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Bumped on every change of the lesson or its homework: a form or API call that names an older
+    # version is refused with the newer values (a teacher's stale form never erases the deputy's homework).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class Homework(Base):

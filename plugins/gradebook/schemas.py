@@ -108,6 +108,7 @@ class LessonSchema(Schema):
     homework = fields.String(allow_none=True)
     due_date = fields.Date(allow_none=True)
     files = fields.List(fields.Nested(HomeworkFileSchema))
+    version = fields.Integer()
 
 
 class LessonCreateSchema(Schema):
@@ -124,7 +125,9 @@ class LessonCreateSchema(Schema):
 
 
 class LessonUpdateSchema(Schema):
-    """Only the fields sent are changed."""
+    """Only the fields sent are changed; ``version`` is the lesson's version the client read (else 409)."""
+
+    version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
 
     date = fields.Date()
     number = fields.Integer(validate=validate.Range(min=0, max=12))

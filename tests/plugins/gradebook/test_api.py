@@ -143,11 +143,14 @@ def test_lessons_list_create_and_update(demo, login_as):
                                                   "topic": "Резерв", "homework": "№ 1"})
     assert created.status_code == 201, created.json
     assert created.json["teacher_id"] == demo.teacher.id and created.json["homework"] == "№ 1"
+    assert created.json["version"] == 1
     updated = client.patch(f"{API}/lessons/{created.json['id']}", json={"topic": "Решение задач",
-                                                                        "homework": "№ 2"})
+                                                                        "homework": "№ 2", "version": 1})
     assert updated.status_code == 200 and updated.json["topic"] == "Решение задач"
-    assert updated.json["homework"] == "№ 2"
-    bad = client.patch(f"{API}/lessons/{created.json['id']}", json={"control_work_type": "essay"})
+    assert updated.json["homework"] == "№ 2" and updated.json["version"] == 2
+    stale = client.patch(f"{API}/lessons/{created.json['id']}", json={"homework": "№ 3", "version": 1})
+    assert stale.status_code == 409 and "«№ 2»" in stale.json["error"]["message"]
+    bad = client.patch(f"{API}/lessons/{created.json['id']}", json={"control_work_type": "essay", "version": 2})
     assert bad.status_code == 422 and "control_work_type" in bad.json["error"]["fields"]
     assert client.get(f"{API}/lessons/{created.json['id']}").json["topic"] == "Решение задач"
 

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from core.models import AuditEntry
+from core.revert import RevertConflict
 from plugins.gradebook import mark_parsing, mark_saving
 from plugins.gradebook.errors import EditRefused, MarkError, VersionConflict
 from plugins.gradebook.models import Mark
@@ -310,7 +311,8 @@ def test_revert_change_undoes_a_leaked_accounts_marks(demo):
     create_entry, update_entry = _audit(demo, created.id)
     assert revert_change(demo.session, update_entry) == {"value": "2", "numeric": 2.0}
     assert demo.session.get(Mark, created.id).value == "2"
-    assert revert_change(demo.session, create_entry) == {"deleted": True}
+    assert revert_change(demo.session, create_entry) == {"deleted": True, "lesson_id": lesson.id,
+                                                         "student_id": student.id, "value": "2"}
     assert demo.session.get(Mark, created.id) is None
     other = mark_saving.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id,
                                  student_id=demo.students[2].id, value="4")
@@ -318,4 +320,17 @@ def test_revert_change_undoes_a_leaked_accounts_marks(demo):
     delete_entry = _audit(demo, state["id"])[-1]
     restored = revert_change(demo.session, delete_entry)
     assert restored["value"] == "4" and demo.session.get(Mark, state["id"]).value == "4"
+    # A row no longer as the entry left it is a conflict, never overwritten or deleted.
+    with pytest.raises(RevertConflict) as refused:
+        revert_change(demo.session, delete_entry)  # the mark exists again
+    assert refused.value.current["value"] == "4"
+    changed = mark_saving.create_mark(demo.session, demo.settings, editor, lesson_id=lesson.id,
+                                      student_id=demo.students[3].id, value="5")
+    created_entry = _audit(demo, changed.id)[-1]
+    mark_saving.update_mark(demo.session, demo.settings, demo.editor(demo.deputy, today=lesson.date), changed.id,
+                            version=1, value="4")
+    with pytest.raises(RevertConflict) as refused:
+        revert_change(demo.session, created_entry)
+    assert refused.value.current["value"] == "4" and refused.value.expected["value"] == "5"
+    assert demo.session.get(Mark, changed.id).value == "4"
     assert revert_change(demo.session, type("E", (), {"object_type": "other.thing"})()) is None
