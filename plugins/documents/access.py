@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.toolkit import User
-from plugins.documents.models import ApprovalStep, Document, Folder, FolderMember
+from plugins.documents.models import Acquaintance, ApprovalStep, Document, Folder, FolderMember
 
 ADMINISTRATION = ("admin", "principal", "deputy")
 STAFF = ("admin", "principal", "deputy", "class_teacher", "teacher", "support")
@@ -59,8 +59,8 @@ def may_read_document(session: Session, user: User, doc: Document, folder: Folde
     if doc.school_id != user.school_id:
         return False
     if not may_read_folder(user, folder, member_folders(session, user)):
-        # an approver reads what she is asked to approve even outside her folders
-        return is_approver(session, user, doc)
+        # an approver reads what she is asked to approve, a person asked to read what she must read
+        return is_approver(session, user, doc) or (doc.status == "published" and is_asked(session, user, doc))
     if doc.status == "published":
         return True
     return is_administration(user) or doc.author_id == user.id or is_approver(session, user, doc)
@@ -70,3 +70,9 @@ def is_approver(session: Session, user: User, doc: Document) -> bool:
     return session.scalar(select(ApprovalStep.id).where(ApprovalStep.school_id == doc.school_id,
                                                         ApprovalStep.document_id == doc.id,
                                                         ApprovalStep.approver_id == user.id).limit(1)) is not None
+
+
+def is_asked(session: Session, user: User, doc: Document) -> bool:
+    return session.scalar(select(Acquaintance.id).where(
+        Acquaintance.school_id == doc.school_id, Acquaintance.user_id == user.id,
+        Acquaintance.subject == f"documents.document:{doc.id}")) is not None
