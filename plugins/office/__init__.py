@@ -33,6 +33,7 @@ PLUGIN = PluginInfo(
     name="office",
     title=_l("School office"),
     version="1.0.0",
+    requires=("documents",),
     settings_schema=OfficeSettingsSchema,
     description=_l("Credentials, class lists and subgroups, student movement, personal files, consents, "
                    "the regulation and families' requests."),

@@ -25,6 +25,8 @@ from core.toolkit import (
     school_today,
     utcnow,
 )
+from plugins.documents import acquaintance
+from plugins.office import regulation_acks
 from plugins.office.models import (
     Consent,
     FileVerification,
@@ -32,7 +34,6 @@ from plugins.office.models import (
     MovementRequest,
     PersonalFile,
     Regulation,
-    RegulationAck,
     Ticket,
 )
 
@@ -165,10 +166,8 @@ def build(session: Session, school: School, size: str) -> None:
     regulation.size = len(regulation.content)
     session.add(regulation)
     session.flush()
-    acks = [{"school_id": school.id, "regulation_id": regulation.id, "user_id": g,
-             "acknowledged_at": now - timedelta(days=rng.randint(1, 50))} for g in guardian_ids if rng.random() < 0.6]
-    if acks:
-        session.execute(insert(RegulationAck), acks)
+    acquaintance.record_confirmed(session, school.id, regulation_acks.subject(regulation.id), {
+        g: now - timedelta(days=rng.randint(1, 50)) for g in guardian_ids if rng.random() < 0.6})
 
     if size != "full":
         _requests(session, school, year, members, links, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from core.toolkit import Base, UTCDateTime, utcnow
@@ -191,19 +191,6 @@ class Regulation(Base):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     is_current: Mapped[bool] = mapped_column(default=True)
-
-
-class RegulationAck(Base):
-    """A guardian confirmed reading a version of the regulation."""
-
-    __tablename__ = "office_regulation_ack"
-    __table_args__ = (UniqueConstraint("regulation_id", "user_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("core_school.id"), index=True)
-    regulation_id: Mapped[int] = mapped_column(ForeignKey("office_regulation.id"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"), index=True)
-    acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Ticket(Base):

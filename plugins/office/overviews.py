@@ -7,7 +7,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import GuardianLink, SchoolClass, Subgroup, User, audit, utcnow
-from plugins.office.models import Consent, MovementRequest, RegulationAck
+from plugins.documents import acquaintance
+from plugins.office.models import Consent, MovementRequest
 from plugins.office.personal_files import VERIFY_EVERY_DAYS, last_verifications
 from plugins.office.rosters import current_class_of, student_ids_of_classes
 
@@ -37,8 +38,8 @@ def class_overview(session: Session, classes: list[SchoolClass], day: date, regu
         Consent.guardian_id.in_(list(guardian_ids)), Consent.processing.is_not(None)))) if guardian_ids else set()
     read: set[int] = set()
     if regulation_id is not None and guardian_ids:
-        read = set(session.scalars(select(RegulationAck.user_id).where(
-            RegulationAck.regulation_id == regulation_id, RegulationAck.user_id.in_(list(guardian_ids)))))
+        read = set(acquaintance.confirmed_at(session, acquaintance.subject_of("office.regulation", regulation_id),
+                                             list(guardian_ids)))
     for student_id, class_id in members.items():
         row = out[class_id]
         row["students"] += 1

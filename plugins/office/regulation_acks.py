@@ -1,4 +1,7 @@
-"""The school's regulation on the electronic journal: uploading it and who has acknowledged it."""
+"""The school's regulation on the electronic journal: uploading it and who has acknowledged it.
+
+Who read it is kept by the documents plugin's acquaintance register (``plugins.documents.acquaintance``,
+subject ``office.regulation:<id>``): Klass has one acquaintance mechanism, for orders and for this regulation."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -8,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.toolkit import User, audit
-from plugins.office.models import Regulation, RegulationAck
+from plugins.documents import acquaintance
+from plugins.office.models import Regulation
 from plugins.office.personal_files import MAX_DOCUMENT_BYTES
 from plugins.office.refusals import OfficeError
 from plugins.office.rosters import current_students, guardian_links
@@ -38,18 +42,17 @@ def upload_regulation(session: Session, school_id: int, *, title: str, approved_
     return reg
 
 
+def subject(regulation_id: int) -> str:
+    return acquaintance.subject_of("office.regulation", regulation_id)
+
+
 def has_acknowledged(session: Session, regulation_id: int, user_id: int) -> bool:
-    return session.scalar(select(RegulationAck.id).where(RegulationAck.regulation_id == regulation_id,
-                                                         RegulationAck.user_id == user_id)) is not None
+    return acquaintance.has_confirmed(session, subject(regulation_id), user_id)
 
 
 def acknowledge(session: Session, regulation: Regulation, user: User) -> bool:
-    if has_acknowledged(session, regulation.id, user.id):
-        return False
-    session.add(RegulationAck(school_id=regulation.school_id, regulation_id=regulation.id, user_id=user.id))
-    audit(session, school_id=regulation.school_id, action="office.regulation.acknowledge",
-          object_type="office.regulation_ack", object_id=f"{regulation.id}:{user.id}")
-    return True
+    """The guardian confirms reading; recorded (and audited) by the shared acquaintance register."""
+    return acquaintance.confirm(session, regulation.school_id, subject(regulation.id), user.id)
 
 
 def regulation_status(session: Session, regulation: Regulation | None, class_id: int,
@@ -61,8 +64,7 @@ def regulation_status(session: Session, regulation: Regulation | None, class_id:
         people.setdefault(user.id, (user, []))[1].append(kids[link.student_id])
     acks: dict[int, datetime] = {}
     if regulation is not None and people:
-        acks = dict(session.execute(select(RegulationAck.user_id, RegulationAck.acknowledged_at).where(
-            RegulationAck.regulation_id == regulation.id, RegulationAck.user_id.in_(list(people)))).all())
+        acks = acquaintance.confirmed_at(session, subject(regulation.id), list(people))
     rows = [(u, children, acks.get(u.id)) for u, children in people.values()]
     return sorted(rows, key=lambda r: (r[2] is not None, r[0].full_name))
 

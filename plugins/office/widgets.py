@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from core.toolkit import User, can, children_of, db, plugin_settings, school_today
 from plugins.office import overviews, regulation_acks, rosters
 from plugins.office.access import class_scope
-from plugins.office.models import MovementRequest, RegulationAck, Ticket
+from plugins.office.models import MovementRequest, Ticket
 
 
 def staff_summary(user: User) -> dict[str, Any]:
@@ -46,8 +46,7 @@ def family_summary(user: User) -> dict[str, Any]:
     regulation = None
     if plugin_settings("office")["regulation_acknowledgement"]:
         regulation = regulation_acks.current_regulation(session, user.school_id)
-    unread = regulation is not None and session.scalar(select(RegulationAck.id).where(
-        RegulationAck.regulation_id == regulation.id, RegulationAck.user_id == user.id)) is None
+    unread = regulation is not None and not regulation_acks.has_acknowledged(session, regulation.id, user.id)
     answered = session.scalar(select(func.count(Ticket.id)).where(
         Ticket.author_id == user.id, Ticket.status == "closed", Ticket.closed_at.is_not(None))) or 0
     open_count = session.scalar(select(func.count(Ticket.id)).where(

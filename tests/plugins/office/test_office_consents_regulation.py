@@ -6,8 +6,9 @@ import io
 from sqlalchemy import delete, select
 
 from core.models import AuditEntry, User
+from plugins.documents.models import Acquaintance
 from plugins.office import consent_rules
-from plugins.office.models import Consent, Document, RegulationAck
+from plugins.office.models import Consent, Document
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -87,7 +88,7 @@ def test_guardian_reads_the_regulation_and_the_class_teacher_sees_who_has_not(se
     response = submit(guardian, "/office/regulation/acknowledge", {}, "/office/regulation")
     assert response.status_code == 302
     assert "Вы подтвердили ознакомление с положением." in guardian.get("/office/regulation").text
-    assert session.scalar(select(RegulationAck).where(RegulationAck.user_id == me.id)) is not None
+    assert session.scalar(select(Acquaintance).where(Acquaintance.user_id == me.id, Acquaintance.subject.startswith("office.regulation:"))) is not None
     not_read_after = int(teacher.get(report_url).text.split('data-testid="not-read">')[1].split("<")[0])
     assert not_read_after == not_read_before - 1
     # Only PDFs are published; guardians cannot publish; another class's report is closed.

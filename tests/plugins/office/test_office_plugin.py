@@ -57,8 +57,8 @@ def test_withdrawal_ahead_of_its_date_disables_the_account_when_the_day_comes(ap
 
 def test_settings_are_validated(make_app):
     with pytest.raises(ConfigError):
-        make_app(plugins=["office"], settings={"plugins": {"office": {"verify_every_days": 1}}})
-    app = make_app(plugins=["office"], settings={"plugins": {"office": {"verify_every_days": 14}}})
+        make_app(plugins=["documents", "office"], settings={"plugins": {"office": {"verify_every_days": 1}}})
+    app = make_app(plugins=["documents", "office"], settings={"plugins": {"office": {"verify_every_days": 14}}})
     assert app.extensions["klass"].plugins["office"].settings == {"verify_every_days": 14,
                                                                   "regulation_acknowledgement": True}
 
