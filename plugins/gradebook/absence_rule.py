@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plugins.gradebook.errors import N_, MarkError
+from core.toolkit import N_
+from plugins.gradebook.errors import MarkError
 from plugins.gradebook.models import Mark
 
 

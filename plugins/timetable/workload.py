@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from core.toolkit import SchoolClass, TeachingAssignment
 from plugins.timetable.models import TimetableEntry
 from plugins.timetable.naming import Names
-from plugins.timetable.refusals import N_
+from core.toolkit import N_
 
 
 @dataclass
