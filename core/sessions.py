@@ -60,12 +60,16 @@ def load_user(user_key: str) -> User | None:
     if not user_key.startswith(KEY_PREFIX):
         return None  # a cookie from before server-side sessions: sign in again
     session = db()
-    row = session.scalar(select(UserSession).where(UserSession.key_hash == _digest(user_key[len(KEY_PREFIX):])))
+    # The session row and its user in one statement: this runs on every request.
+    found = session.execute(select(UserSession, User).join(User, User.id == UserSession.user_id)
+                            .where(UserSession.key_hash == _digest(user_key[len(KEY_PREFIX):]))).first()
     now = utcnow()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active or user.session_version != row.session_version:
+    row, user = found
+    if row.revoked_at is not None or row.expires_at <= now:
+        return None
+    if not user.is_active or user.session_version != row.session_version:
         return None
     if now - row.last_seen_at >= SEEN_EVERY:
         row.last_seen_at = now

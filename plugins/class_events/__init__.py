@@ -75,18 +75,15 @@ def register_dashboard_widgets(user: User) -> list[DashboardWidget]:
 
 
 @hookimpl(optionalhook=True)
-def extra_diary_sections(session: Any, student_id: int, class_id: int, week_start: date) -> list[dict[str, Any]]:
+def extra_diary_sections(session: Any, school_id: int, student_id: int, class_id: int,
+                         week_start: date) -> list[dict[str, Any]]:
     """The class's events of the week shown (the ones the student takes part in are marked)."""
     from flask_babel import gettext as _
 
-    from core.toolkit import SchoolClass
     from plugins.class_events import services
     from plugins.class_events.views import kind_names
 
-    school_class = session.get(SchoolClass, class_id)
-    if school_class is None:
-        return []
-    events = services.between(session, school_class.school_id, class_id, week_start, week_start + timedelta(days=6))
+    events = services.between(session, school_id, class_id, week_start, week_start + timedelta(days=6))
     if not events:
         return []
     people = services.participant_map(session, [e.id for e in events])

@@ -41,13 +41,14 @@ def diary_timetable(session: Session, school_id: int, class_id: int, student_id:
 
 
 @hookspec
-def extra_diary_sections(session: Session, student_id: int, class_id: int,
+def extra_diary_sections(session: Session, school_id: int, student_id: int, class_id: int,
                          week_start: date) -> list[dict[str, Any]]:
     """Extra blocks under a family's week (class events, a school announcement...).
 
     Called once per diary week page.
 
     :param session: the request's session.
+    :param school_id: the student's school (scope every query by it; no need to load the class for it).
     :param student_id: whose week it is.
     :param class_id: the student's class.
     :param week_start: the Monday of the week shown.

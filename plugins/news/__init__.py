@@ -61,18 +61,15 @@ def register_dashboard_widgets(user: User) -> list[DashboardWidget]:
 
 
 @hookimpl(optionalhook=True)
-def extra_diary_sections(session: Any, student_id: int, class_id: int, week_start: date) -> list[dict[str, Any]]:
+def extra_diary_sections(session: Any, school_id: int, student_id: int, class_id: int,
+                         week_start: date) -> list[dict[str, Any]]:
     """The school's and the class's news whose window overlaps the week shown."""
     from flask_babel import gettext as _
 
-    from core.toolkit import SchoolClass, school_zone
+    from core.toolkit import school_zone
     from plugins.news import services
 
-    school_class = session.get(SchoolClass, class_id)
-    if school_class is None:
-        return []
-    items = services.in_week(session, school_class.school_id, class_id, week_start,
-                             school_zone(school_class.school_id, session=session))
+    items = services.in_week(session, school_id, class_id, week_start, school_zone(school_id, session=session))
     if not items:
         return []
     return [{"title": _("News"), "html": Markup(render_template("news/_diary.html", items=items)), "weight": 20}]

@@ -10,10 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.toolkit import SchoolClass, TeachingAssignment
+from core.toolkit import N_, SchoolClass, TeachingAssignment
 from plugins.timetable.models import TimetableEntry
 from plugins.timetable.naming import Names
-from core.toolkit import N_
 
 
 @dataclass
