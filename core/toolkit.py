@@ -14,6 +14,9 @@ from flask import current_app
 from sqlalchemy.engine import Connection, Engine
 
 from core.app import acting_user, create_app, current_school_id, state
+from core.app_passwords import check_challenge as check_app_password_challenge
+from core.app_passwords import check_secret as check_app_password
+from core.app_passwords import still_valid as app_password_valid
 from core.audit import audit, changes
 from core.calendar import lesson_days
 from core.clock import (
@@ -137,4 +140,5 @@ __all__ = [
     "hookimpl", "insert_with_ids", "is_guardian_of", "lesson_days", "move_student", "one_time_password", "plugin_enabled", "plugin_settings",
     "public", "requires_permission", "session_scope", "subgroup_students", "subgroups_of_class", "teaches",
     "term_on", "terms_of_year", "unique_login", "utcnow", "csv_writer", "safe_cell", "xlsx_workbook",
+    "check_app_password_challenge", "check_app_password", "app_password_valid",
 ]
