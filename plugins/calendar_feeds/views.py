@@ -5,8 +5,9 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
-from core.toolkit import db, public, requires_permission
+from core.toolkit import User, can, check_app_password, db, public, requires_permission
 from plugins.calendar_feeds import ical, services
 from plugins.diary.public import students_of
 
@@ -39,14 +40,8 @@ def regenerate(student_id: int) -> Any:
     return _page(url_for(".feed", token=token, _external=True), student_id)
 
 
-@bp.get("/feed/<token>.ics")
-@public  # the private address is the credential: calendar apps cannot sign in
-def feed(token: str) -> Any:
+def _calendar(owner: Any, student_id: int) -> Any:
     session = db()
-    found = services.resolve(session, token[:100])
-    if found is None:
-        abort(404)
-    owner, student_id = found
     body = ical.build(session, owner, student_id)
     if body is None:
         abort(404)
@@ -57,3 +52,26 @@ def feed(token: str) -> Any:
     if request.method == "HEAD":
         response.set_data(b"")
     return response
+
+
+@bp.get("/feed/<token>.ics")
+@public  # the private address is the credential: calendar apps cannot sign in
+def feed(token: str) -> Any:
+    found = services.resolve(db(), token[:100])
+    if found is None:
+        abort(404)
+    return _calendar(*found)
+
+
+@bp.get("/app/<int:student_id>.ics")
+@public  # HTTP Basic with login and an app password, for calendar apps that sign in (never the main password)
+def feed_with_app_password(student_id: int) -> Any:
+    auth = request.authorization
+    session = db()
+    user = session.scalar(select(User).where(User.login == (auth.username or "").strip().lower())) \
+        if auth and auth.type == "basic" else None
+    if (user is None or not can(user, "calendar_feeds.use")
+            or check_app_password(session, user, auth.password or "", used_by="calendar") is None):
+        session.rollback()
+        return Response("", 401, {"WWW-Authenticate": 'Basic realm="Klass calendar", charset="UTF-8"'})
+    return _calendar(user, student_id)

@@ -80,3 +80,29 @@ def test_only_own_family_members_get_an_address(app, session, login_as, demo_sch
     response = post_form(login_as("guardian"), f"/calendar/{stranger}/regenerate", {}, page="/calendar/")
     assert response.status_code == 404
     assert app.test_client().get("/calendar/feed/nonsense.ics").status_code == 404
+
+
+def test_calendar_apps_that_sign_in_use_an_app_password_never_the_main_one(app, session, demo_school):
+    import base64
+
+    from core import app_passwords
+    from tests.conftest import DEMO_PASSWORD
+
+    guardian = session.scalar(select(User).where(User.login == demo_school["accounts"]["guardian"]))
+    child_id = session.scalar(select(GuardianLink.student_id).where(GuardianLink.guardian_id == guardian.id))
+    row, secret = app_passwords.create(session, guardian, "Календарь")
+    session.commit()
+
+    def get(password: str, student_id: int = child_id):
+        basic = base64.b64encode(f"{guardian.login}:{password}".encode()).decode()
+        return app.test_client().get(f"/calendar/app/{student_id}.ics", headers={"Authorization": f"Basic {basic}"})
+
+    good = get(secret)
+    assert good.status_code == 200 and Calendar.from_ical(good.data).walk("VEVENT")
+    assert get(DEMO_PASSWORD).status_code == 401
+    children = select(GuardianLink.student_id).where(GuardianLink.guardian_id == guardian.id)
+    stranger = session.scalar(select(GuardianLink.student_id).where(GuardianLink.student_id.not_in(children)))
+    assert get(secret, stranger).status_code == 404
+    app_passwords.revoke(session.get(type(row), row.id))
+    session.commit()
+    assert get(secret).status_code == 401
