@@ -107,3 +107,7 @@ class LeakReportForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)])
+
+
+class AppPasswordForm(FlaskForm):
+    name = StringField(_l("App name"), validators=[DataRequired(), Length(max=100)])

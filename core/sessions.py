@@ -22,6 +22,7 @@ from flask_login import user_logged_in, user_logged_out
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from core.app_passwords import revoke_all
 from core.db import db, utcnow
 from core.models import ApiToken, User, UserSession
 
@@ -113,10 +114,11 @@ def revoke_tokens(session: Session, user_id: int) -> int:
 
 def end_everything(session: Session, user: User, reason: str) -> tuple[int, int]:
     """Sign a person out everywhere: every session and API token ends, and the bumped session version
-    ends anything issued before even if it escaped the updates. Returns (sessions, tokens) revoked.
+    ends anything issued before even if it escaped the updates (app passwords too). Returns (sessions, tokens) revoked.
 
     The caller that keeps the person signed in (a password change) signs in again afterwards."""
     user.session_version += 1
+    revoke_all(session, user.id)  # app passwords: the version bump ends them too; this marks them for the page
     return revoke_sessions(session, user.id, reason), revoke_tokens(session, user.id)
 
 

@@ -14,6 +14,9 @@ from flask import current_app
 from sqlalchemy.engine import Connection, Engine
 
 from core.app import acting_user, create_app, current_school_id, state
+from core.app_passwords import check_challenge as check_app_password_challenge
+from core.app_passwords import check_secret as check_app_password
+from core.app_passwords import still_valid as app_password_valid
 from core.audit import audit, changes
 from core.calendar import lesson_days
 from core.clock import (
@@ -139,4 +142,5 @@ __all__ = [
     "public", "requires_permission", "session_scope", "subgroup_students", "subgroups_of_class", "teaches",
     "term_on", "terms_of_year", "unique_login", "utcnow", "csv_writer", "safe_cell", "xlsx_workbook",
     "RevertConflict", "ensure_as_left",
+    "check_app_password_challenge", "check_app_password", "app_password_valid",
 ]

@@ -1,4 +1,5 @@
 """The core's tables: people, roles, the school's structure and time, the audit log."""
+from core.models.app_passwords import AppPassword
 from core.models.audit import AuditEntry
 from core.models.files import StoredFile
 from core.models.jobs import Job
@@ -21,6 +22,7 @@ from core.models.sessions import LeakReport, UserSession
 __all__ = [
     "AcademicYear",
     "ApiToken",
+    "AppPassword",
     "AuditEntry",
     "ClassMembership",
     "GuardianLink",

@@ -10,13 +10,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
-from core import leaks
+from core import app_passwords, leaks
 from core.app import current_school_id, state
 from core.audit import audit
 from core.clock import local_to_utc, school_now, school_zone
 from core.db import db, utcnow
-from core.forms import LeakReportForm, TokenForm
-from core.models import ApiToken, LeakReport, User, UserSession
+from core.forms import AppPasswordForm, LeakReportForm, TokenForm
+from core.models import ApiToken, AppPassword, LeakReport, User, UserSession
 from core.permissions import can, requires_permission
 from core.security import new_api_token
 from core.sessions import active_sessions, current_session_id, revoke_session, token_is_live
@@ -28,14 +28,17 @@ def _me() -> User:
     return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
 
 
-def _page(new_token: str | None = None) -> Any:
+def _page(new_token: str | None = None, new_app_password: str | None = None) -> Any:
     session = db()
     me = _me()
     tokens = session.scalars(select(ApiToken).where(ApiToken.school_id == me.school_id, ApiToken.user_id == me.id)
                              .order_by(ApiToken.created_at.desc())).all()
     return render_template("core/tokens.html", tokens=tokens, live=lambda t: token_is_live(t, me),
                            sessions=active_sessions(session, me), this_session=current_session_id(),
-                           form=TokenForm(), new_token=new_token)
+                           form=TokenForm(), new_token=new_token,
+                           app_passwords=app_passwords.of_user(session, me),
+                           app_live=lambda p: app_passwords.is_live(p, me),
+                           app_form=AppPasswordForm(), new_app_password=new_app_password)
 
 
 @bp.get("/")
@@ -82,6 +85,37 @@ def revoke_token(token_id: int) -> Any:
     audit(session, school_id=row.school_id, action="core.token.revoke", object_type="core.api_token", object_id=row.id)
     session.commit()
     flash(_("Token revoked."), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/app-passwords")
+@requires_permission("core.profile.edit")
+def create_app_password() -> Any:
+    """A read-only password for a Сетевой Город app or a calendar, shown once on the page that answers."""
+    form = AppPasswordForm()
+    if not form.validate_on_submit():
+        flash(_("Give the app password a name."), "error")
+        return redirect(url_for(".index"))
+    session = db()
+    row, secret = app_passwords.create(session, _me(), form.name.data or "")
+    audit(session, school_id=row.school_id, action="core.app_password.create", object_type="core.app_password",
+          object_id=row.id, new={"name": row.name})
+    session.commit()
+    return _page(new_app_password=secret)
+
+
+@bp.post("/app-passwords/<int:password_id>/revoke")
+@requires_permission("core.profile.edit")
+def revoke_app_password(password_id: int) -> Any:
+    session = db()
+    row = session.get(AppPassword, password_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    app_passwords.revoke(row)
+    audit(session, school_id=row.school_id, action="core.app_password.revoke", object_type="core.app_password",
+          object_id=row.id)
+    session.commit()
+    flash(_("App password revoked."), "success")
     return redirect(url_for(".index"))
 
 

@@ -21,6 +21,7 @@ PLUGIN = PluginInfo(
     name="class_events",
     title=_l("Class events"),
     version="1.0.0",
+    public_modules=("public",),
     description=_l("The class events log: excursions, parents' meetings, class hours, competitions."),
 )
 

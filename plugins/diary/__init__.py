@@ -19,6 +19,7 @@ PLUGIN = PluginInfo(
     requires=("gradebook", "attendance"),
     settings_schema=DiarySettings,
     hookspecs=hookspecs,
+    public_modules=("public",),
     description=_l("The family portal: the week, marks, remarks, notifications, acknowledgements, "
                    "the visit log, paper statements and information letters"),
 )

@@ -130,3 +130,24 @@ def class_in_scope(viewer: Viewer, class_id: int) -> bool:
     """May the viewer work with this class as its class teacher (or the administration)?"""
     return viewer.school_wide or class_id in viewer.led_classes
 
+
+
+def may_open_homework_file(session: Session, viewer: Viewer, file_id: int) -> bool:
+    """A homework attachment is open to those who may see a student of the lesson (its class, its subgroup,
+    a member on the lesson's day): the families, the class teacher, the administration."""
+    from core.toolkit import SubgroupMember
+    from plugins.gradebook.public import Homework, HomeworkFile, Lesson
+
+    lesson = session.execute(
+        select(Lesson.class_id, Lesson.subgroup_id, Lesson.date)
+        .join(Homework, Homework.lesson_id == Lesson.id).join(HomeworkFile, HomeworkFile.homework_id == Homework.id)
+        .where(HomeworkFile.id == file_id, HomeworkFile.school_id == viewer.school_id)).first()
+    if lesson is None:
+        return False
+    class_id, subgroup_id, day = lesson
+    student = ClassMembership.student_id
+    conditions = [ClassMembership.class_id == class_id, ClassMembership.active_on(day), accessible(viewer, student)]
+    if subgroup_id is not None:
+        conditions.append(student.in_(select(SubgroupMember.student_id)
+                                      .where(SubgroupMember.subgroup_id == subgroup_id)))
+    return session.scalar(select(student).where(*conditions).limit(1)) is not None

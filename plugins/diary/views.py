@@ -10,12 +10,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask import session as cookie
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from core.toolkit import (
     AcademicYear,
-    ClassMembership,
-    SubgroupMember,
     can,
     current_school_id,
     db,
@@ -27,7 +25,7 @@ from core.toolkit import (
 )
 from plugins.diary import marks as marks_page
 from plugins.diary import services
-from plugins.diary.access import Viewer, accessible, children, resolve_student, viewer_of
+from plugins.diary.access import Viewer, children, resolve_student, viewer_of
 from plugins.diary.forms import PreferencesForm, RemarkForm
 from plugins.diary.models import Remark
 from plugins.diary.week import apply_timetable, load_week, week_start_of
@@ -287,24 +285,11 @@ def acknowledge_remark(remark_id: int) -> Any:
 @requires_permission("diary.view")
 def homework_file(file_id: int) -> Any:
     """A homework attachment, for the families (and class teachers) of the lesson's students only."""
-    from plugins.gradebook.public import Homework, HomeworkFile, Lesson
+    from plugins.diary.access import may_open_homework_file
+    from plugins.gradebook.public import HomeworkFile
 
     session = db()
-    v = _viewer()
-    lesson = session.execute(
-        select(Lesson.class_id, Lesson.subgroup_id, Lesson.date)
-        .join(Homework, Homework.lesson_id == Lesson.id).join(HomeworkFile, HomeworkFile.homework_id == Homework.id)
-        .where(HomeworkFile.id == file_id, HomeworkFile.school_id == v.school_id)).first()
-    if lesson is None:
-        abort(404)
-    class_id, subgroup_id, day = lesson
-    student = ClassMembership.student_id
-    conditions = [ClassMembership.class_id == class_id, ClassMembership.starts_on <= day,
-                  or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= day), accessible(v, student)]
-    if subgroup_id is not None:
-        conditions.append(student.in_(select(SubgroupMember.student_id)
-                                      .where(SubgroupMember.subgroup_id == subgroup_id)))
-    if session.scalar(select(student).where(*conditions).limit(1)) is None:
+    if not may_open_homework_file(session, _viewer(), file_id):
         abort(404)
     file = session.get(HomeworkFile, file_id)
     response = send_file(io.BytesIO(file.data), mimetype=file.content_type or "application/octet-stream",

@@ -16,6 +16,7 @@ PLUGIN = PluginInfo(
     name="news",
     title=_l("News"),
     version="1.0.0",
+    public_modules=("public",),
     description=_l("School and class announcements with a publication window and read marks."),
 )
 
