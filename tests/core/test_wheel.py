@@ -56,6 +56,13 @@ with app.test_request_context():
     from core.models import User
     from core.permissions import can
 
+    from core.models import ClassMembership, GuardianLink
+
+    # Family-only plugins (the calendar feeds) show their page to a guardian or a student.
+    logins += [state.session().scalar(select(User.login).join(GuardianLink, GuardianLink.guardian_id == User.id)
+                                      .order_by(User.id).limit(1)),
+               state.session().scalar(select(User.login).join(ClassMembership, ClassMembership.student_id == User.id)
+                                      .order_by(User.id).limit(1))]
     users = {u.login: u for u in state.session().scalars(select(User).where(User.login.in_(logins)))}
     for name in state.plugins:
         impls = [i for i in state.pm.hook.register_menu_items.get_hookimpls() if i.plugin_name == name]
@@ -141,7 +148,7 @@ def test_installed_wheel_runs_the_demo_and_serves_every_plugin(tmp_path: Path) -
     assert Path(report["plugins_dir"]).is_relative_to(site)
     assert Path(report["instance"]) == school / "instance"  # the cwd, never site-packages
     assert (school / "instance" / "klass.sqlite3").is_file()
-    assert report["fonts"] == ["DejaVuSans-Bold.ttf", "DejaVuSans.ttf"]
+    assert report["fonts"] == ["DejaVuSans-Bold.ttf", "DejaVuSans-BoldOblique.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSans.ttf"]
     assert report["office_fonts"] == ["DejaVuSansMono-Bold.ttf"]
     assert {"gradebook", "attendance", "timetable", "office", "reports", "print_archive", "diary"} <= set(
         report["enabled"]), "the default profile lost a plugin"
