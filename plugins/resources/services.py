@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlparse
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import (
@@ -245,19 +245,26 @@ def detach(session: Session, row: MaterialUse) -> None:
     session.delete(row)
 
 
+def _contains(column: Any, text: str) -> Any:
+    """Case-insensitive "contains" that also works for Cyrillic on SQLite, whose LIKE folds only ASCII: the
+    typed text, all lower case and capitalised (a topic begins with a capital)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    variants = {escaped, escaped.lower(), escaped.capitalize()}
+    return or_(*(column.ilike(f"%{v}%", escape="\\") for v in sorted(variants)))
+
+
 def search(session: Session, who: Reader, *, q: str = "", subject_id: int | None = None, grade: int | None = None,
            topic: str = "", kind: str = "", author_id: int | None = None, limit: int = 200) -> list[Material]:
     query = select(Material).where(condition(who))
-    if q:
-        like = f"%{q.strip().lower()}%"
-        query = query.where(or_(func.lower(Material.title).like(like), func.lower(Material.description).like(like),
-                                func.lower(Material.topic).like(like)))
+    if q.strip():
+        query = query.where(or_(*(_contains(column, q.strip()) for column in (Material.title, Material.description,
+                                                                              Material.topic))))
     if subject_id:
         query = query.where(Material.subject_id == subject_id)
     if grade:
         query = query.where(Material.grades.like(f"%,{int(grade)},%"))
-    if topic:
-        query = query.where(func.lower(Material.topic).like(f"%{topic.strip().lower()}%"))
+    if topic.strip():
+        query = query.where(_contains(Material.topic, topic.strip()))
     if kind:
         query = query.where(Material.kind == kind)
     if author_id:
@@ -267,8 +274,8 @@ def search(session: Session, who: Reader, *, q: str = "", subject_id: int | None
 
 def uses_of(session: Session, material: Material) -> list[tuple[MaterialUse, Lesson, str, str]]:
     """Where the material was used: (use, lesson, class name, subject name), newest lesson first."""
-    return [tuple(r) for r in session.execute(
-        select(MaterialUse, Lesson, SchoolClass.name, Subject.name)
+    return [(use, lesson, school_class.name, subject) for use, lesson, school_class, subject in session.execute(
+        select(MaterialUse, Lesson, SchoolClass, Subject.name)
         .join(Lesson, Lesson.id == MaterialUse.lesson_id)
         .join(SchoolClass, SchoolClass.id == Lesson.class_id).join(Subject, Subject.id == Lesson.subject_id)
         .where(MaterialUse.material_id == material.id, MaterialUse.school_id == material.school_id)
