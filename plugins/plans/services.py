@@ -154,8 +154,8 @@ def add_item(session: Session, plan: Plan, *, data: dict[str, Any], responsible:
 
 def _check_version(item: PlanItem, version: int | None) -> None:
     if version is not None and version != item.version:
-        raise Conflict(N_("Someone saved this item meanwhile (now: «%(title)s», %(status)s). Open the plan again "
-                          "and repeat your change."), title=item.title, status=str(STATUS_TITLES[item.status]), code="conflict")
+        raise Conflict(N_("Someone saved this item meanwhile (now: «%(title)s», %(state)s). Open the plan again "
+                          "and repeat your change."), title=item.title, state=str(STATUS_TITLES[item.status]), code="conflict")
 
 
 def _set_people(session: Session, item: PlanItem, people: list[int]) -> None:
