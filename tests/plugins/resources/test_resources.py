@@ -205,3 +205,12 @@ def test_the_api_refuses_a_stale_edit_with_409(app, fifth, session, api_token):
     second = client.patch(f"/api/v1/resources/materials/{material.id}", json={**body, "title": "Ссылка 3"},
                           headers=headers)
     assert second.status_code == 409 and "Ссылка 2" in second.json["error"]["message"]
+
+
+def test_the_catalogues_and_the_plans_api_routes_are_in_the_openapi_document(app):
+    paths = app.test_client().get("/api/v1/openapi.json").json["paths"]
+    assert {"/resources/materials", "/resources/materials/{material_id}",
+            "/resources/materials/{material_id}/uses", "/plans/plans",
+            "/plans/plans/{plan_id}/items", "/plans/items/{item_id}",
+            "/plans/items/{item_id}/report", "/plans/overdue"} <= set(paths)
+    assert "patch" in paths["/resources/materials/{material_id}"]
