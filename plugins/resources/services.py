@@ -182,6 +182,7 @@ def update(session: Session, material: Material, *, version: int | None, data: d
     for name, value in values.items():
         setattr(material, name, value)
     _set_classes(session, material, classes)
+    material.archived = False  # saving a withdrawn material is how its author returns it
     material.version += 1
     material.updated_at = utcnow()
     audit(session, school_id=material.school_id, action="resources.material.edit", object_type="resources.material",
@@ -214,7 +215,7 @@ def attach(session: Session, material: Material, lesson: Lesson, *, use: str, ac
     if use not in USES:
         raise ResourceError(N_("Attach the material to the lesson or to its homework."), field="use")
     if material.archived:
-        raise ResourceError(N_("The material is withdrawn: restore it before attaching."))
+        raise ResourceError(N_("The material is withdrawn: its author returns it by saving it again."))
     if lesson.date < today:
         raise ResourceError(N_("Materials are attached to today's and future lessons."), field="lesson_id")
     found = session.scalar(select(MaterialUse).where(MaterialUse.material_id == material.id,

@@ -214,3 +214,35 @@ def test_the_catalogues_and_the_plans_api_routes_are_in_the_openapi_document(app
             "/plans/plans/{plan_id}/items", "/plans/items/{item_id}",
             "/plans/items/{item_id}/report", "/plans/overdue"} <= set(paths)
     assert "patch" in paths["/resources/materials/{material_id}"]
+
+
+def test_an_analytical_material_for_the_association_reaches_the_subjects_teachers_only(login_as, session, fifth):
+    from plugins.resources.models import Material
+
+    analysis = session.scalar(select(Material).where(Material.kind == "analysis"))  # the demo's, by the maths teacher
+    assert analysis.visibility == "association" and analysis.subject_id == fifth.maths.id
+    assert login_as("teacher").get(f"/resources/{analysis.id}").status_code == 200
+    assert login_as("deputy").get(f"/resources/{analysis.id}").status_code == 200
+    assert login_as("class_teacher").get(f"/resources/{analysis.id}").status_code == 404  # teaches no maths
+    preset = login_as("teacher").get("/resources/new?kind=analysis&visibility=association").text
+    assert 'value="analysis" selected' in preset and 'value="association" selected' in preset
+
+
+def test_a_withdrawn_material_is_hidden_and_returned_by_saving_it_again(login_as, session, fifth):
+    from core.models import User
+    from plugins.resources.services import create
+
+    author = session.get(User, fifth.teacher.id)
+    material = create(session, school_id=author.school_id, author=author, data={
+        "title": "Старая презентация", "kind": "presentation", "form": "link", "url": "https://example.org/p",
+        "visibility": "teachers"})
+    session.commit()
+    teacher = login_as("teacher")
+    token = csrf_token(teacher.get(f"/resources/{material.id}").text)
+    teacher.post(f"/resources/{material.id}/withdraw", data={"csrf_token": token, "version": "1"})
+    assert login_as("deputy").get(f"/resources/{material.id}").status_code == 404
+    assert "снят автором" in teacher.get("/resources/?kind=presentation").text
+    teacher.post(f"/resources/{material.id}", data={"csrf_token": token, "version": "2", "title": "Старая презентация",
+                                                    "kind": "presentation", "url": "https://example.org/p",
+                                                    "visibility": "teachers"})
+    assert login_as("deputy").get(f"/resources/{material.id}").status_code == 200
