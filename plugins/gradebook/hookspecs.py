@@ -98,3 +98,18 @@ def lesson_starts_at(session: Session, lesson: Lesson) -> Any:
     :param lesson: the lesson.
     :return: the start time of the lesson's number in its class's bell schedule.
     """
+
+
+@hookspec
+def extra_lesson_sections(session: Session, lesson: Lesson, user: Any) -> list[dict[str, Any]]:
+    """Blocks another plugin adds to a lesson's page (the resource catalogue's attached materials).
+
+    Called once per render of the staff lesson page, after the gradebook has checked that ``user`` may see
+    the lesson. Spend at most a couple of queries: the page is opened at every lesson.
+
+    :param session: the request's session.
+    :param lesson: the lesson shown.
+    :param user: the signed-in user looking at it.
+    :return: ``{"title": str, "html": Markup, "weight": int}`` blocks, shown under the lesson in weight
+        order (a plain string ``html`` is escaped).
+    """

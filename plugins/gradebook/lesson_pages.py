@@ -17,6 +17,7 @@ from core.toolkit import (
     acting_user,
     current_school_id,
     db,
+    hook,
     requires_permission,
     school_today,
 )
@@ -180,8 +181,14 @@ def _lesson_context(lesson_id: int) -> tuple[Lesson, dict[str, Any]]:
         "students": lesson_students(session, lesson), "marks": marks, "refusal": refusal,
         "marks_refusal": marks_refusal, "refusal_text": access.message(refusal) if refusal else "",
         "marks_refusal_text": access.message(marks_refusal) if marks_refusal else "", "term": term, "titles": work_type_titles(settings),
-        "typed": {}, "cell_errors": {},
+        "typed": {}, "cell_errors": {}, "sections": _extra_sections(session, lesson),
     }
+
+
+def _extra_sections(session: Any, lesson: Lesson) -> list[dict[str, Any]]:
+    """Other plugins' blocks for this lesson (``extra_lesson_sections``), in weight order."""
+    groups = hook().extra_lesson_sections(session=session, lesson=lesson, user=acting_user())
+    return sorted((s for group in groups for s in group or []), key=lambda s: s.get("weight", 100))
 
 
 def _lesson_form(lesson: Lesson, homework: Homework | None) -> LessonForm:

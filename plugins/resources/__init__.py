@@ -1,0 +1,104 @@
+"""The resource catalogue (duties C05, T10, D08, T08, T06): teaching materials — files stored once, links and
+tasks written here — by subject, grades, КТП topic and kind, visible to the author, the association, the
+school's teachers or chosen classes; attached to a lesson or its homework from the lesson's page and shown to
+the family in the diary on that day."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from marshmallow import Schema, fields, validate
+from sqlalchemy.orm import Session
+
+from core.toolkit import MenuItem, Permission, PluginInfo, School, User, hookimpl
+from plugins.resources import models  # noqa: F401  (the tables must be known to migrations)
+
+
+class ResourcesSettings(Schema):
+    max_file_mb = fields.Float(load_default=20.0, validate=validate.Range(min=0.1, max=200))
+
+
+PLUGIN = PluginInfo(
+    name="resources",
+    title=_l("Resource catalogue"),
+    version="1.0.0",
+    requires=("gradebook",),
+    settings_schema=ResourcesSettings,
+    public_modules=("public",),
+    description=_l("Teaching materials by subject, grade, topic and kind, attached to lessons and shown in the diary."),
+)
+
+EVERYONE = ("admin", "principal", "deputy", "class_teacher", "teacher", "student", "guardian")
+STAFF = ("admin", "principal", "deputy", "class_teacher", "teacher")
+
+
+@hookimpl
+def register_permissions() -> list[Permission]:
+    return [
+        Permission("resources.view", _l("Open the resource catalogue's materials one may see"), EVERYONE),
+        Permission("resources.create", _l("Add materials to the resource catalogue"), STAFF),
+        Permission("resources.attach", _l("Attach materials to one's lessons and homework"), STAFF),
+        Permission("resources.manage", _l("Edit and withdraw any shared material of the catalogue"),
+                   ("admin", "deputy", "principal")),
+    ]
+
+
+@hookimpl
+def register_blueprints(app: Any) -> list[Any]:
+    from plugins.resources.api import bp as api_bp
+    from plugins.resources.views import bp
+
+    return [bp, api_bp]
+
+
+@hookimpl
+def register_menu_items(user: User) -> list[MenuItem]:
+    return [MenuItem(_l("Resource catalogue"), "resources.index", "resources.view", icon="📚", weight=640)]
+
+
+@hookimpl
+def register_demo_data(session: Session, school: School, size: str) -> None:
+    from plugins.resources.demo import build
+
+    build(session, school)
+
+
+@hookimpl
+def revert_change(session: Session, entry: Any) -> dict[str, Any] | None:
+    from plugins.resources.revert import revert
+
+    return revert(session, entry)
+
+
+@hookimpl(optionalhook=True)
+def extra_lesson_sections(session: Session, lesson: Any, user: User) -> list[dict[str, Any]]:
+    """The lesson's materials and the attach form (two queries: what is attached, what may be attached)."""
+    from flask_babel import gettext as _
+
+    from plugins.resources.lesson import section
+
+    return [{"title": _("Materials"), "html": section(session, lesson, user), "weight": 30}]
+
+
+@hookimpl(optionalhook=True)
+def extra_diary_sections(session: Session, student_id: int, class_id: int, week_start: date) -> list[dict[str, Any]]:
+    """Materials attached to the week's lessons of the student's class, day by day (one query)."""
+    from flask_babel import gettext as _
+
+    from plugins.resources.lesson import diary_rows
+
+    rows = diary_rows(session, student_id, class_id, week_start, week_start + timedelta(days=6))
+    if not rows:
+        return []
+    from babel.dates import format_date
+    from flask_babel import get_locale
+
+    from plugins.resources.labels import KIND_TITLES, USE_TITLES
+
+    labels = {day: format_date(day, "EEEE, d MMMM", locale=get_locale()) for day, *_rest in rows}
+    html = Markup(render_template("resources/_diary.html", rows=rows, labels=labels, kind_titles=KIND_TITLES,
+                                  use_titles=USE_TITLES))
+    return [{"title": _("Materials for the lessons"), "html": html, "weight": 15}]
