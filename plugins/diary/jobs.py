@@ -27,7 +27,7 @@ def school_tz() -> ZoneInfo:
 
 
 def periodic(session: Session, now: datetime) -> sending.DrainResult:
-    """The ``run_periodic`` tick: send instant messages left over and the digests that are due."""
+    """The ``on_periodic_tick`` tick: send instant messages left over and the digests that are due."""
     settings = plugin_settings("diary")
     tz = school_tz()
     own = _own_session(session)

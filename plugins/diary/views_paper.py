@@ -60,7 +60,7 @@ def statements(class_id: int) -> Any:
     today = school_today()
     term = services.current_term(session, current_school_id(), today)
     students = _class_students(class_id, today)
-    paper_guardians = {g for group in hook().paper_statement_guardians(
+    paper_guardians = {g for group in hook().extra_paper_statement_guardians(
         session=session, school_id=current_school_id(), class_id=class_id) for g in group or []}
     from core.toolkit import GuardianLink
 
@@ -68,7 +68,7 @@ def statements(class_id: int) -> Any:
         GuardianLink.guardian_id.in_(paper_guardians), GuardianLink.student_id.in_([s for s, _n in students])))
     ) if paper_guardians else set()
     return render_template("diary/statements.html", school_class=school_class, students=students, paper=paper,
-                           has_paper_source=bool(hook().paper_statement_guardians.get_hookimpls()),
+                           has_paper_source=bool(hook().extra_paper_statement_guardians.get_hookimpls()),
                            start=term.starts_on if term else today - timedelta(days=30), end=today)
 
 

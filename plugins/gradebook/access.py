@@ -105,8 +105,8 @@ def may_see_lesson(session: Session, lesson: Any) -> bool:
     if u.has_role("admin", "principal", "deputy", "class_teacher", "teacher"):
         if lesson.teacher_id == u.id or may_view_class(session, lesson.class_id, lesson.subject_id):
             return True
-        if hook().lesson_editors.get_hookimpls():
-            if any(u.id in (ids or ()) for ids in hook().lesson_editors(session=session, lesson=lesson)):
+        if hook().register_lesson_editors.get_hookimpls():
+            if any(u.id in (ids or ()) for ids in hook().register_lesson_editors(session=session, lesson=lesson)):
                 return True
     if student_attends_lesson(session, u.id, lesson):
         return True

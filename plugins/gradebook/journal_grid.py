@@ -377,7 +377,7 @@ def load_journal(session: Session, settings: Mapping[str, Any], viewer: Editor, 
 
 def _lesson_refusals(session: Session, settings: Mapping[str, Any], viewer: Editor,
                      lessons: list[JournalLesson]) -> dict[int, GradebookError | None]:
-    """Per lesson, why the viewer may not enter marks (None: they may). The ``lesson_editors`` hook is
+    """Per lesson, why the viewer may not enter marks (None: they may). The ``register_lesson_editors`` hook is
     asked only about other teachers' lessons inside the edit window, so a teacher's own journal costs
     no query and a substitute's at most one per recent lesson."""
     out: dict[int, GradebookError | None] = {}
@@ -386,7 +386,7 @@ def _lesson_refusals(session: Session, settings: Mapping[str, Any], viewer: Edit
                             "or later."))
     readonly = EditRefused(N_("You may view this journal but not change it."))
     other = EditRefused(N_("Only the teacher of this lesson (or the substitute) may change it."))
-    asks = viewer.hooks is not None and bool(viewer.hooks.lesson_editors.get_hookimpls())
+    asks = viewer.hooks is not None and bool(viewer.hooks.register_lesson_editors.get_hookimpls())
     lesson_rows: dict[int, Lesson] | None = None
     for lesson in lessons:
         if lesson.date > viewer.today:

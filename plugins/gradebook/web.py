@@ -108,7 +108,7 @@ def resolve_journal(*, redirect_endpoint: str | None = "gradebook.journal", subs
         return redirect(url_for(redirect_endpoint, class_id=class_id, subject_id=subject_id, term_id=term_id,
                                 subgroup_id=ctx.split_subgroup_id))
     if not journal_allowed(ctx) and not (substitutes_ok and access.editor().may_edit
-                                         and hook().lesson_editors.get_hookimpls()):
+                                         and hook().register_lesson_editors.get_hookimpls()):
         abort(403)
     return opening
 

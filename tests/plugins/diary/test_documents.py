@@ -56,7 +56,7 @@ class FakeOffice:
         self.guardian_ids = guardian_ids
 
     @hookimpl
-    def paper_statement_guardians(self, session, school_id, class_id):
+    def extra_paper_statement_guardians(self, session, school_id, class_id):
         return self.guardian_ids
 
 

@@ -74,7 +74,7 @@ def test_tests_ahead_come_from_the_journal(login_as, session, people):
 
 class FakePlanner:
     @hookimpl
-    def diary_test_schedule(self, session, school_id, class_id, start, end):
+    def extra_diary_test_schedule(self, session, school_id, class_id, start, end):
         return [{"date": school_today() + timedelta(days=1), "subject": "Физика", "title": "Всероссийская проверочная работа"}]
 
 

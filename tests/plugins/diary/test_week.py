@@ -162,7 +162,7 @@ class FakeTimetable:
     """Stands in for the timetable plugin."""
 
     @hookimpl
-    def diary_timetable(self, session, school_id, class_id, student_id, week_start, week_end):
+    def extra_diary_timetable(self, session, school_id, class_id, student_id, week_start, week_end):
         return {"bells": {1: ("08:30", "09:15"), 2: ("09:25", "10:10")},
                 "changes": [{"date": week_start, "number": 2, "kind": "substitution",
                              "text": "Замена: ведёт Иванова И. И."}]}

@@ -1,4 +1,4 @@
-"""The hooks the gradebook offers (extra_journal_columns, lesson_editors, on_mark_saved, on_homework_saved)
+"""The hooks the gradebook offers (extra_journal_columns, register_lesson_editors, on_mark_saved, on_homework_saved)
 and the core hooks it implements (revert_change, menu, dashboard, CLI, demo data)."""
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def test_hook_lesson_editors(demo, app, login_as, other_teacher, today):
 
     class Timetable:
         @hookimpl
-        def lesson_editors(self, session, lesson):
+        def register_lesson_editors(self, session, lesson):
             calls.append(lesson.id)
             return [other_teacher.id] if lesson.id == substituted else []
 

@@ -39,7 +39,7 @@ def test_hook_lesson_editors(app, session, login_as, demo_school):
     regular = lesson.teacher_id
     sub = _free_teacher(session, lesson)
     hook = app.extensions["klass"].pm.hook
-    assert [i for ids in hook.lesson_editors(session=session, lesson=lesson) for i in ids] == []
+    assert [i for ids in hook.register_lesson_editors(session=session, lesson=lesson) for i in ids] == []
 
     response = post_form(login_as("deputy"), f"/timetable/lessons/{lesson.id}/substitute",
                          {"teacher_id": sub.id, "reason": "Больничный"},
@@ -47,7 +47,7 @@ def test_hook_lesson_editors(app, session, login_as, demo_school):
     assert response.status_code == 302
     lesson = session.get(Lesson, lesson.id)
     assert lesson.teacher_id == sub.id  # the substitute gives it: it is in their journal
-    editors = [i for ids in hook.lesson_editors(session=session, lesson=lesson) for i in ids]
+    editors = [i for ids in hook.register_lesson_editors(session=session, lesson=lesson) for i in ids]
     assert sub.id in editors and regular in editors
 
     # The families' diary for that day shows the change.
