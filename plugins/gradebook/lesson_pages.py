@@ -279,12 +279,7 @@ def lesson_delete(lesson_id: int) -> Any:
     lesson = owned(Lesson, lesson_id)
     back = url_for(".lessons", class_id=lesson.class_id, subject_id=lesson.subject_id,
                    **({"subgroup_id": lesson.subgroup_id} if lesson.subgroup_id else {}))
-    try:
-        delete_lesson(session, access.settings(), access.editor(), lesson_id)
-    except GradebookError as exc:
-        session.rollback()
-        flash_error(exc)
-        return redirect(url_for(".lesson_page", lesson_id=lesson_id))
+    delete_lesson(session, access.settings(), access.editor(), lesson_id)  # refused: the core's answer
     session.commit()
     flash(_("The lesson is deleted."), "success")
     return redirect(back)
@@ -297,17 +292,12 @@ def fill_topics() -> Any:
     ctx = resolve_journal(redirect_endpoint=None)
     form = FillTopicsForm()
     session = db()
-    try:
-        n = fill_topics_from_plan(session, access.editor(), class_id=ctx.class_id,
-                                           subject_id=ctx.subject_id, subgroup_id=ctx.subgroup_id,
-                                           overwrite=bool(form.overwrite.data))
-    except GradebookError as exc:
-        session.rollback()
-        flash_error(exc)
-    else:
-        session.commit()
-        flash(_("Topics filled from the plan: %(n)d.", n=n) if n else _("No lesson needed a topic from the plan."),
-              "success")
+    n = fill_topics_from_plan(session, access.editor(), class_id=ctx.class_id,
+                              subject_id=ctx.subject_id, subgroup_id=ctx.subgroup_id,
+                              overwrite=bool(form.overwrite.data))
+    session.commit()
+    flash(_("Topics filled from the plan: %(n)d.", n=n) if n else _("No lesson needed a topic from the plan."),
+          "success")
     return redirect(url_for(".lessons", class_id=ctx.class_id, subject_id=ctx.subject_id, term_id=ctx.term_id,
                             **({"subgroup_id": ctx.subgroup_id} if ctx.subgroup_id else {})))
 
