@@ -154,7 +154,7 @@ def test_hook_on_attendance_saved(app, login_as, demo, session, today, post_json
     ]
 
 
-def test_hook_lesson_editors_lets_a_substitute_mark(app, demo, session, today, post_json):
+def test_hook_register_lesson_editors_lets_a_substitute_mark(app, demo, session, today, post_json):
     """The gradebook's ``register_lesson_editors`` hook names a substitute, who may then mark the lesson."""
     lesson = demo.teacher_lesson(today)
     substitute = demo.other_teacher()

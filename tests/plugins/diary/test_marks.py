@@ -78,7 +78,7 @@ class FakePlanner:
         return [{"date": school_today() + timedelta(days=1), "subject": "Физика", "title": "Всероссийская проверочная работа"}]
 
 
-def test_hook_diary_test_schedule(app, login_as, people):
+def test_hook_extra_diary_test_schedule(app, login_as, people):
     app.extensions["klass"].pm.register(FakePlanner(), name="fake_planner")
     kid = people.kids[0]
     page = login_as("guardian").get(f"/diary/{kid.id}/marks").text

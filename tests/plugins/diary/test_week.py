@@ -172,7 +172,7 @@ class FakeTimetable:
         return [{"title": "Классный час", "html": "<b>Пятница, 14:00</b>", "weight": 1}]
 
 
-def test_hook_diary_timetable(app, login_as, people, lesson_week):
+def test_hook_extra_diary_timetable(app, login_as, people, lesson_week):
     app.extensions["klass"].pm.register(FakeTimetable(), name="fake_timetable")
     kid, _lesson, week = lesson_week
     page = login_as("guardian").get(f"/diary/{kid.id}?week={week}").text

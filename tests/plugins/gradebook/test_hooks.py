@@ -55,7 +55,7 @@ def test_hook_extra_journal_columns(demo, app, login_as, count_queries):
     assert extra["cells"] == {f"{journal.lessons[0].id}:{demo.students[0].id}": "н"}
 
 
-def test_hook_lesson_editors(demo, app, login_as, other_teacher, today):
+def test_hook_register_lesson_editors(demo, app, login_as, other_teacher, today):
     lesson = demo.new_lesson(day=today)
     calls = []
 

@@ -23,7 +23,7 @@ class ClassEvents:
                              table=self.rows, col_widths_mm=[30, 160], weight=10)]
 
 
-def test_hook_print_sections(app, session, class_5a, print_class):
+def test_hook_extra_print_sections(app, session, class_5a, print_class):
     from plugins.print_archive.jobs import context_from_app
 
     events = ClassEvents()

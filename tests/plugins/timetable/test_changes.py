@@ -32,7 +32,7 @@ def _free_teacher(session, lesson):
         RoleGrant.role == "teacher", User.id.not_in(busy | {lesson.teacher_id})).order_by(User.id).limit(1))
 
 
-def test_hook_lesson_editors(app, session, login_as, demo_school):
+def test_hook_register_lesson_editors(app, session, login_as, demo_school):
     """The substitute may fill the lesson's journal; the regular teacher keeps the right to correct it."""
     monday, _term = future_week(session, demo_school["school_id"])
     lesson = _lesson(session, "5А", monday + timedelta(days=1))
