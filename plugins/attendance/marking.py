@@ -164,7 +164,7 @@ def save_mark(session: Session, settings: Mapping[str, Any], actor: Actor, lesso
         raise AttendanceError(N_("Not found."), "not_found")
     refusal = edit_refusal(actor, lesson, today)
     if refusal is not None:
-        if refusal.status == "forbidden" and not can_view_lesson(actor, lesson):
+        if refusal.status == 403 and not can_view_lesson(actor, lesson):
             raise AttendanceError(N_("Not found."), "not_found")
         raise refusal
     normalized = normalize_code(settings, code)
