@@ -16,6 +16,7 @@ from core.toolkit import (
     User,
     current_school_id,
     db,
+    get_owned_or_404,
     requires_permission,
     school_today,
 )
@@ -28,7 +29,6 @@ from plugins.timetable.views.common import (
     bp,
     flash_form,
     flash_problems,
-    owned_or_404,
     settings,
     timetable_year,
 )
@@ -83,7 +83,7 @@ def versions() -> Any:
 @requires_permission("timetable.manage")
 def delete_version(version_id: int) -> Any:
     session = db()
-    version = owned_or_404(TimetableVersion, version_id)
+    version = get_owned_or_404(TimetableVersion, version_id)
     session.delete(version)
     session.commit()
     flash(_("Timetable “%(title)s” deleted; the journal's lessons stay.", title=version.title), "success")
@@ -134,8 +134,8 @@ def _editor(version: TimetableVersion, school_class: SchoolClass, form: EntryFor
 @bp.get("/versions/<int:version_id>/classes/<int:class_id>")
 @requires_permission("timetable.manage")
 def editor(version_id: int, class_id: int) -> Any:
-    version = owned_or_404(TimetableVersion, version_id)
-    school_class = owned_or_404(SchoolClass, class_id)
+    version = get_owned_or_404(TimetableVersion, version_id)
+    school_class = get_owned_or_404(SchoolClass, class_id)
     form = _entry_form(class_id)
     if request.args.get("weekday", "").isdigit():
         form.weekday.data = int(request.args["weekday"])
@@ -148,8 +148,8 @@ def editor(version_id: int, class_id: int) -> Any:
 @requires_permission("timetable.manage")
 def add_entry(version_id: int, class_id: int) -> Any:
     session, school_id = db(), current_school_id()
-    version = owned_or_404(TimetableVersion, version_id)
-    school_class = owned_or_404(SchoolClass, class_id)
+    version = get_owned_or_404(TimetableVersion, version_id)
+    school_class = get_owned_or_404(SchoolClass, class_id)
     form = _entry_form(class_id)
     if not form.validate_on_submit():
         return _editor(version, school_class, form, [f"{getattr(form, n).label.text}: {e}"
@@ -172,7 +172,7 @@ def add_entry(version_id: int, class_id: int) -> Any:
 @requires_permission("timetable.manage")
 def delete_entry(entry_id: int) -> Any:
     session = db()
-    entry = owned_or_404(TimetableEntry, entry_id)
+    entry = get_owned_or_404(TimetableEntry, entry_id)
     version_id, class_id = entry.version_id, entry.class_id
     session.delete(entry)
     session.commit()
