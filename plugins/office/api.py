@@ -29,7 +29,6 @@ from plugins.office import (
     overviews,
     passwords,
     personal_files,
-    refusals,
     regulation_acks,
     rosters,
     transfers,
@@ -68,11 +67,6 @@ from plugins.office.schemas import (
 )
 
 bp = Blueprint("office_api", __name__, url_prefix="/api/v1/office")
-
-
-def _refused(exc: refusals.OfficeError) -> Any:
-    db().rollback()
-    return api_error(409, "conflict", str(exc))
 
 
 # --- credentials -----------------------------------------------------------------------------------------
@@ -123,10 +117,7 @@ def set_members(class_id: int, subject_id: int, body: dict[str, Any]) -> Any:
     if not may_edit_subgroups(class_id, subject_id):
         abort(404)
     choice = {int(k): v for k, v in body["members"].items()}
-    try:
-        changed = grouping.set_subgroup_members(session, school_class, subject_id, choice, school_today())
-    except refusals.OfficeError as exc:
-        return _refused(exc)
+    changed = grouping.set_subgroup_members(session, school_class, subject_id, choice, school_today())
     session.commit()
     return {"changed": changed}
 
@@ -174,10 +165,7 @@ def create_movement(body: dict[str, Any]) -> Any:
         req.to_class_id = to_class.id
     if body["kind"] == "admit":
         req.student_id = None
-    try:
-        transfers.submit_movement(session, req)
-    except refusals.OfficeError as exc:
-        return _refused(exc)
+    transfers.submit_movement(session, req)
     session.commit()
     return req
 
@@ -188,11 +176,8 @@ def perform(request_id: int, body: dict[str, Any]) -> Any:
     """Carry out a request with the order's number and date."""
     session = db()
     req = owned(MovementRequest, request_id)
-    try:
-        transfers.perform_movement(session, req, order_number=body["order_number"], order_date=body["order_date"],
-                                  decided_by_id=me().id, today=school_today(), on_moved=hook().on_student_moved)
-    except refusals.OfficeError as exc:
-        return _refused(exc)
+    transfers.perform_movement(session, req, order_number=body["order_number"], order_date=body["order_date"],
+                              decided_by_id=me().id, today=school_today(), on_moved=hook().on_student_moved)
     session.commit()
     return req
 
@@ -203,10 +188,7 @@ def reject(request_id: int, body: dict[str, Any]) -> Any:
     """Reject a request, saying why."""
     session = db()
     req = owned(MovementRequest, request_id)
-    try:
-        transfers.reject_movement(session, req, note=body["note"], decided_by_id=me().id)
-    except refusals.OfficeError as exc:
-        return _refused(exc)
+    transfers.reject_movement(session, req, note=body["note"], decided_by_id=me().id)
     session.commit()
     return req
 
@@ -288,10 +270,7 @@ def put_consent(guardian_id: int, body: dict[str, Any]) -> Any:
     """Record a guardian's answers (the scan is uploaded on the page)."""
     session = db()
     guardian = require_guardian_of_scope("office.consent.edit", guardian_id)
-    try:
-        consent = consent_rules.set_consent(session, guardian, body)
-    except refusals.OfficeError as exc:
-        return _refused(exc)
+    consent = consent_rules.set_consent(session, guardian, body)
     session.commit()
     children = [u.short_name for u in session.scalars(
         select(User).join(GuardianLink, GuardianLink.student_id == User.id).where(GuardianLink.guardian_id == guardian.id))]
@@ -357,10 +336,7 @@ def _handled(ticket_id: int) -> Ticket:
 def forward(ticket_id: int, body: dict[str, Any]) -> Any:
     """The class teacher passes the request on to the system administrator."""
     ticket = _handled(ticket_id)
-    try:
-        liaison.forward_ticket(db(), ticket, body["note"])
-    except refusals.OfficeError as exc:
-        return _refused(exc)
+    liaison.forward_ticket(db(), ticket, body["note"])
     db().commit()
     return ticket
 
@@ -370,9 +346,6 @@ def forward(ticket_id: int, body: dict[str, Any]) -> Any:
 def close(ticket_id: int, body: dict[str, Any]) -> Any:
     """Close the request with an answer to the family."""
     ticket = _handled(ticket_id)
-    try:
-        liaison.close_ticket(db(), ticket, body["reply"], me().id)
-    except refusals.OfficeError as exc:
-        return _refused(exc)
+    liaison.close_ticket(db(), ticket, body["reply"], me().id)
     db().commit()
     return ticket

@@ -20,7 +20,7 @@ from core.toolkit import (
     requires_permission,
     school_today,
 )
-from plugins.office import personal_files, refusals, rosters
+from plugins.office import personal_files, rosters
 from plugins.office.access import (
     class_scope,
     me,
@@ -152,17 +152,12 @@ def upload_document(student_id: int) -> Any:
     assert upload is not None
     filename, content = upload
     session = db()
-    try:
-        personal_files.add_document(session, school_id=student.school_id, student_id=student.id, guardian_id=None,
-                              kind=form.kind.data, title=form.title.data or "", filename=filename,
-                              content_type=personal_files.guess_content_type(filename, content), content=content,
-                              uploaded_by_id=me().id)
-    except refusals.OfficeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        commit()
-        flash(_("Document uploaded."), "success")
+    personal_files.add_document(session, school_id=student.school_id, student_id=student.id, guardian_id=None,
+                          kind=form.kind.data, title=form.title.data or "", filename=filename,
+                          content_type=personal_files.guess_content_type(filename, content), content=content,
+                          uploaded_by_id=me().id)
+    commit()
+    flash(_("Document uploaded."), "success")
     return redirect(url_for(".personal_file", student_id=student.id))
 
 

@@ -105,17 +105,12 @@ def movement_request() -> Any:
         req.first_name = (form.first_name.data or "").strip()
         req.middle_name = (form.middle_name.data or "").strip()
         req.birth_date = form.birth_date.data
-    try:
-        transfers.submit_movement(session, req)
-        if request.form.get("perform_now") == "1" and can(me(), "office.movement.perform"):
-            if not req.order_number or req.order_date is None:
-                raise refusals.OfficeError(_("Give the order number and date to carry it out now."))
-            transfers.perform_movement(session, req, order_number=req.order_number, order_date=req.order_date,
-                                      decided_by_id=me().id, today=day, on_moved=hook().on_student_moved)
-    except refusals.OfficeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".movement"))
+    transfers.submit_movement(session, req)
+    if request.form.get("perform_now") == "1" and can(me(), "office.movement.perform"):
+        if not req.order_number or req.order_date is None:
+            raise refusals.OfficeError(_("Give the order number and date to carry it out now."))
+        transfers.perform_movement(session, req, order_number=req.order_number, order_date=req.order_date,
+                                  decided_by_id=me().id, today=day, on_moved=hook().on_student_moved)
     commit()
     flash(_("Done.") if req.status == "done" else _("The request was sent to the system administrator."), "success")
     return redirect(url_for(".movement", status=req.status))
@@ -130,13 +125,8 @@ def movement_perform(request_id: int) -> Any:
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for(".movement"))
-    try:
-        transfers.perform_movement(session, req, order_number=form.order_number.data, order_date=form.order_date.data,
-                                  decided_by_id=me().id, today=school_today(), on_moved=hook().on_student_moved)
-    except refusals.OfficeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".movement"))
+    transfers.perform_movement(session, req, order_number=form.order_number.data, order_date=form.order_date.data,
+                              decided_by_id=me().id, today=school_today(), on_moved=hook().on_student_moved)
     commit()
     flash(_("Done."), "success")
     return redirect(url_for(".movement", status="done"))
@@ -151,12 +141,7 @@ def movement_reject(request_id: int) -> Any:
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for(".movement"))
-    try:
-        transfers.reject_movement(session, req, note=form.note.data, decided_by_id=me().id)
-    except refusals.OfficeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".movement"))
+    transfers.reject_movement(session, req, note=form.note.data, decided_by_id=me().id)
     commit()
     flash(_("The request was rejected."), "success")
     return redirect(url_for(".movement"))

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 
 from core.toolkit import can, current_school_id, db, requires_permission, school_today
-from plugins.office import refusals, regulation_acks
+from plugins.office import regulation_acks
 from plugins.office.access import me, scoped_classes
 from plugins.office.forms import RegulationForm
 from plugins.office.views.common import bp, commit, flash_errors, upload_of
@@ -45,14 +45,9 @@ def upload_regulation() -> Any:
         return redirect(url_for(".regulation"))
     upload = upload_of(form.file.data)
     assert upload is not None
-    try:
-        regulation_acks.upload_regulation(session, current_school_id(), title=form.title.data,
-                                   approved_on=form.approved_on.data, filename=upload[0], content=upload[1],
-                                   uploaded_by_id=me().id)
-    except refusals.OfficeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".regulation"))
+    regulation_acks.upload_regulation(session, current_school_id(), title=form.title.data,
+                               approved_on=form.approved_on.data, filename=upload[0], content=upload[1],
+                               uploaded_by_id=me().id)
     commit()
     flash(_("The regulation is published; guardians are asked to read it."), "success")
     return redirect(url_for(".regulation"))

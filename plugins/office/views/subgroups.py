@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core.toolkit import SchoolClass, Subgroup, Subject, db, requires_permission, school_today
-from plugins.office import grouping, refusals, rosters
+from plugins.office import grouping, rosters
 from plugins.office.access import may_edit_subgroups, owned
 from plugins.office.forms import SubgroupForm
 from plugins.office.views.common import bp, commit, flash_errors
@@ -49,14 +49,9 @@ def create_subgroup(class_id: int) -> Any:
         return redirect(url_for(".subgroups", class_id=class_id))
     if not may_edit_subgroups(class_id, form.subject_id.data):
         abort(404)
-    try:
-        grouping.create_subgroup(session, school_class, form.subject_id.data, form.name.data)
-    except refusals.OfficeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        commit()
-        flash(_("Subgroup created."), "success")
+    grouping.create_subgroup(session, school_class, form.subject_id.data, form.name.data)
+    commit()
+    flash(_("Subgroup created."), "success")
     return redirect(url_for(".subgroups", class_id=class_id, subject_id=form.subject_id.data))
 
 
@@ -68,14 +63,9 @@ def delete_subgroup(subgroup_id: int) -> Any:
     if not may_edit_subgroups(subgroup.class_id, subgroup.subject_id):
         abort(404)
     class_id, subject_id = subgroup.class_id, subgroup.subject_id
-    try:
-        grouping.delete_subgroup(session, subgroup)
-    except refusals.OfficeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        commit()
-        flash(_("Subgroup deleted."), "success")
+    grouping.delete_subgroup(session, subgroup)
+    commit()
+    flash(_("Subgroup deleted."), "success")
     return redirect(url_for(".subgroups", class_id=class_id, subject_id=subject_id))
 
 
@@ -91,13 +81,8 @@ def save_members(class_id: int, subject_id: int) -> Any:
     for key, value in request.form.items():
         if key.startswith("student-") and key[8:].isdigit():
             choice[int(key[8:])] = int(value) if value.isdigit() else None
-    try:
-        changed = grouping.set_subgroup_members(session, school_class, subject_id, choice, school_today())
-    except refusals.OfficeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        commit()
-        flash(_("Subgroup lists saved (changes: %(n)d).", n=changed), "success")
+    changed = grouping.set_subgroup_members(session, school_class, subject_id, choice, school_today())
+    commit()
+    flash(_("Subgroup lists saved (changes: %(n)d).", n=changed), "success")
     return redirect(url_for(".subgroups", class_id=class_id, subject_id=subject_id))
 

@@ -17,7 +17,7 @@ from core.toolkit import (
     requires_permission,
     school_today,
 )
-from plugins.office import liaison, refusals, rosters
+from plugins.office import liaison, rosters
 from plugins.office.access import led_class_ids, me, owned
 from plugins.office.forms import TicketCloseForm, TicketForm, TicketForwardForm
 from plugins.office.models import Ticket
@@ -77,12 +77,7 @@ def create_ticket() -> Any:
         flash_errors(form)
         return redirect(url_for(".tickets"))
     session = db()
-    try:
-        liaison.create_ticket(session, me(), class_id=form.class_id.data, topic=form.topic.data, text=form.text.data)
-    except refusals.OfficeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".tickets"))
+    liaison.create_ticket(session, me(), class_id=form.class_id.data, topic=form.topic.data, text=form.text.data)
     commit()
     flash(_("The request was sent to the class teacher."), "success")
     return redirect(url_for(".tickets"))
@@ -104,12 +99,7 @@ def forward_ticket(ticket_id: int) -> Any:
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for(".tickets"))
-    try:
-        liaison.forward_ticket(db(), ticket, form.note.data or "")
-    except refusals.OfficeError as exc:
-        db().rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".tickets"))
+    liaison.forward_ticket(db(), ticket, form.note.data or "")
     commit()
     flash(_("The request was passed on to the system administrator."), "success")
     return redirect(url_for(".tickets"))
@@ -123,12 +113,7 @@ def close_ticket(ticket_id: int) -> Any:
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for(".tickets"))
-    try:
-        liaison.close_ticket(db(), ticket, form.reply.data, me().id)
-    except refusals.OfficeError as exc:
-        db().rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".tickets"))
+    liaison.close_ticket(db(), ticket, form.reply.data, me().id)
     commit()
     flash(_("The request is closed."), "success")
     return redirect(url_for(".tickets"))
