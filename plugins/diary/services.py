@@ -19,6 +19,7 @@ from core.toolkit import (
     GuardianLink,
     Role,
     SchoolClass,
+    ServiceError,
     Subject,
     TeachingAssignment,
     Term,
@@ -35,12 +36,15 @@ from plugins.diary.models import (
 )
 
 
-class DiaryError(ValueError):
-    """A refused action; ``message`` is a lazy translated text, ``field`` the form field it is about."""
+class DiaryError(ServiceError, ValueError):
+    """A refused action; ``message`` is a lazy translated text, ``field`` the form field it is about.
+    The toolkit's ``ServiceError``: one no view catches gets the core's one answer."""
 
     def __init__(self, message: Any, field_name: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message, self.field = message, field_name
+        super().__init__(message, field=field_name)
+
+    def translated(self) -> str:
+        return str(self.message)
 
 
 # --- the visit log -----------------------------------------------------------------------------------
