@@ -6,9 +6,17 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core.toolkit import SchoolClass, Subgroup, Subject, db, requires_permission, school_today
+from core.toolkit import (
+    SchoolClass,
+    Subgroup,
+    Subject,
+    db,
+    get_owned_or_404,
+    requires_permission,
+    school_today,
+)
 from plugins.office import grouping, rosters
-from plugins.office.access import may_edit_subgroups, owned
+from plugins.office.access import may_edit_subgroups
 from plugins.office.forms import SubgroupForm
 from plugins.office.views.common import bp, commit, flash_errors
 
@@ -17,7 +25,7 @@ from plugins.office.views.common import bp, commit, flash_errors
 @requires_permission("office.subgroups.edit")
 def subgroups(class_id: int) -> Any:
     session = db()
-    school_class = owned(SchoolClass, class_id)
+    school_class = get_owned_or_404(SchoolClass, class_id)
     subjects = [s for s in grouping.class_subjects(session, class_id) if may_edit_subgroups(class_id, s.id)]
     if not subjects:
         abort(404)
@@ -41,7 +49,7 @@ def subgroups(class_id: int) -> Any:
 @requires_permission("office.subgroups.edit")
 def create_subgroup(class_id: int) -> Any:
     session = db()
-    school_class = owned(SchoolClass, class_id)
+    school_class = get_owned_or_404(SchoolClass, class_id)
     form = SubgroupForm()
     form.subject_id.choices = [(s.id, s.name) for s in grouping.class_subjects(session, class_id)]
     if not form.validate_on_submit():
@@ -59,7 +67,7 @@ def create_subgroup(class_id: int) -> Any:
 @requires_permission("office.subgroups.edit")
 def delete_subgroup(subgroup_id: int) -> Any:
     session = db()
-    subgroup = owned(Subgroup, subgroup_id)
+    subgroup = get_owned_or_404(Subgroup, subgroup_id)
     if not may_edit_subgroups(subgroup.class_id, subgroup.subject_id):
         abort(404)
     class_id, subject_id = subgroup.class_id, subgroup.subject_id
@@ -73,8 +81,8 @@ def delete_subgroup(subgroup_id: int) -> Any:
 @requires_permission("office.subgroups.edit")
 def save_members(class_id: int, subject_id: int) -> Any:
     session = db()
-    school_class = owned(SchoolClass, class_id)
-    owned(Subject, subject_id)
+    school_class = get_owned_or_404(SchoolClass, class_id)
+    get_owned_or_404(Subject, subject_id)
     if not may_edit_subgroups(class_id, subject_id):
         abort(404)
     choice: dict[int, int | None] = {}
