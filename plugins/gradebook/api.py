@@ -22,6 +22,7 @@ from core.toolkit import (
     api_view,
     current_school_id,
     db,
+    get_owned_or_404,
 )
 from plugins.gradebook import (
     access,
@@ -98,9 +99,7 @@ def _staff_lesson(lesson_id: int) -> Lesson:
 def lessons(query: dict[str, Any]) -> Any:
     """Lessons of a class (or subgroup) in a subject between two dates (default: the class's year)."""
     session = db()
-    school_class = session.get(SchoolClass, query["class_id"])
-    if school_class is None or school_class.school_id != current_school_id():
-        abort(404)
+    school_class = get_owned_or_404(SchoolClass, query["class_id"])
     if not access.may_view_class(session, school_class.id, query["subject_id"]):
         abort(403)
     year = session.get(AcademicYear, school_class.year_id)
@@ -292,11 +291,9 @@ def explain(query: dict[str, Any]) -> Any:
     from plugins.gradebook.student_pages import explain_for
 
     session = db()
-    student = session.get(User, query["student_id"])
-    subject = session.get(Subject, query["subject_id"])
+    student = get_owned_or_404(User, query["student_id"])
+    subject = get_owned_or_404(Subject, query["subject_id"])
     school_id = current_school_id()
-    if student is None or subject is None or student.school_id != school_id or subject.school_id != school_id:
-        abort(404)
     e, _term, _class = explain_for(session, school_id, student, subject, query["term_id"], query["class_id"])
     formula = ""
     if e.average.value is not None:

@@ -17,6 +17,7 @@ from core.toolkit import (
     acting_user,
     current_school_id,
     db,
+    get_owned_or_404,
     requires_permission,
     school_today,
 )
@@ -42,7 +43,6 @@ from plugins.gradebook.web import (
     bp,
     flash_error,
     journal_args,
-    owned,
     resolve_journal,
 )
 
@@ -97,9 +97,9 @@ def lesson_new() -> Any:
     """Add a lesson (when the timetable does not generate them): date, number, topic, homework."""
     class_id, subject_id, term_id, subgroup_id = journal_args()
     session = db()
-    school_class = owned(SchoolClass, class_id)
-    subject = owned(Subject, subject_id)
-    subgroup = owned(Subgroup, subgroup_id) if subgroup_id else None
+    school_class = get_owned_or_404(SchoolClass, class_id)
+    subject = get_owned_or_404(Subject, subject_id)
+    subgroup = get_owned_or_404(Subgroup, subgroup_id) if subgroup_id else None
     if subgroup is not None and subgroup.class_id != class_id:
         abort(404)
     settings = access.settings()
@@ -156,7 +156,7 @@ def lesson_students(session: Any, lesson: Lesson) -> list[tuple[int, str]]:
 
 def _lesson_context(lesson_id: int) -> tuple[Lesson, dict[str, Any]]:
     session = db()
-    lesson = owned(Lesson, lesson_id)
+    lesson = get_owned_or_404(Lesson, lesson_id)
     if not access.may_see_lesson(session, lesson) or not acting_user().has_role(
             "admin", "principal", "deputy", "class_teacher", "teacher"):
         abort(404)
@@ -276,7 +276,7 @@ def lesson_marks(lesson_id: int) -> Any:
 @requires_permission("gradebook.journal.edit")
 def lesson_delete(lesson_id: int) -> Any:
     session = db()
-    lesson = owned(Lesson, lesson_id)
+    lesson = get_owned_or_404(Lesson, lesson_id)
     back = url_for(".lessons", class_id=lesson.class_id, subject_id=lesson.subject_id,
                    **({"subgroup_id": lesson.subgroup_id} if lesson.subgroup_id else {}))
     delete_lesson(session, access.settings(), access.editor(), lesson_id)  # refused: the core's answer
