@@ -3,7 +3,6 @@ refused electronic information in the office's register (152-ФЗ), while a pers
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -55,7 +54,7 @@ def _drain(app, session, now):
     from plugins.diary import sending
 
     session.commit()
-    return sending.drain(session, now, tz=ZoneInfo("Europe/Moscow"), mail=core_settings()["mail"],
+    return sending.drain(session, now, mail=core_settings()["mail"],
                          settings=plugin_settings("diary"), send=send_mail)
 
 
