@@ -162,8 +162,7 @@ def class_summary(session: Session, settings: Mapping[str, Any], class_id: int, 
     pupils = [Pupil(*row) for row in session.execute(
         select(User.id, User.last_name, User.first_name, User.middle_name)
         .join(ClassMembership, ClassMembership.student_id == User.id)
-        .where(ClassMembership.class_id == class_id, ClassMembership.starts_on <= end,
-               or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= start))
+        .where(ClassMembership.class_id == class_id, ClassMembership.active_between(start, end))
         .order_by(User.last_name, User.first_name, User.middle_name, User.id)
         .distinct()
     )]
@@ -184,8 +183,7 @@ def student_summary(session: Session, settings: Mapping[str, Any], student_id: i
     total = AttendanceSummary(student_id)
     class_ids = session.scalars(
         select(ClassMembership.class_id).distinct()
-        .where(ClassMembership.student_id == student_id, ClassMembership.starts_on <= end,
-               or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= start))
+        .where(ClassMembership.student_id == student_id, ClassMembership.active_between(start, end))
     ).all()
     for class_id in class_ids:
         total.add(summarize(session, settings, class_id, [student_id], start, end).get(
