@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.toolkit import (
@@ -86,8 +86,7 @@ def may_see_student(session: Session, student_id: int, class_id: int, subject_id
 def student_in_class(session: Session, student_id: int, class_id: int, start: date, end: date) -> bool:
     return session.scalar(select(ClassMembership.id).where(
         ClassMembership.class_id == class_id, ClassMembership.student_id == student_id,
-        ClassMembership.starts_on <= end,
-        or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= start)).limit(1)) is not None
+        ClassMembership.active_between(start, end)).limit(1)) is not None
 
 
 def student_attends_lesson(session: Session, student_id: int, lesson: Any) -> bool:

@@ -239,8 +239,7 @@ def _students_statement(with_subgroup: bool) -> Any:
         .outerjoin(FinalMark, and_(FinalMark.student_id == User.id, FinalMark.class_id == bindparam("class_id"),
                                    FinalMark.subject_id == bindparam("subject_id"),
                                    FinalMark.term_id == bindparam("term_id")))
-        .where(ClassMembership.class_id == bindparam("class_id"), ClassMembership.starts_on <= end,
-               or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= start))
+        .where(ClassMembership.class_id == bindparam("class_id"), ClassMembership.active_between(start, end))
         .order_by(User.last_name, User.first_name, User.middle_name, User.id)
     )
     if with_subgroup:

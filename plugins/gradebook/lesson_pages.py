@@ -143,8 +143,7 @@ def lesson_students(session: Any, lesson: Lesson) -> list[tuple[int, str]]:
     query = (
         select(User.id, User.last_name, User.first_name, User.middle_name)
         .join(ClassMembership, ClassMembership.student_id == User.id)
-        .where(ClassMembership.class_id == lesson.class_id, ClassMembership.starts_on <= lesson.date,
-               (ClassMembership.ends_on.is_(None)) | (ClassMembership.ends_on >= lesson.date))
+        .where(ClassMembership.class_id == lesson.class_id, ClassMembership.active_on(lesson.date))
         .order_by(User.last_name, User.first_name, User.middle_name, User.id)
     )
     if lesson.subgroup_id:
