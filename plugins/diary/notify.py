@@ -171,8 +171,7 @@ def homework_saved(session: Session, lesson: Any, homework: Any, settings: Mappi
         students = select(SubgroupMember.student_id).where(SubgroupMember.subgroup_id == lesson.subgroup_id)
     else:
         students = select(ClassMembership.student_id).where(
-            ClassMembership.class_id == lesson.class_id, ClassMembership.starts_on <= lesson.date,
-            (ClassMembership.ends_on.is_(None)) | (ClassMembership.ends_on >= lesson.date))
+            ClassMembership.class_id == lesson.class_id, ClassMembership.active_on(lesson.date))
     ids = list(session.scalars(students))
     if homework.id is None:
         session.flush()

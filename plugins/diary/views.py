@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask import session as cookie
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from core.toolkit import (
     AcademicYear,
@@ -299,8 +299,7 @@ def homework_file(file_id: int) -> Any:
         abort(404)
     class_id, subgroup_id, day = lesson
     student = ClassMembership.student_id
-    conditions = [ClassMembership.class_id == class_id, ClassMembership.starts_on <= day,
-                  or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= day), accessible(v, student)]
+    conditions = [ClassMembership.class_id == class_id, ClassMembership.active_on(day), accessible(v, student)]
     if subgroup_id is not None:
         conditions.append(student.in_(select(SubgroupMember.student_id)
                                       .where(SubgroupMember.subgroup_id == subgroup_id)))

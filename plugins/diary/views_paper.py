@@ -10,7 +10,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from core.toolkit import (
     ClassMembership,
@@ -34,8 +34,7 @@ def _class_students(class_id: int, day: date) -> list[tuple[int, str]]:
     return [(i, " ".join(p for p in (last, first, middle) if p)) for i, last, first, middle in db().execute(
         select(User.id, User.last_name, User.first_name, User.middle_name)
         .join(ClassMembership, ClassMembership.student_id == User.id)
-        .where(ClassMembership.class_id == class_id, ClassMembership.starts_on <= day,
-               or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= day))
+        .where(ClassMembership.class_id == class_id, ClassMembership.active_on(day))
         .order_by(User.last_name, User.first_name, User.id))]
 
 
