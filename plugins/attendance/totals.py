@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import ClassMembership, SubgroupMember, User
@@ -55,8 +55,7 @@ def _lesson_counts(session: Session, class_id: int, ids: list[int], start: date,
     whole_class = (
         select(ClassMembership.student_id, *group, func.count(Lesson.id))
         .join(Lesson, and_(Lesson.class_id == ClassMembership.class_id, Lesson.subgroup_id.is_(None),
-                           Lesson.date >= ClassMembership.starts_on,
-                           or_(ClassMembership.ends_on.is_(None), Lesson.date <= ClassMembership.ends_on)))
+                           ClassMembership.active_on(Lesson.date)))
         .where(ClassMembership.student_id.in_(ids), *lesson_filter)
         .group_by(ClassMembership.student_id, *group)
     )
