@@ -204,8 +204,7 @@ def _build_statement(viewer: Viewer, default_student: bool) -> Any:
         select(Lesson.id, Lesson.date, Lesson.number, Lesson.subject_id, Lesson.teacher_id, Lesson.topic,
                Lesson.control_work_type)
         .join(ClassMembership, and_(ClassMembership.class_id == Lesson.class_id, ClassMembership.student_id == s,
-                                    Lesson.date >= ClassMembership.starts_on,
-                                    or_(ClassMembership.ends_on.is_(None), Lesson.date <= ClassMembership.ends_on)))
+                                    ClassMembership.active_on(Lesson.date)))
         .where(Lesson.school_id == school, Lesson.date >= mon, Lesson.date <= sun,
                or_(Lesson.subgroup_id.is_(None),
                    Lesson.subgroup_id.in_(select(SubgroupMember.subgroup_id).where(SubgroupMember.student_id == s))))
