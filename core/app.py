@@ -253,8 +253,11 @@ def _register_blueprints(app: Flask, pm: pluggy.PluginManager) -> None:
 
 
 def acting_user() -> Any:
-    """Who makes this request: the API token's user, else the signed-in user (or the anonymous one)."""
-    return getattr(g, "api_user", None) or current_user
+    """Who makes this request: the API token's user, else the signed-in user (or the anonymous one).
+
+    The object itself, not Flask-Login's proxy, so it may be stored in a relationship or compared by
+    identity."""
+    return getattr(g, "api_user", None) or current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 def current_school_id() -> int:

@@ -182,7 +182,7 @@ def authenticate(login: str, secret: str) -> User | None:
 # --- background work ---------------------------------------------------------------------------------
 
 @hookspec
-def run_periodic(session: Session, now: datetime) -> None:
+def on_periodic_tick(session: Session, now: datetime) -> None:
     """Do due periodic work: notification digests, scheduled report e-mails, reminders.
 
     Called every few minutes by the background worker (``core.jobs``), each plugin in a transaction of

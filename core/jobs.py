@@ -4,7 +4,7 @@ A job is a row in ``core_job`` plus a handler ``"module:function"`` called as
 ``handler(session, job, progress)``; ``progress(done, total, message)`` commits at once so the UI sees it.
 The queue is huey: by default a SQLite file beside the database, drained by a thread of the web process
 (nothing to install); ``KLASS_JOBS=redis://...`` or a separate ``klass jobs worker`` for production;
-``KLASS_JOBS=immediate`` runs jobs inline (tests). Periodic work is the ``run_periodic`` hook.
+``KLASS_JOBS=immediate`` runs jobs inline (tests). Periodic work is the ``on_periodic_tick`` hook.
 """
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ def run_periodic(app: Flask, now: datetime | None = None) -> None:
     moment = now or utcnow()
     try:
         with _context_of(app):
-            for impl in state.pm.hook.run_periodic.get_hookimpls():
+            for impl in state.pm.hook.on_periodic_tick.get_hookimpls():
                 session = Session(bind=state.engine, expire_on_commit=False,
                                   join_transaction_mode="create_savepoint")
                 try:

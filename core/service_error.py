@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, redirect, request, url_for
+from flask import Flask, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext
 
 CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 409: "conflict", 422: "validation_error"}
@@ -28,16 +28,19 @@ class ServiceError(Exception):
     values, ``status`` the HTTP answer (422 invalid input, 403 refused, 404, 409 conflict), ``code``
     the API's error code, ``field`` the input at fault (the API lists the message under it).
 
-    Subclasses set ``status``/``code`` as class attributes; one raise may override them.
+    Subclasses set ``status``/``code`` as class attributes; one raise may override them. ``extra``
+    holds more members of the API's JSON answer beside ``error`` (a conflict's ``current`` state...).
     """
 
     status: int = 422
     code: str = "validation_error"
+    extra: dict[str, Any]
 
     def __init__(self, message: str, *, field: str | None = None, status: int | None = None,
                  code: str | None = None, **params: Any) -> None:
         super().__init__(message % params if params else message)
         self.message, self.params, self.field = message, params, field
+        self.extra = {}
         if status is not None:
             self.status = status
             self.code = code or CODES.get(status, "error")
@@ -47,6 +50,10 @@ class ServiceError(Exception):
     def translated(self) -> str:
         """The message in the user's language, parameters filled in."""
         return gettext(self.message, **self.params) if self.params else gettext(self.message)
+
+    def field_errors(self) -> dict[str, list[str]]:
+        """The API's ``fields``: the message under the input at fault (none when no field is)."""
+        return {self.field: [self.translated()]} if self.field else {}
 
 
 def _back() -> str:
@@ -70,8 +77,11 @@ def handle_service_error(exc: ServiceError) -> Any:
     state().session().rollback()
     message = exc.translated()
     if request.path.startswith("/api/"):
-        fields = {exc.field: [message]} if exc.field else {}
-        return api_error(exc.status, exc.code, message, fields)
+        answer = api_error(exc.status, exc.code, message, exc.field_errors())
+        if exc.extra:
+            answer = jsonify({**exc.extra, **answer.get_json()})
+            answer.status_code = exc.status
+        return answer
     flash(message, "error")
     return redirect(_back())
 

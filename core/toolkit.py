@@ -97,6 +97,7 @@ from core.services import (
     term_on,
     terms_of_year,
 )
+from core.text import plain_text, render_text
 from core.ui import DashboardWidget, MenuItem, SetupStep
 
 
@@ -128,7 +129,7 @@ def hook() -> Any:
 
 
 __all__ = [
-    "N_", "ServiceError", "DOCUMENTS", "DOCUMENTS_AND_IMAGES", "IMAGES", "CheckedUpload", "StoredFile",
+    "N_", "ServiceError", "plain_text", "render_text", "DOCUMENTS", "DOCUMENTS_AND_IMAGES", "IMAGES", "CheckedUpload", "StoredFile",
     "UploadRefused", "check_upload", "file_response", "load_file", "sniff", "store_file", "acting_user", "engine", "find_owned", "get_owned_or_404", "local_to_utc", "now_in", "school_now", "school_today",
     "school_zone", "today_in", "valid_zone", "week_start",
     "may_email", "AcademicYear", "AuditEntry", "Job", "build_message", "register_fonts", "ru_plural", "send_mail",

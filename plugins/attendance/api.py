@@ -10,9 +10,9 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 
-from core.toolkit import SchoolClass, Subject, User, acting_user, api_error, api_view, db, school_today
+from core.toolkit import N_, SchoolClass, Subject, User, acting_user, api_view, db, school_today
 from plugins.attendance import excuses, marking, rights, totals
-from plugins.attendance.context import current_actor, error_text, notifier, settings
+from plugins.attendance.context import current_actor, notifier, settings
 from plugins.attendance.errors import AttendanceError
 from plugins.attendance.models import AbsenceNote, LessonRollCall
 from plugins.attendance.schemas import (
@@ -30,17 +30,6 @@ from plugins.attendance.schemas import (
 
 bp = Blueprint("attendance_api", __name__, url_prefix="/api/v1/attendance")
 
-_STATUS = {"not_found": 404, "forbidden": 403, "invalid": 422, "conflict": 409}
-_CODES = {"not_found": "not_found", "forbidden": "forbidden", "invalid": "validation_error", "conflict": "conflict"}
-
-
-def _error(exc: AttendanceError) -> Any:
-    db().rollback()
-    message = error_text(exc)
-    fields = {exc.field: [message]} if exc.field else {}
-    return api_error(_STATUS.get(exc.status, 400), _CODES.get(exc.status, "error"), message, fields)
-
-
 def _mark_json(state: marking.MarkState) -> dict[str, Any]:
     return MarkStateSchema().dump({"lesson_id": state.lesson_id, "student_id": state.student_id, "code": state.code,
                                    "minutes_late": state.minutes_late, "reason": state.reason, "cell": state.cell})
@@ -52,10 +41,7 @@ def lesson_marks(lesson_id: int) -> Any:
     """Attendance of one lesson: every student who should attend, with their code (empty: present)."""
     session = db()
     actor = current_actor()
-    try:
-        lesson = rights.get_lesson(session, actor, lesson_id)
-    except AttendanceError as exc:
-        return _error(exc)
+    lesson = rights.get_lesson(session, actor, lesson_id)
     marks = marking.lesson_marks(session, lesson.id)
     roll = session.get(LessonRollCall, lesson.id)
     subject = session.get(Subject, lesson.subject_id)
@@ -81,12 +67,9 @@ def save_mark(body: dict[str, Any]) -> Any:
     ``save_url``. Allowed to the lesson's teacher, a substitute, the class teacher and the deputy."""
     session = db()
     warnings: list[Any] = []
-    try:
-        state = marking.save_mark(session, settings(), current_actor(), body["lesson_id"], body["student_id"],
-                                   body["code"], today=school_today(), minutes_late=body["minutes_late"],
-                                   reason=body["reason"], notify=notifier(), warnings=warnings)
-    except AttendanceError as exc:
-        return _error(exc)
+    state = marking.save_mark(session, settings(), current_actor(), body["lesson_id"], body["student_id"],
+                               body["code"], today=school_today(), minutes_late=body["minutes_late"],
+                               reason=body["reason"], notify=notifier(), warnings=warnings)
     session.commit()
     # Saved, but worth a look: an «н» next to a mark in the same lesson (the gradebook's rule).
     return jsonify({**_mark_json(state), "warnings": [_(w.message, **w.params) for w in warnings]})
@@ -98,11 +81,8 @@ def roll_call(lesson_id: int, body: dict[str, Any]) -> Any:
     """Save a whole lesson: the students listed with their codes, everyone else present."""
     session = db()
     entries = {e["student_id"]: (e["code"], e["minutes_late"]) for e in body["marks"]}
-    try:
-        result = marking.take_roll_call(session, settings(), current_actor(), lesson_id, entries,
-                                         today=school_today(), notify=notifier())
-    except AttendanceError as exc:
-        return _error(exc)
+    result = marking.take_roll_call(session, settings(), current_actor(), lesson_id, entries,
+                                     today=school_today(), notify=notifier())
     session.commit()
     return jsonify({"lesson_id": result.lesson_id, "present": result.present, "absent": result.absent,
                     "late": result.late, "changed": result.changed})
@@ -115,7 +95,7 @@ def summary(query: dict[str, Any]) -> Any:
     session = db()
     actor = current_actor()
     if not rights.can_view_class(actor, session.get(SchoolClass, query["class_id"])):
-        return _error(AttendanceError("Not found.", "not_found"))
+        raise AttendanceError(N_("Not found."), "not_found")
     result = totals.class_summary(session, settings(), query["class_id"], query["start"], query["end"],
                                     query["subject_id"])
 
@@ -149,11 +129,8 @@ def create_note(body: dict[str, Any]) -> Any:
     """A guardian sends a note explaining a child's absence (a scan is uploaded on the page)."""
     session = db()
     user = acting_user()
-    try:
-        note = excuses.submit_note(session, settings(), user.school_id, user.id, body["student_id"],
-                                    body["starts_on"], body["ends_on"], body["kind"], body["text"])
-    except AttendanceError as exc:
-        return _error(exc)
+    note = excuses.submit_note(session, settings(), user.school_id, user.id, body["student_id"],
+                                body["starts_on"], body["ends_on"], body["kind"], body["text"])
     session.commit()
     student = session.get(User, note.student_id)
     return jsonify(NoteSchema().dump(_note_json(note, student))), 201
@@ -165,7 +142,7 @@ def class_notes(class_id: int, query: dict[str, Any]) -> Any:
     """Notes about the students of a class the user leads (``status`` to filter: pending...)."""
     actor = current_actor()
     if not (class_id in actor.verify_class_ids or actor.edit_any):
-        return _error(AttendanceError("Not found.", "not_found"))
+        raise AttendanceError(N_("Not found."), "not_found")
     return [_note_json(n, s) for n, s in excuses.class_notes(db(), actor.school_id, [class_id], query["status"])]
 
 
@@ -174,11 +151,8 @@ def class_notes(class_id: int, query: dict[str, Any]) -> Any:
 def decide_note(note_id: int, body: dict[str, Any]) -> Any:
     """The class teacher accepts (absences of the days become excused) or rejects a note."""
     session = db()
-    try:
-        result = excuses.decide_note(session, settings(), current_actor(), note_id, body["accept"], body["comment"],
-                                      notify=notifier())
-    except AttendanceError as exc:
-        return _error(exc)
+    result = excuses.decide_note(session, settings(), current_actor(), note_id, body["accept"], body["comment"],
+                                  notify=notifier())
     session.commit()
     note = session.get(AbsenceNote, note_id)
     return jsonify({"id": note_id, "status": note.status if note else "",

@@ -24,7 +24,7 @@ def settings() -> dict[str, Any]:
 
 
 def _lesson_editors(lesson: Any) -> list[int]:
-    return [uid for ids in hook().lesson_editors(session=db(), lesson=lesson) for uid in (ids or [])]
+    return [uid for ids in hook().register_lesson_editors(session=db(), lesson=lesson) for uid in (ids or [])]
 
 
 def _lesson_start(lesson: Any) -> Any:

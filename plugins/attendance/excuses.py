@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import N_, ClassMembership, GuardianLink, User, audit, utcnow
@@ -25,8 +25,7 @@ def student_class_on(session: Session, school_id: int, student_id: int, start: d
     return session.scalar(
         select(ClassMembership.class_id)
         .where(ClassMembership.school_id == school_id, ClassMembership.student_id == student_id,
-               ClassMembership.starts_on <= end,
-               or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= start))
+               ClassMembership.active_between(start, end))
         .order_by(ClassMembership.starts_on.desc())
         .limit(1)
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import N_, ClassMembership, SubgroupMember, User, audit, plugin_settings, utcnow
@@ -36,8 +36,7 @@ def pupils_query(class_id: int, subgroup_id: int | None, day: date) -> Any:
     query = (
         select(User.id, User.last_name, User.first_name, User.middle_name)
         .join(ClassMembership, ClassMembership.student_id == User.id)
-        .where(ClassMembership.class_id == class_id, ClassMembership.starts_on <= day,
-               or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= day))
+        .where(ClassMembership.class_id == class_id, ClassMembership.active_on(day))
         .order_by(User.last_name, User.first_name, User.middle_name, User.id)
         .distinct()
     )
@@ -193,7 +192,7 @@ def save_mark(session: Session, settings: Mapping[str, Any], actor: Actor, lesso
         raise AttendanceError(N_("Not found."), "not_found")
     refusal = edit_refusal(actor, lesson, today)
     if refusal is not None:
-        if refusal.status == "forbidden" and not can_view_lesson(actor, lesson):
+        if refusal.status == 403 and not can_view_lesson(actor, lesson):
             raise AttendanceError(N_("Not found."), "not_found")
         raise refusal
     normalized = normalize_code(settings, code)

@@ -18,7 +18,7 @@ from plugins.gradebook.public import Lesson
 class Actor:
     """The user acting and what their permissions allow, stated by the caller (views use ``can``).
 
-    ``edit_own``: attendance.edit (own lessons, and lessons where the gradebook's ``lesson_editors`` hook
+    ``edit_own``: attendance.edit (own lessons, and lessons where the gradebook's ``register_lesson_editors`` hook
     names them, e.g. a substitute); ``edit_any``: attendance.edit_any; ``verify_class_ids``: the classes
     they lead with attendance.verify (they correct any lesson of the class during verification);
     ``view_all``: attendance.view_all (the whole school, read-only unless ``edit_any``).

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import ClassMembership, SubgroupMember, User
@@ -55,8 +55,7 @@ def _lesson_counts(session: Session, class_id: int, ids: list[int], start: date,
     whole_class = (
         select(ClassMembership.student_id, *group, func.count(Lesson.id))
         .join(Lesson, and_(Lesson.class_id == ClassMembership.class_id, Lesson.subgroup_id.is_(None),
-                           Lesson.date >= ClassMembership.starts_on,
-                           or_(ClassMembership.ends_on.is_(None), Lesson.date <= ClassMembership.ends_on)))
+                           ClassMembership.active_on(Lesson.date)))
         .where(ClassMembership.student_id.in_(ids), *lesson_filter)
         .group_by(ClassMembership.student_id, *group)
     )
@@ -162,8 +161,7 @@ def class_summary(session: Session, settings: Mapping[str, Any], class_id: int, 
     pupils = [Pupil(*row) for row in session.execute(
         select(User.id, User.last_name, User.first_name, User.middle_name)
         .join(ClassMembership, ClassMembership.student_id == User.id)
-        .where(ClassMembership.class_id == class_id, ClassMembership.starts_on <= end,
-               or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= start))
+        .where(ClassMembership.class_id == class_id, ClassMembership.active_between(start, end))
         .order_by(User.last_name, User.first_name, User.middle_name, User.id)
         .distinct()
     )]
@@ -184,8 +182,7 @@ def student_summary(session: Session, settings: Mapping[str, Any], student_id: i
     total = AttendanceSummary(student_id)
     class_ids = session.scalars(
         select(ClassMembership.class_id).distinct()
-        .where(ClassMembership.student_id == student_id, ClassMembership.starts_on <= end,
-               or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= start))
+        .where(ClassMembership.student_id == student_id, ClassMembership.active_between(start, end))
     ).all()
     for class_id in class_ids:
         total.add(summarize(session, settings, class_id, [student_id], start, end).get(

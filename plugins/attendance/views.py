@@ -35,7 +35,7 @@ bp = Blueprint("attendance", __name__, url_prefix="/attendance", template_folder
 
 
 def _abort_for(error: AttendanceError) -> None:
-    abort({"not_found": 404, "forbidden": 403}.get(error.status, 400))
+    abort(error.status if error.status in (403, 404) else 400)
 
 
 def _class_or_404(class_id: int, *, verify: bool = False) -> SchoolClass:
@@ -135,12 +135,7 @@ def roll_call(lesson_id: int) -> Any:
             minutes = int(minutes_raw) if minutes_raw.isdigit() and 0 < int(minutes_raw) <= 240 else None
             if code:
                 entries[pupil.id] = (code, minutes)
-        try:
-            result = marking.take_roll_call(session, conf, actor, lesson.id, entries, today=today, notify=notifier())
-        except AttendanceError as exc:
-            session.rollback()
-            flash(error_text(exc), "error")
-            return redirect(url_for(".roll_call", lesson_id=lesson.id))
+        result = marking.take_roll_call(session, conf, actor, lesson.id, entries, today=today, notify=notifier())
         session.commit()
         flash(_("Roll call saved: present %(present)d, absent %(absent)d, late %(late)d.",
                 present=result.present, absent=result.absent, late=result.late), "success")
@@ -188,13 +183,8 @@ def verify(class_id: int) -> Any:
         return redirect(url_for(".week", class_id=class_id, start=start.isoformat()))
     session = db()
     overview = weekly.week_overview(session, settings(), actor.school_id, class_id, start)
-    try:
-        weekly.verify_week(session, actor, class_id, start, today=today, open_issues=overview.open_issues(today),
-                             comment=form.comment.data or "")
-    except AttendanceError as exc:
-        session.rollback()
-        flash(error_text(exc), "error")
-        return redirect(url_for(".week", class_id=class_id, start=start.isoformat()))
+    weekly.verify_week(session, actor, class_id, start, today=today, open_issues=overview.open_issues(today),
+                         comment=form.comment.data or "")
     session.commit()
     flash(_("The week is marked as verified."), "success")
     return redirect(url_for(".week", class_id=class_id, start=start.isoformat()))
@@ -277,7 +267,7 @@ def decide(class_id: int, note_id: int) -> Any:
                                       form.comment.data or "", notify=notifier())
     except AttendanceError as exc:
         session.rollback()
-        if exc.status == "not_found":
+        if exc.status == 404:
             abort(404)
         flash(error_text(exc), "error")
         return redirect(url_for(".class_notes", class_id=class_id))
@@ -370,7 +360,7 @@ def notes() -> Any:
                                  form.ends_on.data, form.kind.data, form.text.data or "", scan)
         except AttendanceError as exc:
             session.rollback()
-            if exc.status == "not_found":
+            if exc.status == 404:
                 abort(404)
             target = getattr(form, exc.field, None) if exc.field else None
             if target is not None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from core.toolkit import (
@@ -143,8 +143,7 @@ def week_overview(session: Session, settings: Mapping[str, Any], school_id: int,
         select(User.id, User.last_name, User.first_name, User.middle_name, ClassMembership.starts_on,
                ClassMembership.ends_on)
         .join(ClassMembership, ClassMembership.student_id == User.id)
-        .where(ClassMembership.class_id == class_id, ClassMembership.starts_on <= week_end,
-               or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= week_start))
+        .where(ClassMembership.class_id == class_id, ClassMembership.active_between(week_start, week_end))
         .order_by(User.last_name, User.first_name, User.id)
     ):
         names[sid] = Pupil(sid, last, first, middle).short_name

@@ -96,7 +96,7 @@ def build(session: Session, owner: Any, student_id: int) -> bytes | None:
         week_day += timedelta(weeks=1)
     end = last + timedelta(days=6)
     for class_id in class_ids:
-        for found in hook().diary_test_schedule(session=session, school_id=owner.school_id, class_id=class_id,
+        for found in hook().extra_diary_test_schedule(session=session, school_id=owner.school_id, class_id=class_id,
                                                 start=first, end=end):
             for test in found:
                 calendar.add_component(_event(f"test-{class_id}-{test['date']}-{_h(test['subject'])}",

@@ -125,7 +125,7 @@ def register_reports() -> list[Any]:
 
 
 @hookimpl
-def run_periodic(session: Any, now: datetime) -> None:
+def on_periodic_tick(session: Any, now: datetime) -> None:
     """Send what is due (instant messages a request did not send at once, and digests)."""
     from plugins.diary.jobs import periodic
 

@@ -78,7 +78,7 @@ def week(student_id: int, query: dict[str, Any]) -> Any:
     if data is None:
         abort(404)
     if data.class_id is not None:
-        apply_timetable(data, hook().diary_timetable(
+        apply_timetable(data, hook().extra_diary_timetable(
             session=session, school_id=v.school_id, class_id=data.class_id, student_id=data.student.id,
             week_start=data.week_start, week_end=data.week_end))
     _log(data.student, "api")

@@ -20,7 +20,7 @@ hookspec = pluggy.HookspecMarker("klass")
 
 
 @hookspec(firstresult=True)
-def diary_timetable(session: Session, school_id: int, class_id: int, student_id: int,
+def extra_diary_timetable(session: Session, school_id: int, class_id: int, student_id: int,
                     week_start: date, week_end: date) -> dict[str, Any] | None:
     """Bell times and changes (substitutions, moved or cancelled lessons) for one student's week.
 
@@ -58,7 +58,7 @@ def extra_diary_sections(session: Session, school_id: int, student_id: int, clas
 
 
 @hookspec
-def diary_test_schedule(session: Session, school_id: int, class_id: int, start: date,
+def extra_diary_test_schedule(session: Session, school_id: int, class_id: int, start: date,
                         end: date) -> list[dict[str, Any]]:
     """Planned tests (график контрольных работ) of a class between two dates, for the marks page.
 
@@ -70,7 +70,7 @@ def diary_test_schedule(session: Session, school_id: int, class_id: int, start: 
 
 
 @hookspec
-def paper_statement_guardians(session: Session, school_id: int, class_id: int) -> list[int]:
+def extra_paper_statement_guardians(session: Session, school_id: int, class_id: int) -> list[int]:
     """Ids of the class's guardians whose consent says they want information on paper.
 
     Called when the class teacher opens the paper statements form: their children are pre-selected.

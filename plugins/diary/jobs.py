@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
@@ -22,26 +21,21 @@ def _own_session(session: Session) -> Session:
     return Session(bind=session.get_bind(), expire_on_commit=False, join_transaction_mode="create_savepoint")
 
 
-def school_tz() -> ZoneInfo:
-    return ZoneInfo(core_settings()["school"]["timezone"])
-
-
 def periodic(session: Session, now: datetime) -> sending.DrainResult:
-    """The ``run_periodic`` tick: send instant messages left over and the digests that are due."""
+    """The ``on_periodic_tick`` tick: send instant messages left over and the digests that are due."""
     settings = plugin_settings("diary")
-    tz = school_tz()
     own = _own_session(session)
     try:
         forget_old_sender_jobs(own, now)
         own.commit()
-        return sending.drain(own, now, tz=tz, mail=core_settings()["mail"], settings=settings, send=send_mail)
+        return sending.drain(own, now, mail=core_settings()["mail"], settings=settings, send=send_mail)
     finally:
         own.close()
 
 
 def send_instant(session: Session, job: Job, progress: Any) -> dict[str, Any]:
     """Job handler: send the instant messages queued by a request (submitted right after it)."""
-    result = sending.drain(session, datetime.now(UTC), tz=school_tz(), mail=core_settings()["mail"],
+    result = sending.drain(session, datetime.now(UTC), mail=core_settings()["mail"],
                           settings=plugin_settings("diary"), send=send_mail, digests=False)
     return {"sent": result.sent, "failed": result.failed}
 
@@ -97,7 +91,7 @@ def send_letters(session: Session, job: Job, progress: Any) -> dict[str, Any]:
             queued += 1
         session.commit()
         progress(n, total * 2, names.get(student_id, ""))
-    result = sending.drain(session, datetime.now(UTC), tz=school_tz(), mail=core_settings()["mail"],
+    result = sending.drain(session, datetime.now(UTC), mail=core_settings()["mail"],
                           settings=plugin_settings("diary"), send=send_mail, digests=False)
     progress(total * 2, total * 2, "")
     return {"queued": queued, "sent": result.sent, "failed": result.failed, "without_email": without_email}

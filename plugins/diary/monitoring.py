@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import ClassMembership, GuardianLink, Role, RoleGrant, SchoolClass, User, audit
@@ -72,8 +72,7 @@ def class_week(session: Session, class_id: int, week_start: date, now: datetime,
     rows = session.execute(
         select(User.id, User.last_name, User.first_name, User.middle_name)
         .join(ClassMembership, ClassMembership.student_id == User.id)
-        .where(ClassMembership.class_id == class_id, ClassMembership.starts_on <= week_end,
-               or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= week_start))
+        .where(ClassMembership.class_id == class_id, ClassMembership.active_between(week_start, week_end))
         .order_by(User.last_name, User.first_name, User.id).distinct()).all()
     students = {r[0]: StudentUsage(r[0], " ".join(p for p in r[1:] if p)) for r in rows}
     ids = list(students)

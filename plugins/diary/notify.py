@@ -2,7 +2,7 @@
 
 Events (a new mark, an absence, a remark, homework) become rows of ``diary_notification`` inside the
 transaction of the event itself, one per recipient, with a unique key: an event reported twice is
-queued once. Sending happens later, in the background (``run_periodic`` and, for instant ones, a job
+queued once. Sending happens later, in the background (``on_periodic_tick`` and, for instant ones, a job
 submitted after the request that queued them), and never twice:
 
 - a row is claimed (status ``sending``, committed) before the SMTP conversation and marked ``sent``
@@ -171,8 +171,7 @@ def homework_saved(session: Session, lesson: Any, homework: Any, settings: Mappi
         students = select(SubgroupMember.student_id).where(SubgroupMember.subgroup_id == lesson.subgroup_id)
     else:
         students = select(ClassMembership.student_id).where(
-            ClassMembership.class_id == lesson.class_id, ClassMembership.starts_on <= lesson.date,
-            (ClassMembership.ends_on.is_(None)) | (ClassMembership.ends_on >= lesson.date))
+            ClassMembership.class_id == lesson.class_id, ClassMembership.active_on(lesson.date))
     ids = list(session.scalars(students))
     if homework.id is None:
         session.flush()

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import AcademicYear, ClassMembership, GuardianLink, SchoolClass, User
@@ -56,8 +56,7 @@ def _links(session: Session, school_id: int, class_ids: list[int], day: date) ->
         select(ClassMembership.class_id, ClassMembership.student_id, GuardianLink.guardian_id)
         .join(GuardianLink, GuardianLink.student_id == ClassMembership.student_id)
         .where(ClassMembership.school_id == school_id, ClassMembership.class_id.in_(class_ids),
-               ClassMembership.starts_on <= day,
-               or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= day))).all()
+               ClassMembership.active_on(day))).all()
 
 
 def run(session: Session, values: dict[str, Any], user: Any) -> ReportResult:

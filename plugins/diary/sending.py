@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from core.toolkit import User, may_email
+from core.toolkit import User, may_email, school_zone
 from plugins.diary.mail_text import digest_text, instant_text
 from plugins.diary.models import Digest, Notification
 from plugins.diary.notify import STALE_AFTER
@@ -123,16 +123,28 @@ def digest_slots(now: datetime, tz: ZoneInfo, settings: Mapping[str, Any]) -> li
     return [("daily", daily, daily, cutoff(daily)), ("weekly", weekly - timedelta(days=6), weekly, cutoff(weekly))]
 
 
-def send_digests(session: Session, now: datetime, tz: ZoneInfo, mail: Mapping[str, Any],
+def send_digests(session: Session, now: datetime, mail: Mapping[str, Any],
                  settings: Mapping[str, Any], send: Sender) -> DrainResult:
+    """The digests that are due, school by school: each school's day and week begin in its own zone."""
+    result = DrainResult()
+    schools = session.scalars(select(Notification.school_id).where(Notification.status == "pending",
+                                                                   Notification.delivery != "instant")
+                              .distinct()).all()
+    for school_id in sorted(schools):
+        _school_digests(session, now, school_id, school_zone(school_id, session=session), mail, settings,
+                        send, result)
+    return result
+
+
+def _school_digests(session: Session, now: datetime, school: int, tz: ZoneInfo, mail: Mapping[str, Any],
+                    settings: Mapping[str, Any], send: Sender, result: DrainResult) -> None:
     from core.toolkit import build_message
 
-    result = DrainResult()
     for period, start, end, cutoff in digest_slots(now, tz, settings):
         waiting = session.execute(
             select(Notification.recipient_id, func.min(Notification.school_id))
-            .where(Notification.status == "pending", Notification.delivery == period,
-                   Notification.created_at < cutoff)
+            .where(Notification.school_id == school, Notification.status == "pending",
+                   Notification.delivery == period, Notification.created_at < cutoff)
             .group_by(Notification.recipient_id)).all()
         for recipient_id, school_id in waiting:
             created = _insert_digest(session, school_id, recipient_id, period, end)
@@ -178,7 +190,6 @@ def send_digests(session: Session, now: datetime, tz: ZoneInfo, mail: Mapping[st
             session.commit()
             result.digests += 1
             result.sent += len(rows)
-    return result
 
 
 def _insert_digest(session: Session, school_id: int, recipient_id: int, period: str, period_start: date
@@ -200,7 +211,7 @@ def _insert_digest(session: Session, school_id: int, recipient_id: int, period: 
         return None
 
 
-def drain(session: Session, now: datetime, *, tz: ZoneInfo, mail: Mapping[str, Any],
+def drain(session: Session, now: datetime, *, mail: Mapping[str, Any],
           settings: Mapping[str, Any], send: Sender, digests: bool = True) -> DrainResult:
     """Send what is due: every pending instant message, and the digests whose time has come.
 
@@ -210,7 +221,7 @@ def drain(session: Session, now: datetime, *, tz: ZoneInfo, mail: Mapping[str, A
     instant = send_instant(session, now, mail, settings, send)
     result.sent, result.failed, result.errors = instant.sent, instant.failed, instant.errors
     if digests:
-        grouped = send_digests(session, now, tz, mail, settings, send)
+        grouped = send_digests(session, now, mail, settings, send)
         result.sent += grouped.sent
         result.digests = grouped.digests
         result.failed += grouped.failed

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import (
@@ -19,6 +19,7 @@ from core.toolkit import (
     GuardianLink,
     Role,
     SchoolClass,
+    ServiceError,
     Subject,
     TeachingAssignment,
     Term,
@@ -35,12 +36,15 @@ from plugins.diary.models import (
 )
 
 
-class DiaryError(ValueError):
-    """A refused action; ``message`` is a lazy translated text, ``field`` the form field it is about."""
+class DiaryError(ServiceError, ValueError):
+    """A refused action; ``message`` is a lazy translated text, ``field`` the form field it is about.
+    The toolkit's ``ServiceError``: one no view catches gets the core's one answer."""
 
     def __init__(self, message: Any, field_name: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message, self.field = message, field_name
+        super().__init__(message, field=field_name)
+
+    def translated(self) -> str:
+        return str(self.message)
 
 
 # --- the visit log -----------------------------------------------------------------------------------
@@ -81,8 +85,7 @@ def remark_targets(session: Session, user: Any, today: date) -> list[RemarkTarge
     for class_id, sid, last, first in session.execute(
             select(ClassMembership.class_id, User.id, User.last_name, User.first_name)
             .join(User, User.id == ClassMembership.student_id)
-            .where(ClassMembership.class_id.in_(class_ids), ClassMembership.starts_on <= today,
-                   or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= today))
+            .where(ClassMembership.class_id.in_(class_ids), ClassMembership.active_on(today))
             .order_by(User.last_name, User.first_name, User.id)):
         students[class_id].append((sid, f"{last} {first}"))
     return [RemarkTarget(cid, f"{grade}{letter}", students[cid], taught.get(cid, [])) for cid, grade, letter in classes]
@@ -102,8 +105,7 @@ def create_remark(session: Session, author: Any, student_id: int, kind: str, tex
     if student_id not in allowed:
         raise DiaryError(_l("You can write notes only to students of the classes you teach or lead."), "student_id")
     class_id = session.scalar(select(ClassMembership.class_id).where(
-        ClassMembership.student_id == student_id, ClassMembership.starts_on <= today,
-        or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= today)))
+        ClassMembership.student_id == student_id, ClassMembership.active_on(today)))
     if subject_id is not None and not session.scalar(
             select(TeachingAssignment.id).where(TeachingAssignment.teacher_id == author.id,
                                                 TeachingAssignment.class_id == class_id,

@@ -181,7 +181,7 @@ def _week_page(v: Viewer, student_id: int | None, fallback: bool = False) -> Any
             return render_template("diary/no_children.html")
         abort(404)
     if data.class_id is not None:
-        apply_timetable(data, hook().diary_timetable(
+        apply_timetable(data, hook().extra_diary_timetable(
             session=session, school_id=v.school_id, class_id=data.class_id, student_id=data.student.id,
             week_start=data.week_start, week_end=data.week_end))
         sections = sorted((s for group in hook().extra_diary_sections(
@@ -227,7 +227,7 @@ def marks(student_id: int) -> Any:
         abort(404)
     extra: list[dict[str, Any]] = []
     if student.class_id is not None:
-        for group in hook().diary_test_schedule(session=session, school_id=current_school_id(),
+        for group in hook().extra_diary_test_schedule(session=session, school_id=current_school_id(),
                                                 class_id=student.class_id, start=term.starts_on, end=term.ends_on):
             extra += group or []
     overview = marks_page.marks_overview(session, current_school_id(), student.id, student.class_id, term,

@@ -10,7 +10,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from core.toolkit import (
     ClassMembership,
@@ -34,8 +34,7 @@ def _class_students(class_id: int, day: date) -> list[tuple[int, str]]:
     return [(i, " ".join(p for p in (last, first, middle) if p)) for i, last, first, middle in db().execute(
         select(User.id, User.last_name, User.first_name, User.middle_name)
         .join(ClassMembership, ClassMembership.student_id == User.id)
-        .where(ClassMembership.class_id == class_id, ClassMembership.starts_on <= day,
-               or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= day))
+        .where(ClassMembership.class_id == class_id, ClassMembership.active_on(day))
         .order_by(User.last_name, User.first_name, User.id))]
 
 
@@ -60,7 +59,7 @@ def statements(class_id: int) -> Any:
     today = school_today()
     term = services.current_term(session, current_school_id(), today)
     students = _class_students(class_id, today)
-    paper_guardians = {g for group in hook().paper_statement_guardians(
+    paper_guardians = {g for group in hook().extra_paper_statement_guardians(
         session=session, school_id=current_school_id(), class_id=class_id) for g in group or []}
     from core.toolkit import GuardianLink
 
@@ -68,7 +67,7 @@ def statements(class_id: int) -> Any:
         GuardianLink.guardian_id.in_(paper_guardians), GuardianLink.student_id.in_([s for s, _n in students])))
     ) if paper_guardians else set()
     return render_template("diary/statements.html", school_class=school_class, students=students, paper=paper,
-                           has_paper_source=bool(hook().paper_statement_guardians.get_hookimpls()),
+                           has_paper_source=bool(hook().extra_paper_statement_guardians.get_hookimpls()),
                            start=term.starts_on if term else today - timedelta(days=30), end=today)
 
 

@@ -204,8 +204,7 @@ def _build_statement(viewer: Viewer, default_student: bool) -> Any:
         select(Lesson.id, Lesson.date, Lesson.number, Lesson.subject_id, Lesson.teacher_id, Lesson.topic,
                Lesson.control_work_type)
         .join(ClassMembership, and_(ClassMembership.class_id == Lesson.class_id, ClassMembership.student_id == s,
-                                    Lesson.date >= ClassMembership.starts_on,
-                                    or_(ClassMembership.ends_on.is_(None), Lesson.date <= ClassMembership.ends_on)))
+                                    ClassMembership.active_on(Lesson.date)))
         .where(Lesson.school_id == school, Lesson.date >= mon, Lesson.date <= sun,
                or_(Lesson.subgroup_id.is_(None),
                    Lesson.subgroup_id.in_(select(SubgroupMember.subgroup_id).where(SubgroupMember.student_id == s))))
@@ -220,8 +219,7 @@ def _build_statement(viewer: Viewer, default_student: bool) -> Any:
         select(*_row("member", id=SchoolClass.id, d=ClassMembership.starts_on, d2=ClassMembership.ends_on,
                      n1=SchoolClass.grade_level, t1=SchoolClass.letter))
         .join(SchoolClass, SchoolClass.id == ClassMembership.class_id)
-        .where(ClassMembership.student_id == s, ClassMembership.starts_on <= sun,
-               or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= mon)),
+        .where(ClassMembership.student_id == s, ClassMembership.active_between(mon, sun)),
         select(*_row("lesson", id=wl.c.id, d=wl.c.date, n1=wl.c.number, t1=Subject.name, t2=teacher.last_name,
                      t3=teacher.first_name, t4=teacher.middle_name, t5=wl.c.topic, t6=Homework.text,
                      t7=wl.c.control_work_type, d2=Homework.due_date))

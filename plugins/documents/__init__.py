@@ -103,7 +103,7 @@ def register_demo_data(session: Session, school: School, size: str) -> None:
 
 
 @hookimpl
-def run_periodic(session: Session, now: datetime) -> None:
+def on_periodic_tick(session: Session, now: datetime) -> None:
     """Mark unconfirmed acquaintance requests as reminded (shown on the start page and the sheet)."""
     from core.toolkit import plugin_settings
     from plugins.documents.acquaintance import due_reminders

@@ -8,8 +8,8 @@ from flask import Blueprint, abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from core.toolkit import acting_user, api_view, db, plugin_settings
-from plugins.forum import notices, services, text
+from core.toolkit import acting_user, api_view, db, plugin_settings, render_text
+from plugins.forum import notices, services
 from plugins.forum.models import ForumPost, ForumTopic
 from plugins.forum.views import load_post, load_section, load_topic, reader, visible_sections
 
@@ -71,7 +71,7 @@ def _shown(post: ForumPost, may_see_hidden: bool) -> dict[str, Any]:
     return {"id": post.id, "topic_id": post.topic_id, "author_id": post.author_id, "created_at": post.created_at,
             "hidden": post.hidden, "hidden_reason": post.hidden_reason if visible else None,
             "moderator_edit": post.moderator_edit, "quote_text": post.quote_text if visible else "",
-            "body": post.body if visible else None, "html": str(text.render(post.body)) if visible else None,
+            "body": post.body if visible else None, "html": str(render_text(post.body)) if visible else None,
             "file_name": post.file_name if visible else "", "version": post.version}
 
 

@@ -21,10 +21,11 @@ from core.toolkit import (
     get_owned_or_404,
     load_file,
     plugin_settings,
+    render_text,
     requires_permission,
     school_today,
 )
-from plugins.forum import notices, services, text
+from plugins.forum import notices, services
 from plugins.forum.access import STAFF_ROLES, Reader
 from plugins.forum.models import ForumPost, ForumSection, ForumSubscription, ForumTopic
 
@@ -130,7 +131,7 @@ def topic(topic_id: int) -> Any:
         quote = next((p for p in posts if p.id == quote_id and not p.hidden), None)
     moderator = who.may_moderate(sec)
     return render_template("forum/topic.html", topic=top, section=sec, posts=posts, people=people, me=me,
-                           render=text.render, moderator=moderator, subscribed=sub is not None, quote=quote,
+                           render=render_text, moderator=moderator, subscribed=sub is not None, quote=quote,
                            may_post=who.may_post(sec, plugin_settings("forum")) and not top.closed)
 
 

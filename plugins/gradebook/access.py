@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.toolkit import (
@@ -91,8 +91,7 @@ def may_see_student(session: Session, student_id: int, class_id: int, subject_id
 def student_in_class(session: Session, student_id: int, class_id: int, start: date, end: date) -> bool:
     return session.scalar(select(ClassMembership.id).where(
         ClassMembership.class_id == class_id, ClassMembership.student_id == student_id,
-        ClassMembership.starts_on <= end,
-        or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= start)).limit(1)) is not None
+        ClassMembership.active_between(start, end)).limit(1)) is not None
 
 
 def student_attends_lesson(session: Session, student_id: int, lesson: Any) -> bool:
@@ -110,8 +109,8 @@ def may_see_lesson(session: Session, lesson: Any) -> bool:
     if u.has_role("admin", "principal", "deputy", "class_teacher", "teacher"):
         if lesson.teacher_id == u.id or may_view_class(session, lesson.class_id, lesson.subject_id):
             return True
-        if hook().lesson_editors.get_hookimpls():
-            if any(u.id in (ids or ()) for ids in hook().lesson_editors(session=session, lesson=lesson)):
+        if hook().register_lesson_editors.get_hookimpls():
+            if any(u.id in (ids or ()) for ids in hook().register_lesson_editors(session=session, lesson=lesson)):
                 return True
     if student_attends_lesson(session, u.id, lesson):
         return True

@@ -19,10 +19,10 @@ from core.toolkit import (
     Subject,
     User,
     acting_user,
-    api_error,
     api_view,
     current_school_id,
     db,
+    get_owned_or_404,
 )
 from plugins.gradebook import (
     access,
@@ -33,7 +33,7 @@ from plugins.gradebook import (
     lesson_editing,
     mark_saving,
 )
-from plugins.gradebook.errors import GradebookError, VersionConflict
+from plugins.gradebook.errors import VersionConflict
 from plugins.gradebook.models import FinalMark, Homework, HomeworkFile, Lesson, Mark
 from plugins.gradebook.schemas import (
     CellResultSchema,
@@ -59,25 +59,17 @@ from plugins.gradebook.schemas import (
 bp = Blueprint("gradebook_api", __name__, url_prefix="/api/v1/gradebook")
 
 
-def refused(exc: GradebookError, row: tuple[int, int] | None = None) -> Any:
-    """The JSON answer to a refused change; the transaction is rolled back, nothing is half-saved.
-
-    ``row`` (lesson id, student id): a conflict then also carries that journal row's current average and
-    forecast, so the page showing the other person's marks shows the matching numbers too.
-    """
+def _conflict_with_row(exc: VersionConflict, row: tuple[int, int] | None) -> VersionConflict:
+    """A conflict's JSON answer also carries ``current`` and the journal row's current average and
+    forecast (``row``: lesson id, student id), so the page showing the other person's marks shows the
+    matching numbers too. Rolled back first: the numbers are the saved ones."""
     session = db()
     session.rollback()
-    message = access.message(exc)
-    fields = {exc.field: [message]} if exc.field and exc.status == 422 else {}
-    if isinstance(exc, VersionConflict):
-        body = {"error": {"code": exc.code, "message": message, "fields": fields}, "current": exc.current}
-        lesson = session.get(Lesson, row[0]) if row is not None else None
-        if lesson is not None and row is not None:
-            body.update(explanations.row_average(session, access.settings(), lesson, row[1]).as_json())
-        response = jsonify(body)
-        response.status_code = 409
-        return response
-    return api_error(exc.status, exc.code, message, fields)
+    exc.extra = {"current": exc.current}
+    lesson = session.get(Lesson, row[0]) if row is not None else None
+    if lesson is not None and row is not None:
+        exc.extra.update(explanations.row_average(session, access.settings(), lesson, row[1]).as_json())
+    return exc
 
 
 def _lesson_json(lesson: Lesson, homework: Homework | None = None, files: list[Any] | None = None) -> dict[str, Any]:
@@ -107,9 +99,7 @@ def _staff_lesson(lesson_id: int) -> Lesson:
 def lessons(query: dict[str, Any]) -> Any:
     """Lessons of a class (or subgroup) in a subject between two dates (default: the class's year)."""
     session = db()
-    school_class = session.get(SchoolClass, query["class_id"])
-    if school_class is None or school_class.school_id != current_school_id():
-        abort(404)
+    school_class = get_owned_or_404(SchoolClass, query["class_id"])
     if not access.may_view_class(session, school_class.id, query["subject_id"]):
         abort(403)
     year = session.get(AcademicYear, school_class.year_id)
@@ -131,10 +121,7 @@ def lessons(query: dict[str, Any]) -> Any:
 def create_lesson(body: dict[str, Any]) -> Any:
     """Add a lesson of one's own class and subject, with its topic and homework."""
     session = db()
-    try:
-        lesson = lesson_editing.create_lesson(session, access.settings(), access.editor(), **body)
-    except GradebookError as exc:
-        return refused(exc)
+    lesson = lesson_editing.create_lesson(session, access.settings(), access.editor(), **body)
     session.commit()
     homework = session.scalar(select(Homework).where(Homework.lesson_id == lesson.id))
     return jsonify(LessonSchema().dump(_lesson_json(lesson, homework))), 201
@@ -157,10 +144,7 @@ def lesson(lesson_id: int) -> Any:
 def update_lesson(lesson_id: int, body: dict[str, Any]) -> Any:
     """Change a lesson's topic, summary, homework, date or number (only the fields sent)."""
     session = db()
-    try:
-        item = lesson_editing.update_lesson(session, access.settings(), access.editor(), lesson_id, **body)
-    except GradebookError as exc:
-        return refused(exc)
+    item = lesson_editing.update_lesson(session, access.settings(), access.editor(), lesson_id, **body)
     session.commit()
     homework = session.scalar(select(Homework).where(Homework.lesson_id == item.id))
     return _lesson_json(item, homework)
@@ -211,10 +195,7 @@ def create_mark(body: dict[str, Any]) -> Any:
     """Give a student a mark at a lesson (one more if they have some)."""
     session = db()
     ed = access.editor()
-    try:
-        mark = mark_saving.create_mark(session, access.settings(), ed, **body)
-    except GradebookError as exc:
-        return refused(exc)
+    mark = mark_saving.create_mark(session, access.settings(), ed, **body)
     session.commit()
     return jsonify({**MarkSchema().dump(mark), "warnings": access.warnings(ed)}), 201
 
@@ -231,9 +212,10 @@ def update_mark(mark_id: int, body: dict[str, Any]) -> Any:
     try:
         mark = mark_saving.update_mark(session, settings, access.editor(), mark_id, **body)
         row = explanations.row_average(session, settings, session.get(Lesson, mark.lesson_id), mark.student_id)
-    except GradebookError as exc:
-        current = getattr(exc, "current", None)
-        return refused(exc, (current["lesson_id"], current["student_id"]) if isinstance(current, dict) else None)
+    except VersionConflict as exc:
+        current = exc.current
+        raise _conflict_with_row(exc, (current["lesson_id"], current["student_id"])
+                                 if isinstance(current, dict) else None) from None
     session.commit()
     return {**MarkSchema().dump(mark), **row.as_json()}
 
@@ -243,10 +225,7 @@ def update_mark(mark_id: int, body: dict[str, Any]) -> Any:
 def delete_mark(mark_id: int, query: dict[str, Any]) -> Any:
     """Delete a mark; ``?version=`` is the one the client read (else 409)."""
     session = db()
-    try:
-        mark_saving.delete_mark(session, access.settings(), access.editor(), mark_id, version=query["version"])
-    except GradebookError as exc:
-        return refused(exc)
+    mark_saving.delete_mark(session, access.settings(), access.editor(), mark_id, version=query["version"])
     session.commit()
     return "", 204
 
@@ -266,8 +245,8 @@ def cell(body: dict[str, Any]) -> Any:
                                       known=[tuple(k) for k in body["known"]], work_type=body["work_type"])
         row = explanations.row_average(session, settings, session.get(Lesson, body["lesson_id"]),
                                        body["student_id"])
-    except GradebookError as exc:
-        return refused(exc, (body["lesson_id"], body["student_id"]))
+    except VersionConflict as exc:
+        raise _conflict_with_row(exc, (body["lesson_id"], body["student_id"])) from None
     session.commit()
     return {"marks": result, **row.as_json(), "warnings": access.warnings(ed)}
 
@@ -298,10 +277,7 @@ def final_marks(query: dict[str, Any]) -> Any:
 def set_final_mark(body: dict[str, Any]) -> Any:
     """Set, change or (with an empty value) remove a term's or the year's final mark."""
     session = db()
-    try:
-        final = finals.set_final_mark(session, access.settings(), access.editor(), **body)
-    except GradebookError as exc:
-        return refused(exc)
+    final = finals.set_final_mark(session, access.settings(), access.editor(), **body)
     session.commit()
     if final is None:
         return "", 204
@@ -317,11 +293,9 @@ def explain(query: dict[str, Any]) -> Any:
     from plugins.gradebook.student_pages import explain_for
 
     session = db()
-    student = session.get(User, query["student_id"])
-    subject = session.get(Subject, query["subject_id"])
+    student = get_owned_or_404(User, query["student_id"])
+    subject = get_owned_or_404(Subject, query["subject_id"])
     school_id = current_school_id()
-    if student is None or subject is None or student.school_id != school_id or subject.school_id != school_id:
-        abort(404)
     e, _term, _class = explain_for(session, school_id, student, subject, query["term_id"], query["class_id"])
     formula = ""
     if e.average.value is not None:

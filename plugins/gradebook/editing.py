@@ -17,7 +17,7 @@ from plugins.gradebook.models import Lesson, Mark
 class Editor:
     """Who makes a change and what their permissions allow; the view builds it (``can()`` is Flask's).
 
-    ``today`` is the school's local date; ``hooks`` is the app's hook relay (``lesson_editors``,
+    ``today`` is the school's local date; ``hooks`` is the app's hook relay (``register_lesson_editors``,
     ``on_mark_saved``, ``on_homework_saved``, ``extra_journal_columns``), None outside an app.
     """
 
@@ -36,7 +36,7 @@ class Editor:
         """Does a plugin (timetable: a substitution) let this user fill ``lesson`` too?"""
         if self.hooks is None:
             return False
-        return any(self.user_id in (ids or ()) for ids in self.hooks.lesson_editors(session=session, lesson=lesson))
+        return any(self.user_id in (ids or ()) for ids in self.hooks.register_lesson_editors(session=session, lesson=lesson))
 
     def notify_mark(self, session: Session, mark: Mark, action: str, old: dict[str, Any] | None,
                     new: dict[str, Any] | None) -> None:
@@ -51,7 +51,7 @@ def lesson_refusal(session: Session, settings: Mapping[str, Any], editor: Editor
     """Why ``editor`` may not change this lesson (its marks when ``for_marks``), or None when they may.
 
     Marks: only at or after the lesson, within ``edit_window_days`` of it, by its teacher or a user the
-    ``lesson_editors`` hook names; ``gradebook.journal.edit_any`` lifts the teacher and window rules.
+    ``register_lesson_editors`` hook names; ``gradebook.journal.edit_any`` lifts the teacher and window rules.
     Topic and homework: by the same people, at any time.
     """
     if for_marks and lesson.date > editor.today:

@@ -1,24 +1,20 @@
 """Why the journal refuses a change: one exception per kind, with the msgid and the API's status.
 
-Messages are English msgids marked with ``N_``; the caller translates ``error.message % error.params``.
+Messages are English msgids marked with ``N_``. They are the toolkit's ``ServiceError``: a view that
+lets one through gets the core's one answer (rollback, then a flash and a redirect back, or the JSON error).
 """
 from __future__ import annotations
 
 from typing import Any
 
+from core.toolkit import ServiceError
 
-class GradebookError(Exception):
+
+class GradebookError(ServiceError):
     """A refused change: ``message`` is a msgid, ``params`` its values, ``field`` the input at fault.
 
     ``status`` and ``code`` are what the API answers (422 invalid, 403 refused, 404, 409 conflict).
     """
-
-    status = 422
-    code = "validation_error"
-
-    def __init__(self, message: str, *, field: str | None = None, **params: Any) -> None:
-        super().__init__(message % params if params else message)
-        self.message, self.params, self.field = message, params, field
 
 
 class MarkError(GradebookError, ValueError):

@@ -11,6 +11,7 @@ from core.toolkit import (
     Subgroup,
     Subject,
     db,
+    get_owned_or_404,
     requires_permission,
     school_today,
 )
@@ -21,7 +22,6 @@ from plugins.gradebook.web import (
     bp,
     default_term,
     journal_args,
-    owned,
     year_terms,
 )
 
@@ -29,9 +29,9 @@ from plugins.gradebook.web import (
 def _final_context() -> dict[str, Any]:
     session = db()
     class_id, subject_id, _term, subgroup_id = journal_args()
-    school_class = owned(SchoolClass, class_id)
-    subject = owned(Subject, subject_id)
-    subgroup = owned(Subgroup, subgroup_id) if subgroup_id else None
+    school_class = get_owned_or_404(SchoolClass, class_id)
+    subject = get_owned_or_404(Subject, subject_id)
+    subgroup = get_owned_or_404(Subgroup, subgroup_id) if subgroup_id else None
     if subgroup is not None and subgroup.class_id != class_id:
         abort(404)
     if not access.may_view_class(session, class_id, subject_id):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import (
@@ -106,8 +106,7 @@ def set_final_mark(session: Session, settings: Mapping[str, Any], editor: Editor
     end = term.ends_on if term else max(t.ends_on for t in terms)
     member = session.scalar(select(ClassMembership.id).where(
         ClassMembership.class_id == class_id, ClassMembership.student_id == student_id,
-        ClassMembership.starts_on <= end,
-        or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= start)).limit(1))
+        ClassMembership.active_between(start, end)).limit(1))
     if member is None:
         raise MarkError(N_("This student is not in the class in this period."), field="student_id")
     reason = (reason or "").strip()
@@ -237,8 +236,7 @@ def final_sheet(session: Session, settings: Mapping[str, Any], *, class_id: int,
     query = (
         select(User.id, User.last_name, User.first_name, User.middle_name)
         .join(ClassMembership, ClassMembership.student_id == User.id)
-        .where(ClassMembership.class_id == class_id, ClassMembership.starts_on <= end,
-               or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= start))
+        .where(ClassMembership.class_id == class_id, ClassMembership.active_between(start, end))
         .group_by(User.id, User.last_name, User.first_name, User.middle_name)
         .order_by(User.last_name, User.first_name, User.middle_name, User.id)
     )

@@ -33,7 +33,7 @@ def extra_journal_columns(session: Session, journal: Any) -> list[Any]:
 
 
 @hookspec
-def lesson_editors(session: Session, lesson: Lesson) -> list[int]:
+def register_lesson_editors(session: Session, lesson: Lesson) -> list[int]:
     """Ids of users who may fill this lesson's journal besides its teacher (a substitute, for example).
 
     Called when someone other than the lesson's teacher tries to edit the lesson or its marks.

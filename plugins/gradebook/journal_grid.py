@@ -239,8 +239,7 @@ def _students_statement(with_subgroup: bool) -> Any:
         .outerjoin(FinalMark, and_(FinalMark.student_id == User.id, FinalMark.class_id == bindparam("class_id"),
                                    FinalMark.subject_id == bindparam("subject_id"),
                                    FinalMark.term_id == bindparam("term_id")))
-        .where(ClassMembership.class_id == bindparam("class_id"), ClassMembership.starts_on <= end,
-               or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= start))
+        .where(ClassMembership.class_id == bindparam("class_id"), ClassMembership.active_between(start, end))
         .order_by(User.last_name, User.first_name, User.middle_name, User.id)
     )
     if with_subgroup:
@@ -377,7 +376,7 @@ def load_journal(session: Session, settings: Mapping[str, Any], viewer: Editor, 
 
 def _lesson_refusals(session: Session, settings: Mapping[str, Any], viewer: Editor,
                      lessons: list[JournalLesson]) -> dict[int, GradebookError | None]:
-    """Per lesson, why the viewer may not enter marks (None: they may). The ``lesson_editors`` hook is
+    """Per lesson, why the viewer may not enter marks (None: they may). The ``register_lesson_editors`` hook is
     asked only about other teachers' lessons inside the edit window, so a teacher's own journal costs
     no query and a substitute's at most one per recent lesson."""
     out: dict[int, GradebookError | None] = {}
@@ -386,7 +385,7 @@ def _lesson_refusals(session: Session, settings: Mapping[str, Any], viewer: Edit
                             "or later."))
     readonly = EditRefused(N_("You may view this journal but not change it."))
     other = EditRefused(N_("Only the teacher of this lesson (or the substitute) may change it."))
-    asks = viewer.hooks is not None and bool(viewer.hooks.lesson_editors.get_hookimpls())
+    asks = viewer.hooks is not None and bool(viewer.hooks.register_lesson_editors.get_hookimpls())
     lesson_rows: dict[int, Lesson] | None = None
     for lesson in lessons:
         if lesson.date > viewer.today:

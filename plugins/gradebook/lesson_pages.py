@@ -17,6 +17,7 @@ from core.toolkit import (
     acting_user,
     current_school_id,
     db,
+    get_owned_or_404,
     hook,
     requires_permission,
     school_today,
@@ -43,7 +44,6 @@ from plugins.gradebook.web import (
     bp,
     flash_error,
     journal_args,
-    owned,
     resolve_journal,
 )
 
@@ -98,9 +98,9 @@ def lesson_new() -> Any:
     """Add a lesson (when the timetable does not generate them): date, number, topic, homework."""
     class_id, subject_id, term_id, subgroup_id = journal_args()
     session = db()
-    school_class = owned(SchoolClass, class_id)
-    subject = owned(Subject, subject_id)
-    subgroup = owned(Subgroup, subgroup_id) if subgroup_id else None
+    school_class = get_owned_or_404(SchoolClass, class_id)
+    subject = get_owned_or_404(Subject, subject_id)
+    subgroup = get_owned_or_404(Subgroup, subgroup_id) if subgroup_id else None
     if subgroup is not None and subgroup.class_id != class_id:
         abort(404)
     settings = access.settings()
@@ -144,8 +144,7 @@ def lesson_students(session: Any, lesson: Lesson) -> list[tuple[int, str]]:
     query = (
         select(User.id, User.last_name, User.first_name, User.middle_name)
         .join(ClassMembership, ClassMembership.student_id == User.id)
-        .where(ClassMembership.class_id == lesson.class_id, ClassMembership.starts_on <= lesson.date,
-               (ClassMembership.ends_on.is_(None)) | (ClassMembership.ends_on >= lesson.date))
+        .where(ClassMembership.class_id == lesson.class_id, ClassMembership.active_on(lesson.date))
         .order_by(User.last_name, User.first_name, User.middle_name, User.id)
     )
     if lesson.subgroup_id:
@@ -157,7 +156,7 @@ def lesson_students(session: Any, lesson: Lesson) -> list[tuple[int, str]]:
 
 def _lesson_context(lesson_id: int) -> tuple[Lesson, dict[str, Any]]:
     session = db()
-    lesson = owned(Lesson, lesson_id)
+    lesson = get_owned_or_404(Lesson, lesson_id)
     if not access.may_see_lesson(session, lesson) or not acting_user().has_role(
             "admin", "principal", "deputy", "class_teacher", "teacher"):
         abort(404)
@@ -294,15 +293,10 @@ def lesson_marks(lesson_id: int) -> Any:
 @requires_permission("gradebook.journal.edit")
 def lesson_delete(lesson_id: int) -> Any:
     session = db()
-    lesson = owned(Lesson, lesson_id)
+    lesson = get_owned_or_404(Lesson, lesson_id)
     back = url_for(".lessons", class_id=lesson.class_id, subject_id=lesson.subject_id,
                    **({"subgroup_id": lesson.subgroup_id} if lesson.subgroup_id else {}))
-    try:
-        delete_lesson(session, access.settings(), access.editor(), lesson_id)
-    except GradebookError as exc:
-        session.rollback()
-        flash_error(exc)
-        return redirect(url_for(".lesson_page", lesson_id=lesson_id))
+    delete_lesson(session, access.settings(), access.editor(), lesson_id)  # refused: the core's answer
     session.commit()
     flash(_("The lesson is deleted."), "success")
     return redirect(back)
@@ -315,17 +309,12 @@ def fill_topics() -> Any:
     ctx = resolve_journal(redirect_endpoint=None)
     form = FillTopicsForm()
     session = db()
-    try:
-        n = fill_topics_from_plan(session, access.editor(), class_id=ctx.class_id,
-                                           subject_id=ctx.subject_id, subgroup_id=ctx.subgroup_id,
-                                           overwrite=bool(form.overwrite.data))
-    except GradebookError as exc:
-        session.rollback()
-        flash_error(exc)
-    else:
-        session.commit()
-        flash(_("Topics filled from the plan: %(n)d.", n=n) if n else _("No lesson needed a topic from the plan."),
-              "success")
+    n = fill_topics_from_plan(session, access.editor(), class_id=ctx.class_id,
+                              subject_id=ctx.subject_id, subgroup_id=ctx.subgroup_id,
+                              overwrite=bool(form.overwrite.data))
+    session.commit()
+    flash(_("Topics filled from the plan: %(n)d.", n=n) if n else _("No lesson needed a topic from the plan."),
+          "success")
     return redirect(url_for(".lessons", class_id=ctx.class_id, subject_id=ctx.subject_id, term_id=ctx.term_id,
                             **({"subgroup_id": ctx.subgroup_id} if ctx.subgroup_id else {})))
 

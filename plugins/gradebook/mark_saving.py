@@ -41,8 +41,7 @@ def _attends(student_id: int) -> Any:
     """SQL: is the student in the lesson's class (on its date) and, for a subgroup lesson, in the group?"""
     in_class = exists().where(
         ClassMembership.class_id == Lesson.class_id, ClassMembership.student_id == student_id,
-        ClassMembership.starts_on <= Lesson.date,
-        or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= Lesson.date))
+        ClassMembership.active_on(Lesson.date))
     in_group = or_(Lesson.subgroup_id.is_(None), exists().where(
         SubgroupMember.subgroup_id == Lesson.subgroup_id, SubgroupMember.student_id == student_id))
     return case((and_(in_class, in_group), 1), else_=0)

@@ -23,7 +23,7 @@ class Lesson(Base):
     class_id: Mapped[int] = mapped_column(ForeignKey("core_school_class.id"))
     subgroup_id: Mapped[int | None] = mapped_column(ForeignKey("core_subgroup.id"))
     subject_id: Mapped[int] = mapped_column(ForeignKey("core_subject.id"))
-    # The teacher who gives this lesson (a substitute replaces it; see the lesson_editors hook).
+    # The teacher who gives this lesson (a substitute replaces it; see the register_lesson_editors hook).
     teacher_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"))
     date: Mapped[date] = mapped_column(Date)
     number: Mapped[int] = mapped_column(default=1)  # lesson number in the day

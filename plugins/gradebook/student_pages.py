@@ -15,6 +15,7 @@ from core.toolkit import (
     User,
     current_school_id,
     db,
+    get_owned_or_404,
     requires_permission,
     school_today,
 )
@@ -26,7 +27,6 @@ from plugins.gradebook.web import (
     bp,
     default_term,
     int_arg,
-    owned,
     year_terms,
 )
 
@@ -43,8 +43,8 @@ def explain() -> Any:
     session = db()
     school_id = current_school_id()
     student_id, subject_id = int_arg("student_id"), int_arg("subject_id")
-    student = owned(User, student_id)
-    subject = owned(Subject, subject_id)
+    student = get_owned_or_404(User, student_id)
+    subject = get_owned_or_404(Subject, subject_id)
     explanation, term, school_class = explain_for(session, school_id, student, subject, int_arg("term_id"),
                                                   int_arg("class_id"))
     return render_template("gradebook/explain.html", e=explanation, student=student, subject=subject, term=term,
@@ -56,9 +56,9 @@ def explain_for(session: Any, school_id: int, student: User, subject: Subject, t
     """Shared by the page and the API: resolve the period and class, check access, explain (404 if not)."""
     from core.toolkit import class_of_student
 
-    term = owned(Term, term_id) if term_id else None
+    term = get_owned_or_404(Term, term_id) if term_id else None
     if class_id:
-        school_class = owned(SchoolClass, class_id)
+        school_class = get_owned_or_404(SchoolClass, class_id)
     else:
         day = min(term.ends_on, school_today()) if term else school_today()
         if term is not None:
@@ -106,7 +106,7 @@ def _period(session: Any, school_class: SchoolClass) -> tuple[list[Term], Term |
 def class_view(class_id: int) -> Any:
     """Every subject of the class, read only: subjects down, students across, averages and final marks."""
     session = db()
-    school_class = owned(SchoolClass, class_id)
+    school_class = get_owned_or_404(SchoolClass, class_id)
     if not (access.views_all() or access.leads(class_id)):
         abort(403)
     terms, term, start, end = _period(session, school_class)
@@ -131,8 +131,8 @@ def _class_students(session: Any, class_id: int, start: date, end: date) -> list
 def student_card(student_id: int) -> Any:
     """A student's card: every subject's marks, average, forecast and final mark for a period."""
     session = db()
-    student = owned(User, student_id)
-    school_class = owned(SchoolClass, int_arg("class_id")) if int_arg("class_id") else None
+    student = get_owned_or_404(User, student_id)
+    school_class = get_owned_or_404(SchoolClass, int_arg("class_id")) if int_arg("class_id") else None
     if school_class is None:
         from core.toolkit import class_of_student
 

@@ -14,6 +14,7 @@ from core.toolkit import (
     acting_user,
     current_school_id,
     db,
+    get_owned_or_404,
     hook,
     school_today,
 )
@@ -52,12 +53,6 @@ def int_arg(name: str) -> int | None:
     return value if value and value > 0 else None
 
 
-def owned(model: type, object_id: int | None) -> Any:
-    obj = db().get(model, object_id) if object_id else None
-    if obj is None or obj.school_id != current_school_id():
-        abort(404)
-    return obj
-
 
 def default_term(session: Any, year_id: int, today: date) -> Term | None:
     """The term containing today, else the last one already started, else the first."""
@@ -89,7 +84,7 @@ def resolve_journal(*, redirect_endpoint: str | None = "gradebook.journal", subs
     school_id = current_school_id()
     class_id, subject_id, term_id, subgroup_id = journal_args()
     if term_id is None:
-        school_class = owned(SchoolClass, class_id)
+        school_class = get_owned_or_404(SchoolClass, class_id)
         term = default_term(session, school_class.year_id, school_today())
         if term is None or redirect_endpoint is None:
             abort(404)
@@ -108,7 +103,7 @@ def resolve_journal(*, redirect_endpoint: str | None = "gradebook.journal", subs
         return redirect(url_for(redirect_endpoint, class_id=class_id, subject_id=subject_id, term_id=term_id,
                                 subgroup_id=ctx.split_subgroup_id))
     if not journal_allowed(ctx) and not (substitutes_ok and access.editor().may_edit
-                                         and hook().lesson_editors.get_hookimpls()):
+                                         and hook().register_lesson_editors.get_hookimpls()):
         abort(403)
     return opening
 

@@ -18,12 +18,12 @@ from core.toolkit import (
     build_message,
     core_settings,
     may_email,
+    plain_text,
     plugin_settings,
     send_mail,
     utcnow,
 )
 from plugins.mail.models import MailMessage, MailRecipient
-from plugins.mail.render import plain
 
 log = logging.getLogger("klass.mail")
 
@@ -68,7 +68,7 @@ def send_notices(session: Session, job: Job, progress: Any) -> dict[str, Any]:
         sender = author.full_name if author else _("The school")
         body = _("%(sender)s wrote to you in the school's internal mail: «%(subject)s».", sender=sender,
                  subject=message.subject)
-        snippet = plain(message.body)[:300]
+        snippet = plain_text(message.body)[:300]
         if snippet:
             body += "\n\n" + snippet
         if settings["site_url"]:

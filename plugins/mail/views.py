@@ -18,12 +18,12 @@ from core.toolkit import (
     get_owned_or_404,
     load_file,
     plugin_settings,
+    render_text,
     requires_permission,
     school_today,
 )
 from plugins.mail import addressing, services
 from plugins.mail.models import MailAttachment, MailMessage
-from plugins.mail.render import render
 
 bp = Blueprint("mail", __name__, url_prefix="/mail", template_folder="templates")
 
@@ -120,7 +120,7 @@ def show(message_id: int) -> Any:
     receipts = services.receipts(session, message) if message.author_id == user.id else []
     copy = services.copy_of(session, message, user)
     return render_template("mail/show.html", message=message, conversation=conversation, attachments=attachments,
-                           authors=authors, receipts=receipts, copy=copy, me=user, render=render,
+                           authors=authors, receipts=receipts, copy=copy, me=user, render=render_text,
                            read=sum(1 for r in receipts if r.read_at), acked=sum(1 for r in receipts if r.acknowledged_at),
                            paper=sum(1 for r in receipts if not r.electronic),
                            may_paper=can(user, "mail.paper.view"), may_write=can(user, "mail.write"))

@@ -130,7 +130,7 @@ def revert_change(session: Session, entry: AuditEntry) -> dict[str, Any] | None:
 
 
 @hookimpl
-def run_periodic(session: Session, now: Any) -> None:
+def on_periodic_tick(session: Session, now: Any) -> None:
     """A withdrawal carried out ahead of its date disables the student's account when the day comes;
     class-list uploads nobody confirmed are forgotten after a day."""
     from plugins.office.importer import expire_uploads
@@ -143,7 +143,7 @@ def run_periodic(session: Session, now: Any) -> None:
 
 
 @hookimpl(optionalhook=True)
-def paper_statement_guardians(session: Session, school_id: int, class_id: int) -> list[int]:
+def extra_paper_statement_guardians(session: Session, school_id: int, class_id: int) -> list[int]:
     """The diary pre-selects, for paper statements, the children of guardians whose consent says paper."""
     from plugins.office.consent_rules import paper_statement_students
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from flask import abort, g
-from flask_login import current_user
+from flask import abort
 from sqlalchemy import select
 
 from core.toolkit import (
@@ -18,9 +17,11 @@ from core.toolkit import (
     Role,
     SchoolClass,
     User,
+    acting_user,
     can,
     current_school_id,
     db,
+    get_owned_or_404,
     is_guardian_of,
     school_today,
     teaches,
@@ -29,9 +30,6 @@ from plugins.office import rosters
 
 SCHOOL_WIDE_ROLES = frozenset({"admin", "principal", "deputy"})
 
-
-def me() -> User:
-    return getattr(g, "api_user", None) or current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 def _grant_can(grant: Any, permission: str, class_id: int | None = None) -> bool:
@@ -54,21 +52,14 @@ def class_scope(user: User, permission: str) -> set[int] | None:
 def scoped_classes(permission: str) -> list[SchoolClass]:
     """The current year's classes the user may act on with ``permission``."""
     classes = rosters.classes_of_current_year(db(), current_school_id())
-    scope = class_scope(me(), permission)
+    scope = class_scope(acting_user(), permission)
     return classes if scope is None else [c for c in classes if c.id in scope]
 
 
-def owned(model: type, object_id: Any) -> Any:
-    """A row of the current school, or 404."""
-    obj = db().get(model, object_id)
-    if obj is None or getattr(obj, "school_id", None) != current_school_id():
-        abort(404)
-    return obj
-
 
 def require_class(permission: str, class_id: int) -> SchoolClass:
-    school_class = owned(SchoolClass, class_id)
-    scope = class_scope(me(), permission)
+    school_class = get_owned_or_404(SchoolClass, class_id)
+    scope = class_scope(acting_user(), permission)
     if scope is not None and class_id not in scope:
         abort(404)
     return school_class
@@ -76,21 +67,21 @@ def require_class(permission: str, class_id: int) -> SchoolClass:
 
 def may_edit_subgroups(class_id: int, subject_id: int | None) -> bool:
     """The class teacher and the administration; a subject teacher for the subject they teach there."""
-    scope = class_scope(me(), "office.subgroups.edit")
+    scope = class_scope(acting_user(), "office.subgroups.edit")
     if scope is None or class_id in scope:
         return True
-    user = me()
+    user = acting_user()
     return (subject_id is not None and user.has_role(Role.teacher) and can(user, "office.subgroups.edit")
             and teaches(db(), user.id, class_id, subject_id))
 
 
 def require_student(permission: str, student_id: int, *, allow_guardian: bool = False) -> tuple[User, SchoolClass | None]:
     """The student and their current class, if the user may act on them with ``permission``."""
-    student = owned(User, student_id)
+    student = get_owned_or_404(User, student_id)
     if not student.has_role(Role.student):
         abort(404)
     school_class = rosters.current_class_of(db(), student.id, school_today())
-    user = me()
+    user = acting_user()
     scope = class_scope(user, permission)
     if scope is None:
         return student, school_class
@@ -103,10 +94,10 @@ def require_student(permission: str, student_id: int, *, allow_guardian: bool = 
 
 def require_guardian_of_scope(permission: str, guardian_id: int) -> User:
     """A guardian with at least one child in a class the user may act on."""
-    guardian = owned(User, guardian_id)
+    guardian = get_owned_or_404(User, guardian_id)
     if not guardian.has_role(Role.guardian):
         abort(404)
-    scope = class_scope(me(), permission)
+    scope = class_scope(acting_user(), permission)
     if scope is None:
         return guardian
     children = list(db().scalars(select(GuardianLink.student_id).where(GuardianLink.guardian_id == guardian.id)))
@@ -118,16 +109,16 @@ def require_guardian_of_scope(permission: str, guardian_id: int) -> User:
 
 def led_class_ids() -> set[int] | None:
     """Classes where the user handles family matters (tickets); None for the whole school."""
-    return class_scope(me(), "office.ticket.handle")
+    return class_scope(acting_user(), "office.ticket.handle")
 
 
 def reissue_class_id(user: User) -> int | None:
     """May the signed-in person give ``user`` a new one-time password? Returns the class it is issued
     through (None for the administration), or answers 404. A class teacher reaches only students of
     their class and those students' guardians, and never an account that also has a staff role."""
-    scope = class_scope(me(), "office.credentials.issue")
+    scope = class_scope(acting_user(), "office.credentials.issue")
     if scope is None:
-        if user.id == me().id:
+        if user.id == acting_user().id:
             abort(404)  # one's own password is changed on the account page
         return None
     if not rosters.is_family_only(user):

@@ -13,11 +13,13 @@ from core.toolkit import (
     SchoolClass,
     Subject,
     User,
+    acting_user,
     api_error,
     api_view,
     can,
     current_school_id,
     db,
+    get_owned_or_404,
     hook,
     school_today,
     teaches,
@@ -29,7 +31,6 @@ from plugins.office import (
     overviews,
     passwords,
     personal_files,
-    refusals,
     regulation_acks,
     rosters,
     transfers,
@@ -38,8 +39,6 @@ from plugins.office.access import (
     class_scope,
     led_class_ids,
     may_edit_subgroups,
-    me,
-    owned,
     reissue_class_id,
     require_class,
     require_guardian_of_scope,
@@ -70,11 +69,6 @@ from plugins.office.schemas import (
 bp = Blueprint("office_api", __name__, url_prefix="/api/v1/office")
 
 
-def _refused(exc: refusals.OfficeError) -> Any:
-    db().rollback()
-    return api_error(409, "conflict", str(exc))
-
-
 # --- credentials -----------------------------------------------------------------------------------------
 
 @bp.get("/classes/<int:class_id>/accounts")
@@ -90,9 +84,9 @@ def accounts(class_id: int) -> Any:
 def reissue(user_id: int) -> Any:
     """A new one-time password for one student or guardian of the user's class (shown once)."""
     session = db()
-    user = owned(User, user_id)
+    user = get_owned_or_404(User, user_id)
     class_id = reissue_class_id(user)
-    password = passwords.set_one_time_password(session, user, issued_by_id=me().id, class_id=class_id)
+    password = passwords.set_one_time_password(session, user, issued_by_id=acting_user().id, class_id=class_id)
     session.commit()
     return {"user_id": user.id, "login": user.login, "password": password}
 
@@ -104,9 +98,9 @@ def reissue(user_id: int) -> Any:
 def subgroups(class_id: int) -> Any:
     """The class's subgroups with their members (those of subjects the user may edit)."""
     session = db()
-    owned(SchoolClass, class_id)
+    get_owned_or_404(SchoolClass, class_id)
     groups = [g for g in overviews.subgroups_of_class_all(session, class_id) if may_edit_subgroups(class_id, g.subject_id)]
-    if not groups and not may_edit_subgroups(class_id, None) and not teaches(session, me().id, class_id):
+    if not groups and not may_edit_subgroups(class_id, None) and not teaches(session, acting_user().id, class_id):
         abort(404)
     membership = grouping.subgroup_membership(session, [g.id for g in groups])
     return [{"id": g.id, "class_id": g.class_id, "subject_id": g.subject_id, "name": g.name,
@@ -118,15 +112,12 @@ def subgroups(class_id: int) -> Any:
 def set_members(class_id: int, subject_id: int, body: dict[str, Any]) -> Any:
     """Put each current student into one subgroup of the subject, or none (null)."""
     session = db()
-    school_class = owned(SchoolClass, class_id)
-    owned(Subject, subject_id)
+    school_class = get_owned_or_404(SchoolClass, class_id)
+    get_owned_or_404(Subject, subject_id)
     if not may_edit_subgroups(class_id, subject_id):
         abort(404)
     choice = {int(k): v for k, v in body["members"].items()}
-    try:
-        changed = grouping.set_subgroup_members(session, school_class, subject_id, choice, school_today())
-    except refusals.OfficeError as exc:
-        return _refused(exc)
+    changed = grouping.set_subgroup_members(session, school_class, subject_id, choice, school_today())
     session.commit()
     return {"changed": changed}
 
@@ -138,7 +129,7 @@ def set_members(class_id: int, subject_id: int, body: dict[str, Any]) -> Any:
 def movements(query: dict[str, Any]) -> Any:
     """Movement requests of the user's classes (the whole school for the administration)."""
     stmt = select(MovementRequest).where(MovementRequest.school_id == current_school_id())
-    scope = class_scope(me(), "office.movement.view")
+    scope = class_scope(acting_user(), "office.movement.view")
     if scope is not None:
         ids = list(scope)
         stmt = stmt.where(MovementRequest.from_class_id.in_(ids) | MovementRequest.to_class_id.in_(ids))
@@ -152,10 +143,10 @@ def movements(query: dict[str, Any]) -> Any:
 def create_movement(body: dict[str, Any]) -> Any:
     """Submit an admission, transfer or withdrawal request."""
     session = db()
-    scope = class_scope(me(), "office.movement.request")
+    scope = class_scope(acting_user(), "office.movement.request")
     req = MovementRequest(school_id=current_school_id(), kind=body["kind"], on_date=body["on_date"],
                           reason=body["reason"], order_number=body["order_number"], order_date=body["order_date"],
-                          requested_by_id=me().id, status="pending", last_name=body["last_name"],
+                          requested_by_id=acting_user().id, status="pending", last_name=body["last_name"],
                           first_name=body["first_name"], middle_name=body["middle_name"],
                           birth_date=body["birth_date"])
     if body["kind"] in ("transfer", "withdraw"):
@@ -168,16 +159,13 @@ def create_movement(body: dict[str, Any]) -> Any:
     if body["kind"] in ("transfer", "admit"):
         if not body["to_class_id"]:
             return api_error(422, "validation_error", _("Choose the class."), {"to_class_id": [_("Choose the class.")]})
-        to_class = owned(SchoolClass, body["to_class_id"])
+        to_class = get_owned_or_404(SchoolClass, body["to_class_id"])
         if body["kind"] == "admit" and scope is not None and to_class.id not in scope:
             abort(404)
         req.to_class_id = to_class.id
     if body["kind"] == "admit":
         req.student_id = None
-    try:
-        transfers.submit_movement(session, req)
-    except refusals.OfficeError as exc:
-        return _refused(exc)
+    transfers.submit_movement(session, req)
     session.commit()
     return req
 
@@ -187,12 +175,9 @@ def create_movement(body: dict[str, Any]) -> Any:
 def perform(request_id: int, body: dict[str, Any]) -> Any:
     """Carry out a request with the order's number and date."""
     session = db()
-    req = owned(MovementRequest, request_id)
-    try:
-        transfers.perform_movement(session, req, order_number=body["order_number"], order_date=body["order_date"],
-                                  decided_by_id=me().id, today=school_today(), on_moved=hook().on_student_moved)
-    except refusals.OfficeError as exc:
-        return _refused(exc)
+    req = get_owned_or_404(MovementRequest, request_id)
+    transfers.perform_movement(session, req, order_number=body["order_number"], order_date=body["order_date"],
+                              decided_by_id=acting_user().id, today=school_today(), on_moved=hook().on_student_moved)
     session.commit()
     return req
 
@@ -202,11 +187,8 @@ def perform(request_id: int, body: dict[str, Any]) -> Any:
 def reject(request_id: int, body: dict[str, Any]) -> Any:
     """Reject a request, saying why."""
     session = db()
-    req = owned(MovementRequest, request_id)
-    try:
-        transfers.reject_movement(session, req, note=body["note"], decided_by_id=me().id)
-    except refusals.OfficeError as exc:
-        return _refused(exc)
+    req = get_owned_or_404(MovementRequest, request_id)
+    transfers.reject_movement(session, req, note=body["note"], decided_by_id=acting_user().id)
     session.commit()
     return req
 
@@ -260,7 +242,7 @@ def patch_file(student_id: int, body: dict[str, Any]) -> Any:
 def verify(student_id: int) -> Any:
     """Record that the file was checked against the documents today."""
     student, _class = require_student("office.personal_file.edit", student_id)
-    personal_files.verify_files(db(), student.school_id, [student.id], verified_by_id=me().id)
+    personal_files.verify_files(db(), student.school_id, [student.id], verified_by_id=acting_user().id)
     db().commit()
     return {"verified": 1}
 
@@ -288,10 +270,7 @@ def put_consent(guardian_id: int, body: dict[str, Any]) -> Any:
     """Record a guardian's answers (the scan is uploaded on the page)."""
     session = db()
     guardian = require_guardian_of_scope("office.consent.edit", guardian_id)
-    try:
-        consent = consent_rules.set_consent(session, guardian, body)
-    except refusals.OfficeError as exc:
-        return _refused(exc)
+    consent = consent_rules.set_consent(session, guardian, body)
     session.commit()
     children = [u.short_name for u in session.scalars(
         select(User).join(GuardianLink, GuardianLink.student_id == User.id).where(GuardianLink.guardian_id == guardian.id))]
@@ -318,12 +297,12 @@ def regulation_status(class_id: int) -> Any:
 def tickets() -> Any:
     """Own requests; the class teacher's class's; every request for the administrator."""
     stmt = select(Ticket).where(Ticket.school_id == current_school_id())
-    if can(me(), "office.ticket.handle"):
+    if can(acting_user(), "office.ticket.handle"):
         scope = led_class_ids()
         if scope is not None:
-            stmt = stmt.where(Ticket.class_id.in_(list(scope)) | (Ticket.author_id == me().id))
+            stmt = stmt.where(Ticket.class_id.in_(list(scope)) | (Ticket.author_id == acting_user().id))
     else:
-        stmt = stmt.where(Ticket.author_id == me().id)
+        stmt = stmt.where(Ticket.author_id == acting_user().id)
     return db().scalars(stmt.order_by(Ticket.created_at.desc()).limit(500)).all()
 
 
@@ -332,7 +311,7 @@ def tickets() -> Any:
 def create_ticket(body: dict[str, Any]) -> Any:
     """Send a request to the system administrator through the class teacher of the child's class."""
     session = db()
-    user = me()
+    user = acting_user()
     kids = [user.id] if user.has_role(Role.student) else []
     kids += list(session.scalars(select(GuardianLink.student_id).where(GuardianLink.guardian_id == user.id)))
     classes = set(rosters.student_ids_of_classes(session, [body["class_id"]], school_today())) & set(kids)
@@ -345,7 +324,7 @@ def create_ticket(body: dict[str, Any]) -> Any:
 
 
 def _handled(ticket_id: int) -> Ticket:
-    ticket = owned(Ticket, ticket_id)
+    ticket = get_owned_or_404(Ticket, ticket_id)
     scope = led_class_ids()
     if scope is not None and ticket.class_id not in scope:
         abort(404)
@@ -357,10 +336,7 @@ def _handled(ticket_id: int) -> Ticket:
 def forward(ticket_id: int, body: dict[str, Any]) -> Any:
     """The class teacher passes the request on to the system administrator."""
     ticket = _handled(ticket_id)
-    try:
-        liaison.forward_ticket(db(), ticket, body["note"])
-    except refusals.OfficeError as exc:
-        return _refused(exc)
+    liaison.forward_ticket(db(), ticket, body["note"])
     db().commit()
     return ticket
 
@@ -370,9 +346,6 @@ def forward(ticket_id: int, body: dict[str, Any]) -> Any:
 def close(ticket_id: int, body: dict[str, Any]) -> Any:
     """Close the request with an answer to the family."""
     ticket = _handled(ticket_id)
-    try:
-        liaison.close_ticket(db(), ticket, body["reply"], me().id)
-    except refusals.OfficeError as exc:
-        return _refused(exc)
+    liaison.close_ticket(db(), ticket, body["reply"], acting_user().id)
     db().commit()
     return ticket

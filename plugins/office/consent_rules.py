@@ -1,6 +1,6 @@
 """Consents to personal data processing (152-ФЗ), who wants paper statements, and the missing ones.
 
-:func:`paper_statement_students` answers the ``paper_statement_guardians`` hook for the diary.
+:func:`paper_statement_students` answers the ``extra_paper_statement_guardians`` hook for the diary.
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import AcademicYear, ClassMembership, GuardianLink, Role, SchoolClass, User
@@ -14,8 +14,7 @@ FAMILY_ROLES = {Role.student, Role.guardian}
 
 
 def active_on(day: date) -> Any:
-    return and_(ClassMembership.starts_on <= day,
-                or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= day))
+    return and_(ClassMembership.active_on(day))
 
 
 def current_students(session: Session, class_id: int, day: date) -> list[User]:

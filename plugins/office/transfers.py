@@ -33,8 +33,7 @@ def open_membership(session: Session, student_id: int, class_id: int, day: date)
     """The membership in ``class_id`` that is still running on ``day``."""
     return session.scalar(select(ClassMembership).where(
         ClassMembership.student_id == student_id, ClassMembership.class_id == class_id,
-        or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= day),
-        ClassMembership.starts_on <= day))
+        ClassMembership.active_on(day)))
 
 
 def year_of(session: Session, school_class: SchoolClass) -> AcademicYear:

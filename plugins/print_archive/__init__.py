@@ -80,7 +80,7 @@ def register_cli_commands() -> list[Any]:
 
 
 @hookimpl
-def run_periodic(session: Session, now: Any) -> None:
+def on_periodic_tick(session: Session, now: Any) -> None:
     """Keep the stored "out of date" status of printed journals fresh for the dashboard."""
     from plugins.print_archive.services import refresh_due
 

@@ -150,8 +150,8 @@ def load_class_year(session: Session, class_id: int, now: datetime, through: dat
         select(User.id, User.last_name, User.first_name, User.middle_name, User.birth_date,
                ClassMembership.starts_on, ClassMembership.ends_on)
         .join(ClassMembership, ClassMembership.student_id == User.id)
-        .where(ClassMembership.class_id == class_id, ClassMembership.starts_on <= year.ends_on)
-        .where((ClassMembership.ends_on.is_(None)) | (ClassMembership.ends_on >= year.starts_on))
+        .where(ClassMembership.class_id == class_id,
+               ClassMembership.active_between(year.starts_on, year.ends_on))
     ):
         spans[sid].append((starts, ends))
         people[sid] = (last, first, middle, birth)

@@ -19,7 +19,7 @@ hookspec = pluggy.HookspecMarker("klass")
 
 
 @hookspec
-def print_sections(session: Session, school_class: SchoolClass, year: AcademicYear) -> list[PrintSection]:
+def extra_print_sections(session: Session, school_class: SchoolClass, year: AcademicYear) -> list[PrintSection]:
     """Contribute extra sections to the printed (bound) journal of a class for a year.
 
     Called once per class each time its journal is generated (in a background job, possibly in a worker
@@ -30,7 +30,7 @@ def print_sections(session: Session, school_class: SchoolClass, year: AcademicYe
     Example::
 
         @hookimpl(optionalhook=True)
-        def print_sections(session, school_class, year):
+        def extra_print_sections(session, school_class, year):
             from plugins.print_archive.sections import PrintSection
             rows = [["Дата", "Мероприятие"]] + [[e.day.strftime("%d.%m.%Y"), e.title] for e in events(...)]
             return [PrintSection(title="Классные мероприятия", table=rows, weight=50)]

@@ -28,12 +28,12 @@ Progress = Callable[[int, int, str], None]
 
 
 def context_from_app() -> PrintContext:
-    """The settings and the ``print_sections`` hook of the running app."""
+    """The settings and the ``extra_print_sections`` hook of the running app."""
     return PrintContext(plugin_settings("print_archive"), plugin_settings("attendance"), sections=_hook_sections)
 
 
 def _hook_sections(session: Session, school_class: SchoolClass, year: Any) -> list[Any]:
-    results = hook().print_sections(session=session, school_class=school_class, year=year)
+    results = hook().extra_print_sections(session=session, school_class=school_class, year=year)
     return [section for sections in results for section in (sections or [])]
 
 

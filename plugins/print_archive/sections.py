@@ -1,4 +1,4 @@
-"""What another plugin adds to the bound journal through the ``print_sections`` hook."""
+"""What another plugin adds to the bound journal through the ``extra_print_sections`` hook."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.toolkit import AcademicYear, SchoolClass, User, audit, school_zone, utcnow
+from core.toolkit import AcademicYear, SchoolClass, ServiceError, User, audit, school_zone, utcnow
 from plugins.print_archive.data import ClassYearData, load_class_year, short_name
 from plugins.print_archive.fingerprint import (
     CheckResult,
@@ -46,12 +46,18 @@ class PrintContext:
     sections: SectionsProvider | None = None
 
 
-class ArchiveError(ValueError):
-    """A refused archive action; ``message`` is a lazily translated text for the UI and the API."""
+class ArchiveError(ServiceError, ValueError):
+    """A refused archive action; ``message`` is a lazily translated text for the UI and the API. The
+    toolkit's ``ServiceError``: the core's one handler rolls back and shows it."""
+
+    status = 409
+    code = "conflict"
 
     def __init__(self, message: Any) -> None:
-        super().__init__(str(message))
-        self.message = message
+        super().__init__(message)
+
+    def translated(self) -> str:
+        return str(self.message)
 
 
 def keep_until(year_ends_on: date, years: int) -> date:

@@ -154,13 +154,8 @@ def sign(document_id: int) -> Any:
                 flash(error, "error")
         return redirect(url_for(".check", document_id=document.id))
     session = db()
-    try:
-        services.sign_off(session, context_from_app(), document, acting_user(), on_date=form.signed_on.data,
-                          note=form.note.data or "")
-    except services.ArchiveError as exc:
-        session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for(".check", document_id=document.id))
+    services.sign_off(session, context_from_app(), document, acting_user(), on_date=form.signed_on.data,
+                      note=form.note.data or "")
     session.commit()
     flash(_("Version %(version)d is certified.", version=document.version), "success")
     return redirect(url_for(".class_documents", class_id=document.class_id))

@@ -67,7 +67,7 @@ def register_dashboard_widgets(user: Any) -> list[DashboardWidget]:
 
 
 @hookimpl
-def run_periodic(session: Any, now: datetime) -> None:
+def on_periodic_tick(session: Any, now: datetime) -> None:
     from plugins.reports.delivery import send_due
 
     send_due(session, now)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, literal, or_, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import (
@@ -113,8 +113,7 @@ def students(session: Session, school_id: int, class_ids: Iterable[int] | None, 
         select(ClassMembership.class_id, ClassMembership.starts_on, ClassMembership.ends_on, User.id,
                User.last_name, User.first_name, User.middle_name)
         .join(User, User.id == ClassMembership.student_id)
-        .where(ClassMembership.school_id == school_id, ClassMembership.starts_on <= end,
-               or_(ClassMembership.ends_on.is_(None), ClassMembership.ends_on >= start))
+        .where(ClassMembership.school_id == school_id, ClassMembership.active_between(start, end))
         .order_by(User.last_name, User.first_name, User.middle_name, User.id)
     )
     if class_ids is not None:

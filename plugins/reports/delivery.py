@@ -1,4 +1,4 @@
-"""Sending reports by e-mail: the weekly subscriptions (from the core's ``run_periodic``) and the notice
+"""Sending reports by e-mail: the weekly subscriptions (from the core's ``on_periodic_tick``) and the notice
 to a colleague a run was shared with. Runs inside an app context (settings, catalogs), with or without
 a request."""
 from __future__ import annotations

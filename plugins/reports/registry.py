@@ -26,6 +26,7 @@ from core.toolkit import (
     User,
     can,
     classes_led_by,
+    find_owned,
     hook,
     plugin_settings,
     school_today,
@@ -154,8 +155,8 @@ def available_reports(session: Session, user: User) -> list[ReportDefinition]:
 
 
 def _owned(session: Session, model: type, object_id: int, school_id: int) -> Any:
-    obj = session.get(model, object_id)
-    if obj is None or obj.school_id != school_id:
+    obj = find_owned(model, object_id, school_id, session=session)
+    if obj is None:
         raise ReportNotFound()
     return obj
 

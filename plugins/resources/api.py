@@ -143,7 +143,7 @@ def attach(material_id: int, body: dict[str, Any]) -> Any:
     session = db()
     lesson = get_owned_or_404(Lesson, body["lesson_id"])
     who = reader(session, acting_user(), school_today())
-    editors = [uid for ids in hook().lesson_editors(session=session, lesson=lesson) for uid in (ids or [])]
+    editors = [uid for ids in hook().register_lesson_editors(session=session, lesson=lesson) for uid in (ids or [])]
     if not services.may_attach(session, who, lesson, editors):
         abort(404)
     row = services.attach(session, found, lesson, use=body["use"], actor_id=who.user_id, today=school_today())

@@ -24,7 +24,7 @@ def section(session: Session, lesson: Lesson, user: User) -> Markup:
                                .where(MaterialUse.school_id == lesson.school_id, MaterialUse.lesson_id == lesson.id)
                                .order_by(MaterialUse.id)).all()
     editors = [] if lesson.teacher_id == user.id else [
-        uid for ids in hook().lesson_editors(session=session, lesson=lesson) for uid in (ids or [])]
+        uid for ids in hook().register_lesson_editors(session=session, lesson=lesson) for uid in (ids or [])]
     may_attach = (can(user, "resources.attach") and services.may_attach(session, who, lesson, editors)
                   and lesson.date >= school_today())
     candidates: list[Material] = []

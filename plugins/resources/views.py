@@ -191,7 +191,7 @@ def file(material_id: int) -> Any:
 
 def _attach(material: Material, lesson: Lesson, use: str) -> MaterialUse:
     session, viewer = db(), who()
-    editors = [uid for ids in hook().lesson_editors(session=session, lesson=lesson) for uid in (ids or [])]
+    editors = [uid for ids in hook().register_lesson_editors(session=session, lesson=lesson) for uid in (ids or [])]
     if not services.may_attach(session, viewer, lesson, editors):
         abort(404)
     return services.attach(session, material, lesson, use=use, actor_id=viewer.user_id, today=school_today())
@@ -215,7 +215,7 @@ def detach(use_id: int) -> Any:
     row = get_owned_or_404(MaterialUse, use_id)
     lesson = get_owned_or_404(Lesson, row.lesson_id)
     session, viewer = db(), who()
-    editors = [uid for ids in hook().lesson_editors(session=session, lesson=lesson) for uid in (ids or [])]
+    editors = [uid for ids in hook().register_lesson_editors(session=session, lesson=lesson) for uid in (ids or [])]
     if not services.may_attach(session, viewer, lesson, editors):
         abort(404)
     services.detach(session, row)

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g
+from flask import Blueprint
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from core.toolkit import api_error, api_view, can, current_school_id, db, plugin_settings
+from core.toolkit import acting_user, api_error, api_view, can, current_school_id, db, plugin_settings
 from plugins.support import services
 from plugins.support.models import SupportRequest
 from plugins.support.views import load_visible
@@ -42,17 +42,12 @@ class ListQuerySchema(Schema):
                                                                          "answered", "closed"]))
 
 
-def _user() -> Any:
-    from flask_login import current_user
-
-    return getattr(g, "api_user", None) or current_user._get_current_object()
-
 
 @bp.get("/requests")
 @api_view("support.request.view", query=ListQuerySchema, response=RequestSchema, many=True)
 def list_requests(query: dict[str, Any]) -> Any:
     """Own and forwarded requests; the whole queue for its handlers."""
-    user = _user()
+    user = acting_user()
     stmt = select(SupportRequest).where(SupportRequest.school_id == current_school_id())
     if not can(user, "support.queue.handle"):
         stmt = stmt.where((SupportRequest.author_id == user.id) | (SupportRequest.assignee_id == user.id))
@@ -67,7 +62,7 @@ def list_requests(query: dict[str, Any]) -> Any:
 @api_view("support.request.view", response=RequestSchema)
 def get_request(request_id: int) -> Any:
     """One request the caller may see (404 otherwise)."""
-    return load_visible(request_id, _user())
+    return load_visible(request_id, acting_user())
 
 
 @bp.post("/requests")
@@ -78,7 +73,7 @@ def create_request(body: dict[str, Any]) -> Any:
         return api_error(422, "validation_error", _("Some fields are invalid."),
                          {"category": [_("Choose a category.")]})
     session = db()
-    req = services.create(session, school_id=current_school_id(), author=_user(), category=body["category"],
+    req = services.create(session, school_id=current_school_id(), author=acting_user(), category=body["category"],
                           page=body["page"], text=body["text"].strip())
     session.commit()
     return req

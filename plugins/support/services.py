@@ -12,14 +12,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.toolkit import User, audit, utcnow, xlsx_workbook
+from core.toolkit import ServiceError, User, audit, utcnow, xlsx_workbook
 from plugins.support.models import SupportRequest
 
 IMAGE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 
 
-class SupportError(ValueError):
-    """A refusal the user should read (already translated by the caller's ``_``)."""
+class SupportError(ServiceError, ValueError):
+    """A refusal the user should read (already translated by the caller's ``_``); the toolkit's
+    ``ServiceError``, so one left uncaught gets the core's one answer."""
+
+    def translated(self) -> str:
+        return str(self.message)
 
 
 def sniff_image(data: bytes, max_bytes: int, messages: dict[str, str]) -> str:

@@ -9,12 +9,12 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 
 from core.toolkit import (
     RoleGrant,
     User,
+    acting_user,
     build_message,
     can,
     core_settings,
@@ -33,9 +33,6 @@ bp = Blueprint("support", __name__, url_prefix="/support", template_folder="temp
 
 STAFF_ROLES = ("admin", "principal", "deputy", "class_teacher", "teacher", "support")
 
-
-def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 def upload_messages() -> dict[str, str]:
@@ -66,7 +63,7 @@ def _page_from_referrer() -> str:
 @bp.get("/")
 @requires_permission("support.request.view")
 def index() -> Any:
-    user = _me()
+    user = acting_user()
     rows = db().scalars(select(SupportRequest).where(
         SupportRequest.school_id == current_school_id(),
         (SupportRequest.author_id == user.id) | (SupportRequest.assignee_id == user.id))
@@ -104,7 +101,7 @@ def new() -> Any:
                 errors.append(str(exc))
         if not errors:
             session = db()
-            req = services.create(session, school_id=current_school_id(), author=_me(),
+            req = services.create(session, school_id=current_school_id(), author=acting_user(),
                                   category=values["category"], page=values["page"].strip(), text=text,
                                   screenshot=data, screenshot_type=kind)
             session.commit()
@@ -117,7 +114,7 @@ def new() -> Any:
 @bp.get("/<int:request_id>")
 @requires_permission("support.request.view")
 def show(request_id: int) -> Any:
-    user = _me()
+    user = acting_user()
     req = load_visible(request_id, user)
     people = {u.id: u for u in db().scalars(select(User).where(User.id.in_(
         {i for i in (req.author_id, req.assignee_id, req.answered_by_id) if i})))}
@@ -132,7 +129,7 @@ def show(request_id: int) -> Any:
 @bp.get("/<int:request_id>/screenshot")
 @requires_permission("support.request.view")
 def screenshot(request_id: int) -> Any:
-    req = load_visible(request_id, _me())
+    req = load_visible(request_id, acting_user())
     if not req.screenshot:
         abort(404)
     return Response(req.screenshot, mimetype=req.screenshot_type,
@@ -166,7 +163,7 @@ def _mail_answer(req: SupportRequest) -> bool:
 @bp.post("/<int:request_id>/answer")
 @requires_permission("support.request.answer")
 def answer(request_id: int) -> Any:
-    user = _me()
+    user = acting_user()
     req = load_visible(request_id, user)
     if req.status == "closed" or not (can(user, "support.queue.handle") or req.assignee_id == user.id):
         abort(404)
@@ -187,7 +184,7 @@ def answer(request_id: int) -> Any:
 @bp.post("/<int:request_id>/forward")
 @requires_permission("support.queue.handle")
 def forward(request_id: int) -> Any:
-    req = load_visible(request_id, _me())
+    req = load_visible(request_id, acting_user())
     to_id = request.form.get("assignee_id", type=int)
     target = next((u for u in _staff() if u.id == to_id), None)
     if target is None or req.status == "closed":
@@ -203,7 +200,7 @@ def forward(request_id: int) -> Any:
 @bp.post("/<int:request_id>/close")
 @requires_permission("support.queue.handle")
 def close(request_id: int) -> Any:
-    req = load_visible(request_id, _me())
+    req = load_visible(request_id, acting_user())
     if req.status != "closed":
         session = db()
         services.close(session, req)

@@ -80,7 +80,7 @@ def register_demo_data(session: Any, school: Any, size: str) -> None:
 
 
 @hookimpl(optionalhook=True)
-def lesson_editors(session: Any, lesson: Any) -> list[int]:
+def register_lesson_editors(session: Any, lesson: Any) -> list[int]:
     """A substitute fills the journal of the lesson they give; the regular teacher may still correct it."""
     from plugins.timetable.lesson_changes import editors_of
 
@@ -136,7 +136,7 @@ def revert_change(session: Any, entry: Any) -> dict[str, Any] | None:
 # --- the diary's hooks (offered by plugins/diary/hookspecs.py; optional: the diary may be switched off) ---
 
 @hookimpl(optionalhook=True)
-def diary_timetable(session: Any, school_id: int, class_id: int, student_id: int, week_start: Any,
+def extra_diary_timetable(session: Any, school_id: int, class_id: int, student_id: int, week_start: Any,
                     week_end: Any) -> dict[str, Any]:
     """Bell times and substitutions, moves and cancellations in a family's week (one SQL statement)."""
     from plugins.timetable.diary_hooks import diary_week
@@ -145,7 +145,7 @@ def diary_timetable(session: Any, school_id: int, class_id: int, student_id: int
 
 
 @hookimpl(optionalhook=True)
-def diary_test_schedule(session: Any, school_id: int, class_id: int, start: Any, end: Any) -> list[dict[str, Any]]:
+def extra_diary_test_schedule(session: Any, school_id: int, class_id: int, start: Any, end: Any) -> list[dict[str, Any]]:
     """The test calendar on the diary's marks page."""
     from plugins.timetable.diary_hooks import planned_tests
 

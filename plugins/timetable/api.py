@@ -15,6 +15,7 @@ from core.toolkit import (
     can,
     current_school_id,
     db,
+    get_owned_or_404,
     plugin_settings,
     school_today,
     teaches,
@@ -23,7 +24,6 @@ from plugins.gradebook.public import Lesson
 from plugins.timetable import access, agenda, clashes, lesson_changes, naming, versioning
 from plugins.timetable.assessments import assessments_between, plan_assessment, warnings_around, warnings_for
 from plugins.timetable.models import Assessment, TimetableEntry, TimetableVersion
-from plugins.timetable.refusals import TimetableError
 from plugins.timetable.schemas import (
     AssessmentBodySchema,
     AssessmentQuerySchema,
@@ -38,23 +38,10 @@ from plugins.timetable.schemas import (
     SubstitutionBodySchema,
     WeekQuerySchema,
 )
-from plugins.timetable.ui import change_note, problem_text, problems_text
+from plugins.timetable.ui import change_note, problem_text
 from plugins.timetable.workload import class_loads, teacher_loads
 
 bp = Blueprint("timetable_api", __name__, url_prefix="/api/v1/timetable")
-
-
-def _refused(exc: TimetableError) -> Any:
-    texts = problems_text(exc.problems)
-    code = "conflict" if exc.status == 409 else "validation_error"
-    return api_error(exc.status, code, " ".join(texts), {"problems": texts})
-
-
-def _owned(model: type, object_id: int) -> Any:
-    obj = db().get(model, object_id)
-    if obj is None or obj.school_id != current_school_id():
-        abort(404)
-    return obj
 
 
 def _slot(s: agenda.Slot) -> dict[str, Any]:
@@ -86,12 +73,9 @@ def class_week(class_id: int, query: dict[str, Any]) -> Any:
 def check(query: dict[str, Any]) -> Any:
     """Conflicts a timetable entry would have, for the editor to show while the deputy picks."""
     session, school_id = db(), current_school_id()
-    _owned(TimetableVersion, query["version_id"])
-    try:
-        draft = clashes.draft_from_assignment(session, school_id, query["class_id"], query["assignment_id"],
-                                               query["weekday"], query["number"], query["room"])
-    except TimetableError as exc:
-        return _refused(exc)
+    get_owned_or_404(TimetableVersion, query["version_id"])
+    draft = clashes.draft_from_assignment(session, school_id, query["class_id"], query["assignment_id"],
+                                           query["weekday"], query["number"], query["room"])
     draft = clashes.Draft(**{**draft.__dict__, "id": query["entry_id"]})
     problems = clashes.find_conflicts(session, school_id, query["version_id"], draft,
                                        plugin_settings("timetable")["shared_rooms"])
@@ -104,7 +88,7 @@ def entries(version_id: int) -> Any:
     """The weekly entries of a timetable version."""
     from sqlalchemy import select
 
-    _owned(TimetableVersion, version_id)
+    get_owned_or_404(TimetableVersion, version_id)
     if not access.is_staff(acting_user()):
         abort(404)
     return list(db().scalars(select(TimetableEntry).where(TimetableEntry.version_id == version_id)
@@ -116,16 +100,12 @@ def entries(version_id: int) -> Any:
 def add_entry(body: dict[str, Any]) -> Any:
     """Add a weekly lesson; 409 names every clash (teacher, room, class or subgroup)."""
     session, school_id = db(), current_school_id()
-    version = _owned(TimetableVersion, body["version_id"])
+    version = get_owned_or_404(TimetableVersion, body["version_id"])
     s = plugin_settings("timetable")
-    try:
-        draft = clashes.draft_from_assignment(session, school_id, body["class_id"], body["assignment_id"],
-                                               body["weekday"], body["number"], body["room"])
-        entry = clashes.add_entry(session, school_id, version, draft, shared_rooms=s["shared_rooms"],
-                                   days_per_week=s["days_per_week"], lessons_per_day=s["lessons_per_day"])
-    except TimetableError as exc:
-        session.rollback()
-        return _refused(exc)
+    draft = clashes.draft_from_assignment(session, school_id, body["class_id"], body["assignment_id"],
+                                           body["weekday"], body["number"], body["room"])
+    entry = clashes.add_entry(session, school_id, version, draft, shared_rooms=s["shared_rooms"],
+                               days_per_week=s["days_per_week"], lessons_per_day=s["lessons_per_day"])
     session.commit()
     return jsonify(EntrySchema().dump(entry)), 201
 
@@ -135,7 +115,7 @@ def add_entry(body: dict[str, Any]) -> Any:
 def delete_entry(entry_id: int) -> Any:
     """Remove a weekly lesson from its version."""
     session = db()
-    session.delete(_owned(TimetableEntry, entry_id))
+    session.delete(get_owned_or_404(TimetableEntry, entry_id))
     session.commit()
     return "", 204
 
@@ -161,12 +141,8 @@ def _change_reply(change: Any) -> Any:
 def add_substitution(body: dict[str, Any]) -> Any:
     """Another teacher gives one lesson (and may fill its journal)."""
     session, school_id = db(), current_school_id()
-    lesson = _owned(Lesson, body["lesson_id"])
-    try:
-        change = lesson_changes.substitute(session, school_id, lesson, body["teacher_id"], body["reason"], acting_user().id)
-    except TimetableError as exc:
-        session.rollback()
-        return _refused(exc)
+    lesson = get_owned_or_404(Lesson, body["lesson_id"])
+    change = lesson_changes.substitute(session, school_id, lesson, body["teacher_id"], body["reason"], acting_user().id)
     session.commit()
     return _change_reply(change)
 
@@ -176,15 +152,11 @@ def add_substitution(body: dict[str, Any]) -> Any:
 def add_move(body: dict[str, Any]) -> Any:
     """Move a lesson to another date or number."""
     session, school_id = db(), current_school_id()
-    lesson = _owned(Lesson, body["lesson_id"])
+    lesson = get_owned_or_404(Lesson, body["lesson_id"])
     s = plugin_settings("timetable")
-    try:
-        change = lesson_changes.move(session, school_id, lesson, body["date"], body["number"], room=body["room"],
-                               reason=body["reason"], weekdays=s["days_per_week"],
-                               lessons_per_day=s["lessons_per_day"], actor_id=acting_user().id)
-    except TimetableError as exc:
-        session.rollback()
-        return _refused(exc)
+    change = lesson_changes.move(session, school_id, lesson, body["date"], body["number"], room=body["room"],
+                           reason=body["reason"], weekdays=s["days_per_week"],
+                           lessons_per_day=s["lessons_per_day"], actor_id=acting_user().id)
     session.commit()
     return _change_reply(change)
 
@@ -194,12 +166,8 @@ def add_move(body: dict[str, Any]) -> Any:
 def add_cancellation(body: dict[str, Any]) -> Any:
     """Cancel a lesson that was not held."""
     session, school_id = db(), current_school_id()
-    lesson = _owned(Lesson, body["lesson_id"])
-    try:
-        change = lesson_changes.cancel(session, school_id, lesson, body["reason"], acting_user().id)
-    except TimetableError as exc:
-        session.rollback()
-        return _refused(exc)
+    lesson = get_owned_or_404(Lesson, body["lesson_id"])
+    change = lesson_changes.cancel(session, school_id, lesson, body["reason"], acting_user().id)
     session.commit()
     return _change_reply(change)
 
@@ -227,7 +195,7 @@ def list_assessments(query: dict[str, Any]) -> Any:
             abort(404)
         classes = [query["class_id"]]
     if query["term_id"] is not None:
-        term = _owned(Term, query["term_id"])
+        term = get_owned_or_404(Term, query["term_id"])
         start, end = term.starts_on, term.ends_on
     else:
         from core.toolkit import term_on
@@ -249,8 +217,8 @@ def add_assessment(body: dict[str, Any]) -> Any:
     user = acting_user()
     from core.toolkit import SchoolClass, Subject, current_year
 
-    school_class = _owned(SchoolClass, body["class_id"])
-    _owned(Subject, body["subject_id"])
+    school_class = get_owned_or_404(SchoolClass, body["class_id"])
+    get_owned_or_404(Subject, body["subject_id"])
     if not user.has_role("deputy", "admin") and not teaches(session, user.id, school_class.id, body["subject_id"]):
         return api_error(403, "forbidden", _("You can plan tests only in the subjects and classes you teach."))
     year = current_year(session, school_id)

@@ -54,7 +54,7 @@ def _record(session: Session, change: LessonChange, actor_id: int | None) -> Les
 def substitute(session: Session, school_id: int, lesson: Lesson, teacher_id: int, reason: str = "",
                actor_id: int | None = None) -> LessonChange:
     """The substitute gives (and fills the journal of) this one lesson; the regular teacher keeps the right
-    to correct it (see the ``lesson_editors`` hook)."""
+    to correct it (see the ``register_lesson_editors`` hook)."""
     teacher = session.get(User, teacher_id)
     if teacher is None or teacher.school_id != school_id or not teacher.is_active_account:
         raise fail("teacher", N_("Choose a teacher of this school."))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.toolkit import N_
+from core.toolkit import N_, ServiceError
 
 WEEKDAYS = [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday")]
 WEEKDAYS_SHORT = [N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat")]
@@ -23,12 +23,27 @@ class Problem:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-class TimetableError(Exception):
-    """A refused change; ``status`` is what the API answers (409 for a clash, 422 for bad input)."""
+class TimetableError(ServiceError):
+    """A refused change carrying one or more problems; ``status`` is what the API answers (409 for a
+    clash, 422 for bad input). The core's one handler shows the problems' texts (a flash, or the JSON
+    error with every text under ``fields.problems``)."""
 
     def __init__(self, problems: list[Problem], status: int = 422) -> None:
-        super().__init__("; ".join(p.msgid % p.params if p.params else p.msgid for p in problems))
-        self.problems, self.status = problems, status
+        super().__init__("; ".join(p.msgid % p.params if p.params else p.msgid for p in problems),
+                         status=status, code="conflict" if status == 409 else "validation_error")
+        self.problems = problems
+
+    def texts(self) -> list[str]:
+        """Each problem in the user's language, repeats dropped."""
+        from plugins.timetable.ui import problems_text
+
+        return problems_text(self.problems)
+
+    def translated(self) -> str:
+        return " ".join(self.texts())
+
+    def field_errors(self) -> dict[str, list[str]]:
+        return {"problems": self.texts()}
 
 
 def fail(code: str, msgid: str, status: int = 422, **params: Any) -> TimetableError:

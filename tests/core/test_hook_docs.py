@@ -81,7 +81,7 @@ def test_the_recorder_sees_calls_through_the_manager_and_one_plugin_at_a_time(ma
     from core.jobs import run_periodic
 
     run_periodic(app)
-    assert "run_periodic" in hook_calls  # the worker calls each plugin's implementation itself
+    assert "on_periodic_tick" in hook_calls  # the worker calls each plugin's implementation itself
 
 
 def test_the_recorder_does_not_count_a_hook_that_is_only_named(make_app, hook_calls):

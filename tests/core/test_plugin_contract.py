@@ -185,7 +185,7 @@ def test_hook_revert_change(make_app, toy, demo_school):
         assert session.get(User, leaked.id).must_change_password
 
 
-def test_hook_run_periodic(make_app, toy):
+def test_hook_on_periodic_tick(make_app, toy):
     from core.jobs import run_periodic
 
     app = _toy_app(make_app, True)

@@ -15,16 +15,18 @@ from sqlalchemy import select
 
 from core.toolkit import (
     SchoolClass,
+    acting_user,
     audit,
     can,
     current_school_id,
     current_year,
     db,
+    get_owned_or_404,
     hook,
     requires_permission,
 )
 from plugins.office import import_headers, importer
-from plugins.office.access import class_scope, me, owned, require_class, school_today, scoped_classes
+from plugins.office.access import class_scope, require_class, school_today, scoped_classes
 from plugins.office.forms import ImportForm
 from plugins.office.models import ImportBatch
 from plugins.office.views.common import bp, commit, flash_errors, upload_of
@@ -34,14 +36,14 @@ _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _kinds() -> list[str]:
     """Class lists for whoever may import them; staff and loads for the administrator only."""
-    return list(import_headers.KINDS) if can(me(), "office.import.staff") else ["students"]
+    return list(import_headers.KINDS) if can(acting_user(), "office.import.staff") else ["students"]
 
 
 def _import_form() -> ImportForm:
     form = ImportForm()
     form.kind.choices = [c for c in form.kind.choices if c[0] in _kinds()]
     classes = scoped_classes("office.import.run")
-    scope = class_scope(me(), "office.import.run")
+    scope = class_scope(acting_user(), "office.import.run")
     form.class_id.choices = ([(0, _("As in the file's «класс» column"))] if scope is None else []) + \
         [(c.id, c.name) for c in classes]
     if request.method == "GET":
@@ -100,10 +102,10 @@ def import_upload() -> Any:
         flash(_("The file is larger than 5 MB."), "error")
         return redirect(url_for(".import_form", kind=form.kind.data))
     # Forget abandoned uploads of this person: the file holds personal data.
-    for old in session.scalars(select(ImportBatch).where(ImportBatch.uploaded_by_id == me().id,
+    for old in session.scalars(select(ImportBatch).where(ImportBatch.uploaded_by_id == acting_user().id,
                                                          ImportBatch.status == "pending")):
         old.status, old.content = "cancelled", b""
-    batch = ImportBatch(school_id=current_school_id(), uploaded_by_id=me().id, filename=filename[:200],
+    batch = ImportBatch(school_id=current_school_id(), uploaded_by_id=acting_user().id, filename=filename[:200],
                         content=content, class_id=class_id, starts_on=form.starts_on.data, status="pending",
                         kind=form.kind.data, mapping="")
     session.add(batch)
@@ -112,8 +114,8 @@ def import_upload() -> Any:
 
 
 def _batch(batch_id: int) -> ImportBatch:
-    batch = owned(ImportBatch, batch_id)
-    if batch.uploaded_by_id != me().id or batch.kind not in _kinds():
+    batch = get_owned_or_404(ImportBatch, batch_id)
+    if batch.uploaded_by_id != acting_user().id or batch.kind not in _kinds():
         abort(404)
     return batch
 
@@ -123,7 +125,7 @@ def _preview(batch: ImportBatch) -> importer.Preview:
     default = session.get(SchoolClass, batch.class_id) if batch.class_id else None
     return importer.preview(session, current_school_id(), batch.kind, batch.filename, batch.content,
                             mapping=batch.mapping, default_class=default,
-                            allowed_class_ids=class_scope(me(), "office.import.run"))
+                            allowed_class_ids=class_scope(acting_user(), "office.import.run"))
 
 
 @bp.get("/import/<int:batch_id>")

@@ -6,9 +6,9 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core.toolkit import db, requires_permission, school_today
+from core.toolkit import acting_user, db, requires_permission, school_today
 from plugins.office import consent_rules, personal_files, refusals
-from plugins.office.access import me, require_guardian_of_scope, scoped_classes
+from plugins.office.access import require_guardian_of_scope, scoped_classes
 from plugins.office.forms import ConsentForm
 from plugins.office.views.common import bp, commit, flash_errors, upload_of
 
@@ -61,7 +61,7 @@ def save_consent(guardian_id: int) -> Any:
             doc = personal_files.add_document(session, school_id=guardian.school_id, student_id=None, guardian_id=guardian.id,
                                         kind="consent", title=_("Personal data consent"), filename=filename,
                                         content_type=personal_files.guess_content_type(filename, content), content=content,
-                                        uploaded_by_id=me().id)
+                                        uploaded_by_id=acting_user().id)
             values["document_id"] = doc.id
         consent_rules.set_consent(session, guardian, values)
     except refusals.OfficeError as exc:

@@ -8,9 +8,19 @@ from flask import Response, flash, redirect, render_template, request, send_file
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.toolkit import Role, School, User, current_school_id, db, requires_permission, school_today
+from core.toolkit import (
+    Role,
+    School,
+    User,
+    acting_user,
+    current_school_id,
+    db,
+    get_owned_or_404,
+    requires_permission,
+    school_today,
+)
 from plugins.office import passwords
-from plugins.office.access import me, owned, reissue_class_id, require_class
+from plugins.office.access import reissue_class_id, require_class
 from plugins.office.forms import IssueCredentialsForm, StaffCredentialsForm
 from plugins.office.slips import slips_pdf
 from plugins.office.views.common import bp, commit, flash_errors
@@ -58,7 +68,7 @@ def issue_credentials(class_id: int) -> Any:
     slips, skipped = passwords.issue_class_credentials(
         session, school_class, school_today(), students=form.who.data in ("both", "students"),
         guardians=form.who.data in ("both", "guardians"), only_not_activated=form.scope.data == "not_activated",
-        issued_by_id=me().id)
+        issued_by_id=acting_user().id)
     commit()
     for user in skipped:
         flash(_("%(name)s: this account is a staff or disabled account; only the system administrator can "
@@ -75,9 +85,9 @@ def issue_credentials(class_id: int) -> Any:
 def reissue_password(user_id: int) -> Any:
     """A new one-time password for one student or guardian (lost password), shown once."""
     session = db()
-    user = owned(User, user_id)
+    user = get_owned_or_404(User, user_id)
     class_id = reissue_class_id(user)
-    password = passwords.set_one_time_password(session, user, issued_by_id=me().id, class_id=class_id)
+    password = passwords.set_one_time_password(session, user, issued_by_id=acting_user().id, class_id=class_id)
     commit()
     back = request.form.get("back") or ""
     if not back.startswith("/") or back.startswith("//"):
@@ -108,7 +118,7 @@ def issue_staff_credentials() -> Any:
     session = db()
     slips = passwords.issue_staff_credentials(session, current_school_id(),
                                              only_not_activated=form.scope.data == "not_activated",
-                                             issued_by_id=me().id)
+                                             issued_by_id=acting_user().id)
     commit()
     if not slips:
         flash(_("Nobody needed new credentials."), "info")

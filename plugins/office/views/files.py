@@ -13,18 +13,18 @@ from core.toolkit import (
     Role,
     SchoolClass,
     User,
+    acting_user,
     can,
     current_school_id,
     db,
+    get_owned_or_404,
     plugin_settings,
     requires_permission,
     school_today,
 )
-from plugins.office import personal_files, refusals, rosters
+from plugins.office import personal_files, rosters
 from plugins.office.access import (
     class_scope,
-    me,
-    owned,
     require_guardian_of_scope,
     require_student,
     scoped_classes,
@@ -45,7 +45,7 @@ def _file_context(student: User, school_class: SchoolClass | None) -> dict[str, 
     doc_query = select(Document).where(Document.school_id == student.school_id, Document.deleted_at.is_(None),
                                        (Document.student_id == student.id) |
                                        Document.guardian_id.in_([u.id for _l, u in links] or [-1]))
-    user = me()
+    user = acting_user()
     editable = can(user, "office.personal_file.edit") and (
         class_scope(user, "office.personal_file.edit") is None
         or (school_class is not None and school_class.id in (class_scope(user, "office.personal_file.edit") or set())))
@@ -112,7 +112,7 @@ def save_guardian(student_id: int, guardian_id: int) -> Any:
     link = session.get(GuardianLink, (guardian_id, student.id))
     if link is None:
         abort(404)
-    guardian = owned(User, guardian_id)
+    guardian = get_owned_or_404(User, guardian_id)
     form = GuardianForm(prefix=f"g{guardian_id}")
     if not form.validate_on_submit():
         flash_errors(form)
@@ -152,26 +152,21 @@ def upload_document(student_id: int) -> Any:
     assert upload is not None
     filename, content = upload
     session = db()
-    try:
-        personal_files.add_document(session, school_id=student.school_id, student_id=student.id, guardian_id=None,
-                              kind=form.kind.data, title=form.title.data or "", filename=filename,
-                              content_type=personal_files.guess_content_type(filename, content), content=content,
-                              uploaded_by_id=me().id)
-    except refusals.OfficeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        commit()
-        flash(_("Document uploaded."), "success")
+    personal_files.add_document(session, school_id=student.school_id, student_id=student.id, guardian_id=None,
+                          kind=form.kind.data, title=form.title.data or "", filename=filename,
+                          content_type=personal_files.guess_content_type(filename, content), content=content,
+                          uploaded_by_id=acting_user().id)
+    commit()
+    flash(_("Document uploaded."), "success")
     return redirect(url_for(".personal_file", student_id=student.id))
 
 
 def _document(document_id: int, permission: str) -> Document:
     """A document the user may see (``office.personal_file.view``) or change (``...edit``)."""
-    doc = owned(Document, document_id)
+    doc = get_owned_or_404(Document, document_id)
     if doc.deleted_at is not None:
         abort(404)
-    user = me()
+    user = acting_user()
     viewing = permission == "office.personal_file.view"
     if viewing and doc.guardian_id == user.id:
         return doc
@@ -214,7 +209,7 @@ def delete_document(document_id: int) -> Any:
 @requires_permission("office.personal_file.edit")
 def verify_file(student_id: int) -> Any:
     student, _class = require_student("office.personal_file.edit", student_id)
-    personal_files.verify_files(db(), student.school_id, [student.id], verified_by_id=me().id,
+    personal_files.verify_files(db(), student.school_id, [student.id], verified_by_id=acting_user().id,
                           note=request.form.get("note", ""))
     commit()
     flash(_("The file is marked as verified today."), "success")
@@ -244,7 +239,7 @@ def verify_selected() -> Any:
     members = rosters.student_ids_of_classes(session, [c.id for c in classes], school_today())
     if any(i not in members for i in ids):
         abort(404)
-    n = personal_files.verify_files(session, current_school_id(), ids, verified_by_id=me().id)
+    n = personal_files.verify_files(session, current_school_id(), ids, verified_by_id=acting_user().id)
     commit()
     flash(_("Files marked as verified: %(n)d.", n=n), "success")
     return redirect(url_for(".verification"))

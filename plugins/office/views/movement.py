@@ -10,15 +10,17 @@ from sqlalchemy import select
 from core.toolkit import (
     SchoolClass,
     User,
+    acting_user,
     can,
     current_school_id,
     db,
+    get_owned_or_404,
     hook,
     requires_permission,
     school_today,
 )
 from plugins.office import refusals, rosters, transfers
-from plugins.office.access import class_scope, me, owned, require_student, scoped_classes
+from plugins.office.access import class_scope, require_student, scoped_classes
 from plugins.office.forms import MovementForm, PerformForm, RejectForm
 from plugins.office.models import MovementRequest
 from plugins.office.views.common import bp, commit, flash_errors
@@ -45,7 +47,7 @@ def _movement_form() -> MovementForm:
 @requires_permission("office.movement.view")
 def movement() -> Any:
     session = db()
-    scope = class_scope(me(), "office.movement.view")
+    scope = class_scope(acting_user(), "office.movement.view")
     query = select(MovementRequest).where(MovementRequest.school_id == current_school_id())
     if scope is not None:
         ids = list(scope)
@@ -63,7 +65,7 @@ def movement() -> Any:
                 found = session.get(SchoolClass, cid)
                 if found is not None:
                     classes[cid] = found
-    may_request = can(me(), "office.movement.request") and bool(scoped_classes("office.movement.request"))
+    may_request = can(acting_user(), "office.movement.request") and bool(scoped_classes("office.movement.request"))
     return render_template("office/movement.html", reqs=reqs, people=people, classes=classes, status=status,
                            form=_movement_form() if may_request else None, perform_form=PerformForm(),
                            reject_form=RejectForm(), kinds=transfers.MOVEMENT_KINDS,
@@ -79,10 +81,10 @@ def movement_request() -> Any:
         flash_errors(form)
         return redirect(url_for(".movement"))
     day = school_today()
-    scope = class_scope(me(), "office.movement.request")
+    scope = class_scope(acting_user(), "office.movement.request")
     req = MovementRequest(school_id=current_school_id(), kind=form.kind.data, on_date=form.on_date.data,
                           reason=(form.reason.data or "").strip(), order_number=(form.order_number.data or "").strip(),
-                          order_date=form.order_date.data, requested_by_id=me().id, status="pending")
+                          order_date=form.order_date.data, requested_by_id=acting_user().id, status="pending")
     if form.kind.data in ("transfer", "withdraw"):
         if not form.student_id.data:
             flash(_("Choose the student."), "error")
@@ -96,7 +98,7 @@ def movement_request() -> Any:
         if not form.to_class_id.data:
             flash(_("Choose the class."), "error")
             return redirect(url_for(".movement"))
-        to_class = owned(SchoolClass, form.to_class_id.data)
+        to_class = get_owned_or_404(SchoolClass, form.to_class_id.data)
         if form.kind.data == "admit" and scope is not None and to_class.id not in scope:
             abort(404)
         req.to_class_id = to_class.id
@@ -105,17 +107,12 @@ def movement_request() -> Any:
         req.first_name = (form.first_name.data or "").strip()
         req.middle_name = (form.middle_name.data or "").strip()
         req.birth_date = form.birth_date.data
-    try:
-        transfers.submit_movement(session, req)
-        if request.form.get("perform_now") == "1" and can(me(), "office.movement.perform"):
-            if not req.order_number or req.order_date is None:
-                raise refusals.OfficeError(_("Give the order number and date to carry it out now."))
-            transfers.perform_movement(session, req, order_number=req.order_number, order_date=req.order_date,
-                                      decided_by_id=me().id, today=day, on_moved=hook().on_student_moved)
-    except refusals.OfficeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".movement"))
+    transfers.submit_movement(session, req)
+    if request.form.get("perform_now") == "1" and can(acting_user(), "office.movement.perform"):
+        if not req.order_number or req.order_date is None:
+            raise refusals.OfficeError(_("Give the order number and date to carry it out now."))
+        transfers.perform_movement(session, req, order_number=req.order_number, order_date=req.order_date,
+                                  decided_by_id=acting_user().id, today=day, on_moved=hook().on_student_moved)
     commit()
     flash(_("Done.") if req.status == "done" else _("The request was sent to the system administrator."), "success")
     return redirect(url_for(".movement", status=req.status))
@@ -125,18 +122,13 @@ def movement_request() -> Any:
 @requires_permission("office.movement.perform")
 def movement_perform(request_id: int) -> Any:
     session = db()
-    req = owned(MovementRequest, request_id)
+    req = get_owned_or_404(MovementRequest, request_id)
     form = PerformForm()
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for(".movement"))
-    try:
-        transfers.perform_movement(session, req, order_number=form.order_number.data, order_date=form.order_date.data,
-                                  decided_by_id=me().id, today=school_today(), on_moved=hook().on_student_moved)
-    except refusals.OfficeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".movement"))
+    transfers.perform_movement(session, req, order_number=form.order_number.data, order_date=form.order_date.data,
+                              decided_by_id=acting_user().id, today=school_today(), on_moved=hook().on_student_moved)
     commit()
     flash(_("Done."), "success")
     return redirect(url_for(".movement", status="done"))
@@ -146,17 +138,12 @@ def movement_perform(request_id: int) -> Any:
 @requires_permission("office.movement.perform")
 def movement_reject(request_id: int) -> Any:
     session = db()
-    req = owned(MovementRequest, request_id)
+    req = get_owned_or_404(MovementRequest, request_id)
     form = RejectForm()
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for(".movement"))
-    try:
-        transfers.reject_movement(session, req, note=form.note.data, decided_by_id=me().id)
-    except refusals.OfficeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".movement"))
+    transfers.reject_movement(session, req, note=form.note.data, decided_by_id=acting_user().id)
     commit()
     flash(_("The request was rejected."), "success")
     return redirect(url_for(".movement"))

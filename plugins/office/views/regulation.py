@@ -7,9 +7,9 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from core.toolkit import can, current_school_id, db, requires_permission, school_today
-from plugins.office import refusals, regulation_acks
-from plugins.office.access import me, scoped_classes
+from core.toolkit import acting_user, can, current_school_id, db, requires_permission, school_today
+from plugins.office import regulation_acks
+from plugins.office.access import scoped_classes
 from plugins.office.forms import RegulationForm
 from plugins.office.views.common import bp, commit, flash_errors, upload_of
 
@@ -19,11 +19,11 @@ from plugins.office.views.common import bp, commit, flash_errors, upload_of
 def regulation() -> Any:
     session = db()
     current = regulation_acks.current_regulation(session, current_school_id())
-    acknowledged = current is not None and regulation_acks.has_acknowledged(session, current.id, me().id)
+    acknowledged = current is not None and regulation_acks.has_acknowledged(session, current.id, acting_user().id)
     return render_template("office/regulation.html", regulation=current, acknowledged=acknowledged,
-                           form=RegulationForm() if can(me(), "office.regulation.manage") else None,
+                           form=RegulationForm() if can(acting_user(), "office.regulation.manage") else None,
                            classes=scoped_classes("office.regulation.report")
-                           if can(me(), "office.regulation.report") else [])
+                           if can(acting_user(), "office.regulation.report") else [])
 
 
 @bp.get("/regulation/file")
@@ -45,14 +45,9 @@ def upload_regulation() -> Any:
         return redirect(url_for(".regulation"))
     upload = upload_of(form.file.data)
     assert upload is not None
-    try:
-        regulation_acks.upload_regulation(session, current_school_id(), title=form.title.data,
-                                   approved_on=form.approved_on.data, filename=upload[0], content=upload[1],
-                                   uploaded_by_id=me().id)
-    except refusals.OfficeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".regulation"))
+    regulation_acks.upload_regulation(session, current_school_id(), title=form.title.data,
+                               approved_on=form.approved_on.data, filename=upload[0], content=upload[1],
+                               uploaded_by_id=acting_user().id)
     commit()
     flash(_("The regulation is published; guardians are asked to read it."), "success")
     return redirect(url_for(".regulation"))
@@ -65,7 +60,7 @@ def acknowledge_regulation() -> Any:
     current = regulation_acks.current_regulation(session, current_school_id())
     if current is None:
         abort(404)
-    regulation_acks.acknowledge(session, current, me())
+    regulation_acks.acknowledge(session, current, acting_user())
     commit()
     flash(_("Thank you: your acquaintance with the regulation is recorded."), "success")
     return redirect(url_for(".regulation"))

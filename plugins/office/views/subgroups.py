@@ -6,9 +6,17 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core.toolkit import SchoolClass, Subgroup, Subject, db, requires_permission, school_today
-from plugins.office import grouping, refusals, rosters
-from plugins.office.access import may_edit_subgroups, owned
+from core.toolkit import (
+    SchoolClass,
+    Subgroup,
+    Subject,
+    db,
+    get_owned_or_404,
+    requires_permission,
+    school_today,
+)
+from plugins.office import grouping, rosters
+from plugins.office.access import may_edit_subgroups
 from plugins.office.forms import SubgroupForm
 from plugins.office.views.common import bp, commit, flash_errors
 
@@ -17,7 +25,7 @@ from plugins.office.views.common import bp, commit, flash_errors
 @requires_permission("office.subgroups.edit")
 def subgroups(class_id: int) -> Any:
     session = db()
-    school_class = owned(SchoolClass, class_id)
+    school_class = get_owned_or_404(SchoolClass, class_id)
     subjects = [s for s in grouping.class_subjects(session, class_id) if may_edit_subgroups(class_id, s.id)]
     split = [e for e in grouping.split_subjects(session, class_id) if may_edit_subgroups(class_id, e.subject.id)]
     if not subjects:  # nothing taught yet: say what to do instead of a bare 404
@@ -49,7 +57,7 @@ def _journals_enabled() -> bool:
 @requires_permission("office.subgroups.edit")
 def create_subgroup(class_id: int) -> Any:
     session = db()
-    school_class = owned(SchoolClass, class_id)
+    school_class = get_owned_or_404(SchoolClass, class_id)
     form = SubgroupForm()
     form.subject_id.choices = [(s.id, s.name) for s in grouping.class_subjects(session, class_id)]
     if not form.validate_on_submit():
@@ -57,14 +65,9 @@ def create_subgroup(class_id: int) -> Any:
         return redirect(url_for(".subgroups", class_id=class_id))
     if not may_edit_subgroups(class_id, form.subject_id.data):
         abort(404)
-    try:
-        grouping.create_subgroup(session, school_class, form.subject_id.data, form.name.data)
-    except refusals.OfficeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        commit()
-        flash(_("Subgroup created."), "success")
+    grouping.create_subgroup(session, school_class, form.subject_id.data, form.name.data)
+    commit()
+    flash(_("Subgroup created."), "success")
     return redirect(url_for(".subgroups", class_id=class_id, subject_id=form.subject_id.data))
 
 
@@ -72,18 +75,13 @@ def create_subgroup(class_id: int) -> Any:
 @requires_permission("office.subgroups.edit")
 def delete_subgroup(subgroup_id: int) -> Any:
     session = db()
-    subgroup = owned(Subgroup, subgroup_id)
+    subgroup = get_owned_or_404(Subgroup, subgroup_id)
     if not may_edit_subgroups(subgroup.class_id, subgroup.subject_id):
         abort(404)
     class_id, subject_id = subgroup.class_id, subgroup.subject_id
-    try:
-        grouping.delete_subgroup(session, subgroup)
-    except refusals.OfficeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        commit()
-        flash(_("Subgroup deleted."), "success")
+    grouping.delete_subgroup(session, subgroup)
+    commit()
+    flash(_("Subgroup deleted."), "success")
     return redirect(url_for(".subgroups", class_id=class_id, subject_id=subject_id))
 
 
@@ -91,21 +89,16 @@ def delete_subgroup(subgroup_id: int) -> Any:
 @requires_permission("office.subgroups.edit")
 def save_members(class_id: int, subject_id: int) -> Any:
     session = db()
-    school_class = owned(SchoolClass, class_id)
-    owned(Subject, subject_id)
+    school_class = get_owned_or_404(SchoolClass, class_id)
+    get_owned_or_404(Subject, subject_id)
     if not may_edit_subgroups(class_id, subject_id):
         abort(404)
     choice: dict[int, int | None] = {}
     for key, value in request.form.items():
         if key.startswith("student-") and key[8:].isdigit():
             choice[int(key[8:])] = int(value) if value.isdigit() else None
-    try:
-        changed = grouping.set_subgroup_members(session, school_class, subject_id, choice, school_today())
-    except refusals.OfficeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        commit()
-        flash(_("Subgroup lists saved (changes: %(n)d).", n=changed), "success")
+    changed = grouping.set_subgroup_members(session, school_class, subject_id, choice, school_today())
+    commit()
+    flash(_("Subgroup lists saved (changes: %(n)d).", n=changed), "success")
     return redirect(url_for(".subgroups", class_id=class_id, subject_id=subject_id))
 

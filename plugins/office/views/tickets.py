@@ -11,14 +11,16 @@ from core.toolkit import (
     GuardianLink,
     Role,
     User,
+    acting_user,
     can,
     current_school_id,
     db,
+    get_owned_or_404,
     requires_permission,
     school_today,
 )
-from plugins.office import liaison, refusals, rosters
-from plugins.office.access import led_class_ids, me, owned
+from plugins.office import liaison, rosters
+from plugins.office.access import led_class_ids
 from plugins.office.forms import TicketCloseForm, TicketForm, TicketForwardForm
 from plugins.office.models import Ticket
 from plugins.office.views.common import bp, commit, flash_errors
@@ -26,7 +28,7 @@ from plugins.office.views.common import bp, commit, flash_errors
 
 def _ticket_form() -> TicketForm:
     session = db()
-    user = me()
+    user = acting_user()
     day = school_today()
     kids = [user] if user.has_role(Role.student) else []
     kids += list(session.scalars(select(User).join(GuardianLink, GuardianLink.student_id == User.id)
@@ -46,7 +48,7 @@ def _ticket_form() -> TicketForm:
 @requires_permission("office.ticket.view")
 def tickets() -> Any:
     session = db()
-    user = me()
+    user = acting_user()
     query = select(Ticket).where(Ticket.school_id == current_school_id())
     handling = can(user, "office.ticket.handle")
     if handling:
@@ -77,19 +79,14 @@ def create_ticket() -> Any:
         flash_errors(form)
         return redirect(url_for(".tickets"))
     session = db()
-    try:
-        liaison.create_ticket(session, me(), class_id=form.class_id.data, topic=form.topic.data, text=form.text.data)
-    except refusals.OfficeError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".tickets"))
+    liaison.create_ticket(session, acting_user(), class_id=form.class_id.data, topic=form.topic.data, text=form.text.data)
     commit()
     flash(_("The request was sent to the class teacher."), "success")
     return redirect(url_for(".tickets"))
 
 
 def _handled_ticket(ticket_id: int) -> Ticket:
-    ticket = owned(Ticket, ticket_id)
+    ticket = get_owned_or_404(Ticket, ticket_id)
     scope = led_class_ids()
     if scope is not None and ticket.class_id not in scope:
         abort(404)
@@ -104,12 +101,7 @@ def forward_ticket(ticket_id: int) -> Any:
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for(".tickets"))
-    try:
-        liaison.forward_ticket(db(), ticket, form.note.data or "")
-    except refusals.OfficeError as exc:
-        db().rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".tickets"))
+    liaison.forward_ticket(db(), ticket, form.note.data or "")
     commit()
     flash(_("The request was passed on to the system administrator."), "success")
     return redirect(url_for(".tickets"))
@@ -123,12 +115,7 @@ def close_ticket(ticket_id: int) -> Any:
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for(".tickets"))
-    try:
-        liaison.close_ticket(db(), ticket, form.reply.data, me().id)
-    except refusals.OfficeError as exc:
-        db().rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".tickets"))
+    liaison.close_ticket(db(), ticket, form.reply.data, acting_user().id)
     commit()
     flash(_("The request is closed."), "success")
     return redirect(url_for(".tickets"))

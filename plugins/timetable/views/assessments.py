@@ -14,6 +14,7 @@ from core.toolkit import (
     can,
     current_school_id,
     db,
+    get_owned_or_404,
     plugin_settings,
     requires_permission,
     school_today,
@@ -26,7 +27,7 @@ from plugins.timetable.assessments import assessments_between, plan_assessment, 
 from plugins.timetable.forms import AssessmentForm
 from plugins.timetable.models import Assessment
 from plugins.timetable.ui import problem_text
-from plugins.timetable.views.common import bp, flash_form, int_arg, owned_or_404, settings, timetable_year
+from plugins.timetable.views.common import bp, flash_form, int_arg, settings, timetable_year
 
 
 def _work_kinds() -> list[tuple[str, str]]:
@@ -108,7 +109,7 @@ def add_assessment() -> Any:
 @requires_permission("timetable.assessment.plan")
 def delete_assessment(assessment_id: int) -> Any:
     session = db()
-    item = owned_or_404(Assessment, assessment_id)
+    item = get_owned_or_404(Assessment, assessment_id)
     if not _may_plan(item.class_id, item.subject_id):
         abort(403)
     session.delete(item)

@@ -8,12 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.toolkit import current_school_id, db, requires_permission, school_today
+from core.toolkit import current_school_id, db, get_owned_or_404, requires_permission, school_today
 from plugins.timetable import access, bell_times
 from plugins.timetable.forms import ScheduleForm
 from plugins.timetable.models import Bell, BellSchedule, ClassBells
-from plugins.timetable.refusals import TimetableError
-from plugins.timetable.views.common import bp, flash_form, flash_problems, owned_or_404, settings
+from plugins.timetable.views.common import bp, flash_form, settings
 
 
 @bp.route("/bells", methods=["GET", "POST"])
@@ -47,7 +46,7 @@ def bells() -> Any:
 @requires_permission("timetable.manage")
 def save_bells(schedule_id: int) -> Any:
     session = db()
-    schedule = owned_or_404(BellSchedule, schedule_id)
+    schedule = get_owned_or_404(BellSchedule, schedule_id)
     rows = []
     for number in range(1, settings()["lessons_per_day"] + 1):
         start, end = request.form.get(f"start_{number}", "").strip(), request.form.get(f"end_{number}", "").strip()
@@ -58,12 +57,7 @@ def save_bells(schedule_id: int) -> Any:
         except ValueError:
             flash(_("Lesson %(number)s: write the time as 08:30.", number=number), "error")
             return redirect(url_for(".bells"))
-    try:
-        bell_times.save_bells(session, schedule, rows)
-    except TimetableError as exc:
-        session.rollback()
-        flash_problems(exc)
-        return redirect(url_for(".bells"))
+    bell_times.save_bells(session, schedule, rows)
     if request.form.get("is_default"):
         for other in session.scalars(select(BellSchedule).where(BellSchedule.school_id == schedule.school_id)):
             other.is_default = other.id == schedule.id

@@ -9,19 +9,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.toolkit import current_school_id, db, requires_permission, school_today
+from core.toolkit import current_school_id, db, get_owned_or_404, requires_permission, school_today
 from plugins.gradebook.public import Lesson
 from plugins.timetable import access, agenda, lesson_changes
 from plugins.timetable.forms import CancelForm, MoveForm, SubstituteForm
 from plugins.timetable.models import LessonChange
-from plugins.timetable.refusals import TimetableError
 from plugins.timetable.views.common import (
     bp,
     date_arg,
     flash_form,
-    flash_problems,
     int_arg,
-    owned_or_404,
     settings,
     teacher_choices,
 )
@@ -51,7 +48,7 @@ def changes() -> Any:
 
 
 def _lesson(lesson_id: int) -> Lesson:
-    return owned_or_404(Lesson, lesson_id)
+    return get_owned_or_404(Lesson, lesson_id)
 
 
 def _back(lesson: Lesson | None = None) -> Any:
@@ -70,12 +67,7 @@ def substitute(lesson_id: int) -> Any:
     if not form.validate_on_submit():
         flash_form(form)
         return _back(lesson), 422
-    try:
-        lesson_changes.substitute(session, school_id, lesson, form.teacher_id.data, form.reason.data or "", current_user.id)
-    except TimetableError as exc:
-        session.rollback()
-        flash_problems(exc)
-        return _back(lesson)
+    lesson_changes.substitute(session, school_id, lesson, form.teacher_id.data, form.reason.data or "", current_user.id)
     session.commit()
     flash(_("Substitution saved."), "success")
     return _back(lesson)
@@ -92,14 +84,9 @@ def move(lesson_id: int) -> Any:
         flash_form(form)
         return _back(lesson)
     s = settings()
-    try:
-        lesson_changes.move(session, school_id, lesson, form.date.data, form.number.data, room=form.room.data or "",
-                      reason=form.reason.data or "", weekdays=s["days_per_week"], lessons_per_day=s["lessons_per_day"],
-                      actor_id=current_user.id)
-    except TimetableError as exc:
-        session.rollback()
-        flash_problems(exc)
-        return _back(lesson)
+    lesson_changes.move(session, school_id, lesson, form.date.data, form.number.data, room=form.room.data or "",
+                  reason=form.reason.data or "", weekdays=s["days_per_week"], lessons_per_day=s["lessons_per_day"],
+                  actor_id=current_user.id)
     session.commit()
     flash(_("Lesson moved."), "success")
     return redirect(url_for(".changes", date=origin[0].isoformat(), class_id=origin[1]))
@@ -115,12 +102,7 @@ def cancel(lesson_id: int) -> Any:
     if not form.validate_on_submit():
         flash_form(form)
         return _back(lesson)
-    try:
-        lesson_changes.cancel(session, school_id, lesson, form.reason.data, current_user.id)
-    except TimetableError as exc:
-        session.rollback()
-        flash_problems(exc)
-        return _back(lesson)
+    lesson_changes.cancel(session, school_id, lesson, form.reason.data, current_user.id)
     session.commit()
     flash(_("Lesson cancelled."), "success")
     return redirect(url_for(".changes", date=origin[0].isoformat(), class_id=origin[1]))
@@ -130,13 +112,8 @@ def cancel(lesson_id: int) -> Any:
 @requires_permission("timetable.manage")
 def revoke(change_id: int) -> Any:
     session = db()
-    change = owned_or_404(LessonChange, change_id)
-    try:
-        lesson_changes.revoke(session, change, current_user.id)
-    except TimetableError as exc:
-        session.rollback()
-        flash_problems(exc)
-        return redirect(url_for(".changes", date=change.date.isoformat(), class_id=change.class_id))
+    change = get_owned_or_404(LessonChange, change_id)
+    lesson_changes.revoke(session, change, current_user.id)
     session.commit()
     flash(_("Change revoked."), "success")
     return redirect(url_for(".changes", date=change.date.isoformat(), class_id=change.class_id))

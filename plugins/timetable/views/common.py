@@ -28,13 +28,6 @@ def _helpers() -> dict[str, Any]:
             "tt_change_note": change_note, "tt_timedelta": timedelta}
 
 
-def owned_or_404(model: type, object_id: int) -> Any:
-    obj = db().get(model, object_id)
-    if obj is None or obj.school_id != current_school_id():
-        abort(404)
-    return obj
-
-
 def date_arg(name: str, default: date) -> date:
     raw = request.args.get(name, "")
     try:

@@ -20,6 +20,7 @@ from core.toolkit import (
     audit,
     current_school_id,
     db,
+    get_owned_or_404,
     requires_permission,
     school_today,
 )
@@ -32,7 +33,6 @@ from plugins.timetable.views.common import (
     bp,
     flash_form,
     flash_problems,
-    owned_or_404,
     settings,
     timetable_year,
 )
@@ -87,7 +87,7 @@ def versions() -> Any:
 @requires_permission("timetable.manage")
 def delete_version(version_id: int) -> Any:
     session = db()
-    version = owned_or_404(TimetableVersion, version_id)
+    version = get_owned_or_404(TimetableVersion, version_id)
     session.delete(version)
     session.commit()
     flash(_("Timetable “%(title)s” deleted; the journal's lessons stay.", title=version.title), "success")
@@ -140,8 +140,8 @@ def _editor(version: TimetableVersion, school_class: SchoolClass, form: EntryFor
 @bp.get("/versions/<int:version_id>/classes/<int:class_id>")
 @requires_permission("timetable.manage")
 def editor(version_id: int, class_id: int) -> Any:
-    version = owned_or_404(TimetableVersion, version_id)
-    school_class = owned_or_404(SchoolClass, class_id)
+    version = get_owned_or_404(TimetableVersion, version_id)
+    school_class = get_owned_or_404(SchoolClass, class_id)
     form = _entry_form(class_id)
     if request.args.get("weekday", "").isdigit():
         form.weekday.data = int(request.args["weekday"])
@@ -154,8 +154,8 @@ def editor(version_id: int, class_id: int) -> Any:
 @requires_permission("timetable.manage")
 def add_entry(version_id: int, class_id: int) -> Any:
     session, school_id = db(), current_school_id()
-    version = owned_or_404(TimetableVersion, version_id)
-    school_class = owned_or_404(SchoolClass, class_id)
+    version = get_owned_or_404(TimetableVersion, version_id)
+    school_class = get_owned_or_404(SchoolClass, class_id)
     form = _entry_form(class_id)
     if not form.validate_on_submit():
         return _editor(version, school_class, form, [f"{getattr(form, n).label.text}: {e}"
@@ -202,11 +202,11 @@ def delete_entry(entry_id: int) -> Any:
     """× asks first (the editor shows what is about to go); a confirmed removal is audited and the flash
     offers «Вернуть», which restores the lesson from the audit entry."""
     session = db()
-    entry = owned_or_404(TimetableEntry, entry_id)
+    entry = get_owned_or_404(TimetableEntry, entry_id)
     version_id, class_id = entry.version_id, entry.class_id
     if request.form.get("confirm") != "1":
-        version = owned_or_404(TimetableVersion, version_id)
-        school_class = owned_or_404(SchoolClass, class_id)
+        version = get_owned_or_404(TimetableVersion, version_id)
+        school_class = get_owned_or_404(SchoolClass, class_id)
         return _editor(version, school_class, _entry_form(class_id), [], confirm_delete=entry)
     old = entry_state(entry)
     session.delete(entry)
@@ -230,7 +230,7 @@ def restore_entry(audit_id: int) -> Any:
     if record is None or record.school_id != school_id or record.action != "timetable.entry.delete":
         abort(404)
     old = record.old or {}
-    version = owned_or_404(TimetableVersion, old["version_id"])
+    version = get_owned_or_404(TimetableVersion, old["version_id"])
     s = settings()
     draft = clashes.Draft(old["class_id"], old["subgroup_id"], old["subject_id"], old["teacher_id"], old["weekday"],
                           old["number"], old.get("room") or "")

@@ -154,14 +154,14 @@ def test_hook_on_attendance_saved(app, login_as, demo, session, today, post_json
     ]
 
 
-def test_hook_lesson_editors_lets_a_substitute_mark(app, demo, session, today, post_json):
-    """The gradebook's ``lesson_editors`` hook names a substitute, who may then mark the lesson."""
+def test_hook_register_lesson_editors_lets_a_substitute_mark(app, demo, session, today, post_json):
+    """The gradebook's ``register_lesson_editors`` hook names a substitute, who may then mark the lesson."""
     lesson = demo.teacher_lesson(today)
     substitute = demo.other_teacher()
 
     class Timetable:
         @hookimpl
-        def lesson_editors(self, session, lesson):
+        def register_lesson_editors(self, session, lesson):
             return [substitute.id]
 
     from tests.conftest import sign_in

@@ -74,7 +74,7 @@ def test_set_reason_only_for_own_class(app, demo, session, today):
     with pytest.raises(AttendanceError) as exc:
         excuses.set_reason(session, settings(), actor_for(demo.user("class_teacher")), stranger, today, today,
                             "illness")
-    assert exc.value.status == "not_found"
+    assert exc.value.status == 404 and exc.value.code == "not_found"
     with pytest.raises(AttendanceError):
         excuses.set_reason(session, settings(), actor_for(demo.user("class_teacher")), demo.family_child, today,
                             today, "holiday-at-sea")
@@ -99,7 +99,7 @@ def test_verify_week_refuses_future_weeks_and_other_classes(app, demo, session, 
         weekly.verify_week(session, actor, demo.five_a.id, today + timedelta(days=14), today=today)
     with pytest.raises(AttendanceError) as exc:
         weekly.verify_week(session, actor, demo.five_b.id, today, today=today)
-    assert exc.value.status == "not_found"
+    assert exc.value.status == 404 and exc.value.code == "not_found"
     row = weekly.verify_week(session, actor, demo.five_a.id, today, today=today, open_issues=2)
     assert row.week_start == weekly.monday(today) and row.open_issues == 2
     assert weekly.verify_week(session, actor, demo.five_a.id, today, today=today).id == row.id  # again: same row

@@ -56,11 +56,11 @@ class FakeOffice:
         self.guardian_ids = guardian_ids
 
     @hookimpl
-    def paper_statement_guardians(self, session, school_id, class_id):
+    def extra_paper_statement_guardians(self, session, school_id, class_id):
         return self.guardian_ids
 
 
-def test_hook_paper_statement_guardians(make_app, people):
+def test_hook_extra_paper_statement_guardians(make_app, people):
     app = make_app(plugins=["gradebook", "attendance", "diary"])  # no office: only the fake answers
     with app.app_context():
         client = sign_in(app.test_client(), people.class_teacher.login)

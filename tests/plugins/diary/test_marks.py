@@ -74,11 +74,11 @@ def test_tests_ahead_come_from_the_journal(login_as, session, people):
 
 class FakePlanner:
     @hookimpl
-    def diary_test_schedule(self, session, school_id, class_id, start, end):
+    def extra_diary_test_schedule(self, session, school_id, class_id, start, end):
         return [{"date": school_today() + timedelta(days=1), "subject": "Физика", "title": "Всероссийская проверочная работа"}]
 
 
-def test_hook_diary_test_schedule(app, login_as, people):
+def test_hook_extra_diary_test_schedule(app, login_as, people):
     app.extensions["klass"].pm.register(FakePlanner(), name="fake_planner")
     kid = people.kids[0]
     page = login_as("guardian").get(f"/diary/{kid.id}/marks").text

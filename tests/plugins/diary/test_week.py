@@ -169,7 +169,7 @@ class FakeTimetable:
     """Stands in for the timetable plugin."""
 
     @hookimpl
-    def diary_timetable(self, session, school_id, class_id, student_id, week_start, week_end):
+    def extra_diary_timetable(self, session, school_id, class_id, student_id, week_start, week_end):
         return {"bells": {1: ("08:30", "09:15"), 2: ("09:25", "10:10")},
                 "changes": [{"date": week_start, "number": 2, "kind": "substitution",
                              "text": "Замена: ведёт Иванова И. И."}]}
@@ -179,7 +179,7 @@ class FakeTimetable:
         return [{"title": "Классный час", "html": "<b>Пятница, 14:00</b>", "weight": 1}]
 
 
-def test_hook_diary_timetable(app, login_as, people, lesson_week):
+def test_hook_extra_diary_timetable(app, login_as, people, lesson_week):
     app.extensions["klass"].pm.register(FakeTimetable(), name="fake_timetable")
     kid, _lesson, week = lesson_week
     page = login_as("guardian").get(f"/diary/{kid.id}?week={week}").text

@@ -1,4 +1,4 @@
-"""The hooks the gradebook offers (extra_journal_columns, lesson_editors, on_mark_saved, on_homework_saved)
+"""The hooks the gradebook offers (extra_journal_columns, register_lesson_editors, on_mark_saved, on_homework_saved)
 and the core hooks it implements (revert_change, menu, dashboard, CLI, demo data)."""
 from __future__ import annotations
 
@@ -55,13 +55,13 @@ def test_hook_extra_journal_columns(demo, app, login_as, count_queries):
     assert extra["cells"] == {f"{journal.lessons[0].id}:{demo.students[0].id}": "н"}
 
 
-def test_hook_lesson_editors(demo, app, login_as, other_teacher, today):
+def test_hook_register_lesson_editors(demo, app, login_as, other_teacher, today):
     lesson = demo.new_lesson(day=today)
     calls = []
 
     class Timetable:
         @hookimpl
-        def lesson_editors(self, session, lesson):
+        def register_lesson_editors(self, session, lesson):
             calls.append(lesson.id)
             return [other_teacher.id] if lesson.id == substituted else []
 

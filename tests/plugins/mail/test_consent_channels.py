@@ -3,7 +3,6 @@ refused electronic information in the office's register (152-ФЗ), while a pers
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -55,7 +54,7 @@ def _drain(app, session, now):
     from plugins.diary import sending
 
     session.commit()
-    return sending.drain(session, now, tz=ZoneInfo("Europe/Moscow"), mail=core_settings()["mail"],
+    return sending.drain(session, now, mail=core_settings()["mail"],
                          settings=plugin_settings("diary"), send=send_mail)
 
 
@@ -120,3 +119,31 @@ def test_report_subscription_is_not_sent_to_a_refusing_subscriber(mail_app, smtp
     assert smtp_server.messages == []
     delivery = session.scalar(select(Delivery).where(Delivery.subscription_id == sub.id))
     assert delivery.status == "failed" and "consent" in delivery.error
+
+
+def test_forum_notice_skips_a_guardian_who_refused_and_reaches_one_who_agreed(mail_app, smtp_server):
+    """Two guardians subscribed to a school-wide topic; a teacher replies: only the one who agreed to
+    electronic information gets the e-mail notice."""
+    from core.models import Role, RoleGrant
+    from plugins.forum import notices, services
+
+    session = mail_app.extensions["klass"].session()
+    (refuser, _s), (agreer, _t) = _guardians(session)
+    _refuse(session, refuser)
+    _agree(session, agreer)
+    teacher = session.scalar(select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+                             .where(RoleGrant.role == Role.teacher, User.school_id == refuser.school_id)
+                             .order_by(User.id).limit(1))
+    section = services.create_section(session, school_id=refuser.school_id, kind="school", title="Для родителей")
+    topic = services.create_topic(session, section, author=teacher, title="Экскурсия в музей",
+                                  body="Собираемся у школы в 9:00.")
+    for guardian in (refuser, agreer):
+        services.subscribe(session, topic, guardian)
+    post = services.add_post(session, topic, author=teacher, body="Автобус задерживается до 9:15.")
+    notices.queue(session, post, teacher.id)  # commits; the job runs inline in tests
+
+    to = [m["To"] for m in smtp_server.messages]
+    assert agreer.email in to
+    assert refuser.email not in to
+    notice = next(m for m in smtp_server.messages if m["To"] == agreer.email)
+    assert "Экскурсия в музей" in notice["Subject"] and "9:15" in notice.get_content()

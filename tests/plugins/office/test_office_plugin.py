@@ -48,11 +48,11 @@ def test_withdrawal_ahead_of_its_date_disables_the_account_when_the_day_comes(ap
     session.commit()
     assert session.get(User, student.id).is_active_account, "still at school until the date"
     hook = app.extensions["klass"].pm.hook
-    hook.run_periodic(session=session, now=utcnow())
+    hook.on_periodic_tick(session=session, now=utcnow())
     assert session.get(User, student.id).is_active_account
-    hook.run_periodic(session=session, now=utcnow() + timedelta(days=6))
+    hook.on_periodic_tick(session=session, now=utcnow() + timedelta(days=6))
     assert not session.get(User, student.id).is_active_account
-    hook.run_periodic(session=session, now=utcnow() + timedelta(days=7))  # idempotent
+    hook.on_periodic_tick(session=session, now=utcnow() + timedelta(days=7))  # idempotent
 
 
 def test_settings_are_validated(make_app):

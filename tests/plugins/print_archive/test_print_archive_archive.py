@@ -106,7 +106,7 @@ def test_changing_a_mark_after_printing_makes_the_journal_out_of_date(app, sessi
     assert deputy.get(f"/api/v1/print_archive/documents/{document.id}/check").json["up_to_date"] is True
 
     _change_a_math_mark(session, class_5a.id)
-    app.extensions["klass"].pm.hook.run_periodic(session=session, now=utcnow())  # the background worker
+    app.extensions["klass"].pm.hook.on_periodic_tick(session=session, now=utcnow())  # the background worker
     session.commit()
     assert 'data-testid="archive-stale"' in deputy.get("/").text  # the dashboard widget reads its result
 

@@ -17,13 +17,13 @@ class ClassEvents:
         self.calls: list[str] = []
 
     @hookimpl(optionalhook=True)
-    def print_sections(self, session, school_class, year):
+    def extra_print_sections(self, session, school_class, year):
         self.calls.append(f"{school_class.name} {year.title}")
         return [PrintSection(title="Классные мероприятия", paragraphs=["Журнал классных мероприятий."],
                              table=self.rows, col_widths_mm=[30, 160], weight=10)]
 
 
-def test_hook_print_sections(app, session, class_5a, print_class):
+def test_hook_extra_print_sections(app, session, class_5a, print_class):
     from plugins.print_archive.jobs import context_from_app
 
     events = ClassEvents()

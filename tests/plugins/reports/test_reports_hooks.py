@@ -1,4 +1,4 @@
-"""The hook the plugin offers (``register_reports``) and the core hook it implements (``run_periodic``)."""
+"""The hook the plugin offers (``register_reports``) and the core hook it implements (``on_periodic_tick``)."""
 from __future__ import annotations
 
 import types
@@ -58,7 +58,7 @@ def _monday_after(day):
     return day + timedelta(days=(7 - day.weekday()) % 7 or 7)
 
 
-def test_hook_run_periodic(make_app, smtp_server, session, demo):
+def test_hook_on_periodic_tick(make_app, smtp_server, session, demo):
     app = make_app(plugins=["gradebook", "attendance", "reports"], settings={"mail": smtp_server.settings})
     with app.app_context():
         db = app.extensions["klass"].session()
@@ -66,10 +66,10 @@ def test_hook_run_periodic(make_app, smtp_server, session, demo):
         assert sub is not None and sub.weekday == 0  # the demo deputy's Monday report
         monday = _monday_after(demo.today)
         early = datetime(monday.year, monday.month, monday.day, 3, 0, tzinfo=UTC)  # 06:00 in Moscow
-        app.extensions["klass"].pm.hook.run_periodic(session=db, now=early)
+        app.extensions["klass"].pm.hook.on_periodic_tick(session=db, now=early)
         assert smtp_server.messages == []  # before the delivery hour
         morning = early + timedelta(hours=5)  # 11:00 in Moscow
-        app.extensions["klass"].pm.hook.run_periodic(session=db, now=morning)
+        app.extensions["klass"].pm.hook.on_periodic_tick(session=db, now=morning)
         db.commit()
         assert len(smtp_server.messages) == 1
         message = smtp_server.messages[0]
@@ -82,12 +82,12 @@ def test_hook_run_periodic(make_app, smtp_server, session, demo):
         assert book.worksheets[0].cell(1, 1).value == "Своевременность заполнения журнала"
         # idempotent: called again the same week (even days later), nothing more goes out
         for later in (morning + timedelta(minutes=5), morning + timedelta(days=2)):
-            app.extensions["klass"].pm.hook.run_periodic(session=db, now=later)
+            app.extensions["klass"].pm.hook.on_periodic_tick(session=db, now=later)
         assert len(smtp_server.messages) == 1
         delivery = db.scalar(select(Delivery).where(Delivery.subscription_id == sub.id))
         assert delivery.status == "sent" and delivery.run_id is not None
         # the next week is a new period
-        app.extensions["klass"].pm.hook.run_periodic(session=db, now=morning + timedelta(days=7))
+        app.extensions["klass"].pm.hook.on_periodic_tick(session=db, now=morning + timedelta(days=7))
         assert len(smtp_server.messages) == 2
 
 
@@ -99,12 +99,12 @@ def test_a_missed_monday_is_caught_up_later_in_the_week_and_failures_retry(make_
         sub = db.scalar(select(Subscription).where(Subscription.report_key == "journal_timeliness"))
         wednesday = _monday_after(demo.today) + timedelta(days=2)
         now = datetime(wednesday.year, wednesday.month, wednesday.day, 9, 0, tzinfo=UTC)
-        app.extensions["klass"].pm.hook.run_periodic(session=db, now=now)
+        app.extensions["klass"].pm.hook.on_periodic_tick(session=db, now=now)
         delivery = db.scalar(select(Delivery).where(Delivery.subscription_id == sub.id))
         assert (delivery.status, delivery.attempts) == ("failed", 1)
-        app.extensions["klass"].pm.hook.run_periodic(session=db, now=now + timedelta(minutes=5))
+        app.extensions["klass"].pm.hook.on_periodic_tick(session=db, now=now + timedelta(minutes=5))
         assert delivery.attempts == 1  # waits an hour before trying again
-        app.extensions["klass"].pm.hook.run_periodic(session=db, now=now + timedelta(hours=2))
+        app.extensions["klass"].pm.hook.on_periodic_tick(session=db, now=now + timedelta(hours=2))
         assert delivery.attempts == 2
 
 
@@ -119,7 +119,7 @@ def test_subscription_stops_when_the_subscriber_loses_the_right(make_app, smtp_s
                                  params={}, weekday=0, email="t@example.org")
         db.commit()
         monday = _monday_after(demo.today)
-        app.extensions["klass"].pm.hook.run_periodic(
+        app.extensions["klass"].pm.hook.on_periodic_tick(
             session=db, now=datetime(monday.year, monday.month, monday.day, 9, tzinfo=UTC))
         assert all(m["To"] != "t@example.org" for m in smtp_server.messages)
         assert sub.active is False

@@ -32,14 +32,14 @@ def _free_teacher(session, lesson):
         RoleGrant.role == "teacher", User.id.not_in(busy | {lesson.teacher_id})).order_by(User.id).limit(1))
 
 
-def test_hook_lesson_editors(app, session, login_as, demo_school):
+def test_hook_register_lesson_editors(app, session, login_as, demo_school):
     """The substitute may fill the lesson's journal; the regular teacher keeps the right to correct it."""
     monday, _term = future_week(session, demo_school["school_id"])
     lesson = _lesson(session, "5А", monday + timedelta(days=1))
     regular = lesson.teacher_id
     sub = _free_teacher(session, lesson)
     hook = app.extensions["klass"].pm.hook
-    assert [i for ids in hook.lesson_editors(session=session, lesson=lesson) for i in ids] == []
+    assert [i for ids in hook.register_lesson_editors(session=session, lesson=lesson) for i in ids] == []
 
     response = post_form(login_as("deputy"), f"/timetable/lessons/{lesson.id}/substitute",
                          {"teacher_id": sub.id, "reason": "Больничный"},
@@ -47,7 +47,7 @@ def test_hook_lesson_editors(app, session, login_as, demo_school):
     assert response.status_code == 302
     lesson = session.get(Lesson, lesson.id)
     assert lesson.teacher_id == sub.id  # the substitute gives it: it is in their journal
-    editors = [i for ids in hook.lesson_editors(session=session, lesson=lesson) for i in ids]
+    editors = [i for ids in hook.register_lesson_editors(session=session, lesson=lesson) for i in ids]
     assert sub.id in editors and regular in editors
 
     # The families' diary for that day shows the change.

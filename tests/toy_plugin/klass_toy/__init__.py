@@ -105,5 +105,5 @@ def authenticate(login: str, secret: str) -> Any:
 
 
 @hookimpl
-def run_periodic(session: Any, now: Any) -> None:
+def on_periodic_tick(session: Any, now: Any) -> None:
     EVENTS.append(("periodic", now))
