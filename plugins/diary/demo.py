@@ -15,13 +15,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import (
-    agreed,
     ClassMembership,
     GuardianLink,
     School,
     SchoolClass,
     TeachingAssignment,
     User,
+    agreed,
 )
 from plugins.diary.models import (
     Acknowledgement,
