@@ -198,3 +198,12 @@ def electronic_consent(session: Session, user_id: int, kind: str) -> bool | None
     :return: False when the person refused, True when they agreed, None when the register knows nothing
         (no record: the school's default, sending, applies).
     """
+
+
+@hookspec
+def register_audit_titles() -> dict[str, dict[str, str]]:
+    """Russian titles for the audit log, so it never shows raw codes and JSON keys.
+
+    :return: ``{"actions": {action code: title msgid}, "fields": {field name: title msgid}}``; an object
+        type's own title goes under its code in "actions" (``"gradebook.mark": N_("Mark")``).
+    """

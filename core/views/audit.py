@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from core.app import current_school_id, state
 from core.audit import audit, entries_to_revert
+from core.audit_text import action_title, all_titles, diff
 from core.clock import local_to_utc, school_zone
 from core.db import db
 from core.forms import AuditFilterForm, RevertForm
@@ -43,16 +44,55 @@ def index() -> Any:
             query = query.where(actor.login == form.actor.data.strip().lower())
         if form.action.data:
             query = query.where(AuditEntry.action.like(f"{form.action.data.strip()}%"))
+        if form.text.data:
+            query = query.where(_text_matches(form.text.data.strip(), actor))
         if form.since.data:
             query = query.where(AuditEntry.at >= _to_utc(form.since.data))
         if form.until.data:
             query = query.where(AuditEntry.at <= _to_utc(form.until.data))
     page = max(request.args.get("page", 1, type=int), 1)
     rows = db().execute(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    titles = all_titles()
     return render_template(
-        "core/audit.html", rows=rows[:PAGE_SIZE], form=form, page=page, has_next=len(rows) > PAGE_SIZE,
+        "core/audit.html", rows=rows[:PAGE_SIZE], form=form, titles=titles, action_title=action_title, diff=diff, page=page, has_next=len(rows) > PAGE_SIZE,
         revert_form=_prefilled_revert_form(), filter_args={k: v for k, v in request.args.items() if k != "page"},
     )
+
+
+def _contains(column: Any, text: str) -> Any:
+    """``column`` contains ``text`` as typed, lower-case or capitalised (SQLite lowers only ASCII), also as
+    JSON writes it with \\u escapes (SQLite keeps JSON ASCII-only)."""
+    import json
+
+    from sqlalchemy import or_
+
+    variants = {text, text.lower(), text.capitalize(), text.upper()}
+    variants |= {json.dumps(v)[1:-1] for v in list(variants)}
+    return or_(*(column.like(f"%{v}%") for v in variants))
+
+
+def _text_matches(text: str, actor: Any) -> Any:
+    """Search by person (the actor's or a changed person's name), object (its title or «type #id») and any
+    text in the old/new values, in Russian titles as well as codes."""
+    from sqlalchemy import String, cast, or_
+
+    titles = all_titles()
+    codes = [code for code, title in titles["actions"].items() if text.lower() in gettext_lower(title)]
+    people = select(User.id).where(User.school_id == current_school_id(), or_(
+        _contains(User.last_name + " " + User.first_name + " " + User.middle_name, text), _contains(User.login, text)))
+    person_ids = [str(i) for i in db().scalars(people.limit(200))]
+    conditions = [_contains(AuditEntry.action, text), _contains(AuditEntry.object_type, text),
+                  AuditEntry.object_id == text.lstrip("#№ "), _contains(cast(AuditEntry.old, String), text),
+                  _contains(cast(AuditEntry.new, String), text), actor.id.in_(people)]
+    if codes:
+        conditions += [AuditEntry.action.in_(codes), AuditEntry.object_type.in_(codes)]
+    if person_ids:
+        conditions.append(AuditEntry.object_id.in_(person_ids) & AuditEntry.object_type.like("%user%"))
+    return or_(*conditions)
+
+
+def gettext_lower(msgid: str) -> str:
+    return _(msgid).lower()
 
 
 def _prefilled_revert_form() -> RevertForm:
