@@ -22,7 +22,7 @@ CORE_TITLES: dict[str, dict[str, str]] = {
         "core.second_factor.enable": N_("Second factor enabled"),
         "core.second_factor.disable": N_("Second factor disabled"),
     },
-    "fields": {"since": N_("Since"), "reverted": N_("Undone"), "not_revertible": N_("Not undoable"),
+    "fields": {"since": N_("Moment of the leak"), "reverted": N_("Undone"), "not_revertible": N_("Not undoable"),
                "title": N_("Title"), "name": N_("Name"), "login": N_("Login")},
 }
 

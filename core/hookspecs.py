@@ -204,6 +204,8 @@ def electronic_consent(session: Session, user_id: int, kind: str) -> bool | None
 def register_audit_titles() -> dict[str, dict[str, str]]:
     """Russian titles for the audit log, so it never shows raw codes and JSON keys.
 
+    Called by the core whenever the audit log is shown or searched.
+
     :return: ``{"actions": {action code: title msgid}, "fields": {field name: title msgid}}``; an object
         type's own title goes under its code in "actions" (``"gradebook.mark": N_("Mark")``).
     """
