@@ -59,6 +59,21 @@ def cli() -> None:
     pass
 
 
+@cli.command("run", help="Запустить учебный веб-сервер (для демонстрации и разработки).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def run_server(host: str, port: int) -> None:
+    """Flask's development server without its English banner: a Russian line on what it is and what a school
+    runs instead."""
+    from werkzeug.serving import make_server
+
+    click.echo(f"Klass работает на http://{host}:{port}/ (остановить: Ctrl+C).")
+    click.echo("Это учебный сервер для демонстрации и проверки. Для работы школы запускайте gunicorn: "
+               "gunicorn -w 4 'core:create_app()' (см. README, раздел об установке).")
+    make_server(host, port, current_app._get_current_object(), threaded=True).serve_forever()  # type: ignore[attr-defined]
+
+
 @cli.group("db", help="Схема базы данных (миграции Alembic ядра и плагинов).")
 def db_group() -> None:
     pass
