@@ -34,3 +34,4 @@ def test_audit_log_shows_titles_and_named_changes_and_finds_by_person(demo, app,
     assert "Отметка: 4 → 5" in found
     nothing = admin.get("/audit/", query_string={"text": "нет такого текста нигде"}).text
     assert "Отметка: 4 → 5" not in nothing
+
