@@ -223,7 +223,7 @@ def demo_command(size: str, password: str | None, if_empty: bool) -> None:
     with session_scope(state.engine) as session:
         if session.scalar(select(func.count(School.id))):
             if if_empty:
-                click.echo("Демо-школа уже создана. / The demo school already exists.")
+                click.echo("Демо-школа уже создана.")
                 return
             raise click.ClickException("База уже содержит школу: удалите её файл или укажите другую DATABASE_URL.")
         password = password or secrets.token_urlsafe(6)
@@ -234,7 +234,9 @@ def demo_command(size: str, password: str | None, if_empty: bool) -> None:
                           school=result.school, size=size)
             school_name = result.school.short_name
     elapsed = time.perf_counter() - started
-    counts = ", ".join(f"{k}: {v}" for k, v in result.counts.items())
+    words = {"classes": "классов", "students": "учеников", "guardians": "связей «родитель — ребёнок»",
+             "teachers": "учителей"}
+    counts = ", ".join(f"{words.get(k, k)}: {v}" for k, v in result.counts.items())
     click.echo(f"Школа «{school_name}» создана за {elapsed:.1f} с ({counts}).")
     if size == "demo":
         titles = {"admin": "администратор", "principal": "директор", "deputy": "завуч",

@@ -98,3 +98,17 @@ def test_klass_run_speaks_russian_without_the_development_banner(app, monkeypatc
     assert result.exit_code == 0, result.output
     assert "Klass работает на http://127.0.0.1:5999/" in result.output and "gunicorn" in result.output
     assert "development server" not in result.output and "Serving Flask app" not in result.output
+
+
+def test_job_list_says_the_state_in_russian(app, session, demo_school, login_as):
+    from sqlalchemy import select
+
+    from core.models import User
+
+    client = login_as("deputy")
+    deputy = session.scalar(select(User).where(User.login == demo_school["accounts"]["deputy"]))
+    submit(session, school_id=demo_school["school_id"], kind="test.count", title="Счёт для списка",
+           handler=f"{__name__}:count_to_three", user_id=deputy.id)
+    page = client.get("/jobs/").text
+    row = page.split("Счёт для списка")[1].split("</tr>")[0]
+    assert "Готово" in row and "done" not in row and "100%" not in row
