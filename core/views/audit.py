@@ -142,3 +142,37 @@ def revert() -> Any:
     flash(_("Changes undone: %(n)d; not undoable (sign-ins and the like): %(m)d. The account must set a new password.",
             n=reverted, m=skipped), "success")
     return redirect(url_for(".index", actor=user.login))
+
+
+@bp.get("/history/<object_type>/<object_id>")
+@requires_permission("core.audit.history")
+def history(object_type: str, object_id: str) -> Any:
+    """The history of one record (a mark, a lesson, a personal file): who changed what, when, old → new.
+    The audit log's readers see any record; a class teacher only her class's (the owner plugin names it)."""
+    from flask import abort
+    from flask_login import current_user
+    from sqlalchemy import and_, or_
+
+    from core.permissions import can
+    from core.services import classes_led_by
+
+    session = db()
+    scope = state().pm.hook.audit_history_scope(session=session, object_type=object_type, object_id=object_id)
+    if scope is None and not can(current_user, "core.audit.view"):
+        abort(404)
+    scope = scope or {"class_id": None, "related": []}
+    if not can(current_user, "core.audit.view") and scope.get("class_id") not in classes_led_by(current_user):
+        abort(403)
+    targets = [and_(AuditEntry.object_type == object_type, AuditEntry.object_id == object_id)]
+    for kind, ids in scope.get("related", []):
+        if ids:
+            targets.append(and_(AuditEntry.object_type == kind, AuditEntry.object_id.in_([str(i) for i in ids])))
+    actor = aliased(User)
+    rows = db().execute(
+        select(AuditEntry, actor).outerjoin(actor, actor.id == AuditEntry.actor_id)
+        .where(AuditEntry.school_id == current_school_id(), or_(*targets))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(500)).all()
+    titles = all_titles()
+    return render_template("core/audit_history.html", rows=rows, titles=titles, action_title=action_title,
+                           diff=diff, object_title=action_title(object_type, titles), object_type=object_type,
+                           object_id=object_id)

@@ -128,3 +128,25 @@ def register_audit_titles() -> dict[str, dict[str, str]]:
             "filename": N_("File"), "size": N_("Size, bytes"), "weight": N_("Weight"), "period": N_("Period"),
         },
     }
+
+
+@hookimpl
+def audit_history_scope(session: Any, object_type: str, object_id: str) -> dict[str, Any] | None:
+    """A mark's and a lesson's history belong to the lesson's class; a lesson's history shows its marks."""
+    from sqlalchemy import select
+
+    from plugins.gradebook.models import Lesson, Mark
+
+    if not object_id.isdigit():
+        return None
+    if object_type == "gradebook.mark":
+        class_id = session.scalar(select(Lesson.class_id).join(Mark, Mark.lesson_id == Lesson.id)
+                                  .where(Mark.id == int(object_id)))
+        return {"class_id": class_id, "related": []} if class_id is not None else None
+    if object_type == "gradebook.lesson":
+        lesson = session.get(Lesson, int(object_id))
+        if lesson is None:
+            return None
+        marks = list(session.scalars(select(Mark.id).where(Mark.lesson_id == lesson.id)))
+        return {"class_id": lesson.class_id, "related": [("gradebook.mark", marks)]}
+    return None

@@ -159,3 +159,17 @@ def electronic_consent(session: Session, user_id: int, kind: str) -> bool | None
     if consent is None or (consent.electronic is None and consent.processing is None):
         return None
     return not wants_paper(consent)
+
+
+@hookimpl
+def audit_history_scope(session: Session, object_type: str, object_id: str) -> dict[str, Any] | None:
+    """A personal file's history belongs to the student's current class (its class teacher may read it)."""
+    if object_type != "office.student" or not object_id.isdigit():
+        return None
+    from core.toolkit import class_of_student, school_today
+
+    student = session.get(User, int(object_id))
+    if student is None:
+        return None
+    school_class = class_of_student(session, student.id, school_today(student.school_id, session=session))
+    return {"class_id": school_class.id if school_class else None, "related": []}

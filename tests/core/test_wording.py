@@ -79,3 +79,12 @@ def test_demo_obeys_the_school(session, demo_school):
     assert not session.scalar(select(func.count(Remark.id)).where(Remark.text.like("%(а)%")))
     printed = session.scalars(select(User).where(User.login.in_(list(demo_school["accounts"].values())))).all()
     assert printed and all(u.activated_at is not None for u in printed)
+
+
+def test_personal_file_links_its_history_for_the_class_teacher(app, session, demo_school):
+    teacher = sign_in(app.test_client(), demo_school["accounts"]["class_teacher"])
+    kid = session.scalar(select(User).where(User.login == demo_school["accounts"]["student"]))
+    page = teacher.get(f"/office/files/{kid.id}").text
+    assert f"/audit/history/office.student/{kid.id}" in page
+    history = teacher.get(f"/audit/history/office.student/{kid.id}")
+    assert history.status_code == 200 and "История изменений" in history.text
