@@ -30,9 +30,10 @@ CORE_TITLES: dict[str, dict[str, str]] = {
 def all_titles() -> dict[str, dict[str, str]]:
     from core.app import state
 
-    merged: dict[str, dict[str, str]] = {"actions": dict(CORE_TITLES["actions"]), "fields": dict(CORE_TITLES["fields"])}
+    merged: dict[str, dict[str, str]] = {"actions": dict(CORE_TITLES["actions"]), "fields": dict(CORE_TITLES["fields"]),
+                                         "values": {}}
     for titles in state().pm.hook.register_audit_titles():
-        for kind in ("actions", "fields"):
+        for kind in ("actions", "fields", "values"):
             merged[kind].update(titles.get(kind, {}))
     return merged
 
@@ -46,7 +47,9 @@ def action_title(code: str, titles: dict[str, dict[str, str]]) -> str:
     return code
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, values: dict[str, str] | None = None) -> str:
+    if isinstance(value, str) and values and value in values:
+        return gettext(values[value])  # a code stored in the row («substitution» → «замена»)
     if value is None or value == "":
         return "—"
     if value is True:
@@ -69,10 +72,11 @@ def diff(old: dict[str, Any] | None, new: dict[str, Any] | None, titles: dict[st
         if key in old and key in new and before == after:
             continue
         label = gettext(titles["fields"][key]) if key in titles["fields"] else key
+        codes = titles.get("values", {})
         if key not in old:
-            lines.append(f"{label}: {_show(after)}")
+            lines.append(f"{label}: {_show(after, codes)}")
         elif key not in new:
-            lines.append(f"{label}: {_show(before)} → —")
+            lines.append(f"{label}: {_show(before, codes)} → —")
         else:
-            lines.append(f"{label}: {_show(before)} → {_show(after)}")
+            lines.append(f"{label}: {_show(before, codes)} → {_show(after, codes)}")
     return lines

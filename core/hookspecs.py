@@ -206,8 +206,9 @@ def register_audit_titles() -> dict[str, dict[str, str]]:
 
     Called by the core whenever the audit log is shown or searched.
 
-    :return: ``{"actions": {action code: title msgid}, "fields": {field name: title msgid}}``; an object
-        type's own title goes under its code in "actions" (``"gradebook.mark": N_("Mark")``).
+    :return: ``{"actions": {action code: title msgid}, "fields": {field name: title msgid},
+        "values": {stored code: title msgid}}``; an object type's own title goes under its code in "actions"
+        (``"gradebook.mark": N_("Mark")``); "values" names codes kept in the rows («substitution»).
     """
 
 
