@@ -88,3 +88,14 @@ def test_personal_file_links_its_history_for_the_class_teacher(app, session, dem
     assert f"/audit/history/office.student/{kid.id}" in page
     history = teacher.get(f"/audit/history/office.student/{kid.id}")
     assert history.status_code == 200 and "История изменений" in history.text
+
+
+def test_wtforms_messages_are_russian(app):
+    from core.forms import ClassForm
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    with app.test_request_context(method="POST", data={"grade_level": "99", "letter": ""}):
+        form = ClassForm()
+        form.class_teacher_id.choices = [(0, "—")]
+        assert not form.validate()
+        assert form.errors == {"grade_level": ["Значение должно быть между 1 и 11."], "letter": ["Обязательное поле."]}
