@@ -149,6 +149,31 @@ def _init_i18n(app: Flask, plugins: dict[str, LoadedPlugin]) -> None:
     i18n.compile_catalogs(dirs)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(d) for d in dirs)
     Babel(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
+    from core import names
+
+    # One helper for names in a case and gendered words, in every template: {{ t|name_case('gen') }},
+    # {{ gendered(t, 'занят', 'занята') }}; dates as Russian words through Babel: {{ d|date_ru }}.
+    app.jinja_env.filters["name_case"] = names.name_in_case
+    app.jinja_env.globals["gendered"] = names.gendered
+    app.jinja_env.filters["date_ru"] = _date_ru
+    app.config.setdefault("WTF_I18N_ENABLED", True)  # WTForms' own messages in Russian (its ru catalog)
+    from core import messages_ru
+
+    messages_ru.install(app)
+
+
+def _date_ru(value: Any, fmt: str = "d MMMM yyyy") -> str:
+    """«21 ноября 2026» from a date or its ISO text (deputy's notices carry ISO dates in their params)."""
+    from datetime import date
+
+    from flask_babel import format_date
+
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return format_date(value, fmt) if value else ""
 
 
 def _init_auth(app: Flask) -> None:

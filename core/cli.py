@@ -59,6 +59,21 @@ def cli() -> None:
     pass
 
 
+@cli.command("run", help="Запустить учебный веб-сервер (для демонстрации и разработки).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def run_server(host: str, port: int) -> None:
+    """Flask's development server without its English banner: a Russian line on what it is and what a school
+    runs instead."""
+    from werkzeug.serving import make_server
+
+    click.echo(f"Klass работает на http://{host}:{port}/ (остановить: Ctrl+C).")
+    click.echo("Это учебный сервер для демонстрации и проверки. Для работы школы запускайте gunicorn: "
+               "gunicorn -w 4 'core:create_app()' (см. README, раздел об установке).")
+    make_server(host, port, current_app._get_current_object(), threaded=True).serve_forever()  # type: ignore[attr-defined]
+
+
 @cli.group("db", help="Схема базы данных (миграции Alembic ядра и плагинов).")
 def db_group() -> None:
     pass
@@ -212,7 +227,7 @@ def demo_command(size: str, password: str | None, if_empty: bool, as_of: Any = N
     with session_scope(state.engine) as session:
         if session.scalar(select(func.count(School.id))):
             if if_empty:
-                click.echo("Демо-школа уже создана. / The demo school already exists.")
+                click.echo("Демо-школа уже создана.")
                 return
             raise click.ClickException("База уже содержит школу: удалите её файл или укажите другую DATABASE_URL.")
         password = password or secrets.token_urlsafe(6)
@@ -224,7 +239,9 @@ def demo_command(size: str, password: str | None, if_empty: bool, as_of: Any = N
                           school=result.school, size=size)
             school_name = result.school.short_name
     elapsed = time.perf_counter() - started
-    counts = ", ".join(f"{k}: {v}" for k, v in result.counts.items())
+    words = {"classes": "классов", "students": "учеников", "guardians": "связей «родитель — ребёнок»",
+             "teachers": "учителей"}
+    counts = ", ".join(f"{words.get(k, k)}: {v}" for k, v in result.counts.items())
     click.echo(f"Школа «{school_name}» создана за {elapsed:.1f} с ({counts}).")
     if size == "demo":
         titles = {"admin": "администратор", "principal": "директор", "deputy": "завуч",

@@ -294,6 +294,14 @@ def build_school(session: Session, size: str, term_system: str, password: str, t
                      "teachers": len({r["teacher_id"] for r in assignment_rows})}
     if size != "full":
         result.accounts.update(_sample_accounts(session, school.id, classes[(5, "А")].id))
+        # The accounts `make run` prints have been used: activated, so a class teacher's default bulk issue
+        # («only accounts not activated yet») never takes the printed password away.
+        from datetime import UTC, datetime, time
+
+        from sqlalchemy import update
+
+        session.execute(update(User).where(User.school_id == school.id, User.login.in_(list(result.accounts.values())))
+                        .values(activated_at=datetime.combine(today, time(6, 0), tzinfo=UTC)))
     return result
 
 

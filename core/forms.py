@@ -88,6 +88,7 @@ class AuditFilterForm(FlaskForm):
 
     actor = StringField(_l("User (login)"), validators=[Optional()])
     action = StringField(_l("Action"), validators=[Optional()])
+    text = StringField(_l("Person, object or text"), validators=[Optional(), Length(max=100)])
     since = DateTimeLocalField(_l("From"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
     until = DateTimeLocalField(_l("To"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
 

@@ -211,3 +211,30 @@ def electronic_consent(session: Session, user_id: int, kind: str) -> bool | None
     :return: False when the person refused, True when they agreed, None when the register knows nothing
         (no record: the school's default, sending, applies).
     """
+
+
+@hookspec
+def register_audit_titles() -> dict[str, dict[str, str]]:
+    """Russian titles for the audit log, so it never shows raw codes and JSON keys.
+
+    Called by the core whenever the audit log is shown or searched.
+
+    :return: ``{"actions": {action code: title msgid}, "fields": {field name: title msgid},
+        "values": {stored code: title msgid}}``; an object type's own title goes under its code in "actions"
+        (``"gradebook.mark": N_("Mark")``); "values" names codes kept in the rows («substitution»).
+    """
+
+
+@hookspec(firstresult=True)
+def audit_history_scope(session: Session, object_type: str, object_id: str) -> dict[str, Any] | None:
+    """Which class an audited object belongs to, and which other objects its history includes.
+
+    Called by the core's history page (``/audit/history/<type>/<id>``) of one object: a class teacher sees
+    the history of her class's records only, and a lesson's history shows its marks too.
+
+    :param session: the open session.
+    :param object_type: the ``object_type`` given to ``audit()``.
+    :param object_id: its id as text.
+    :return: ``{"class_id": int | None, "related": [(object_type, [ids])]}``, or None when the object
+        is not yours (or no longer exists).
+    """

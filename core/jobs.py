@@ -26,9 +26,27 @@ from sqlalchemy.orm import Session
 from core.config import instance_dir
 from core.db import WRITE_INTENT, utcnow
 from core.models import Job
+from core.service_error import N_, ServiceError
 
 log = logging.getLogger("klass.jobs")
 Progress = Callable[[int, int, str], None]
+
+
+JOB_FAILED = N_("The task failed. The administrator will find the details in the server log.")
+SERVICE_UNREACHABLE = N_("Another service (the mail server, the storage) did not answer. Try again later; the "
+                         "administrator will find the details in the server log.")
+
+
+def _failure_message(exc: Exception) -> str:
+    """What the owner of a failed job reads: never «[Errno 111] Connection refused»."""
+    if isinstance(exc, ServiceError):
+        try:
+            return exc.translated()
+        except (RuntimeError, KeyError):  # no app context in a bare worker
+            return exc.message if not exc.params else JOB_FAILED
+    if isinstance(exc, OSError):
+        return SERVICE_UNREACHABLE
+    return JOB_FAILED
 
 
 def _make_huey() -> Any:
@@ -125,7 +143,8 @@ def _run_job(app: Flask, state: Any, job_id: int, cleanup: bool) -> None:
             session.rollback()
             job = session.get(Job, job_id)
             assert job is not None
-            job.status, job.message = "failed", f"{type(exc).__name__}: {exc}"
+            # The owner reads a Russian sentence (the page translates the msgid); the detail goes to the log.
+            job.status, job.message = "failed", _failure_message(exc)
             log.error("job %s failed:\n%s", job_id, traceback.format_exc())
         job.finished_at = utcnow()
         session.commit()

@@ -40,6 +40,8 @@ CORE_PERMISSIONS = [
                ("admin", "deputy")),
     Permission("core.users.manage", _l("Manage staff accounts and roles"), ("admin",)),
     Permission("core.audit.view", _l("Read the audit log"), ("admin", "principal", "deputy")),
+    Permission("core.audit.history", _l("See the change history of a record (a class teacher: of her class)"),
+               ("admin", "principal", "deputy", "class_teacher")),
     Permission("core.audit.revert", _l("Declare a user's operations invalid after a leak"), ("admin",)),
     Permission("core.jobs.view", _l("Follow own background jobs"),
                ("admin", "principal", "deputy", "class_teacher", "teacher")),

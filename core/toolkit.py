@@ -69,6 +69,7 @@ from core.models import (
     Term,
     User,
 )
+from core.names import agreed, gendered, is_female, name_in_case
 from core.pdf import register_fonts, ru_plural
 from core.permissions import Permission, can, public, requires_permission
 from core.plugins import PluginInfo, hookimpl
@@ -129,7 +130,7 @@ def hook() -> Any:
 
 
 __all__ = [
-    "N_", "ServiceError", "plain_text", "render_text", "DOCUMENTS", "DOCUMENTS_AND_IMAGES", "IMAGES", "CheckedUpload", "StoredFile",
+    "N_", "ServiceError", "plain_text", "render_text", "agreed", "gendered", "is_female", "name_in_case", "DOCUMENTS", "DOCUMENTS_AND_IMAGES", "IMAGES", "CheckedUpload", "StoredFile",
     "UploadRefused", "check_upload", "file_response", "load_file", "sniff", "store_file", "acting_user", "engine", "find_owned", "get_owned_or_404", "local_to_utc", "now_in", "school_now", "school_today",
     "school_zone", "today_in", "valid_zone", "week_start",
     "may_email", "AcademicYear", "AuditEntry", "Job", "build_message", "register_fonts", "ru_plural", "send_mail",

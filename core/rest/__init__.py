@@ -15,6 +15,7 @@ from flask import Flask, jsonify, request
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
+from core.messages_ru import translated
 from core.permissions import requires_permission
 
 API_PREFIX = "/api/v1"
@@ -71,7 +72,8 @@ def api_view(
                         return api_error(400, "bad_request", _("The request body must be a JSON object."))
                     kwargs["body"] = body().load(payload)
             except ValidationError as exc:
-                return api_error(422, "validation_error", _("Some fields are invalid."), exc.messages)  # type: ignore[arg-type]
+                return api_error(422, "validation_error", _("Some fields are invalid."),
+                                 translated(exc.messages))  # type: ignore[arg-type]
             field = _out_of_range({k: kwargs[k] for k in ("query", "body") if k in kwargs})
             if field is not None:
                 name = field.split(".", 1)[-1]

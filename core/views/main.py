@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, current_app, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -49,6 +49,16 @@ def init_shell(app: Flask) -> None:
         }
 
 
+def _class_page_endpoint(user: User) -> str | None:
+    """The page of a class the class teacher's «My class» card opens: the class journal when the gradebook
+    is enabled, else the office's class page (a card that only names the class is a dead end)."""
+    for endpoint, permission in (("gradebook.class_view", "gradebook.journal.view"),
+                                 ("office.class_page", "office.class.view")):
+        if endpoint in current_app.view_functions and can(user, permission):
+            return endpoint
+    return None
+
+
 @bp.get("/")
 @requires_permission("core.dashboard.view")
 def dashboard() -> Any:
@@ -62,6 +72,7 @@ def dashboard() -> Any:
     led = classes_led_by(user)
     if led:
         context["led_classes"] = session.scalars(select(SchoolClass).where(SchoolClass.id.in_(led))).all()
+        context["my_class_endpoint"] = _class_page_endpoint(user)
     if user.has_role("teacher"):
         context["assignments"] = session.execute(
             select(SchoolClass, Subject, TeachingAssignment.hours_per_week, Subgroup.name)

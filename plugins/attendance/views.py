@@ -349,7 +349,12 @@ def notes() -> Any:
     form.student_id.choices = [(c.id, c.full_name) for c in children]
     form.kind.choices = [(r["kind"], r["title"]) for r in conf["reasons"]]
     if request.method == "GET":
-        form.starts_on.data = form.ends_on.data = school_today()
+        # The diary's «Explain the absence» next to an «н» names the child and the day: the form starts there.
+        day = _date_arg("day", school_today())
+        form.starts_on.data = form.ends_on.data = day
+        asked = request.args.get("student_id", type=int)
+        if asked in {c.id for c in children}:
+            form.student_id.data = asked
     if form.validate_on_submit():
         upload = form.scan.data
         scan = None

@@ -21,6 +21,7 @@ from core.toolkit import (
     SchoolClass,
     TeachingAssignment,
     User,
+    agreed,
 )
 from plugins.diary.models import (
     Acknowledgement,
@@ -146,6 +147,9 @@ def build(session: Session, school: School, size: str, today: date | None = None
     class_teacher = dict(session.execute(select(SchoolClass.id, SchoolClass.class_teacher_id)
                                          .where(SchoolClass.school_id == school.id)).all())
     remark_rows: list[dict[str, Any]] = []
+    # Each note agrees with its student («работала» for a girl), so the names are needed.
+    people = {row.id: row for row in session.execute(
+        select(User.id, User.last_name, User.first_name, User.middle_name).where(User.school_id == school.id))}
     per_class = 10 if size != "full" else 4
     school_days = [d for d in days if d.weekday() < 5]
     for class_id, kids in members.items():
@@ -158,9 +162,10 @@ def build(session: Session, school: School, size: str, today: date | None = None
             else:
                 continue
             day = rng.choice(school_days)
-            remark_rows.append({"school_id": school.id, "student_id": rng.choice(kids), "class_id": class_id,
+            kid = rng.choice(kids)
+            remark_rows.append({"school_id": school.id, "student_id": kid, "class_id": class_id,
                                 "author_id": author, "subject_id": subject, "kind": kind,
-                                "text": rng.choice(TEXTS[kind]), "day": day, "created_at": _moment(rng, day, tz, now)})
+                                "text": agreed(rng.choice(TEXTS[kind]), people[kid]), "day": day, "created_at": _moment(rng, day, tz, now)})
     # The two-children family gets a fresh note this week, still waiting for their confirmation.
     for g in sorted(two_children)[:1]:
         kid = children[g][0]
@@ -168,7 +173,7 @@ def build(session: Session, school: School, size: str, today: date | None = None
             author, subject = teachers[class_of[kid]][0]
             remark_rows.append({"school_id": school.id, "student_id": kid, "class_id": class_of[kid],
                                 "author_id": author, "subject_id": subject, "kind": "praise",
-                                "text": TEXTS["praise"][1], "day": today, "created_at": now - timedelta(hours=1)})
+                                "text": agreed(TEXTS["praise"][1], people[kid]), "day": today, "created_at": now - timedelta(hours=1)})
 
     if visit_rows:
         for offset in range(0, len(visit_rows), 20000):

@@ -5,7 +5,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from core.toolkit import DashboardWidget, MenuItem, Permission, PluginInfo, hookimpl
+from core.toolkit import N_, DashboardWidget, MenuItem, Permission, PluginInfo, hookimpl
 from plugins.gradebook import hookspecs
 from plugins.gradebook.schemas import GradebookSettings
 
@@ -101,4 +101,52 @@ def revert_change(session: Any, entry: Any) -> dict[str, Any] | None:
         return finals.revert_final_mark(session, entry)
     if entry.object_type == "gradebook.lesson":
         return lesson_editing.revert_lesson(session, entry)
+    return None
+
+
+@hookimpl
+def register_audit_titles() -> dict[str, dict[str, str]]:
+    """The journal's actions and fields as the audit log names them («Отметка: 4 → 5»)."""
+    return {
+        "actions": {
+            "gradebook.mark": N_("Mark"), "gradebook.mark.create": N_("Mark entered"),
+            "gradebook.mark.update": N_("Mark changed"), "gradebook.mark.delete": N_("Mark deleted"),
+            "gradebook.lesson": N_("Lesson"), "gradebook.lesson.create": N_("Lesson created"),
+            "gradebook.lesson.update": N_("Lesson changed"), "gradebook.lesson.delete": N_("Lesson deleted"),
+            "gradebook.final_mark": N_("Final mark"), "gradebook.final_mark.create": N_("Final mark entered"),
+            "gradebook.final_mark.update": N_("Final mark changed"),
+            "gradebook.final_mark.delete": N_("Final mark deleted"),
+            "gradebook.homework_file": N_("Homework file"),
+            "gradebook.homework_file.create": N_("Homework file attached"),
+            "gradebook.homework_file.delete": N_("Homework file removed"),
+        },
+        "fields": {
+            "value": N_("Mark"), "work_type": N_("Kind of work"), "comment": N_("Comment"), "topic": N_("Topic"),
+            "date": N_("Date"), "number": N_("Lesson number"), "student_id": N_("Student"),
+            "lesson_id": N_("Lesson"), "teacher_id": N_("Teacher"), "subject_id": N_("Subject"),
+            "class_id": N_("Class"), "subgroup_id": N_("Subgroup"), "reason": N_("Reason"),
+            "filename": N_("File"), "size": N_("Size, bytes"), "weight": N_("Weight"), "period": N_("Period"),
+        },
+    }
+
+
+@hookimpl
+def audit_history_scope(session: Any, object_type: str, object_id: str) -> dict[str, Any] | None:
+    """A mark's and a lesson's history belong to the lesson's class; a lesson's history shows its marks."""
+    from sqlalchemy import select
+
+    from plugins.gradebook.models import Lesson, Mark
+
+    if not object_id.isdigit():
+        return None
+    if object_type == "gradebook.mark":
+        class_id = session.scalar(select(Lesson.class_id).join(Mark, Mark.lesson_id == Lesson.id)
+                                  .where(Mark.id == int(object_id)))
+        return {"class_id": class_id, "related": []} if class_id is not None else None
+    if object_type == "gradebook.lesson":
+        lesson = session.get(Lesson, int(object_id))
+        if lesson is None:
+            return None
+        marks = list(session.scalars(select(Mark.id).where(Mark.lesson_id == lesson.id)))
+        return {"class_id": lesson.class_id, "related": [("gradebook.mark", marks)]}
     return None

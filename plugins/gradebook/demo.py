@@ -36,6 +36,7 @@ TOPICS = {
     "Английский язык": ["My family", "School life", "Present Simple", "Free time", "Past Simple",
                         "Travelling", "Food and drinks", "Future forms", "Sport", "Holidays"],
 }
+UNMARKED_GRADES = (1,)  # grades taught without marks (безотметочное обучение)
 WORK_TYPES_IN_CLASS = ["answer", "answer", "answer", "homework", "independent"]
 
 
@@ -147,6 +148,7 @@ def build(session: Session, school: School, size: str, today: date | None = None
     session.execute(insert(LessonPlanItem.__table__), plan_rows)
 
     homework_rows, mark_rows = [], []
+    unmarked_classes = {c.id for c in classes if c.grade_level in UNMARKED_GRADES}
     for lesson_id, row in zip(lesson_ids, lesson_rows, strict=True):
         if row["date"] > today:
             continue
@@ -154,6 +156,8 @@ def build(session: Session, school: School, size: str, today: date | None = None
             homework_rows.append({"school_id": school.id, "lesson_id": lesson_id,
                                   "text": f"§ {rng.randint(1, 40)}, № {rng.randint(1, 300)}–{rng.randint(301, 600)}",
                                   "due_date": row["date"] + timedelta(days=2)})
+        if row["class_id"] in unmarked_classes:
+            continue  # first grade is not marked: the demo obeys the school's rule
         pupils = members_of_subgroup[row["subgroup_id"]] if row["subgroup_id"] else students_of_class[row["class_id"]]
         control = row["control_work_type"]
         for student_id in pupils:

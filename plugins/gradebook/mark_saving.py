@@ -15,6 +15,7 @@ from core.toolkit import (
     N_,
     ClassMembership,
     RevertConflict,
+    SchoolClass,
     SubgroupMember,
     audit,
     ensure_as_left,
@@ -45,6 +46,13 @@ def _attends(student_id: int) -> Any:
     in_group = or_(Lesson.subgroup_id.is_(None), exists().where(
         SubgroupMember.subgroup_id == Lesson.subgroup_id, SubgroupMember.student_id == student_id))
     return case((and_(in_class, in_group), 1), else_=0)
+
+
+def check_marked_grade(session: Session, settings: Mapping[str, Any], lesson: Lesson) -> None:
+    """Grades taught without marks (first grade by default: безотметочное обучение) refuse every mark."""
+    grade = session.scalar(select(SchoolClass.grade_level).where(SchoolClass.id == lesson.class_id))
+    if grade in settings.get("unmarked_grades", (1,)):
+        raise MarkError(N_("Grade %(grade)d is taught without marks (the school's settings)."), grade=grade)
 
 
 def _cell(session: Session, school_id: int, lesson_id: int, student_id: int) -> tuple[Lesson, bool, list[Mark]]:
@@ -111,6 +119,7 @@ def create_mark(session: Session, settings: Mapping[str, Any], editor: Editor, *
         raise MarkError(N_("This student does not attend this lesson."), field="student_id")
     if expected_count is not None and expected_count != len(marks):
         raise _conflict(marks)
+    check_marked_grade(session, settings, lesson)
     parsed = parse_mark(value, settings)
     code = _work_type(settings, work_type, lesson)
     if len(marks) >= settings["max_marks_per_lesson"]:
@@ -179,6 +188,7 @@ def update_mark(session: Session, settings: Mapping[str, Any], editor: Editor, m
         raise _one_conflict(mark)
     values: dict[str, Any] = {}
     if value is not None:
+        check_marked_grade(session, settings, lesson)
         parsed = parse_mark(value, settings)
         values.update(value=parsed.value, numeric=parsed.numeric)
     if work_type is not None:
@@ -239,6 +249,8 @@ def set_cell(session: Session, settings: Mapping[str, Any], editor: Editor, *, l
     if [(m.id, m.version) for m in marks] != [(int(i), int(v)) for i, v in known]:
         raise _conflict(marks)
     parsed = parse_marks(text, settings) if text is not None else [parse_mark(v, settings) for v in values or ()]
+    if parsed:
+        check_marked_grade(session, settings, lesson)
     if len(parsed) > settings["max_marks_per_lesson"]:
         raise MarkError(N_("At most %(n)d marks per lesson."), n=settings["max_marks_per_lesson"])
     if parsed and [p.value for p in parsed] != [m.value for m in marks]:

@@ -45,6 +45,8 @@ class GradebookSettings(Schema):
     work_types = fields.List(fields.Nested(WorkTypeSchema), load_default=lambda: list(DEFAULT_WORK_TYPES),
                              validate=validate.Length(min=1))
     default_work_type = fields.String(load_default="answer")
+    # Grades taught without marks (безотметочное обучение): marks there are refused.
+    unmarked_grades = fields.List(fields.Integer(validate=validate.Range(min=1, max=11)), load_default=lambda: [1])
     max_marks_per_lesson = fields.Integer(load_default=3, validate=validate.Range(min=1, max=10))
     # "thresholds": a mark is given from its threshold up (4.65 -> 5); "standard": ordinary rounding.
     rounding = fields.String(load_default="thresholds", validate=validate.OneOf(["thresholds", "standard"]))

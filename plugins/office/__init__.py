@@ -188,3 +188,17 @@ def register_setup_steps() -> list[SetupStep]:
         SetupStep("office.class_lists_import", _l("Import a spreadsheet"), "office.import_form",
                   "office.import.run", _class_lists_done, 80, extends="office.class_lists"),
     ]
+
+
+@hookimpl
+def audit_history_scope(session: Session, object_type: str, object_id: str) -> dict[str, Any] | None:
+    """A personal file's history belongs to the student's current class (its class teacher may read it)."""
+    if object_type != "office.student" or not object_id.isdigit():
+        return None
+    from core.toolkit import class_of_student, school_today
+
+    student = session.get(User, int(object_id))
+    if student is None:
+        return None
+    school_class = class_of_student(session, student.id, school_today(student.school_id, session=session))
+    return {"class_id": school_class.id if school_class else None, "related": []}

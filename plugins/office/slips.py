@@ -11,6 +11,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from core.toolkit import gendered
 from core.toolkit import register_fonts as core_fonts
 from plugins.office.passwords import IssuedCredential
 
@@ -99,13 +100,18 @@ def _slip(c: canvas.Canvas, slip: IssuedCredential, x: float, y: float, w: float
     c.setFillGray(0)
     c.setFont(SANS_BOLD, 8.5)
     c.drawString(x + pad, top - 19, texts["title"])
-    size = _fit(c, slip.full_name, SANS_BOLD, 11, inner)
+    # A guardian's slip names the guardian after «Родитель:» and the children on the line below, so nobody
+    # reads a child's name as the account holder's.
+    name = f"{texts['guardian_label']}: {slip.full_name}" if slip.role == "guardian" else slip.full_name
+    size = _fit(c, name, SANS_BOLD, 11, inner)
     c.setFont(SANS_BOLD, size)
-    c.drawString(x + pad, top - 34, slip.full_name)
+    c.drawString(x + pad, top - 34, name)
     if slip.role == "student":
         who = f"{texts['student']}, {slip.class_name}"
     elif slip.role == "guardian":
-        who = f"{texts['guardian']}: {', '.join(slip.children)}"
+        label = (texts["children"] if len(slip.children) > 1
+                 else gendered(slip.children[0] if slip.children else "", texts["child"], texts["child_f"]))
+        who = f"{label}: {', '.join(slip.children)}, {slip.class_name}"
     else:
         who = texts["staff"]
     size = _fit(c, who, SANS, 8.5, inner)

@@ -38,7 +38,9 @@ def staff_summary(user: User) -> dict[str, Any]:
     return {"totals": totals, "classes": classes, "single": classes[0] if len(classes) == 1 else None,
             "tickets": session.scalar(tickets) or 0, "movement": session.scalar(movement) or 0,
             "regulation": regulation, "can_verify": can(user, "office.personal_file.edit"),
-            "can_issue": can(user, "office.credentials.issue")}
+            "can_issue": can(user, "office.credentials.issue"),
+            # the deputy and the director see the count; only who records consents gets the link
+            "can_consent": can(user, "office.consent.edit")}
 
 
 def family_summary(user: User) -> dict[str, Any]:

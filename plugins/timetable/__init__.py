@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from core.toolkit import DashboardWidget, MenuItem, Permission, PluginInfo, SetupStep, hookimpl
+from core.toolkit import N_, DashboardWidget, MenuItem, Permission, PluginInfo, SetupStep, hookimpl
 from plugins.timetable.schemas import TimetableSettings
 
 PLUGIN = PluginInfo(
@@ -177,3 +177,18 @@ def register_setup_steps() -> list[SetupStep]:
         SetupStep("timetable.entries", _l("Timetable"), "timetable.versions", "timetable.manage", _timetable_done,
                   75, _l("Create a timetable version and put each class's lessons into it.")),
     ]
+
+
+@hookimpl
+def register_audit_titles() -> dict[str, dict[str, str]]:
+    """Substitutions, moves and cancellations as the audit log names them."""
+    return {
+        "actions": {"timetable.lesson_change": N_("Timetable change"),
+                    "timetable.change.create": N_("Timetable change made"),
+                    "timetable.change.revoke": N_("Timetable change revoked"),
+                    "timetable.generation": N_("Lessons from the timetable"),
+                    "timetable.lessons.generate": N_("Lessons created from the timetable")},
+        "fields": {"kind": N_("Kind of change"), "revoked": N_("Revoked"), "new_date": N_("New date"),
+                   "new_number": N_("New lesson number"), "room": N_("Room")},
+        "values": {"substitution": N_("substitution"), "move": N_("move"), "cancel": N_("cancellation")},
+    }

@@ -5,6 +5,7 @@ from typing import Any
 
 from flask_babel import gettext
 
+from core.toolkit import name_in_case
 from plugins.timetable.refusals import ON_WEEKDAY, WEEKDAYS, Problem
 
 
@@ -33,7 +34,7 @@ def change_note(info: Any) -> str:
     if info is None:
         return ""
     if info.kind == "substitution":
-        text = gettext("Substitution: %(new)s instead of %(old)s", new=info.new_teacher or "", old=info.teacher)
+        text = gettext("Substitution: %(new)s instead of %(old)s", new=info.new_teacher or "", old=name_in_case(info.teacher, "gen"))
     elif info.kind == "move":
         text = gettext("Moved from %(date)s, lesson %(number)s to %(new_date)s, lesson %(new_number)s",
                        date=info.date.strftime("%d.%m.%Y"), number=info.number,

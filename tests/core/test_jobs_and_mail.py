@@ -20,7 +20,13 @@ def count_to_three(session: Any, job: Job, progress: Any) -> dict[str, Any]:
 
 
 def broken(session: Any, job: Job, progress: Any) -> None:
-    raise RuntimeError("нет данных")
+    from core.service_error import ServiceError
+
+    raise ServiceError("нет данных")
+
+
+def unreachable(session: Any, job: Job, progress: Any) -> None:
+    raise ConnectionRefusedError(111, "Connection refused")
 
 
 def test_job_runs_with_progress_and_shows_result(app, session, demo_school, login_as):
@@ -39,6 +45,18 @@ def test_failed_job_keeps_its_reason(app, session, demo_school):
     session.refresh(job)
     assert job.status == "failed"
     assert "нет данных" in job.message
+
+
+def test_failed_job_tells_its_owner_in_russian_not_the_exception(app, session, demo_school, login_as):
+    job = submit(session, school_id=demo_school["school_id"], kind="test.unreachable", title="Сбой",
+                 handler=f"{__name__}:unreachable", user_id=None)
+    session.refresh(job)
+    assert job.status == "failed"
+    assert "Errno" not in job.message and "refused" not in job.message
+    from flask_babel import gettext
+
+    with app.test_request_context():
+        assert gettext(job.message).startswith("Другая служба")
 
 
 def test_job_page_is_visible_to_its_owner_only(app, session, demo_school, login_as):
@@ -77,3 +95,35 @@ def test_long_subjects_keep_their_spaces_when_folded(smtp_server, subject):
     send(smtp_server.settings, build_message(smtp_server.settings, ["mama@example.org"], subject, "Текст"))
     received = smtp_server.messages[-1]
     assert received["Subject"] == subject
+
+
+def test_klass_run_speaks_russian_without_the_development_banner(app, monkeypatch):
+    import werkzeug.serving
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from core.cli import cli
+
+    class Server:
+        def serve_forever(self) -> None:
+            return None
+
+    monkeypatch.setattr(werkzeug.serving, "make_server", lambda *a, **kw: Server())
+    result = CliRunner().invoke(cli, ["run", "--port", "5999"], obj=ScriptInfo(create_app=lambda: app))
+    assert result.exit_code == 0, result.output
+    assert "Klass работает на http://127.0.0.1:5999/" in result.output and "gunicorn" in result.output
+    assert "development server" not in result.output and "Serving Flask app" not in result.output
+
+
+def test_job_list_says_the_state_in_russian(app, session, demo_school, login_as):
+    from sqlalchemy import select
+
+    from core.models import User
+
+    client = login_as("deputy")
+    deputy = session.scalar(select(User).where(User.login == demo_school["accounts"]["deputy"]))
+    submit(session, school_id=demo_school["school_id"], kind="test.count", title="Счёт для списка",
+           handler=f"{__name__}:count_to_three", user_id=deputy.id)
+    page = client.get("/jobs/").text
+    row = page.split("Счёт для списка")[1].split("</tr>")[0]
+    assert "Готово" in row and "done" not in row and "100%" not in row

@@ -28,7 +28,9 @@ from plugins.office.views.common import bp, commit, flash_errors
 
 def _slip_texts() -> dict[str, str]:
     return {"title": _("Access to the electronic journal and diary"), "student": _("Student"),
-            "guardian": _("Guardian of"), "staff": _("Staff member"), "login": _("Login:"),
+            "guardian": _("Guardian"), "guardian_label": _("Guardian (on a slip)"),
+            "child": _("Student (a boy, on a slip)"), "child_f": _("Student (a girl, on a slip)"),
+            "children": _("Children"), "staff": _("Staff member"), "login": _("Login:"),
             "password": _("Password:"), "site": _("Site"),
             "hint": _("At the first sign-in you will set your own password; this one then stops working. "
                       "Keep it secret: every account is personal."),

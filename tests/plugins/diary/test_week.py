@@ -214,6 +214,12 @@ def test_an_absence_links_to_the_attendance_note_form(login_as, session, people,
     session.merge(AttendanceMark(school_id=lesson.school_id, lesson_id=lesson.id, student_id=kid.id, code="н",
                                  reason=""))
     session.commit()
-    page = login_as("guardian").get(f"/diary/{kid.id}?week={week}").text
-    assert 'title="отсутствовал">н</span><a class="d-note" href="/attendance/notes">Сообщить причину пропуска</a>' in page
+    guardian = login_as("guardian")
+    page = guardian.get(f"/diary/{kid.id}?week={week}").text
+    link = f"/attendance/notes?student_id={kid.id}&amp;day={lesson.date.isoformat()}"
+    assert f'title="отсутствовал">н</span><a class="d-note" href="{link}">Сообщить причину пропуска</a>' in page
+    # The form opens with the child and the day of the «н» filled in.
+    form = guardian.get(link.replace("&amp;", "&")).text
+    assert f'<option selected value="{kid.id}">' in form or f'value="{kid.id}" selected' in form
+    assert form.count(f'value="{lesson.date.isoformat()}"') == 2  # from and to
     assert "/attendance/notes" not in login_as("class_teacher").get(f"/diary/{kid.id}?week={week}").text
