@@ -126,6 +126,15 @@ def today_in(zone: str | tzinfo) -> date:
     return now_in(zone).date()
 
 
+def remember_zone(school_id: int, name: str) -> None:
+    """Put a school's zone, read along with something else (the sign-in's session row), into the
+    request's cache, so ``school_zone`` needs no statement of its own."""
+    from flask import g, has_app_context
+
+    if has_app_context() and valid_zone(name):
+        g.setdefault("klass_school_zones", {})[school_id] = ZoneInfo(name)
+
+
 def school_zone(school_id: int | None = None, *, session: Session | None = None) -> ZoneInfo:
     """The zone of a school: the signed-in user's by default, or ``school_id`` (with ``session``
     outside a request). Cached for the request, since a page asks for "today" many times."""

@@ -23,8 +23,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.app_passwords import revoke_all
+from core.clock import remember_zone
 from core.db import db, utcnow
-from core.models import ApiToken, User, UserSession
+from core.models import ApiToken, School, User, UserSession
 
 KEY_PREFIX = "s."
 SEEN_EVERY = timedelta(minutes=1)
@@ -61,13 +62,16 @@ def load_user(user_key: str) -> User | None:
     if not user_key.startswith(KEY_PREFIX):
         return None  # a cookie from before server-side sessions: sign in again
     session = db()
-    # The session row and its user in one statement: this runs on every request.
-    found = session.execute(select(UserSession, User).join(User, User.id == UserSession.user_id)
+    # The session row, its user and the school's time zone in one statement: this runs on every request,
+    # and nearly every page asks for the school's "today" (core.clock.school_zone reads the cache).
+    found = session.execute(select(UserSession, User, School.timezone).join(User, User.id == UserSession.user_id)
+                            .join(School, School.id == User.school_id)
                             .where(UserSession.key_hash == _digest(user_key[len(KEY_PREFIX):]))).first()
     now = utcnow()
     if found is None:
         return None
-    row, user = found
+    row, user, zone = found
+    remember_zone(user.school_id, zone)
     if row.revoked_at is not None or row.expires_at <= now:
         return None
     if not user.is_active or user.session_version != row.session_version:
