@@ -48,7 +48,7 @@ def lesson_marks(lesson_id: int) -> Any:
     return {
         "lesson_id": lesson.id, "date": lesson.date, "number": lesson.number, "class_id": lesson.class_id,
         "subject": subject.name if subject else "", "roll_call_taken": roll is not None,
-        "taken_at": roll.taken_at if roll else None,
+        "taken_at": roll.taken_at if roll else None, "version": roll.version if roll else 0,
         "editable": rights.can_edit_lesson(actor, lesson, school_today()),
         "codes": settings()["codes"],
         "students": [
@@ -69,7 +69,8 @@ def save_mark(body: dict[str, Any]) -> Any:
     warnings: list[Any] = []
     state = marking.save_mark(session, settings(), current_actor(), body["lesson_id"], body["student_id"],
                                body["code"], today=school_today(), minutes_late=body["minutes_late"],
-                               reason=body["reason"], notify=notifier(), warnings=warnings)
+                               reason=body["reason"], notify=notifier(), warnings=warnings,
+                               version=body["version"])
     session.commit()
     # Saved, but worth a look: an «н» next to a mark in the same lesson (the gradebook's rule).
     return jsonify({**_mark_json(state), "warnings": [_(w.message, **w.params) for w in warnings]})
@@ -82,7 +83,7 @@ def roll_call(lesson_id: int, body: dict[str, Any]) -> Any:
     session = db()
     entries = {e["student_id"]: (e["code"], e["minutes_late"]) for e in body["marks"]}
     result = marking.take_roll_call(session, settings(), current_actor(), lesson_id, entries,
-                                     today=school_today(), notify=notifier())
+                                     today=school_today(), notify=notifier(), version=body["version"])
     session.commit()
     return jsonify({"lesson_id": result.lesson_id, "present": result.present, "absent": result.absent,
                     "late": result.late, "changed": result.changed})

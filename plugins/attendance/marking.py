@@ -146,7 +146,31 @@ def ensure_roll_call(session: Session, lesson: Lesson, actor_id: int | None) -> 
         session.add(roll)
     else:
         roll.taken_by, roll.taken_at = actor_id, utcnow()
+        roll.version += 1
     return roll
+
+
+def roll_call_version(session: Session, lesson_id: int) -> int:
+    """The version a roll-call form or the grid is given (0: attendance not taken yet)."""
+    return session.scalar(select(LessonRollCall.version).where(LessonRollCall.lesson_id == lesson_id)) or 0
+
+
+def check_version(session: Session, lesson: Lesson, version: int | None) -> None:
+    """Refuse a save made from an older view of the lesson's attendance, naming who changed it and the
+    absences now recorded (None: a service that reads and writes in one go)."""
+    current = roll_call_version(session, lesson.id)
+    if version is None or version == current:
+        return
+    roll = session.get(LessonRollCall, lesson.id)
+    who = session.get(User, roll.taken_by) if roll and roll.taken_by else None
+    names = {p.id: p.short_name for p in lesson_pupils(session, lesson)}
+    away = [f"{names.get(m.student_id, m.student_id)} — {m.code}" for m in lesson_marks(session, lesson.id).values()]
+    error = AttendanceError(
+        N_("Someone else has changed this lesson's attendance meanwhile: %(who)s; now marked: %(marks)s. "
+           "Nothing was saved; check and save again."), "conflict",
+        who=who.full_name if who else "—", marks=", ".join(sorted(away)) or "—")
+    error.extra = {"current": {"version": current, "taken_by": who.full_name if who else None}}
+    raise error
 
 
 def absences_at(session: Session, lesson_id: int, student_ids: Iterable[int]) -> dict[int, str]:
@@ -180,9 +204,11 @@ def _absence_with_mark(session: Session, settings: Mapping[str, Any], lesson: Le
 
 def save_mark(session: Session, settings: Mapping[str, Any], actor: Actor, lesson_id: int, student_id: int,
               code: str | None, *, today: date, minutes_late: int | None = None, reason: str = "",
-              notify: Notify | None = None, warnings: list[Clash] | None = None) -> MarkState:
+              notify: Notify | None = None, warnings: list[Clash] | None = None,
+              version: int | None = None) -> MarkState:
     """Set (or with an empty code clear) one student's attendance at one lesson, as the journal grid does.
 
+    ``version`` is the lesson's roll-call version the grid was given: an older one is refused (409).
     Checks the actor may edit the lesson and that the student belongs to it, turns an absence into an
     excused one when the class teacher has a reason on file for that day, audits the change, and records
     that attendance was taken at the lesson. Raises ``AttendanceError``; changes nothing then.
@@ -195,6 +221,7 @@ def save_mark(session: Session, settings: Mapping[str, Any], actor: Actor, lesso
         if refusal.status == 403 and not can_view_lesson(actor, lesson):
             raise AttendanceError(N_("Not found."), "not_found")
         raise refusal
+    check_version(session, lesson, version)
     normalized = normalize_code(settings, code)
     pupil = session.execute(pupils_query(lesson.class_id, lesson.subgroup_id, lesson.date)
                             .where(User.id == student_id)).first()
@@ -224,16 +251,18 @@ class RollCallResult:
 
 def take_roll_call(session: Session, settings: Mapping[str, Any], actor: Actor, lesson_id: int,
                    entries: Mapping[int, tuple[str, int | None]], *, today: date,
-                   notify: Notify | None = None) -> RollCallResult:
+                   notify: Notify | None = None, version: int | None = None) -> RollCallResult:
     """Save a whole lesson at once (the phone roll-call page): ``entries`` maps student id to (code,
     minutes late); students not named were present. Records the roll call even if everyone was there.
-    Every code is checked before anything is written."""
+    Every code is checked before anything is written; ``version`` is the roll-call version the form was
+    opened with: after someone else's save it is refused and nothing is written."""
     lesson = session.get(Lesson, lesson_id)
     if lesson is None or not can_view_lesson(actor, lesson):
         raise AttendanceError(N_("Not found."), "not_found")
     refusal = edit_refusal(actor, lesson, today)
     if refusal is not None:
         raise refusal
+    check_version(session, lesson, version)
     pupils = {p.id for p in lesson_pupils(session, lesson)}
     unknown = set(entries) - pupils
     if unknown:

@@ -38,6 +38,9 @@ class LessonRollCall(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("core_school.id"))
     taken_by: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Bumped on every save of the lesson's attendance: a roll call opened before someone else's save is
+    # refused (409 / a message naming who changed what), never last-writer-wins.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class AbsenceNote(Base):

@@ -79,6 +79,8 @@ class SaveMarkSchema(Schema):
     code = fields.String(load_default="", validate=validate.Length(max=5))  # empty: present (clears)
     minutes_late = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=240))
     reason = fields.String(load_default="", validate=validate.Length(max=300))
+    # The lesson's roll-call version the client read (``version`` of the lesson's marks): a stale one is 409.
+    version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=2**31 - 1))
 
 
 class RollCallEntrySchema(Schema):
@@ -91,6 +93,8 @@ class RollCallSchema(Schema):
     """A whole lesson at once: students not listed were present."""
 
     marks = fields.List(fields.Nested(RollCallEntrySchema), load_default=list)
+    # The lesson's roll-call version the client read (``version`` of the lesson's marks): a stale one is 409.
+    version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=2**31 - 1))
 
 
 class LessonStudentSchema(Schema):
@@ -109,6 +113,7 @@ class LessonMarksSchema(Schema):
     subject = fields.String()
     roll_call_taken = fields.Boolean()
     taken_at = fields.DateTime(allow_none=True)
+    version = fields.Integer()  # send it back with a save: a stale one answers 409
     editable = fields.Boolean()
     codes = fields.List(fields.Dict())
     students = fields.List(fields.Nested(LessonStudentSchema))

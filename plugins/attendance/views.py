@@ -135,7 +135,10 @@ def roll_call(lesson_id: int) -> Any:
             minutes = int(minutes_raw) if minutes_raw.isdigit() and 0 < int(minutes_raw) <= 240 else None
             if code:
                 entries[pupil.id] = (code, minutes)
-        result = marking.take_roll_call(session, conf, actor, lesson.id, entries, today=today, notify=notifier())
+        raw = request.form.get("version", "").strip()
+        seen = None if "version" not in request.form else int(raw) if raw.isdigit() and len(raw) < 10 else -1
+        result = marking.take_roll_call(session, conf, actor, lesson.id, entries, today=today, notify=notifier(),
+                                        version=seen)  # a stale form: the core's answer, nothing saved
         session.commit()
         flash(_("Roll call saved: present %(present)d, absent %(absent)d, late %(late)d.",
                 present=result.present, absent=result.absent, late=result.late), "success")

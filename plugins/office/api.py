@@ -214,6 +214,7 @@ def _file_payload(student: User, school_class: SchoolClass | None) -> dict[str, 
         "last_verified_at": personal_files.last_verifications(session, [student.id]).get(student.id)}
     for name in ("file_number", "registration_address", "actual_address", "phones", "notes"):
         payload[name] = getattr(record, name) if record else ""
+    payload["version"] = record.version if record else 0
     return payload
 
 
@@ -231,8 +232,8 @@ def patch_file(student_id: int, body: dict[str, Any]) -> Any:
     """Change the fields given; each change is audited with its old value."""
     student, school_class = require_student("office.personal_file.edit", student_id)
     session = db()
-    personal_files.update_student(session, student, body)
-    personal_files.update_file(session, student, body)
+    version = body.pop("version")
+    personal_files.save_file(session, student, body, version)  # a stale version: 409 with the newer values
     session.commit()
     return _file_payload(student, school_class)
 

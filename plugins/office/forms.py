@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 ANSWERS = [("", _l("not recorded")), ("yes", _l("consent")), ("no", _l("refusal"))]
@@ -72,6 +72,7 @@ class StudentForm(FlaskForm):
     actual_address = StringField(_l("Actual address"), validators=[Optional(), Length(max=500)])
     phones = StringField(_l("Phones"), validators=[Optional(), Length(max=200)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    version = HiddenField()  # the personal file's version the user saw: a stale form is refused, not applied
 
 
 class GuardianForm(FlaskForm):

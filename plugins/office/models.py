@@ -26,6 +26,9 @@ class PersonalFile(Base):
     snils: Mapped[str] = mapped_column(String(14), default="")  # «123-456-789 64», checksum verified on import
     gender: Mapped[str] = mapped_column(String(1), default="")  # «м» | «ж» | ""
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Bumped on every change of the file or the student's name and birth date: a form or API call made from an
+    # older version is refused with the newer values (a stale form never erases the administrator's new phone).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 FILE_FIELDS = ["file_number", "registration_address", "actual_address", "phones", "notes"]

@@ -70,6 +70,32 @@ def update_file(session: Session, student: User, values: dict[str, Any]) -> bool
     return bool(old)
 
 
+def file_version(session: Session, student: User) -> int:
+    """The version a form or API client is shown (0 while the student has no file row yet)."""
+    return session.scalar(select(PersonalFile.version).where(PersonalFile.student_id == student.id)) or 0
+
+
+def save_file(session: Session, student: User, values: dict[str, Any], version: int | None) -> bool:
+    """Save the student's name, birth date and file as one edit, only when ``version`` is the file's version
+    now (None: a service that reads and writes in one go); a stale one is refused showing the newer values,
+    so a class teacher's old form never erases what the administrator saved meanwhile."""
+    current = file_version(session, student)
+    if version is not None and version != current:
+        record = personal_file(session, student)
+        error = OfficeError(_l(
+            "Someone else has changed this personal file meanwhile: the phones are now “%(phones)s”, the "
+            "registered address “%(address)s”, the actual address “%(actual)s”. Your changes were not saved; "
+            "check them and save again.", phones=record.phones or "—", address=record.registration_address or "—",
+            actual=record.actual_address or "—"))
+        error.extra = {"current": {"version": current, **{name: getattr(record, name) for name in FILE_FIELDS}}}
+        raise error
+    changed = update_student(session, student, values)
+    changed = update_file(session, student, values) or changed
+    if changed:
+        personal_file(session, student).version += 1
+    return changed
+
+
 def guardian_info(session: Session, guardian: User) -> GuardianInfo:
     info = session.get(GuardianInfo, guardian.id)
     if info is None:

@@ -118,6 +118,7 @@ class PersonalFileSchema(Schema):
     notes = fields.String()
     last_verified_at = fields.DateTime(allow_none=True)
     guardians = fields.List(fields.Nested(GuardianSchema))
+    version = fields.Integer()  # send it back with a change: a stale one answers 409
 
 
 class PersonalFilePatchSchema(Schema):
@@ -130,6 +131,8 @@ class PersonalFilePatchSchema(Schema):
     actual_address = fields.String(validate=validate.Length(max=500))
     phones = fields.String(validate=validate.Length(max=200))
     notes = fields.String(validate=validate.Length(max=2000))
+    # The file's version the client read (``version`` of the GET): a stale one is refused with 409.
+    version = fields.Integer(required=True, validate=validate.Range(min=0, max=2**31 - 1))
 
 
 class ConsentSchema(Schema):

@@ -55,6 +55,7 @@ def revert_entry(session: Session, entry: AuditEntry) -> dict[str, Any] | None:
             return {}
         for name, value in old.items():
             setattr(record, name, value)
+        record.version += 1  # a form opened before the revert must not write the leaked values back
         return dict(old)
     if kind == "office.guardian":
         guardian_id, _, student_id = entry.object_id.partition(":")

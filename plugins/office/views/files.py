@@ -31,6 +31,7 @@ from plugins.office.access import (
 )
 from plugins.office.forms import DocumentForm, GuardianForm, StudentForm
 from plugins.office.models import Consent, Document, GuardianInfo, PersonalFile
+from plugins.office.refusals import OfficeError
 from plugins.office.views.common import bp, commit, flash_errors, upload_of
 
 
@@ -57,6 +58,8 @@ def _file_context(student: User, school_class: SchoolClass | None) -> dict[str, 
     if form is not None and record is not None and request.method == "GET":
         for name in ("file_number", "registration_address", "actual_address", "phones", "notes"):
             getattr(form, name).data = getattr(record, name)
+    if form is not None and request.method == "GET":
+        form.version.data = str(personal_files.file_version(session, student))
     doc_form = DocumentForm() if editable else None
     if doc_form is not None:
         doc_form.kind.choices = list(personal_files.DOCUMENT_KINDS.items())
@@ -84,6 +87,15 @@ def personal_file(student_id: int) -> Any:
     return render_template("office/personal_file.html", **_file_context(student, school_class))
 
 
+def _seen_version() -> int | None:
+    """The file's version the form was rendered with; every rendered form carries it (a post without the
+    field is a script's, saved as before; a garbled one never matches, so it is refused)."""
+    if "version" not in request.form:
+        return None
+    raw = request.form["version"].strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else -1
+
+
 @bp.post("/files/<int:student_id>")
 @requires_permission("office.personal_file.edit")
 def save_personal_file(student_id: int) -> Any:
@@ -97,8 +109,14 @@ def save_personal_file(student_id: int) -> Any:
                    "actual_address", "phones", "notes")
     values: dict[str, Any] = {name: (getattr(form, name).data or "").strip() for name in text_fields}
     values["birth_date"] = form.birth_date.data
-    changed = personal_files.update_student(session, student, values)
-    changed = personal_files.update_file(session, student, values) or changed
+    try:
+        changed = personal_files.save_file(session, student, values, _seen_version())
+    except OfficeError as exc:  # a stale form: shown again as typed, beside the newer values it would erase
+        session.rollback()
+        flash(exc.translated(), "error")
+        context = _file_context(student, school_class)
+        context["form"].version.data = str(personal_files.file_version(session, student))
+        return render_template("office/personal_file.html", **context), 409
     commit()
     flash(_("Saved.") if changed else _("Nothing changed."), "success")
     return redirect(url_for(".personal_file", student_id=student.id))

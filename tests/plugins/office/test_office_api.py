@@ -53,9 +53,9 @@ def test_files_consents_subgroups_regulation_tickets(session, demo, app, api_tok
     got = client.get(f"/api/v1/office/files/{student.id}", headers=headers).json
     assert got["student_id"] == student.id and got["guardians"]
     patched = client.patch(f"/api/v1/office/files/{student.id}", headers=headers,
-                           json={"actual_address": "г. Энск, ул. Api, д. 1"})
+                           json={"actual_address": "г. Энск, ул. Api, д. 1", "version": got["version"]})
     assert patched.status_code == 200 and patched.json["actual_address"] == "г. Энск, ул. Api, д. 1"
-    bad = client.patch(f"/api/v1/office/files/{student.id}", headers=headers, json={"first_name": ""})
+    bad = client.patch(f"/api/v1/office/files/{student.id}", headers=headers, json={"first_name": "", "version": got["version"]})
     assert bad.status_code == 422
     assert client.post(f"/api/v1/office/files/{student.id}/verify", headers=headers).json == {"verified": 1}
 

@@ -57,7 +57,7 @@ def test_class_teacher_cannot_edit_another_class_file(session, demo, client_for,
     assert response.status_code == 404
     response = submit(teacher, f"/office/files/{stranger.id}/verify", {}, own)
     assert response.status_code == 404
-    assert teacher.patch(f"/api/v1/office/files/{stranger.id}", json={"first_name": "Чужой"},
+    assert teacher.patch(f"/api/v1/office/files/{stranger.id}", json={"first_name": "Чужой", "version": 1},
                          headers=api_token(demo["c5a_teacher"])).status_code == 404
     session.expire_all()
     assert session.get(User, stranger.id).first_name != "Чужой"
@@ -170,3 +170,45 @@ def test_guardian_sees_own_childs_file_read_only(session, demo, client_for, demo
     assert guardian.get(f"/office/files/{stranger.id}").status_code == 404
     api = guardian.get(f"/api/v1/office/files/{child.id}")
     assert api.status_code == 200 and api.json["student_id"] == child.id
+
+
+def _version(html: str) -> str:
+    import re
+
+    match = re.search(r'name="version"[^>]*value="(\d+)"', html) or re.search(r'value="(\d+)"[^>]*name="version"', html)
+    assert match, "the personal file form carries no version"
+    return match.group(1)
+
+
+def test_stale_personal_file_form_does_not_erase_the_administrators_new_phone(session, demo, client_for, submit):
+    student = demo["c5a_students"][2]
+    url = f"/office/files/{student.id}"
+    teacher = client_for(demo["c5a_teacher"].login)
+    admin = client_for("admin")
+    stale = _version(teacher.get(url).text)  # the class teacher opens the form...
+    saved = submit(admin, url, {**_file_form(student, phones="+7 900 111-22-33"),
+                                "version": _version(admin.get(url).text)}, url)  # ...the administrator saves
+    assert saved.status_code == 302
+    refused = submit(teacher, url, {**_file_form(student, notes="Проверено"), "version": stale}, url)
+    assert refused.status_code == 409
+    assert "личное дело изменил кто-то другой" in refused.text and "«+7 900 111-22-33»" in refused.text
+    assert "Проверено" in refused.text  # what the teacher typed is still in the form to save again
+    session.expire_all()
+    record = session.scalar(select(PersonalFile).where(PersonalFile.student_id == student.id))
+    assert record.phones == "+7 900 111-22-33" and record.notes != "Проверено"
+    again = submit(teacher, url, {**_file_form(student, phones="+7 900 111-22-33", notes="Проверено"),
+                                  "version": _version(refused.text)}, url)
+    assert again.status_code == 302
+
+
+def test_stale_personal_file_patch_answers_409_with_the_newer_phone(session, demo, app, api_token):
+    student = demo["c5a_students"][3]
+    client = app.test_client()
+    teacher, admin = api_token(demo["c5a_teacher"]), api_token(session.scalar(select(User).where(User.login == "admin")))
+    url = f"/api/v1/office/files/{student.id}"
+    seen = client.get(url, headers=teacher).json["version"]
+    assert client.patch(url, headers=admin, json={"phones": "+7 900 444-55-66", "version": seen}).status_code == 200
+    refused = client.patch(url, headers=teacher, json={"phones": "", "version": seen})
+    assert refused.status_code == 409 and refused.json["current"]["phones"] == "+7 900 444-55-66"
+    session.expire_all()
+    assert session.scalar(select(PersonalFile.phones).where(PersonalFile.student_id == student.id)) == "+7 900 444-55-66"
