@@ -126,3 +126,28 @@ def revert_change(session: Session, entry: Any) -> dict[str, Any] | None:
 
         return revert_folder(session, entry)
     return None
+
+
+@hookimpl
+def register_audit_titles() -> dict[str, dict[str, str]]:
+    """The document workflow's steps and codes as the audit log names them."""
+    from core.toolkit import N_
+
+    return {
+        "actions": {"documents.document": N_("Document"), "documents.create": N_("Document drafted"),
+                    "documents.version": N_("New version of a document"),
+                    "documents.submit": N_("Document sent for approval"), "documents.approve": N_("Document approved"),
+                    "documents.return": N_("Document returned with a comment"),
+                    "documents.director_approve": N_("Document approved by the director"),
+                    "documents.director_return": N_("Document returned by the director"),
+                    "documents.folder": N_("Folder"), "documents.folder.create": N_("Folder created"),
+                    "documents.acquaintance": N_("Acquaintance"),
+                    "documents.acquaintance.request": N_("Acquaintance requested"),
+                    "documents.acquaintance.confirm": N_("Acquaintance confirmed")},
+        "fields": {"status": N_("Status"), "comment": N_("Comment"), "audience": N_("Who sees it"),
+                   "number": N_("Number"), "title": N_("Title"), "summary": N_("What changed")},
+        "values": {"staff": N_("all staff"), "administration": N_("administration"),
+                   "association": N_("methodological association"), "families": N_("families"),
+                   "draft": N_("draft"), "approval": N_("in approval"), "director": N_("awaiting the director"),
+                   "published": N_("published")},
+    }

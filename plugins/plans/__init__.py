@@ -83,3 +83,20 @@ def register_reports() -> list[Any]:
     from plugins.plans.reports import definitions
 
     return definitions()
+
+
+@hookimpl
+def register_audit_titles() -> dict[str, dict[str, str]]:
+    """The plans' actions and codes as the audit log names them."""
+    from core.toolkit import N_
+
+    return {
+        "actions": {"plans.plan": N_("Work plan"), "plans.plan.create": N_("Work plan created"),
+                    "plans.item": N_("Plan item"), "plans.item.create": N_("Plan item added"),
+                    "plans.item.edit": N_("Plan item changed"), "plans.item.report": N_("Plan item reported")},
+        "fields": {"title": N_("Title"), "status": N_("Status"), "scope": N_("Plan"), "due_on": N_("Due date"),
+                   "result": N_("Result")},
+        "values": {"school": N_("the school's plan"), "association": N_("a methodological association's plan"),
+                   "person": N_("a personal plan"), "planned": N_("planned"), "in_progress": N_("in progress"),
+                   "done": N_("carried out"), "cancelled": N_("cancelled")},
+    }

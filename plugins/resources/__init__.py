@@ -102,3 +102,26 @@ def extra_diary_sections(session: Session, student_id: int, class_id: int, week_
     html = Markup(render_template("resources/_diary.html", rows=rows, labels=labels, kind_titles=KIND_TITLES,
                                   use_titles=USE_TITLES))
     return [{"title": _("Materials for the lessons"), "html": html, "weight": 15}]
+
+
+@hookimpl
+def register_audit_titles() -> dict[str, dict[str, str]]:
+    """The catalogue's actions and codes as the audit log names them."""
+    from core.toolkit import N_
+
+    return {
+        "actions": {"resources.material": N_("Material"), "resources.material.create": N_("Material added"),
+                    "resources.material.edit": N_("Material changed"), "resources.material.open": N_("Material opened to classes"),
+                    "resources.material.withdraw": N_("Material withdrawn"), "resources.use": N_("Use of a material"),
+                    "resources.use.attach": N_("Material attached to a lesson"),
+                    "resources.use.detach": N_("Material detached from a lesson")},
+        "fields": {"title": N_("Title"), "kind": N_("Kind"), "visibility": N_("Who sees it"), "form": N_("Form"),
+                   "licence": N_("Licence"), "use": N_("Use")},
+        "values": {"test": N_("test"), "task": N_("task"), "exercise": N_("exercise"),
+                   "presentation": N_("presentation"), "guide": N_("methodological guide"),
+                   "analysis": N_("analytical material"), "author": N_("only me"),
+                   "association": N_("the methodological association (teachers of the subject)"),
+                   "teachers": N_("the school's teachers"), "classes": N_("teachers and students of the chosen classes"),
+                   "file": N_("file"), "link": N_("link"), "text": N_("task written here"),
+                   "lesson": N_("for the lesson"), "homework": N_("for the homework")},
+    }

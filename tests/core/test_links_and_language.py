@@ -24,6 +24,8 @@ ALLOWED = {
     "authenticator", "freeotp", "aegis", "microsoft", "apple", "android", "ios",
 }
 ALLOWED |= {"excel", "word", "xxx"}
+# Licence names a teacher gives a material («CC BY 4.0», «CC BY-SA»): content, not the interface.
+ALLOWED |= {"by", "sa", "nc", "nd"}
 # What the demo's teachers of English typed as lesson topics is content, not the interface.
 ALLOWED |= {w.lower() for t in TOPICS.get("Английский язык", [])
             for w in t.split()}
