@@ -133,6 +133,7 @@ def test_a_school_from_an_empty_database_to_a_mark_in_the_diary(empty_server: An
     page.wait_for_load_state()
     page.select_option("select[name=weekday]", index=date.today().weekday())
     page.select_option("select[name=number]", "1")
+    page.select_option("select[name=assignment_id]", label="Английский язык (1 группа) — Смирнова О.")
     page.locator("form:has(select[name=assignment_id]) button[type=submit]").click()
     page.wait_for_selector("text=Урок добавлен в расписание")
     page.goto(f"{url}/timetable/generate")
