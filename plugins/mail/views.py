@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from core.toolkit import (
+    User,
     acting_user,
     can,
     current_school_id,
@@ -51,7 +52,12 @@ def folder(name: str = "inbox") -> Any:
     unread = {r.message_id for r in db().scalars(
         services.select(services.MailRecipient).where(services.MailRecipient.user_id == user.id,
                                                       services.MailRecipient.read_at.is_(None)))}
+    # Received folders show who wrote (one query for the page's authors); the author's own, whom it was for.
+    received = name not in ("sent", "drafts")
+    ids = {m.author_id for m in rows if m.author_id} if received else set()
+    authors = {u.id: u.short_name for u in db().scalars(services.select(User).where(User.id.in_(ids)))} if ids else {}
     return render_template("mail/folder.html", rows=rows, name=name, folders=folder_names(), q=q, unread=unread,
+                           received=received, authors=authors,
                            unread_count=services.unread_count(db(), user), may_write=can(user, "mail.write"))
 
 

@@ -99,5 +99,5 @@ def teachers_without_course(session: Session, school_id: int, since: date) -> li
         .distinct().order_by(User.last_name, User.first_name)))
     last = dict(session.execute(select(TeacherEntry.teacher_id, func.max(TeacherEntry.happened_on)).where(
         TeacherEntry.school_id == school_id, TeacherEntry.kind == "course", TeacherEntry.status == "confirmed")
-        .group_by(TeacherEntry.teacher_id)).tuples().all())
+        .group_by(TeacherEntry.teacher_id)).all())
     return [(t, last.get(t.id)) for t in teachers if last.get(t.id) is None or last[t.id] < since]

@@ -123,7 +123,7 @@ def student_story(session: Session, student: User, school: School, today: date) 
                                                        Entry.status == "confirmed")
                                    .order_by(Entry.happened_on.desc(), Entry.id)))
     files = attachments(session, school.id, "entry", [e.id for e in entries])
-    subjects = dict(session.execute(select(Subject.id, Subject.name).where(Subject.school_id == school.id)).tuples().all())
+    subjects = dict(session.execute(select(Subject.id, Subject.name).where(Subject.school_id == school.id)).all())
     ids = {e.supervisor_id for e in entries if e.supervisor_id}
     people = {u.id: u.full_name for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     for section in plugin_settings("portfolio")["sections"]:

@@ -109,7 +109,7 @@ def supervised(session: Session, school_id: int, teacher_id: int) -> list[tuple[
     """Confirmed student achievements that name the teacher as supervisor: drawn, never retyped."""
     return list(session.execute(select(Entry, User).join(User, User.id == Entry.student_id).where(
         Entry.school_id == school_id, Entry.supervisor_id == teacher_id, Entry.status == "confirmed")
-        .order_by(Entry.happened_on.desc())).tuples())
+        .order_by(Entry.happened_on.desc())))
 
 
 def course_cutoff(today: date) -> date:

@@ -119,7 +119,7 @@ def index() -> Any:
 
         counts = dict(session.execute(select(Entry.student_id, func.count(Entry.id)).where(
             Entry.school_id == user.school_id, Entry.student_id.in_([s.id for s in students]),
-            Entry.status == "confirmed").group_by(Entry.student_id)).tuples().all())
+            Entry.status == "confirmed").group_by(Entry.student_id)).all())
     return render_template("portfolio/index.html", children=children, classes=classes, shown=shown,
                            students=students, counts=counts, may_review_any=can(user, "portfolio.entry.review"),
                            may_print=shown is not None and can(user, "portfolio.class.print") and (
@@ -250,13 +250,13 @@ def review() -> Any:
             ClassMembership.school_id == user.school_id, ClassMembership.class_id.in_(classes_led_by(user) or {-1}),
             ClassMembership.active_on(today))
         query = query.where(Entry.student_id.in_(students))
-    rows = session.execute(query.order_by(Entry.submitted_at).limit(500)).tuples().all()
+    rows = session.execute(query.order_by(Entry.submitted_at).limit(500)).all()
     files = services.attachments(session, user.school_id, "entry", [e.id for e, _s in rows])
     teacher_rows: list[Any] = []
     if can(user, "portfolio.teacher.review"):
         teacher_rows = session.execute(select(TeacherEntry, User).join(User, User.id == TeacherEntry.teacher_id).where(
             TeacherEntry.school_id == user.school_id, TeacherEntry.status == "pending")
-            .order_by(TeacherEntry.created_at)).tuples().all()
+            .order_by(TeacherEntry.created_at)).all()
     return render_template("portfolio/review.html", rows=rows, files=files, teacher_rows=teacher_rows, labels=labels)
 
 

@@ -77,7 +77,11 @@ def test_letter_to_guardians_with_pdf_read_reply_receipts_and_paper_list(make_ap
         assert "Собрание 3 декабря" in smtp_server.messages[0]["Subject"]
 
         family = sign_in(app.test_client(), demo_school["accounts"]["guardian"])
-        assert "Непрочитанных: " in family.get("/").text or "Непрочитанных" in family.get("/mail/").text
+        assert "Непрочитанных: " in family.get("/").text
+        inbox = family.get("/mail/").text  # the inbox names who wrote, and the new letter stands out as unread
+        author = session.get(User, message.author_id)
+        assert "От кого" in inbox and author.short_name in inbox
+        assert re.search(rf'<tr class="unread">\s*<td><a href="/mail/message/{message.id}"', inbox)
         page = family.get(f"/mail/message/{message.id}").text
         assert "<strong>в 18:00</strong>" in page and "повестка.pdf" in page
         attachment = re.search(r'href="(/mail/attachment/\d+)"', page).group(1)
