@@ -133,6 +133,23 @@ def classes_led_by(user: User) -> set[int]:
     return {g.class_id for g in user.grants if g.role == Role.class_teacher and g.class_id is not None}
 
 
+def classes_of_user(session: Session, user: User, day: date) -> set[int]:
+    """Ids of the classes a person belongs to on ``day``: led (class teacher), taught, his own class (a
+    student), his children's classes (a guardian). The one rule for "members only" class sections, class
+    news and class events; three small queries at most."""
+    ids = set(classes_led_by(user))
+    if user.has_role("student"):
+        ids |= set(session.scalars(select(ClassMembership.class_id).where(
+            ClassMembership.student_id == user.id, ClassMembership.active_on(day))))
+    if user.has_role("guardian"):
+        ids |= set(session.scalars(select(ClassMembership.class_id)
+                                   .join(GuardianLink, GuardianLink.student_id == ClassMembership.student_id)
+                                   .where(GuardianLink.guardian_id == user.id, ClassMembership.active_on(day))))
+    if user.has_role("teacher", "class_teacher"):
+        ids |= set(session.scalars(select(TeachingAssignment.class_id).where(TeachingAssignment.teacher_id == user.id)))
+    return ids
+
+
 def assignments_of_teacher(session: Session, teacher_id: int) -> list[TeachingAssignment]:
     return list(session.scalars(select(TeachingAssignment).where(TeachingAssignment.teacher_id == teacher_id)))
 

@@ -10,15 +10,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.toolkit import (
-    ClassMembership,
-    GuardianLink,
     SchoolClass,
-    TeachingAssignment,
     User,
     acting_user,
     can,
     class_students,
-    classes_led_by,
+    classes_of_user,
     current_school_id,
     current_year,
     db,
@@ -42,17 +39,7 @@ def visible_class_ids(user: User, today: date) -> set[int] | None:
     if can(user, "class_events.view_any"):
         return None
     session = db()
-    ids = set(classes_led_by(user))
-    if user.has_role("student"):
-        ids |= set(session.scalars(select(ClassMembership.class_id).where(
-            ClassMembership.student_id == user.id, ClassMembership.active_on(today))))
-    if user.has_role("guardian"):
-        ids |= set(session.scalars(select(ClassMembership.class_id)
-                                   .join(GuardianLink, GuardianLink.student_id == ClassMembership.student_id)
-                                   .where(GuardianLink.guardian_id == user.id, ClassMembership.active_on(today))))
-    if user.has_role("teacher", "class_teacher"):
-        ids |= set(session.scalars(select(TeachingAssignment.class_id).where(TeachingAssignment.teacher_id == user.id)))
-    return ids
+    return classes_of_user(session, user, today)
 
 
 def load_class(class_id: int) -> SchoolClass:

@@ -13,10 +13,9 @@ from core.toolkit import (
     ClassMembership,
     GuardianLink,
     ServiceError,
-    TeachingAssignment,
     User,
     audit,
-    classes_led_by,
+    classes_of_user,
     local_to_utc,
     utcnow,
 )
@@ -40,17 +39,7 @@ def state(item: NewsItem) -> dict[str, Any]:
 
 def reader_class_ids(session: Session, user: User, today: date) -> set[int]:
     """Classes whose news the user reads: own class, children's classes, classes taught or led."""
-    ids = set(classes_led_by(user))
-    if user.has_role("student"):
-        ids |= set(session.scalars(select(ClassMembership.class_id).where(
-            ClassMembership.student_id == user.id, ClassMembership.active_on(today))))
-    if user.has_role("guardian"):
-        ids |= set(session.scalars(select(ClassMembership.class_id)
-                                   .join(GuardianLink, GuardianLink.student_id == ClassMembership.student_id)
-                                   .where(GuardianLink.guardian_id == user.id, ClassMembership.active_on(today))))
-    if user.has_role("teacher", "class_teacher"):
-        ids |= set(session.scalars(select(TeachingAssignment.class_id).where(TeachingAssignment.teacher_id == user.id)))
-    return ids
+    return classes_of_user(session, user, today)
 
 
 def published_at(moment: datetime) -> Any:
