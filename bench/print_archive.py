@@ -9,6 +9,13 @@ background job, with a pool of processes, and reports time, pages, megabytes and
     .venv/bin/python bench/print_archive.py [--workers 2] [--as-of year-end|today] [--summaries]
 
 Target (issue 9): under 60 s on 2 cores; memory bounded because classes stream one at a time.
+Figures: ``RESULT print_year_seconds`` (wall time; judged on a quiet machine), ``print_year_cpu_per_core``
+(CPU seconds of every process divided by the workers: what the wall time would be on idle cores, the
+robust figure on a busy machine) and ``print_peak_rss_mb`` (the largest process). One run: a run takes
+half a minute, and its CPU time barely varies.
+
+The data are pinned by ``KLASS_AS_OF`` (bench/common.py): the academic year of that date, printed as of
+its last day, whatever today is.
 """
 from __future__ import annotations
 
@@ -24,7 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("KLASS_JOBS", "immediate")  # no queue thread: the benchmark drives the work itself
+from common import finish, header, result  # noqa: E402  (pins KLASS_AS_OF for the build and this process)
+
+os.environ["KLASS_JOBS"] = "immediate"  # no queue thread: the benchmark drives the work itself
 
 PLUGINS = ["gradebook", "attendance", "print_archive"]
 
@@ -41,7 +50,7 @@ def build_school(app, as_of: str) -> int:  # type: ignore[no-untyped-def]
     with app.test_request_context(), session_scope(state.engine) as session:
         result = build_core(session, "full", state.settings["school"]["term_system"], "bench-pass-2026")
         year = session.query(AcademicYear).filter_by(school_id=result.school.id, is_current=True).one()
-        today = year.ends_on if as_of == "year-end" else date.today()
+        today = year.ends_on if as_of == "year-end" else date.fromisoformat(os.environ["KLASS_AS_OF"])
         for name in state.plugins:  # requirements first, as the core's demo command orders them
             demo = importlib.import_module(f"plugins.{name}.demo") if (ROOT / "plugins" / name / "demo.py").exists() \
                 else None
@@ -70,7 +79,8 @@ OVERRIDES = {"klass": {"plugins": PLUGINS}, "jobs": {"embedded_worker": False}}
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--as-of", choices=["year-end", "today"], default="year-end")
+    parser.add_argument("--as-of", choices=["year-end", "today"], default="year-end",
+                        help="year-end: the whole year's data; today: the data as of KLASS_AS_OF")
     parser.add_argument("--summaries", action="store_true", help="also print the summary sheets")
     parser.add_argument("--printing", choices=["one_sided", "two_sided"], default="one_sided")
     parser.add_argument("--db", help="keep the school in this SQLite file and reuse it on the next run")
@@ -153,10 +163,12 @@ def main() -> None:
     print(f"CPU time: {spent:.1f} s in all processes, i.e. {spent / max(args.workers, 1):.1f} s of wall time on "
           f"{args.workers} idle core(s); load average now {os.getloadavg()[0]:.1f} (other work slows the wall time)")
     print(f"peak RSS: main process {own:.0f} MB, largest worker process {children:.0f} MB")
-    verdict = "OK" if elapsed < 60 else "over 60 s of wall time"
-    estimate = "OK" if spent / max(args.workers, 1) < 60 else "over 60 s"
-    print(f"target: under 60 s on 2 cores -> measured: {verdict}; from CPU time on idle cores: {estimate}")
+    with header(f"Year print of {len(class_ids)} classes, {outcome.pages} pages"):
+        result("print_year_seconds", round(elapsed, 1), "s", 60)
+        result("print_year_cpu_per_core", round(spent / max(args.workers, 1), 1), "s", 60)
+        result("print_peak_rss_mb", round(max(own, children)), "MB", 400)
     tmp.cleanup()
+    finish()
 
 
 if __name__ == "__main__":

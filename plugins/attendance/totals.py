@@ -45,30 +45,31 @@ class AttendanceSummary:
         self.late_minutes += other.late_minutes
 
 
-def _lesson_counts(session: Session, class_id: int, ids: list[int], start: date, end: date,
-                   subject_id: int | None, by_subject: bool) -> list[tuple[int, int | None, int]]:
-    """(student, subject or None, lessons) rows: whole-class lessons while a member, plus own subgroups'."""
-    lesson_filter = [Lesson.class_id == class_id, Lesson.date >= start, Lesson.date <= end]
+def _lesson_counts(session: Session, class_ids: list[int], ids: list[int], start: date, end: date,
+                   subject_id: int | None, by_subject: bool) -> list[tuple[int, int, int | None, int]]:
+    """(class, student, subject or None, lessons) rows: whole-class lessons while a member, plus own
+    subgroups'. Two queries whatever the number of classes and students."""
+    lesson_filter = [Lesson.class_id.in_(class_ids), Lesson.date >= start, Lesson.date <= end]
     if subject_id is not None:
         lesson_filter.append(Lesson.subject_id == subject_id)
     group = [Lesson.subject_id] if by_subject else []
     whole_class = (
-        select(ClassMembership.student_id, *group, func.count(Lesson.id))
+        select(Lesson.class_id, ClassMembership.student_id, *group, func.count(Lesson.id))
         .join(Lesson, and_(Lesson.class_id == ClassMembership.class_id, Lesson.subgroup_id.is_(None),
                            ClassMembership.active_on(Lesson.date)))
         .where(ClassMembership.student_id.in_(ids), *lesson_filter)
-        .group_by(ClassMembership.student_id, *group)
+        .group_by(Lesson.class_id, ClassMembership.student_id, *group)
     )
     in_subgroups = (
-        select(SubgroupMember.student_id, *group, func.count(Lesson.id))
+        select(Lesson.class_id, SubgroupMember.student_id, *group, func.count(Lesson.id))
         .join(Lesson, Lesson.subgroup_id == SubgroupMember.subgroup_id)
         .where(SubgroupMember.student_id.in_(ids), *lesson_filter)
-        .group_by(SubgroupMember.student_id, *group)
+        .group_by(Lesson.class_id, SubgroupMember.student_id, *group)
     )
-    rows: list[tuple[int, int | None, int]] = []
+    rows: list[tuple[int, int, int | None, int]] = []
     for query in (whole_class, in_subgroups):
         for row in session.execute(query):
-            rows.append((row[0], row[1], row[2]) if by_subject else (row[0], None, row[1]))
+            rows.append((row[0], row[1], row[2], row[3]) if by_subject else (row[0], row[1], None, row[2]))
     return rows
 
 
@@ -80,7 +81,7 @@ def lessons_per_student(session: Session, class_id: int, student_ids: Iterable[i
     counts = dict.fromkeys(ids, 0)
     if not ids:
         return counts
-    for student_id, _subject, n in _lesson_counts(session, class_id, ids, start, end, subject_id, False):
+    for _class, student_id, _subject, n in _lesson_counts(session, [class_id], ids, start, end, subject_id, False):
         counts[student_id] += n
     return counts
 
@@ -98,25 +99,39 @@ def _count_marks(summary: AttendanceSummary, kind: str, n: int, minutes: int | N
 def summarize(session: Session, settings: Mapping[str, Any], class_id: int, student_ids: Iterable[int],
               start: date, end: date, subject_id: int | None = None) -> dict[int, AttendanceSummary]:
     """Per-student attendance of a class's lessons between two dates (three queries in all)."""
-    ids = list(student_ids)
-    kinds = code_kinds(settings)
-    result = {s: AttendanceSummary(s, lessons=n)
-              for s, n in lessons_per_student(session, class_id, ids, start, end, subject_id).items()}
+    return summarize_classes(session, settings, {class_id: student_ids}, start, end, subject_id).get(class_id, {})
+
+
+def summarize_classes(session: Session, settings: Mapping[str, Any], students: Mapping[int, Iterable[int]],
+                      start: date, end: date, subject_id: int | None = None) -> dict[int, dict[int, AttendanceSummary]]:
+    """class id -> student id -> figures for many classes at once: three queries whatever the number of
+    classes, so a whole-school report costs the same as one class's."""
+    wanted = {class_id: set(ids) for class_id, ids in students.items()}
+    # Every asked-for student has figures, zeros included (a student with no lessons yet).
+    result = {c: {s: AttendanceSummary(s) for s in ids} for c, ids in wanted.items()}
+    ids = sorted(set().union(*wanted.values())) if wanted else []
     if not ids:
         return result
+    class_ids = sorted(wanted)
+    kinds = code_kinds(settings)
+    for class_id, student_id, _subject, n in _lesson_counts(session, class_ids, ids, start, end, subject_id, False):
+        if student_id in wanted[class_id]:
+            result[class_id][student_id].lessons += n
     query = (
-        select(AttendanceMark.student_id, AttendanceMark.code, func.count(), func.sum(AttendanceMark.minutes_late))
+        select(Lesson.class_id, AttendanceMark.student_id, AttendanceMark.code, func.count(),
+               func.sum(AttendanceMark.minutes_late))
         .join(Lesson, Lesson.id == AttendanceMark.lesson_id)
-        .where(Lesson.class_id == class_id, Lesson.date >= start, Lesson.date <= end,
+        .where(Lesson.class_id.in_(class_ids), Lesson.date >= start, Lesson.date <= end,
                AttendanceMark.student_id.in_(ids))
-        .group_by(AttendanceMark.student_id, AttendanceMark.code)
+        .group_by(Lesson.class_id, AttendanceMark.student_id, AttendanceMark.code)
     )
     if subject_id is not None:
         query = query.where(Lesson.subject_id == subject_id)
-    for student_id, code, n, minutes in session.execute(query):
-        summary = result.setdefault(student_id, AttendanceSummary(student_id))
-        # A code removed from the settings still counts as a miss.
-        _count_marks(summary, kinds.get(code, "absent"), n, minutes)
+    for class_id, student_id, code, n, minutes in session.execute(query):
+        if student_id in wanted[class_id]:
+            summary = result[class_id][student_id]
+            # A code removed from the settings still counts as a miss.
+            _count_marks(summary, kinds.get(code, "absent"), n, minutes)
     return result
 
 
@@ -128,7 +143,7 @@ def summarize_by_subject(session: Session, settings: Mapping[str, Any], class_id
     result: dict[int, dict[int, AttendanceSummary]] = defaultdict(dict)
     if not ids:
         return {}
-    for student_id, subject_id, n in _lesson_counts(session, class_id, ids, start, end, None, True):
+    for _class, student_id, subject_id, n in _lesson_counts(session, [class_id], ids, start, end, None, True):
         assert subject_id is not None
         summary = result[subject_id].setdefault(student_id, AttendanceSummary(student_id))
         summary.lessons += n

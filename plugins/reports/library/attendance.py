@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from core.toolkit import User, school_today
-from plugins.attendance.public import AttendanceSummary, summarize
+from plugins.attendance.public import AttendanceSummary, summarize, summarize_by_subject, summarize_classes
 from plugins.reports import data, figures
 from plugins.reports.library import common
 from plugins.reports.library.class_teacher import weekly_attendance_chart
@@ -66,7 +66,8 @@ def run(session: Session, values: dict[str, Any], user: User) -> ReportResult:
     subjects = data.subjects(session, school_id)
     subject_ids = sorted({s for (_c, s) in data.teachers_by_class_subject(session, school_id, [class_id])})
     subject_ids = [s for s in subject_ids if allowed is None or s in allowed]
-    per_subject = {s: summarize(session, settings, class_id, ids, start, end, subject_id=s) for s in subject_ids}
+    by_subject = summarize_by_subject(session, settings, class_id, ids, start, end)  # three queries in all
+    per_subject = {s: by_subject.get(s, {}) for s in subject_ids}
     if allowed is None:
         per_student = summarize(session, settings, class_id, ids, start, end)
     else:  # a subject teacher sees the lessons of their own subjects only
@@ -111,10 +112,12 @@ def run(session: Session, values: dict[str, Any], user: User) -> ReportResult:
 def _school(session: Session, school_id: int, start: Any, end: Any, settings: Any, period: str) -> ReportResult:
     infos = data.classes(session, school_id)
     pupils = data.students(session, school_id, [c.id for c in infos], start, end)
+    figures = summarize_classes(session, settings, {c.id: [s.id for s in pupils.get(c.id, [])] for c in infos},
+                                start, end)  # three queries for the whole school
     rows, everyone = [], []
     for info in infos:
         ids = [s.id for s in pupils.get(info.id, [])]
-        items = list(summarize(session, settings, info.id, ids, start, end).values())
+        items = list(figures.get(info.id, {}).values())
         everyone += items
         row = Row({"class": info.name, "students": len(ids), **_values(items)})
         row.links["class"] = common.Link("report", {"key": "class_attendance", "class_id": info.id,

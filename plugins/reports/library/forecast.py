@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from core.toolkit import Term, User, school_today
-from plugins.attendance.public import summarize
+from plugins.attendance.public import summarize_classes
 from plugins.reports import data, figures
 from plugins.reports.library import common
 from plugins.reports.params import ReportParams, class_field, term_field
@@ -90,12 +90,11 @@ def run(session: Session, values: dict[str, Any], user: User) -> ReportResult:
     subjects = data.subjects(session, school_id)
     people = data.user_names(session, {t for r in risky for t in r.teacher_ids})
     settings = common.attendance_settings()
-    missed: dict[int, float | None] = {}
-    for cr in results:
-        if any(r.class_id == cr.info.id for r in risky):
-            ids = [s.id for s in cr.students]
-            for sid, s in summarize(session, settings, cr.info.id, ids, term.starts_on, end).items():
-                missed[sid] = s.missed_percent
+    risky_classes = {r.class_id for r in risky}
+    by_class = summarize_classes(session, settings, {cr.info.id: [s.id for s in cr.students] for cr in results
+                                                     if cr.info.id in risky_classes}, term.starts_on, end)
+    missed: dict[int, float | None] = {sid: s.missed_percent for figures_ in by_class.values()
+                                       for sid, s in figures_.items()}
 
     columns = [Column("class", _("Class"), TEXT, width=7), Column("student", _("Student"), TEXT, width=24),
                Column("subject", _("Subject"), TEXT, width=22), Column("teacher", _("Teacher"), TEXT, width=22),

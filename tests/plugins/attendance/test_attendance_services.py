@@ -123,6 +123,31 @@ def test_summaries_agree_with_each_other(app, demo, session, today):
     assert 0 < per_student[child].missed_percent < 100
 
 
+def test_many_classes_at_once_agree_with_one_class_at_a_time(app, demo, session, today):
+    """The whole-school reports count every class in three queries; the figures must be the ones a
+    class's own summary shows, and a class's figures never borrow another class's lessons."""
+    from sqlalchemy import event
+
+    conf = settings()
+    start, end = today - timedelta(days=60), today
+    wanted = {c.id: demo.pupils(c.id) for c in demo.classes.values()}
+    statements: list[str] = []
+    engine = session.get_bind()
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        together = totals.summarize_classes(session, conf, wanted, start, end)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert len(statements) == 3 and len(wanted) > 1
+    missed = 0
+    for class_id, pupils in wanted.items():
+        alone = totals.summarize(session, conf, class_id, pupils, start, end)
+        assert together[class_id] == alone
+        missed += sum(s.missed for s in alone.values())
+    assert missed > 0
+
+
 def test_summary_of_a_small_hand_made_case(app, demo, session, today):
     """Two lessons, one absence with a reason, one late arrival: the figures a report would print."""
     lesson = demo.teacher_lesson(today)
