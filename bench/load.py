@@ -45,7 +45,7 @@ def people(url: str) -> dict[str, list[dict[str, Any]]]:
     """Real people of the school: teachers with a lesson of the pinned day each (half of them mark, half
     take the roll call, never the same lesson), guardians with a child, the deputies."""
     from core.db import make_engine, session_scope
-    from core.models import ClassMembership, GuardianLink, Role, RoleGrant, User
+    from core.models import ClassMembership, GuardianLink, Role, RoleGrant, SchoolClass, User
     from core.toolkit import school_today
     from plugins.gradebook.public import Lesson
 
@@ -55,7 +55,10 @@ def people(url: str) -> dict[str, list[dict[str, Any]]]:
         day = school_today(school_id, session=session)
         lessons = session.execute(
             select(Lesson.id, Lesson.class_id, User.login).join(User, User.id == Lesson.teacher_id)
-            .where(Lesson.date == day, Lesson.subgroup_id.is_(None)).order_by(Lesson.id)).all()
+            .join(SchoolClass, SchoolClass.id == Lesson.class_id)
+            # the first grade is taught without marks (the school's settings refuse them)
+            .where(Lesson.date == day, Lesson.subgroup_id.is_(None), SchoolClass.grade_level > 1)
+            .order_by(Lesson.id)).all()
         seen, teaching = set(), []
         for lesson_id, class_id, login in lessons:  # one lesson per teacher: a teacher marks one lesson at a time
             if login not in seen:
@@ -161,7 +164,8 @@ def main() -> None:
         most = max(int(c) for c in args.clients.split(","))
         started = time.perf_counter()
         for kind, weight in WEIGHTS.items():  # enough signed-in people for the largest run
-            everyone[kind] = everyone[kind][:most * weight // sum(WEIGHTS.values()) + 2]
+            # the largest mixed run's share, and 8 for the runs of one kind alone (a lesson each, never shared)
+            everyone[kind] = everyone[kind][:max(8, most * weight // sum(WEIGHTS.values()) + 2)]
             for person in everyone[kind]:
                 person["cookie"], person["csrf"] = sign_in(base, person["login"])
         print(f"  {sum(len(v) for v in everyone.values())} people signed in through the form in "
