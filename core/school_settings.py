@@ -210,3 +210,84 @@ def forget(school_id: int) -> None:
     if has_app_context():
         g.get("klass_school_settings", {}).pop(school_id, None)
         g.get("klass_settings_versions", {}).pop(school_id, None)
+
+
+# --- editing (the administrator's settings page) ---------------------------------------------------------
+
+class StaleSettings(Exception):
+    """Someone saved the school's settings after this form was opened: nothing was written."""
+
+
+def _store(session: Session, school_id: int, key: str, value: Any) -> None:
+    from core.models import SchoolSetting
+
+    row = session.scalar(select(SchoolSetting).where(SchoolSetting.school_id == school_id, SchoolSetting.key == key))
+    if value is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(SchoolSetting(school_id=school_id, key=key, value=value))
+    else:
+        row.value = value
+
+
+def save(session: Session, school_id: int, *, version: int, profile: str, term_system: str, timezone: str,
+         rounding: str | None, disabled: list[str]) -> dict[str, tuple[Any, Any]]:
+    """Write what changed, audited with old and new values; refuse (``StaleSettings``) when the school's
+    settings version moved since ``version`` was read, and (``SetupError``) an invalid value. Does not
+    commit. Returns the changes as key → (old, new)."""
+    from sqlalchemy import update
+
+    from core.audit import audit
+    from core.clock import valid_zone
+    from core.config import available_profiles
+    from core.models import School
+    from core.school_setup import SetupError, normalise_term_system
+    from core.service_error import N_
+
+    state = current_app.extensions["klass"]
+    current = build(session, state, school_id)
+    if profile not in available_profiles():
+        raise SetupError(N_("Unknown profile %(value)s."), value=profile)
+    term_system = normalise_term_system(term_system)
+    if not valid_zone(timezone):
+        raise SetupError(N_("Unknown time zone %(zone)s: write it as Europe/Moscow or Asia/Yekaterinburg."),
+                         zone=timezone)
+    needed_by = requirements_of(state)
+    off = sorted(set(disabled))
+    for name in off:
+        if name not in state.plugins:
+            raise SetupError(N_("Unknown module %(value)s."), value=name)
+        keeps = sorted(n for n in needed_by.get(name, ()) if n not in off)
+        if keeps:
+            raise SetupError(N_("The module %(value)s cannot be switched off: %(others)s needs it. Switch that "
+                                "off too."), value=name, others=", ".join(keeps))
+    old = {"profile": current.profile, "term_system": current.term_system, "timezone": current.timezone,
+           "disabled_plugins": sorted(current.stored.get(DISABLED) or [])}
+    new = {"profile": profile, "term_system": term_system, "timezone": timezone, "disabled_plugins": off}
+    gradebook_own = dict(current.stored.get(PLUGIN_PREFIX + "gradebook") or {})
+    if rounding is not None and "gradebook" in state.plugins:
+        old["rounding"] = current.plugin("gradebook").get("rounding")
+        new["rounding"] = rounding
+        if rounding not in ("thresholds", "standard"):
+            raise SetupError(N_("Unknown rounding rule %(value)s."), value=rounding)
+    changes = {k: (old[k], new[k]) for k in new if old.get(k) != new[k]}
+    if not changes:
+        return {}
+    bumped = session.execute(update(School).where(School.id == school_id, School.settings_version == version)
+                             .values(settings_version=version + 1).execution_options(synchronize_session=False))
+    if not bumped.rowcount:  # type: ignore[attr-defined]
+        raise StaleSettings()
+    school = session.get(School, school_id)
+    school.term_system, school.timezone = term_system, timezone  # type: ignore[union-attr]
+    _store(session, school_id, PROFILE, None if profile == state.settings["profile"] else profile)
+    _store(session, school_id, DISABLED, off or None)
+    if "rounding" in changes:
+        gradebook_own["rounding"] = rounding
+        _store(session, school_id, PLUGIN_PREFIX + "gradebook", gradebook_own)
+    audit(session, school_id=school_id, action="core.school.settings", object_type="core.school",
+          object_id=school_id, old={k: v[0] for k, v in changes.items()}, new={k: v[1] for k, v in changes.items()})
+    session.flush()
+    session.expire(school)  # type: ignore[arg-type]
+    forget(school_id)
+    return changes

@@ -94,8 +94,16 @@ def identity_key(session: Session, user: User) -> str:
     return f"{user.login}@{slug}"
 
 
+def slug_from(name: str) -> str:
+    """A slug suggested from a school's short name: «Школа № 7» → ``shkola7``."""
+    from core.logins import transliterate
+
+    words = [transliterate(w) for w in (name or "").replace("-", " ").split()]
+    return "-".join(w for w in words if w)[:40].strip("-") or "school"
+
+
 def free_slug(session: Session, base: str) -> str:
-    """``base``, or ``base-2``, ``base-3``...: the first slug no school has (the demo's second school)."""
+    """``base``, or ``base-2``, ``base-3``...: the first slug no school has."""
     taken = set(session.scalars(select(School.slug).where(func.lower(School.slug).like(f"{base}%"))))
     candidate, n = base, 1
     while candidate in taken:

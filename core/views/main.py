@@ -24,6 +24,7 @@ CORE_MENU = [
     MenuItem(_l("Start"), "core_main.dashboard", "core.dashboard.view", weight=0),
     MenuItem(_l("School"), "core_structure.index", "core.structure.view", weight=800),
     MenuItem(_l("Staff"), "core_people.staff", "core.users.manage", weight=810),
+    MenuItem(_l("School settings"), "core_school_settings.edit", "core.school.settings", weight=820),
     MenuItem(_l("Audit log"), "core_audit.index", "core.audit.view", weight=900),
     MenuItem(_l("Modules"), "core_main.modules", "core.plugins.view", weight=950),
 ]
