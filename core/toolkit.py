@@ -100,6 +100,7 @@ from core.services import (
     term_on,
     terms_of_year,
 )
+from core.tenancy import find_user as find_user_by_login
 from core.text import plain_text, render_text
 from core.ui import DashboardWidget, MenuItem, SetupStep
 
@@ -159,6 +160,6 @@ __all__ = [
     "hookimpl", "insert_with_ids", "is_guardian_of", "lesson_days", "move_student", "one_time_password", "plugin_enabled", "plugin_settings",
     "public", "requires_permission", "session_scope", "subgroup_students", "subgroups_of_class", "teaches",
     "term_on", "terms_of_year", "unique_login", "utcnow", "csv_writer", "safe_cell", "xlsx_workbook",
-    "RevertConflict", "ensure_as_left", "SchoolSettings", "school_settings",
+    "RevertConflict", "ensure_as_left", "SchoolSettings", "school_settings", "find_user_by_login",
     "check_app_password_challenge", "check_app_password", "app_password_valid",
 ]
