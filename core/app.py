@@ -267,14 +267,14 @@ def _init_security(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, pm: pluggy.PluginManager) -> None:
+    from core.plugin_gate import gate_request, register_plugin_blueprints
     from core.rest import register_api
     from core.views import register_core_views
 
     register_core_views(app)
     register_api(app)
-    for blueprints in pm.hook.register_blueprints(app=app):
-        for bp in blueprints:
-            app.register_blueprint(bp)
+    register_plugin_blueprints(app, pm)  # knows each blueprint's plugin: a school may switch one off
+    app.before_request(gate_request)  # after _check_request: the API token's user is known by then
 
 
 def acting_user() -> Any:

@@ -10,9 +10,12 @@ from core.security import hash_password, needs_rehash, verify_password
 
 
 @hookimpl(trylast=True)
-def authenticate(login: str, secret: str) -> User | None:
+def authenticate(login: str, secret: str, school_id: int | None) -> User | None:
+    """Logins are unique per school (core.tenancy): with no school known, no account is checked, but the
+    password still costs one argon2 verification."""
     session = current_app.extensions["klass"].session()
-    user = session.scalar(select(User).where(User.login == login.strip().lower()))
+    user = None if school_id is None else session.scalar(
+        select(User).where(User.school_id == school_id, User.login == login.strip().lower()))
     if user is None or not user.password_hash:
         from core.signin import burn_password_check
 

@@ -9,7 +9,7 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.config import ConfigError
 
@@ -209,11 +209,14 @@ def plugins_command() -> None:
 @click.option("--size", type=click.Choice(["demo", "full"]), default="demo")
 @click.option("--password", default=None, help="Общий пароль демо-учётных записей (по умолчанию случайный).")
 @click.option("--if-empty", is_flag=True, help="Ничего не делать, если школа уже есть.")
+@click.option("--school", "number", type=int, default=None,
+              help="Номер демо-школы (СОШ № N, адрес schoolN): ещё одна школа рядом с уже созданными. "
+                   "Без него — № 7 в пустой базе, иначе следующий свободный номер.")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Построить школу на эту дату (ГГГГ-ММ-ДД) вместо сегодняшней: для воспроизводимых замеров. "
                    "Страницы покажут ту же дату, если сервер запущен с KLASS_AS_OF.")
 @with_appcontext
-def demo_command(size: str, password: str | None, if_empty: bool, as_of: Any = None) -> None:
+def demo_command(size: str, password: str | None, if_empty: bool, as_of: Any = None, number: int | None = None) -> None:
     from core import migrate
     from core.clock import pinned_day
     from core.db import session_scope
@@ -225,19 +228,22 @@ def demo_command(size: str, password: str | None, if_empty: bool, as_of: Any = N
     migrate.upgrade(state.engine, plugin_dirs(current_app))
     started = time.perf_counter()
     with session_scope(state.engine) as session:
-        if session.scalar(select(func.count(School.id))):
-            if if_empty:
-                click.echo("Демо-школа уже создана.")
-                return
-            raise click.ClickException("База уже содержит школу: удалите её файл или укажите другую DATABASE_URL.")
+        slugs = set(session.scalars(select(School.slug)))
+        if slugs and if_empty:
+            click.echo("Демо-школа уже создана.")
+            return
+        if number is None:  # № 7 first, then 8, 9...: each demo school gets its own address and accounts
+            number = next(n for n in range(7, 10_000) if f"school{n}" not in slugs)
+        elif f"school{number}" in slugs:
+            raise click.ClickException(f"Демо-школа № {number} (school{number}) уже есть: укажите другой --school.")
         password = password or secrets.token_urlsafe(6)
         with current_app.test_request_context(), pinned_day(as_of.date() if as_of else None):
             result = build_school(session, size, state.settings["school"]["term_system"], password,
                                   today=as_of.date() if as_of else None,
-                                  timezone=state.settings["school"]["timezone"])
+                                  timezone=state.settings["school"]["timezone"], number=number)
             call_in_order(state.pm, "register_demo_data", list(state.plugins), session=session,
                           school=result.school, size=size)
-            school_name = result.school.short_name
+            school_name, slug = result.school.short_name, result.school.slug
     elapsed = time.perf_counter() - started
     words = {"classes": "классов", "students": "учеников", "guardians": "связей «родитель — ребёнок»",
              "teachers": "учителей"}
@@ -247,7 +253,8 @@ def demo_command(size: str, password: str | None, if_empty: bool, as_of: Any = N
         titles = {"admin": "администратор", "principal": "директор", "deputy": "завуч",
                   "class_teacher": "классный руководитель 5А", "teacher": "учитель математики 5А",
                   "student": "ученик 5А", "guardian": "родитель (двое детей)"}
-        click.echo(f"\nПароль всех демо-учётных записей (показан один раз): {password}\n")
+        click.echo(f"\nПароль всех демо-учётных записей (показан один раз): {password}")
+        click.echo(f"Адрес входа школы: /s/{slug}/login (или логин@{slug} на общей странице входа)\n")
         for key, login in result.accounts.items():
             click.echo(f"  {titles.get(key, key):<28} {login}")
 
@@ -267,13 +274,15 @@ def _ask(value: str | None, prompt: str, default: str | None = None) -> str:
                                      "Без параметров спрашивает значения.")
 @click.option("--name", help="Полное название школы")
 @click.option("--short-name", help="Краткое название (МБОУ СОШ № 1)")
+@click.option("--slug", help="Адрес школы для входа: латиница, цифры, дефис (school7): вход как "
+                             "логин@school7 или на странице /s/school7/login. По умолчанию — из краткого названия.")
 @click.option("--region", help="Регион (субъект РФ)")
 @click.option("--timezone", "zone", help="Часовой пояс, например Europe/Moscow")
 @click.option("--term-system", help="quarters (четверти), trimesters (триместры) или semesters (полугодия)")
-@click.option("--admin-login", default=None, help="Логин администратора (по умолчанию admin, admin2...)")
+@click.option("--admin-login", default=None, help="Логин администратора в этой школе (по умолчанию admin)")
 @click.option("--no-upgrade", is_flag=True, help="Не обновлять схему базы перед созданием.")
 @with_appcontext
-def school_create(name: str | None, short_name: str | None, region: str | None, zone: str | None,
+def school_create(name: str | None, short_name: str | None, slug: str | None, region: str | None, zone: str | None,
                   term_system: str | None, admin_login: str | None, no_upgrade: bool) -> None:
     from flask_babel import force_locale
 
@@ -285,8 +294,16 @@ def school_create(name: str | None, short_name: str | None, region: str | None, 
     state = current_app.extensions["klass"]
     if not no_upgrade:
         migrate.upgrade(state.engine, plugin_dirs(current_app))
+    interactive = name is None
     name = _ask(name, "Полное название школы")
     short_name = _ask(short_name, "Краткое название")
+    if slug is None:
+        from core.db import session_scope as _scope
+        from core.tenancy import free_slug, slug_from
+
+        with _scope(state.engine) as session:
+            suggested = free_slug(session, slug_from(short_name))
+        slug = _ask(None, "Адрес школы для входа (латиница, цифры, дефис)", suggested) if interactive else suggested
     region = _ask(region, "Регион", "")
     zone = _ask(zone, "Часовой пояс", state.settings["school"]["timezone"])
     term_system = _ask(term_system, "Учебные периоды (quarters/trimesters/semesters)",
@@ -294,18 +311,20 @@ def school_create(name: str | None, short_name: str | None, region: str | None, 
     refusal = None
     with current_app.test_request_context(), force_locale("ru"), session_scope(state.engine) as session:
         try:  # every check runs before the first write, so a refusal leaves nothing to roll back
-            created = create_school(session, name=name, short_name=short_name, region=region, timezone=zone,
+            created = create_school(session, name=name, short_name=short_name, slug=slug, region=region, timezone=zone,
                                     term_system=term_system, admin_login=admin_login)
             school_id, school_name, login = created.school.id, created.school.short_name, created.admin.login
+            slug = created.school.slug
         except ServiceError as exc:
             refusal = exc.translated()
     if refusal is not None:
         raise click.ClickException(refusal)
     click.echo(f"Школа «{school_name}» создана (id {school_id}).")
     click.echo("Первый администратор (пароль показан один раз, при входе его нужно сменить):")
-    click.echo(f"  логин:  {login}")
+    click.echo(f"  логин:  {login}@{slug}")
     click.echo(f"  пароль: {created.password}")
-    click.echo("Войдите на сайт под этой учётной записью: мастер настройки проведёт по шагам.")
+    click.echo(f"Войдите на сайт под этой учётной записью (или на странице /s/{slug}/login с логином {login}): "
+               "мастер настройки проведёт по шагам.")
 
 
 def main() -> None:

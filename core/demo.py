@@ -112,7 +112,7 @@ class _Builder:
 
     def user(self, last: str, first: str, middle: str, *, login: str | None = None,
              birth: date | None = None, roles: tuple[tuple[Role, int | None], ...] = ()) -> int:
-        login = login or unique_login(self.session, last, first, self.taken)
+        login = login or unique_login(self.session, last, first, self.taken, school_id=self.school.id)
         self.taken.add(login)
         user_id = self.session.scalar(
             insert(User).returning(User.id),
@@ -127,7 +127,8 @@ class _Builder:
 
     def users(self, rows: list[dict[str, Any]]) -> list[int]:
         for row in rows:
-            row.setdefault("login", unique_login(self.session, row["last_name"], row["first_name"], self.taken))
+            row.setdefault("login", unique_login(self.session, row["last_name"], row["first_name"], self.taken,
+                                                 school_id=self.school.id))
             row.update(school_id=self.school.id, password_hash=self.password_hash, must_change_password=False)
         return insert_with_ids(self.session, User, rows)
 
@@ -138,20 +139,27 @@ class _Builder:
 
 
 def build_school(session: Session, size: str, term_system: str, password: str, today: date | None = None,
-                 timezone: str = DEFAULT_ZONE) -> DemoResult:
+                 timezone: str = DEFAULT_ZONE, number: int = 7) -> DemoResult:
     """Create the demo (``size="demo"``) or full-size (``"full"``) school; the caller commits.
 
     The school year is the one containing ``today`` (the school's today in ``timezone`` by default;
     tests pass a fixed day so the demo never depends on the calendar). ``timezone`` is the new
     school's own zone: the config's ``[school] timezone`` is the default ``klass demo`` passes.
+
+    ``number`` makes another demo school in the same deployment (``klass demo --school 8``): «СОШ № 8»
+    at ``/s/school8/login``, other people, and the named accounts ``director8``, ``zavuch8``, ``admin8``
+    so the first school's ``director`` still signs in without «@школа». Generated logins (``ivanova.m``)
+    may repeat in both schools, as in a real region: those need ``@school8``.
     """
     plan = FULL if size == "full" else DEMO
-    rng = random.Random(plan.seed)
+    rng = random.Random(plan.seed if number == 7 else plan.seed * 1000 + number)
+    suffix = "" if number == 7 else str(number)
     today = today or today_in(timezone)
     start_year = school_year_start(today)
-    school = School(name="МБОУ «Средняя общеобразовательная школа № 7»", short_name="СОШ № 7",
-                    timezone=timezone, address="г. Энск, ул. Школьная, д. 7",
-                    principal_name="Орлова Татьяна Викторовна")
+    principal = ("Орлова", "Татьяна", "Викторовна") if number == 7 else person(rng, female=True)[:3]
+    school = School(name=f"МБОУ «Средняя общеобразовательная школа № {number}»", short_name=f"СОШ № {number}",
+                    slug=f"school{number}", timezone=timezone, address=f"г. Энск, ул. Школьная, д. {number}",
+                    principal_name=" ".join(principal))
     session.add(school)
     session.flush()
     year = AcademicYear(school_id=school.id, title=f"{start_year}/{start_year + 1}",
@@ -177,10 +185,12 @@ def build_school(session: Session, size: str, term_system: str, password: str, t
 
     result = DemoResult(school=school, password=password)
     b = _Builder(session, school, hash_password(password), rng)
-    b.user("Орлова", "Татьяна", "Викторовна", login="director", roles=((Role.principal, None),))
-    b.user("Лебедева", "Ирина", "Павловна", login="zavuch", roles=((Role.deputy, None),))
-    b.user("Никитин", "Сергей", "Андреевич", login="admin", roles=((Role.admin, None),))
-    result.accounts.update({"principal": "director", "deputy": "zavuch", "admin": "admin"})
+    deputy = ("Лебедева", "Ирина", "Павловна") if number == 7 else person(rng, female=True)[:3]
+    admin = ("Никитин", "Сергей", "Андреевич") if number == 7 else person(rng, female=False)[:3]
+    b.user(*principal, login=f"director{suffix}", roles=((Role.principal, None),))
+    b.user(*deputy, login=f"zavuch{suffix}", roles=((Role.deputy, None),))
+    b.user(*admin, login=f"admin{suffix}", roles=((Role.admin, None),))
+    result.accounts.update({"principal": f"director{suffix}", "deputy": f"zavuch{suffix}", "admin": f"admin{suffix}"})
 
     # Teachers: one primary teacher per class of grades 1-4, the specialists for the rest.
     teachers: dict[str, list[int]] = {}

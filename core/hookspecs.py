@@ -167,14 +167,17 @@ def revert_change(session: Session, entry: AuditEntry) -> dict[str, Any] | None:
 # --- sign-in ----------------------------------------------------------------------------------------
 
 @hookspec(firstresult=True)
-def authenticate(login: str, secret: str) -> User | None:
+def authenticate(login: str, secret: str, school_id: int | None) -> User | None:
     """Check credentials; another sign-in provider (LDAP, ЕСИА) is a plugin implementing this hook.
 
     Called on every sign-in attempt. The core's own password check is registered last, so plugin
-    providers are tried first. Stops at the first non-None result.
+    providers are tried first. Stops at the first non-None result. An implementation may leave out
+    ``school_id`` (pluggy passes only the arguments it names).
 
-    :param login: what the user typed as login.
+    :param login: the login typed, without any ``@school`` (core.tenancy), lower-cased.
     :param secret: what the user typed as password.
+    :param school_id: the school the sign-in form names (``login@school`` or ``/s/<slug>/login``), or
+        None when unknown or ambiguous: then the login is checked against no account.
     :return: the ``User`` when the credentials are right, else None.
     """
 

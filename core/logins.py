@@ -1,4 +1,5 @@
-"""Logins from Russian names: «Иванова Мария» → ``ivanova.m``, made unique in the whole system."""
+"""Logins from Russian names: «Иванова Мария» → ``ivanova.m``, made unique within the school (another school
+of the deployment may have its own ``ivanova.m``: sign-in tells them apart, core.tenancy)."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -31,10 +32,16 @@ def login_base(last_name: str, first_name: str) -> str:
     return f"{base}.{initial}" if initial else base
 
 
-def unique_login(session: Session, last_name: str, first_name: str, taken: set[str] | None = None) -> str:
-    """The first free of ``ivanova.m``, ``ivanova.m2``, ``ivanova.m3``...; ``taken`` covers a batch not yet flushed."""
+def unique_login(session: Session, last_name: str, first_name: str, taken: set[str] | None = None, *,
+                 school_id: int | None = None) -> str:
+    """The first free of ``ivanova.m``, ``ivanova.m2``, ``ivanova.m3``... in ``school_id``'s school (in the
+    whole deployment when it is not given, as before schools had their own logins: never wrong, only
+    stricter); ``taken`` covers a batch not yet flushed."""
     base = login_base(last_name, first_name)
-    existing = set(session.scalars(select(User.login).where(User.login.like(f"{base}%"))))
+    query = select(User.login).where(User.login.like(f"{base}%"))
+    if school_id is not None:
+        query = query.where(User.school_id == school_id)
+    existing = set(session.scalars(query))
     existing |= taken or set()
     candidate, n = base, 1
     while candidate in existing:

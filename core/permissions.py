@@ -39,6 +39,8 @@ CORE_PERMISSIONS = [
     Permission("core.structure.manage", _l("Edit years, terms, classes, subjects and assignments"),
                ("admin", "deputy")),
     Permission("core.users.manage", _l("Manage staff accounts and roles"), ("admin",)),
+    Permission("core.school.settings", _l("Change the school's own settings: profile, terms, time zone, "
+                                          "rounding, modules"), ("admin",)),
     Permission("core.audit.view", _l("Read the audit log"), ("admin", "principal", "deputy")),
     Permission("core.audit.history", _l("See the change history of a record (a class teacher: of her class)"),
                ("admin", "principal", "deputy", "class_teacher")),

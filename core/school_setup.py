@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from core.audit import audit
@@ -70,26 +70,39 @@ class CreatedSchool:
     password: str  # shown once, never stored in clear text
 
 
-def create_school(session: Session, *, name: str, short_name: str, region: str = "",
+def check_slug(session: Session, slug: str, school_id: int | None = None) -> str:
+    """The school's address in logins and URLs (core.tenancy): valid and no other school's."""
+    from core.tenancy import valid_slug
+
+    slug = (slug or "").strip().lower()
+    if not valid_slug(slug):
+        raise SetupError(N_("The school's address %(slug)s may hold only Latin letters, digits and hyphens "
+                            "(up to 40), for example school7."), slug=slug)
+    other = session.scalar(select(School.id).where(School.slug == slug))
+    if other is not None and other != school_id:
+        raise SetupError(N_("Another school already has the address %(slug)s: choose another."), slug=slug)
+    return slug
+
+
+def create_school(session: Session, *, name: str, short_name: str, slug: str, region: str = "",
                   timezone: str = "Europe/Moscow", term_system: str = "quarters",
                   admin_last_name: str = "Администратор", admin_first_name: str = "Школы",
                   admin_login: str | None = None) -> CreatedSchool:
     """Create a school and its first administrator (with a one-time password); does not commit.
 
-    Running it again creates another school. Logins are unique in the whole system today, so a wanted
-    ``admin_login`` already taken is refused by name rather than silently changed.
+    Running it again creates another school with its own administrator. Logins are unique within a
+    school (core.tenancy), so every school's first administrator may be ``admin``: they sign in as
+    ``admin@<slug>`` or on ``/s/<slug>/login``. Every check runs before the first write.
     """
     term_system = normalise_term_system(term_system)
     check_school_fields(name, short_name, region, timezone)
-    if admin_login:  # checked before anything is written: a refusal leaves no half-made school
-        if session.scalar(select(User.id).where(func.lower(User.login) == admin_login.lower())):
-            raise SetupError(N_("The login %(login)s is already taken (logins are unique across all schools "
-                                "of this installation); choose another with --admin-login."), login=admin_login)
-        login = admin_login
-    else:
-        login = _admin_login(session)
-    school = School(name=name.strip(), short_name=short_name.strip(), region=region.strip(), timezone=timezone,
-                    term_system=term_system)
+    slug = check_slug(session, slug)
+    login = (admin_login or "admin").strip().lower()
+    if not login or "@" in login or len(login) > 100:
+        raise SetupError(N_("The administrator's login %(login)s cannot be used: no «@», up to 100 characters."),
+                         login=login)
+    school = School(name=name.strip(), short_name=short_name.strip(), slug=slug, region=region.strip(),
+                    timezone=timezone, term_system=term_system)
     session.add(school)
     session.flush()
     password = one_time_password()
@@ -99,19 +112,9 @@ def create_school(session: Session, *, name: str, short_name: str, region: str =
     session.flush()
     grant_role(session, admin, Role.admin)
     audit(session, school_id=school.id, action="core.school.create", object_type="core.school", object_id=school.id,
-          new={"name": school.name, "short_name": school.short_name, "region": school.region,
+          new={"name": school.name, "short_name": school.short_name, "slug": slug, "region": school.region,
                "timezone": timezone, "term_system": term_system, "admin_login": login})
     return CreatedSchool(school, admin, password)
-
-
-def _admin_login(session: Session) -> str:
-    """``admin`` for the first school, ``admin2``... after: free in the whole installation."""
-    taken = set(session.scalars(select(User.login).where(User.login.like("admin%"))))
-    candidate, n = "admin", 1
-    while candidate in taken:
-        n += 1
-        candidate = f"admin{n}"
-    return candidate
 
 
 def update_school(session: Session, school: School, *, name: str, short_name: str, region: str, timezone: str,

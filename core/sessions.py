@@ -26,6 +26,7 @@ from core.app_passwords import revoke_all
 from core.clock import remember_zone
 from core.db import db, utcnow
 from core.models import ApiToken, School, User, UserSession
+from core.school_settings import remember_version
 
 KEY_PREFIX = "s."
 SEEN_EVERY = timedelta(minutes=1)
@@ -64,14 +65,16 @@ def load_user(user_key: str) -> User | None:
     session = db()
     # The session row, its user and the school's time zone in one statement: this runs on every request,
     # and nearly every page asks for the school's "today" (core.clock.school_zone reads the cache).
-    found = session.execute(select(UserSession, User, School.timezone).join(User, User.id == UserSession.user_id)
+    found = session.execute(select(UserSession, User, School.timezone, School.settings_version)
+                            .join(User, User.id == UserSession.user_id)
                             .join(School, School.id == User.school_id)
                             .where(UserSession.key_hash == _digest(user_key[len(KEY_PREFIX):]))).first()
     now = utcnow()
     if found is None:
         return None
-    row, user, zone = found
+    row, user, zone, settings_version = found
     remember_zone(user.school_id, zone)
+    remember_version(user.school_id, settings_version)  # core.school_settings: no statement of its own
     if row.revoked_at is not None or row.expires_at <= now:
         return None
     if not user.is_active or user.session_version != row.session_version:

@@ -75,6 +75,7 @@ from core.permissions import Permission, can, public, requires_permission
 from core.plugins import PluginInfo, hookimpl
 from core.rest import api_error, api_view
 from core.revert import RevertConflict, ensure_as_left
+from core.school_settings import SchoolSettings, school_settings
 from core.security import hash_password, one_time_password
 from core.service_error import N_, ServiceError
 from core.services import (
@@ -99,6 +100,7 @@ from core.services import (
     term_on,
     terms_of_year,
 )
+from core.tenancy import find_user as find_user_by_login
 from core.text import plain_text, render_text
 from core.ui import DashboardWidget, MenuItem, SetupStep
 
@@ -110,8 +112,13 @@ def engine() -> Engine | Connection:
 
 
 def plugin_settings(name: str) -> dict[str, Any]:
-    """The validated settings of an enabled plugin (defaults filled in by its schema)."""
-    return state().plugins[name].settings
+    """The validated settings of an enabled plugin (defaults filled in by its schema), as the signed-in
+    user's school set them (core.school_settings; the deployment's outside a request or with no user).
+    Background work for a school: ``school_settings(school_id).plugin(name)``."""
+    from core.school_settings import request_school_settings
+
+    own = request_school_settings()
+    return own.plugin(name) if own is not None else state().plugins[name].settings
 
 
 def core_settings() -> dict[str, Any]:
@@ -121,13 +128,22 @@ def core_settings() -> dict[str, Any]:
 
 
 def plugin_enabled(name: str) -> bool:
-    """Is the plugin ``name`` enabled in this app (for optional integrations)?"""
-    return current_app.extensions["klass"].plugins.__contains__(name)
+    """Is the plugin ``name`` enabled in this app and, in a request, by the signed-in user's school
+    (for optional integrations)?"""
+    if name not in current_app.extensions["klass"].plugins:
+        return False
+    from core.school_settings import request_school_settings
+
+    own = request_school_settings()
+    return own is None or own.plugin_enabled(name)
 
 
 def hook() -> Any:
-    """The app's hook caller (``hook().extra_journal_columns(...)``) for hooks a plugin offers."""
-    return state().pm.hook
+    """The hook caller (``hook().extra_journal_columns(...)``) for hooks a plugin offers: without the
+    plugins the signed-in user's school switched off."""
+    from core.plugin_gate import school_hook
+
+    return school_hook()
 
 
 __all__ = [
@@ -144,6 +160,6 @@ __all__ = [
     "hookimpl", "insert_with_ids", "is_guardian_of", "lesson_days", "move_student", "one_time_password", "plugin_enabled", "plugin_settings",
     "public", "requires_permission", "session_scope", "subgroup_students", "subgroups_of_class", "teaches",
     "term_on", "terms_of_year", "unique_login", "utcnow", "csv_writer", "safe_cell", "xlsx_workbook",
-    "RevertConflict", "ensure_as_left",
+    "RevertConflict", "ensure_as_left", "SchoolSettings", "school_settings", "find_user_by_login",
     "check_app_password_challenge", "check_app_password", "app_password_valid",
 ]

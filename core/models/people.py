@@ -26,10 +26,14 @@ class Role(enum.StrEnum):
 
 class User(UserMixin, Base):
     __tablename__ = "core_user"
+    # Unique within a school, not across the deployment: a region's two schools may each have «ivanova».
+    # Sign-in finds the school from ``login@school`` or the school's own address (core.tenancy).
+    __table_args__ = (UniqueConstraint("school_id", "login", name="uq_core_user_school_login"),
+                      Index("ix_core_user_login", "login"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("core_school.id"), index=True)
-    login: Mapped[str] = mapped_column(String(100), unique=True)
+    login: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     last_name: Mapped[str] = mapped_column(String(100))
     first_name: Mapped[str] = mapped_column(String(100))

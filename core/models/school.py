@@ -1,10 +1,12 @@
 """School structure and time: the tenant, its years, terms, holidays, classes, subjects, assignments."""
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     ColumnElement,
     Date,
@@ -36,6 +38,25 @@ class School(Base):
     # quarters, trimesters or halves: the default terms of every new academic year of this school;
     # empty (schools made before it existed, the demo) means "as the profile's [school] term_system says".
     term_system: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # The school's address in logins and URLs: ``ivanova@school7``, ``/s/school7/login``. Latin letters,
+    # digits and hyphens, unique in the deployment (core.tenancy); ``short_name`` is the display name.
+    # A school made without one (tests, old code) gets a random free one; `klass school create` asks.
+    slug: Mapped[str] = mapped_column(String(40), unique=True, default=lambda: f"s{secrets.token_hex(4)}")
+    # Bumped on every change of the school's own settings (core.school_settings): app processes keep the
+    # settings in memory and re-read them only when the version read with the session row differs.
+    settings_version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+
+class SchoolSetting(Base):
+    """One setting a school's administrator changed (profile default otherwise): key → JSON value."""
+
+    __tablename__ = "core_school_setting"
+    __table_args__ = (UniqueConstraint("school_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("core_school.id"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    value: Mapped[Any] = mapped_column(JSON)
 
 
 class AcademicYear(Base):

@@ -5,9 +5,21 @@ from flask import Flask
 
 
 def register_core_views(app: Flask) -> None:
-    from core.views import account, audit, auth, errors, jobs, main, people, second_factor, setup, structure
+    from core.views import (
+        account,
+        audit,
+        auth,
+        errors,
+        jobs,
+        main,
+        people,
+        school_settings,
+        second_factor,
+        setup,
+        structure,
+    )
 
-    for module in (auth, second_factor, main, structure, people, audit, account, jobs, setup):
+    for module in (auth, second_factor, main, structure, people, audit, account, jobs, setup, school_settings):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     main.init_shell(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from core.app import state
 from core.audit import audit
 from core.db import db, utcnow
 from core.forms import ChangePasswordForm, LoginForm
-from core.models import User
+from core.models import School, User
 from core.permissions import public, requires_permission
 from core.security import hash_password, verify_password
 from core.sessions import end_everything
@@ -30,35 +30,60 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @public  # the way in
 def login() -> Any:
+    return _sign_in(None)
+
+
+@bp.route("/s/<slug>/login", methods=["GET", "POST"])
+@public  # the way in, with the school fixed by its address (core.tenancy)
+def school_login(slug: str) -> Any:
+    from core.tenancy import school_by_slug
+
+    school = school_by_slug(db(), slug)
+    if school is None:
+        abort(404)
+    return _sign_in(school)
+
+
+def _sign_in(school: School | None) -> Any:
+    """The one sign-in path for ``/login`` and ``/s/<slug>/login``: ``school`` fixes the school."""
     if current_user.is_authenticated:
         return redirect(url_for("core_main.dashboard"))
     form = LoginForm()
+    page = {"form": form, "school": school}
     if form.validate_on_submit():
         from core.signin import count_failure, sign_in_blocked
+        from core.tenancy import resolve
 
         session = db()
-        login_name = form.login.data.strip().lower()
-        # Known and unknown logins take the same path and the same time (core.signin explains the limits).
-        if sign_in_blocked(login_name):
+        who = resolve(session, form.login.data, school)
+        # Known and unknown logins take the same path and the same time (core.signin explains the limits);
+        # the limits count the full identity, so ``ivanova`` and ``ivanova@school7`` share one counter.
+        if sign_in_blocked(who.key):
             flash(_("Too many failed attempts from this address. Try again later."), "error")
-            return render_template("core/login.html", form=form), 429
-        found = state().pm.hook.authenticate(login=login_name, secret=form.password.data)
+            return render_template("core/login.html", **page), 429
+        found = state().pm.hook.authenticate(login=who.login, secret=form.password.data, school_id=who.school_id)
         if found is None or not found.is_active:
-            count_failure(login_name)
-            user = session.scalar(select(User).where(User.login == login_name))
+            count_failure(who.key)
+            user = None if who.school_id is None else session.scalar(
+                select(User).where(User.school_id == who.school_id, User.login == who.login))
             if user is not None:
                 user.failed_logins += 1
                 audit(session, school_id=user.school_id, action="core.login.failed", object_type="core.user",
                       object_id=user.id, actor_id=user.id)
                 session.commit()
-            flash(_("Wrong login or password."), "error")
-            return render_template("core/login.html", form=form), 401
+            if who.ambiguous:
+                flash(_("Several schools have the login %(login)s. Add «@школа» to it as written on your slip "
+                        "(for example %(login)s@school7), or sign in on your school's own address.",
+                        login=who.login), "error")
+            else:
+                flash(_("Wrong login or password."), "error")
+            return render_template("core/login.html", **page), 401
         from core.views.second_factor import needs_code
 
         if needs_code(found, request.args.get("next")):
             return redirect(url_for("core_second_factor.code"))
         return complete_login(found, request.args.get("next"))
-    return render_template("core/login.html", form=form)
+    return render_template("core/login.html", **page)
 
 
 def complete_login(found: User, next_url: str | None) -> Any:
@@ -87,7 +112,6 @@ def logout() -> Any:
 
 def _password_problem(user: User, password: str, min_length: int) -> str | None:
     """The policy (core.signin): long enough, not common, not built from what is known about the person."""
-    from core.models import School
     from core.signin import password_problem
 
     school = db().get(School, user.school_id)

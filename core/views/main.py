@@ -12,6 +12,7 @@ from core.app import current_school_id, state
 from core.db import db
 from core.models import SchoolClass, Subgroup, Subject, TeachingAssignment, User
 from core.permissions import can, requires_permission
+from core.plugin_gate import school_hook
 from core.plugins import discover
 from core.roles import ROLE_TITLES
 from core.services import children_of, classes_led_by, current_year
@@ -23,6 +24,7 @@ CORE_MENU = [
     MenuItem(_l("Start"), "core_main.dashboard", "core.dashboard.view", weight=0),
     MenuItem(_l("School"), "core_structure.index", "core.structure.view", weight=800),
     MenuItem(_l("Staff"), "core_people.staff", "core.users.manage", weight=810),
+    MenuItem(_l("School settings"), "core_school_settings.edit", "core.school.settings", weight=820),
     MenuItem(_l("Audit log"), "core_audit.index", "core.audit.view", weight=900),
     MenuItem(_l("Modules"), "core_main.modules", "core.plugins.view", weight=950),
 ]
@@ -30,7 +32,7 @@ CORE_MENU = [
 
 def menu_for(user: Any) -> list[MenuItem]:
     items = list(CORE_MENU)
-    for contributed in state().pm.hook.register_menu_items(user=user):
+    for contributed in school_hook().register_menu_items(user=user):
         items.extend(contributed)
     visible = [i for i in items if can(user, i.permission)]
     return sorted(visible, key=lambda i: (i.weight, str(i.title)))
@@ -95,7 +97,7 @@ def dashboard() -> Any:
         states = checklist(session, school_id, state().pm, user)
         if not all(s.done for s in states):
             context["setup_states"] = states
-    widgets = [w for ws in state().pm.hook.register_dashboard_widgets(user=user) for w in ws]
+    widgets = [w for ws in school_hook().register_dashboard_widgets(user=user) for w in ws]
     context["widgets"] = sorted(widgets, key=lambda w: w.weight)
     return render_template("core/dashboard.html", **context)
 

@@ -56,7 +56,7 @@ def create_staff() -> Any:
     password = one_time_password()
     user = User(
         school_id=current_school_id(),
-        login=unique_login(session, form.last_name.data, form.first_name.data),
+        login=unique_login(session, form.last_name.data, form.first_name.data, school_id=current_school_id()),
         password_hash=hash_password(password),
         last_name=form.last_name.data.strip(),
         first_name=form.first_name.data.strip(),

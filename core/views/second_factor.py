@@ -91,12 +91,15 @@ def code() -> Any:
         return redirect(url_for("core_auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        if sign_in_blocked(user.login):
+        from core.tenancy import identity_key
+
+        key = identity_key(db(), user)  # the same counter as the password step's ``login@school``
+        if sign_in_blocked(key):
             flash(_("Too many failed attempts from this address. Try again later."), "error")
             return render_template("core/login_code.html", form=form), 429
         factor = db().get(SecondFactor, user.id)
         if factor is None or not check_code(factor, form.code.data):
-            count_failure(user.login)
+            count_failure(key)
             flash(_("The code is wrong or has expired."), "error")
             return render_template("core/login_code.html", form=form), 401
         session.pop("second_factor", None)

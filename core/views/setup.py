@@ -22,6 +22,7 @@ from core.clock import school_today
 from core.db import db
 from core.models import Holiday, School, Term
 from core.permissions import can, requires_permission
+from core.school_settings import school_settings
 from core.school_setup import checklist, create_year, default_year_dates, first_open, update_school
 from core.services import current_year
 
@@ -79,7 +80,7 @@ def school() -> Any:
     the_school = session.get(School, current_school_id())
     form = SchoolForm(obj=the_school)
     if request.method == "GET" and not the_school.term_system:
-        form.term_system.data = state().settings["school"]["term_system"]
+        form.term_system.data = school_settings().term_system
     if form.validate_on_submit():
         update_school(session, the_school, name=form.name.data, short_name=form.short_name.data,
                       region=form.region.data, timezone=form.timezone.data.strip(),
@@ -103,7 +104,7 @@ def year() -> Any:
         form.title.data, form.starts_on.data, form.ends_on.data = default_year_dates(school_today(school_id))
     if existing is None and form.validate_on_submit():
         create_year(session, the_school, title=form.title.data, starts_on=form.starts_on.data,
-                    ends_on=form.ends_on.data, profile_term_system=state().settings["school"]["term_system"])
+                    ends_on=form.ends_on.data, profile_term_system=school_settings().term_system)
         session.commit()
         flash(_("Year %(title)s created with its terms and holidays; check their dates.", title=form.title.data),
               "success")

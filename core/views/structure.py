@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core import school_setup
-from core.app import current_school_id, state
+from core.app import current_school_id
 from core.audit import audit, changes
 from core.db import db
 from core.forms import AssignmentForm, ClassForm, HolidayForm, SubjectForm, TermForm, YearForm
@@ -28,6 +28,7 @@ from core.models import (
     User,
 )
 from core.permissions import requires_permission
+from core.school_settings import school_settings
 from core.services import add_assignment, current_year, grant_role
 
 bp = Blueprint("core_structure", __name__, url_prefix="/school")
@@ -119,7 +120,7 @@ def create_year() -> Any:
     school = session.get(School, current_school_id())
     year = school_setup.create_year(session, school, title=form.title.data, starts_on=form.starts_on.data,
                                     ends_on=form.ends_on.data, is_current=form.is_current.data,
-                                    profile_term_system=state().settings["school"]["term_system"])
+                                    profile_term_system=school_settings().term_system)
     session.commit()
     flash(_("Year %(title)s created with its terms and holidays; check their dates.", title=year.title), "success")
     return redirect(url_for(".index"))

@@ -5,9 +5,8 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from core.toolkit import User, can, check_app_password, db, public, requires_permission
+from core.toolkit import can, check_app_password, db, find_user_by_login, public, requires_permission
 from plugins.calendar_feeds import ical, services
 from plugins.diary.public import students_of
 
@@ -68,8 +67,8 @@ def feed(token: str) -> Any:
 def feed_with_app_password(student_id: int) -> Any:
     auth = request.authorization
     session = db()
-    user = session.scalar(select(User).where(User.login == (auth.username or "").strip().lower())) \
-        if auth and auth.type == "basic" else None
+    # ``login`` or ``login@school``: logins are unique per school (the sign-in form's rule).
+    user = find_user_by_login(session, auth.username or "") if auth and auth.type == "basic" else None
     if (user is None or not can(user, "calendar_feeds.use")
             or check_app_password(session, user, auth.password or "", used_by="calendar") is None):
         session.rollback()

@@ -38,7 +38,7 @@ class Saved:
 
 
 def _user(session: Session, school_id: int, person: Person, taken: set[str], **extra: object) -> User:
-    user = User(school_id=school_id, login=unique_login(session, person.last_name, person.first_name, taken),
+    user = User(school_id=school_id, login=unique_login(session, person.last_name, person.first_name, taken, school_id=school_id),
                 password_hash=None, last_name=person.last_name, first_name=person.first_name,
                 middle_name=person.middle_name, must_change_password=True, **extra)
     session.add(user)

@@ -122,7 +122,7 @@ def update_guardian(session: Session, guardian: User, link: GuardianLink, values
 def add_guardian(session: Session, student: User, values: dict[str, Any]) -> User:
     """A new guardian account (no password yet: the class teacher issues credentials later)."""
     guardian = User(school_id=student.school_id,
-                    login=unique_login(session, values["last_name"], values["first_name"]),
+                    login=unique_login(session, values["last_name"], values["first_name"], school_id=student.school_id),
                     password_hash=None, last_name=values["last_name"].strip(),
                     first_name=values["first_name"].strip(), middle_name=(values.get("middle_name") or "").strip(),
                     phone=values.get("phone") or "", email=values.get("email") or "", must_change_password=True)

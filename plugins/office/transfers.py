@@ -115,7 +115,7 @@ def perform_movement(session: Session, req: MovementRequest, *, order_number: st
     req.order_number, req.order_date = order_number.strip(), order_date
     to_class = session.get(SchoolClass, req.to_class_id) if req.to_class_id else None
     if req.student_id is None:
-        student = User(school_id=req.school_id, login=unique_login(session, req.last_name, req.first_name),
+        student = User(school_id=req.school_id, login=unique_login(session, req.last_name, req.first_name, school_id=req.school_id),
                        password_hash=None, last_name=req.last_name.strip(), first_name=req.first_name.strip(),
                        middle_name=req.middle_name.strip(), birth_date=req.birth_date, must_change_password=True)
         session.add(student)

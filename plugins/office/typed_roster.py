@@ -34,7 +34,7 @@ def add_student(session: Session, school_class: SchoolClass, values: dict[str, A
                                             func.lower(User.first_name) == first.lower(),
                                             User.birth_date == birth).limit(1)) and birth is not None:
         raise OfficeError(_l("This student is already in the school (same name and birth date)."))
-    student = User(school_id=school_class.school_id, login=unique_login(session, last, first), password_hash=None,
+    student = User(school_id=school_class.school_id, login=unique_login(session, last, first, school_id=school_class.school_id), password_hash=None,
                    last_name=last, first_name=first, middle_name=(values.get("middle_name") or "").strip(),
                    birth_date=birth, must_change_password=True)
     session.add(student)

@@ -26,10 +26,17 @@ def _create(app: Flask, name: str = "МБОУ «Школа № 7»", short: str 
 
 
 def _password(output: str) -> tuple[str, str]:
+    """The printed ``login@school`` (the form's way to name the school) and the one-time password."""
     login = re.search(r"логин:\s+(\S+)", output)
     password = re.search(r"пароль:\s+(\S+)", output)
     assert login and password, output
     return login.group(1), password.group(1)
+
+
+def _admin(session: Any, printed: str) -> User:
+    login, _, slug = printed.partition("@")
+    return session.scalar(select(User).join(School, School.id == User.school_id)
+                          .where(User.login == login, School.slug == slug))
 
 
 def _first_sign_in(app: Flask, login: str, password: str) -> Any:
@@ -46,7 +53,8 @@ def test_cli_creates_a_school_with_an_administrator_who_can_sign_in(app: Flask, 
     school = session.scalar(select(School).where(School.short_name == "Школа № 7"))
     assert (school.region, school.timezone, school.term_system) == ("Свердловская область", "Asia/Yekaterinburg",
                                                                     "trimesters")
-    admin = session.scalar(select(User).where(User.login == login))
+    admin = _admin(session, login)
+    assert login == f"admin@{school.slug}" and school.slug == "shkola-7"
     assert admin.school_id == school.id and admin.has_role("admin") and admin.must_change_password
     assert password not in (admin.password_hash or "")
     assert sign_in(app.test_client(), login, password).get("/").status_code in (200, 302)
@@ -56,15 +64,19 @@ def test_running_create_twice_makes_a_second_school_with_its_own_administrator(a
     first = _create(app)
     second = _create(app, "МБОУ «Лицей № 3»", "Лицей № 3")
     assert first.exit_code == 0 and second.exit_code == 0, second.output
-    (login1, _), (login2, _) = _password(first.output), _password(second.output)
-    assert login1 != login2
-    schools = {u.login: u.school_id for u in session.scalars(select(User).where(User.login.in_([login1, login2])))}
-    assert schools[login1] != schools[login2]
+    (login1, password1), (login2, password2) = _password(first.output), _password(second.output)
+    assert (login1, login2) == ("admin@shkola-7", "admin@litsei-3")  # each school's own «admin»
+    assert _admin(session, login1).school_id != _admin(session, login2).school_id
+    # Each signs in into the own school: the school step of the wizard shows that school's name.
+    assert "Лицей № 3" in _first_sign_in(app, login2, password2).get("/setup/school").text
+    assert "Школа № 7" in _first_sign_in(app, login1, password1).get("/setup/school").text
 
 
-def test_a_taken_login_and_a_wrong_time_zone_are_refused_by_name(app: Flask, session: Any) -> None:
-    taken = _create(app, "Школа", "Школа", "--admin-login", "admin")  # the demo school's admin is "admin"
-    assert taken.exit_code != 0 and "admin" in taken.output and "занят" in taken.output
+def test_a_taken_address_and_a_wrong_time_zone_are_refused_by_name(app: Flask, session: Any) -> None:
+    taken = _create(app, "Школа", "Школа", "--slug", "school7")  # the demo school's address
+    assert taken.exit_code != 0 and "school7" in taken.output and "уже" in taken.output
+    bad = _create(app, "Школа", "Школа", "--slug", "школа 7")
+    assert bad.exit_code != 0 and "латин" in bad.output.lower()
     zone = _klass(app, "school", "create", "--no-upgrade", "--name", "Школа", "--short-name", "Школа",
                   "--region", "", "--timezone", "Europe/Nowhere", "--term-system", "quarters")
     assert zone.exit_code != 0 and "Europe/Nowhere" in zone.output
@@ -75,16 +87,17 @@ def test_a_taken_login_and_a_wrong_time_zone_are_refused_by_name(app: Flask, ses
 
 def test_create_asks_for_what_is_not_given(app: Flask, session: Any) -> None:
     result = _klass(app, "school", "create", "--no-upgrade",
-                    input="МБОУ СОШ № 12\nСОШ № 12\nТверская область\nEurope/Moscow\nsemesters\n")
+                    input="МБОУ СОШ № 12\nСОШ № 12\nsosh12\nТверская область\nEurope/Moscow\nsemesters\n")
     assert result.exit_code == 0, result.output
     assert session.scalar(select(School.term_system).where(School.short_name == "СОШ № 12")) == "halves"
+    assert session.scalar(select(School.slug).where(School.short_name == "СОШ № 12")) == "sosh12"
 
 
 def test_the_wizard_resumes_at_the_first_open_step_and_the_checklist_shows_what_is_missing(
         app: Flask, session: Any) -> None:
     login, password = _password(_create(app).output)
     admin = _first_sign_in(app, login, password)
-    school_id = session.scalar(select(User.school_id).where(User.login == login))
+    school_id = _admin(session, login).school_id
     start = admin.get("/").text
     assert "Настройка школы" in start and "Учебный год" in start
     assert admin.get("/setup/next").headers["Location"].endswith("/setup/year")  # school step: done by the CLI
@@ -153,7 +166,7 @@ def test_the_subgroups_tab_explains_what_to_do_when_nothing_is_split(app: Flask,
     post_form(admin, "/school/classes", {"grade_level": 5, "letter": "А", "class_teacher_id": 0}, page="/school/")
     from core.models import SchoolClass
 
-    school_id = session.scalar(select(User.school_id).where(User.login == login))
+    school_id = _admin(session, login).school_id
     class_id = session.scalar(select(SchoolClass.id).where(SchoolClass.school_id == school_id))
     page = admin.get(f"/office/classes/{class_id}/subgroups")
     assert page.status_code == 200
