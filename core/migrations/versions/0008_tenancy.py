@@ -1,6 +1,6 @@
 """many schools in one deployment: logins unique per school, the school's slug, per-school settings
 
-Revision ID: core_tenancy_0001
+Revision ID: core_0008
 Revises: core_0007
 Create Date: 2026-12-02 10:30:00
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'core_tenancy_0001'
+revision = 'core_0008'
 down_revision = 'core_0007'
 branch_labels = None
 depends_on = None
