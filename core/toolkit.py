@@ -75,6 +75,7 @@ from core.permissions import Permission, can, public, requires_permission
 from core.plugins import PluginInfo, hookimpl
 from core.rest import api_error, api_view
 from core.revert import RevertConflict, ensure_as_left
+from core.school_setup import CreatedSchool, create_school
 from core.security import hash_password, one_time_password
 from core.service_error import N_, ServiceError
 from core.services import (
@@ -146,4 +147,5 @@ __all__ = [
     "term_on", "terms_of_year", "unique_login", "utcnow", "csv_writer", "safe_cell", "xlsx_workbook",
     "RevertConflict", "ensure_as_left",
     "check_app_password_challenge", "check_app_password", "app_password_valid",
+    "CreatedSchool", "create_school",
 ]
