@@ -28,11 +28,14 @@ class Permission:
 
 CORE_PERMISSIONS = [
     Permission("core.dashboard.view", _l("Open the start page"),
-               ("admin", "principal", "deputy", "class_teacher", "teacher", "student", "guardian", "support")),
+               ("admin", "principal", "deputy", "class_teacher", "teacher", "student", "guardian", "support",
+                "region_coordinator")),
     Permission("core.profile.edit", _l("Change own password and API tokens"),
-               ("admin", "principal", "deputy", "class_teacher", "teacher", "student", "guardian", "support")),
+               ("admin", "principal", "deputy", "class_teacher", "teacher", "student", "guardian", "support",
+                "region_coordinator")),
     Permission("core.leak.report", _l("Report a leaked password: own, or of the led class's students and guardians"),
-               ("admin", "principal", "deputy", "class_teacher", "teacher", "student", "guardian", "support")),
+               ("admin", "principal", "deputy", "class_teacher", "teacher", "student", "guardian", "support",
+                "region_coordinator")),
     Permission("core.leak.report_any", _l("Report a leaked password of anyone in the school"), ("admin",)),
     Permission("core.structure.view", _l("View the school structure"),
                ("admin", "principal", "deputy", "class_teacher", "teacher")),

@@ -12,5 +12,6 @@ ROLE_TITLES = {
     "student": _l("Student"),
     "guardian": _l("Guardian"),
     "support": _l("Technical support"),
+    "region_coordinator": _l("Municipal coordinator"),
 }
 STAFF_ROLES = ("admin", "principal", "deputy", "class_teacher", "teacher", "support")

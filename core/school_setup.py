@@ -30,9 +30,8 @@ from core.models import (
     User,
 )
 from core.security import hash_password, one_time_password
-from core.service_error import ServiceError
+from core.service_error import N_, ServiceError
 from core.services import current_year, grant_role
-from core.toolkit import N_
 from core.ui import SetupStep
 
 TERM_SYSTEMS = tuple(TERM_NAMES)  # quarters, trimesters, halves

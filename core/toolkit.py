@@ -76,6 +76,7 @@ from core.plugins import PluginInfo, hookimpl
 from core.rest import api_error, api_view
 from core.revert import RevertConflict, ensure_as_left
 from core.school_settings import SchoolSettings, school_settings
+from core.school_setup import CreatedSchool, create_school
 from core.security import hash_password, one_time_password
 from core.service_error import N_, ServiceError
 from core.services import (
@@ -162,4 +163,5 @@ __all__ = [
     "term_on", "terms_of_year", "unique_login", "utcnow", "csv_writer", "safe_cell", "xlsx_workbook",
     "RevertConflict", "ensure_as_left", "SchoolSettings", "school_settings", "find_user_by_login",
     "check_app_password_challenge", "check_app_password", "app_password_valid",
+    "CreatedSchool", "create_school",
 ]

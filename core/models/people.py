@@ -22,6 +22,9 @@ class Role(enum.StrEnum):
     student = "student"
     guardian = "guardian"
     support = "support"
+    # A municipality's coordinator (the region plugin): signs in at the municipality office, a School row
+    # of kind "office", and holds no role in any school, so no school page opens to them.
+    region_coordinator = "region_coordinator"
 
 
 class User(UserMixin, Base):

@@ -38,6 +38,10 @@ class School(Base):
     # quarters, trimesters or halves: the default terms of every new academic year of this school;
     # empty (schools made before it existed, the demo) means "as the profile's [school] term_system says".
     term_system: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # "school", or "office": a municipality's education office (the region plugin), a tenant with no
+    # classes whose only users are the municipality's coordinators. Code that lists schools for
+    # school work (imports, sign-in choosers) skips offices.
+    kind: Mapped[str] = mapped_column(String(10), default="school", server_default="school")
     # The school's address in logins and URLs: ``ivanova@school7``, ``/s/school7/login``. Latin letters,
     # digits and hyphens, unique in the deployment (core.tenancy); ``short_name`` is the display name.
     # A school made without one (tests, old code) gets a random free one; `klass school create` asks.

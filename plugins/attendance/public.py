@@ -4,6 +4,13 @@ Everything else in the plugin is private; import-linter holds other plugins to t
 from __future__ import annotations
 
 from plugins.attendance.models import AttendanceMark, LessonRollCall
-from plugins.attendance.totals import AttendanceSummary, summarize, summarize_by_subject, summarize_classes
+from plugins.attendance.totals import (
+    AttendanceSummary,
+    school_summary,
+    summarize,
+    summarize_by_subject,
+    summarize_classes,
+)
 
-__all__ = ["AttendanceMark", "AttendanceSummary", "LessonRollCall", "summarize", "summarize_by_subject", "summarize_classes"]
+__all__ = ["AttendanceMark", "AttendanceSummary", "LessonRollCall", "school_summary", "summarize",
+           "summarize_by_subject", "summarize_classes"]

@@ -4,14 +4,17 @@ open, and the homework-file check. The Сетевой Город-compatible API 
 they never read the gradebook's tables with rules of their own."""
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import hook, plugin_settings, school_today
 from plugins.diary.access import StudentInfo, Viewer, children, resolve_student, viewer_of
 from plugins.diary.access import may_open_homework_file as _may_open_file
+from plugins.diary.models import Visit
 from plugins.diary.week import (
     DiaryWeek,
     WeekDay,
@@ -50,9 +53,33 @@ def students_of(session: Session, user: Any) -> list[StudentInfo]:
     return [s for s in found if s is not None]
 
 
+@dataclass(frozen=True)
+class DiaryUsage:
+    """How many guardians and students opened a diary page lately, without a name (the municipality)."""
+
+    guardians_7: int
+    guardians_30: int
+    students_7: int
+    students_30: int
+
+
+def diary_usage(session: Session, school_id: int, now: datetime) -> DiaryUsage:
+    """Distinct guardians and students who opened the diary in the 7 and 30 days before ``now``: one
+    aggregate query over the visit log, whatever the school's size."""
+    week, month = now - timedelta(days=7), now - timedelta(days=30)
+    guardian, student = Visit.viewer_role == "guardian", Visit.viewer_role == "student"
+    row = session.execute(
+        select(func.count(distinct(case((guardian & (Visit.visited_at >= week), Visit.viewer_id)))),
+               func.count(distinct(case((guardian, Visit.viewer_id)))),
+               func.count(distinct(case((student & (Visit.visited_at >= week), Visit.viewer_id)))),
+               func.count(distinct(case((student, Visit.viewer_id)))))
+        .where(Visit.school_id == school_id, Visit.visited_at >= month, Visit.visited_at <= now)).one()
+    return DiaryUsage(*(int(n or 0) for n in row))
+
+
 def may_open_homework_file(session: Session, user: Any, file_id: int) -> bool:
     return _may_open_file(session, viewer_of(user), file_id)
 
 
-__all__ = ["DiaryWeek", "StudentInfo", "Viewer", "WeekDay", "WeekFile", "WeekLesson", "WeekMark",
-           "may_open_homework_file", "student_week", "students_of"]
+__all__ = ["DiaryUsage", "DiaryWeek", "StudentInfo", "Viewer", "WeekDay", "WeekFile", "WeekLesson", "WeekMark",
+           "diary_usage", "may_open_homework_file", "student_week", "students_of"]

@@ -35,6 +35,7 @@ PLUGIN = PluginInfo(
     version="1.0.0",
     requires=("documents",),
     settings_schema=OfficeSettingsSchema,
+    public_modules=("public",),
     description=_l("Credentials, class lists and subgroups, student movement, personal files, consents, "
                    "the regulation and families' requests."),
 )

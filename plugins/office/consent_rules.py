@@ -9,12 +9,14 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import (
     ClassMembership,
     GuardianLink,
+    Role,
+    RoleGrant,
     SchoolClass,
     User,
     audit,
@@ -126,3 +128,23 @@ def missing_consents_by_class(session: Session, classes: list[SchoolClass], day:
         out.append({"class": c, "guardians": len(gids), "missing": missing, "paper": paper})
     return out
 
+
+
+@dataclass(frozen=True)
+class ConsentCounts:
+    """A school's consent register in numbers, without a name: for the municipality's figures."""
+
+    guardians: int  # guardians of the school (with the guardian role)
+    recorded: int  # of them, with the answer on processing personal data recorded
+    electronic: int  # of them, who agreed to information in electronic form
+
+
+def consent_counts(session: Session, school_id: int) -> ConsentCounts:
+    """Guardians, consents recorded, electronic form agreed: two aggregate queries, whatever the size."""
+    guardians = session.scalar(select(func.count(distinct(RoleGrant.user_id))).where(
+        RoleGrant.school_id == school_id, RoleGrant.role == Role.guardian)) or 0
+    recorded, electronic = session.execute(
+        select(func.count(Consent.id).filter(Consent.processing.is_not(None)),
+               func.count(Consent.id).filter(Consent.electronic.is_(True)))
+        .where(Consent.school_id == school_id)).one()
+    return ConsentCounts(int(guardians), int(recorded or 0), int(electronic or 0))

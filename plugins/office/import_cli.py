@@ -30,7 +30,7 @@ def import_command(file: Path, class_name: str, school_id: int | None, kind: str
 
     state = current_app.extensions["klass"]
     with current_app.test_request_context(), session_scope(state.engine) as session:  # type: ignore[arg-type]
-        schools = list(session.scalars(select(School.id).order_by(School.id)))
+        schools = list(session.scalars(select(School.id).where(School.kind == "school").order_by(School.id)))
         if school_id is None and len(schools) == 1:
             school_id = schools[0]
         if school_id not in schools:
