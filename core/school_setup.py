@@ -83,7 +83,7 @@ def check_slug(session: Session, slug: str, school_id: int | None = None) -> str
     return slug
 
 
-def create_school(session: Session, *, name: str, short_name: str, slug: str, region: str = "",
+def create_school(session: Session, *, name: str, short_name: str, slug: str | None = None, region: str = "",
                   timezone: str = "Europe/Moscow", term_system: str = "quarters",
                   admin_last_name: str = "Администратор", admin_first_name: str = "Школы",
                   admin_login: str | None = None) -> CreatedSchool:
@@ -91,11 +91,15 @@ def create_school(session: Session, *, name: str, short_name: str, slug: str, re
 
     Running it again creates another school with its own administrator. Logins are unique within a
     school (core.tenancy), so every school's first administrator may be ``admin``: they sign in as
-    ``admin@<slug>`` or on ``/s/<slug>/login``. Every check runs before the first write.
+    ``admin@<slug>`` or on ``/s/<slug>/login``. Without a ``slug`` the first free one made from the
+    short name is taken (the municipality creating schools from a form). Every check runs before the
+    first write.
     """
+    from core.tenancy import free_slug, slug_from
+
     term_system = normalise_term_system(term_system)
     check_school_fields(name, short_name, region, timezone)
-    slug = check_slug(session, slug)
+    slug = check_slug(session, slug if slug is not None else free_slug(session, slug_from(short_name)))
     login = (admin_login or "admin").strip().lower()
     if not login or "@" in login or len(login) > 100:
         raise SetupError(N_("The administrator's login %(login)s cannot be used: no «@», up to 100 characters."),

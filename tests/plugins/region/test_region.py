@@ -211,7 +211,9 @@ def test_the_coordinator_creates_a_school_and_its_first_administrator(app, sessi
     admin = session.scalar(select(User).where(User.login == "admin12"))
     assert admin.school_id == school.id and admin.must_change_password and Role.admin in admin.roles
     assert password and password not in (admin.password_hash or "")
-    sign_in(app.test_client(), "admin12", password)  # the shown password works
+    shown = response.text.split('id="admin-login">', 1)[1].split("<", 1)[0]
+    assert shown == f"admin12@{school.slug}" and f"/s/{school.slug}/login" in response.text
+    sign_in(app.test_client(), shown, password)  # the shown login and password work
     actions = set(session.scalars(select(AuditEntry.action)))
     assert {"core.school.create", "region.school.attach"} <= actions
 
