@@ -201,6 +201,10 @@ def _set_class_teacher(school_class: SchoolClass, teacher_id: int) -> None:
     school_class.class_teacher_id = None
     if teacher_id:
         teacher = _owned(User, teacher_id)
+        # The deletions must reach the teacher's loaded grants: otherwise saving a class with the teacher
+        # it already has finds the grant just deleted, keeps it, and the teacher loses the class.
+        session.flush()
+        session.expire(teacher, ["grants"])
         grant_role(session, teacher, Role.class_teacher, school_class.id)
 
 

@@ -36,7 +36,7 @@ def periodic(session: Session, now: datetime) -> sending.DrainResult:
 def send_instant(session: Session, job: Job, progress: Any) -> dict[str, Any]:
     """Job handler: send the instant messages queued by a request (submitted right after it)."""
     result = sending.drain(session, datetime.now(UTC), mail=core_settings()["mail"],
-                          settings=plugin_settings("diary"), send=send_mail, digests=False)
+                          settings=plugin_settings("diary"), send=send_mail, digests=False, school_id=job.school_id)
     return {"sent": result.sent, "failed": result.failed}
 
 
@@ -49,8 +49,10 @@ def wake_sender(session: Session, school_id: int, user_id: int | None = None) ->
     next request's job or the periodic tick)."""
     from core.toolkit import submit_job
 
+    # Per school: another school's waiting sender must not hold this school's messages back (the sender
+    # drains only its own school's messages, see ``send_instant``).
     recent = session.scalar(select(Job.id).where(
-        Job.kind == "diary.notify",
+        Job.kind == "diary.notify", Job.school_id == school_id,
         (Job.status == "queued") | (Job.created_at >= datetime.now(UTC) - WAKE_INTERVAL)).limit(1))
     if recent is not None:
         return None
@@ -92,6 +94,6 @@ def send_letters(session: Session, job: Job, progress: Any) -> dict[str, Any]:
         session.commit()
         progress(n, total * 2, names.get(student_id, ""))
     result = sending.drain(session, datetime.now(UTC), mail=core_settings()["mail"],
-                          settings=plugin_settings("diary"), send=send_mail, digests=False)
+                          settings=plugin_settings("diary"), send=send_mail, digests=False, school_id=job.school_id)
     progress(total * 2, total * 2, "")
     return {"queued": queued, "sent": result.sent, "failed": result.failed, "without_email": without_email}

@@ -58,13 +58,14 @@ def give_up_stale(session: Session, now: datetime) -> int:
 
 
 def send_instant(session: Session, now: datetime, mail: Mapping[str, Any], settings: Mapping[str, Any],
-                 send: Sender, limit: int = 200) -> DrainResult:
+                 send: Sender, limit: int = 200, school_id: int | None = None) -> DrainResult:
     from core.toolkit import build_message
 
     result = DrainResult()
-    ids = list(session.scalars(select(Notification.id)
-                               .where(Notification.status == "pending", Notification.delivery == "instant")
-                               .order_by(Notification.id).limit(limit)))
+    query = select(Notification.id).where(Notification.status == "pending", Notification.delivery == "instant")
+    if school_id is not None:
+        query = query.where(Notification.school_id == school_id)
+    ids = list(session.scalars(query.order_by(Notification.id).limit(limit)))
     for row_id in ids:
         token = uuid.uuid4().hex
         claimed = session.execute(
@@ -212,13 +213,15 @@ def _insert_digest(session: Session, school_id: int, recipient_id: int, period: 
 
 
 def drain(session: Session, now: datetime, *, mail: Mapping[str, Any],
-          settings: Mapping[str, Any], send: Sender, digests: bool = True) -> DrainResult:
+          settings: Mapping[str, Any], send: Sender, digests: bool = True,
+          school_id: int | None = None) -> DrainResult:
     """Send what is due: every pending instant message, and the digests whose time has come.
 
-    ``session`` is the sender's own: it is committed around every message.
+    ``session`` is the sender's own: it is committed around every message. ``school_id`` limits the
+    instant messages to one school (a request's sender job); the periodic tick sends every school's.
     """
     result = DrainResult(given_up=give_up_stale(session, now))
-    instant = send_instant(session, now, mail, settings, send)
+    instant = send_instant(session, now, mail, settings, send, school_id=school_id)
     result.sent, result.failed, result.errors = instant.sent, instant.failed, instant.errors
     if digests:
         grouped = send_digests(session, now, mail, settings, send)

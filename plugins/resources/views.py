@@ -87,7 +87,10 @@ def index() -> Any:
                "author_id": args.get("author_id", type=int)}
     materials = services.search(session, viewer, **filters)
     author_ids = {m.author_id for m in materials} | ({filters["author_id"]} if filters["author_id"] else set())
-    authors = {u.id: u.full_name for u in session.scalars(select(User).where(User.id.in_(author_ids or {-1})))}
+    # The author filter comes from the address: only the school's own people are named (another school's
+    # teacher's id must not print their name in the filter line).
+    authors = {u.id: u.full_name for u in session.scalars(select(User).where(
+        User.id.in_(author_ids or {-1}), User.school_id == current_school_id()))}
     return render_template("resources/index.html", materials=materials, filters=filters, authors=authors,
                            grade_list=services.grade_list, **choices())
 
