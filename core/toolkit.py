@@ -100,7 +100,7 @@ from core.services import (
     terms_of_year,
 )
 from core.text import plain_text, render_text
-from core.ui import DashboardWidget, MenuItem, SetupStep
+from core.ui import DashboardWidget, LoginOption, MenuItem, SetupStep
 
 
 def engine() -> Engine | Connection:
@@ -125,6 +125,20 @@ def plugin_enabled(name: str) -> bool:
     return current_app.extensions["klass"].plugins.__contains__(name)
 
 
+def complete_login(user: User, next_url: str | None = None, *, password_used: bool = False) -> Any:
+    """Finish a sign-in that a plugin checked (an OpenID Connect provider, say) exactly as a password does:
+    the second factor when the person has one, then the session, the audit entry and ``on_user_login``.
+    Returns the redirect to answer with. The caller must have checked the person is active."""
+    from core.views.auth import complete_login as finish
+    from core.views.second_factor import needs_code
+
+    if needs_code(user, next_url):
+        from flask import redirect, url_for
+
+        return redirect(url_for("core_second_factor.code"))
+    return finish(user, next_url, password_used=password_used)
+
+
 def hook() -> Any:
     """The app's hook caller (``hook().extra_journal_columns(...)``) for hooks a plugin offers."""
     return state().pm.hook
@@ -146,4 +160,5 @@ __all__ = [
     "term_on", "terms_of_year", "unique_login", "utcnow", "csv_writer", "safe_cell", "xlsx_workbook",
     "RevertConflict", "ensure_as_left",
     "check_app_password_challenge", "check_app_password", "app_password_valid",
+    "LoginOption", "complete_login",
 ]
