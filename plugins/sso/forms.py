@@ -7,7 +7,6 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
-    IntegerField,
     PasswordField,
     SelectMultipleField,
     StringField,
@@ -36,7 +35,7 @@ class ProviderForm(FlaskForm):
     claim_middle_name = StringField(_l("Claim with the patronymic"), default="middle_name",
                                     validators=[Length(max=100)])
     enabled = BooleanField(_l("Show on the sign-in page"), default=True)
-    version = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
+    version = HiddenField()
 
 
 class SnilsForm(FlaskForm):

@@ -119,7 +119,8 @@ def provider(provider_id: int | None) -> Any:
         form.client_secret.data = ""
     if form.validate_on_submit():
         try:
-            saved = services.save_provider(sql, _me(), row, form.data, form.version.data)
+            version = int(form.version.data) if str(form.version.data or "").isdigit() else None
+            saved = services.save_provider(sql, _me(), row, form.data, version)
             sql.commit()
         except ServiceError as exc:
             sql.rollback()
