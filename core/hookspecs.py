@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from core.models import AuditEntry, School, SchoolClass, User
     from core.permissions import Permission
-    from core.ui import DashboardWidget, MenuItem, SetupStep
+    from core.ui import DashboardWidget, LoginOption, MenuItem, SetupStep
 
 hookspec = pluggy.HookspecMarker("klass")
 
@@ -179,6 +179,19 @@ def authenticate(login: str, secret: str, school_id: int | None) -> User | None:
     :param school_id: the school the sign-in form names (``login@school`` or ``/s/<slug>/login``), or
         None when unknown or ambiguous: then the login is checked against no account.
     :return: the ``User`` when the credentials are right, else None.
+    """
+
+
+@hookspec
+def extra_login_options(next_url: str | None) -> list[LoginOption]:
+    """Offer other ways to sign in («Войти через Госуслуги») under the password form.
+
+    Called whenever the sign-in page is rendered (anonymous visitor: no user, no school yet). The core
+    shows the options of every plugin sorted by ``weight``. The plugin's view behind ``url`` finishes the
+    sign-in through ``core.toolkit.complete_login``.
+
+    :param next_url: where the visitor wanted to go (the page's ``next``), to carry through the provider.
+    :return: a list of :class:`core.ui.LoginOption` (title, url, weight).
     """
 
 

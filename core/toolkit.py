@@ -103,7 +103,7 @@ from core.services import (
 )
 from core.tenancy import find_user as find_user_by_login
 from core.text import plain_text, render_text
-from core.ui import DashboardWidget, MenuItem, SetupStep
+from core.ui import DashboardWidget, LoginOption, MenuItem, SetupStep
 
 
 def engine() -> Engine | Connection:
@@ -139,6 +139,20 @@ def plugin_enabled(name: str) -> bool:
     return own is None or own.plugin_enabled(name)
 
 
+def complete_login(user: User, next_url: str | None = None, *, password_used: bool = False) -> Any:
+    """Finish a sign-in that a plugin checked (an OpenID Connect provider, say) exactly as a password does:
+    the second factor when the person has one, then the session, the audit entry and ``on_user_login``.
+    Returns the redirect to answer with. The caller must have checked the person is active."""
+    from core.views.auth import complete_login as finish
+    from core.views.second_factor import needs_code
+
+    if needs_code(user, next_url):
+        from flask import redirect, url_for
+
+        return redirect(url_for("core_second_factor.code"))
+    return finish(user, next_url, password_used=password_used)
+
+
 def hook() -> Any:
     """The hook caller (``hook().extra_journal_columns(...)``) for hooks a plugin offers: without the
     plugins the signed-in user's school switched off."""
@@ -164,4 +178,5 @@ __all__ = [
     "RevertConflict", "ensure_as_left", "SchoolSettings", "school_settings", "find_user_by_login",
     "check_app_password_challenge", "check_app_password", "app_password_valid",
     "CreatedSchool", "create_school",
+    "LoginOption", "complete_login",
 ]

@@ -1,4 +1,5 @@
-"""What plugins give the UI shell: menu items, dashboard widgets and set-up steps, sorted by weight."""
+"""What plugins give the UI shell: menu items, dashboard widgets, set-up steps and other ways to sign in,
+sorted by weight."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -45,3 +46,16 @@ class SetupStep:
     # The key of another step this one is a second way of doing (the office's spreadsheet import of staff
     # for the core's typed "staff" step): shown as "or: ..." under that step, never as a step of its own.
     extends: str = ""
+
+
+@dataclass(frozen=True)
+class LoginOption:
+    """Another way in, shown under the password form (``extra_login_options``): «Войти через Госуслуги».
+
+    ``url`` starts that sign-in (the plugin's own public view); ``title`` is the provider's name as people
+    know it, the page adds «Войти через».
+    """
+
+    title: Any
+    url: str
+    weight: int = 100

@@ -86,8 +86,9 @@ def _sign_in(school: School | None) -> Any:
     return render_template("core/login.html", **page)
 
 
-def complete_login(found: User, next_url: str | None) -> Any:
-    """The password (and the second factor, if any) checked: start the session."""
+def complete_login(found: User, next_url: str | None, *, password_used: bool = True) -> Any:
+    """The password (and the second factor, if any) checked: start the session. A sign-in through another
+    provider (``password_used=False``) is not sent to replace a one-time password it never typed."""
     session = db()
     found.failed_logins = 0
     found.locked_until = None
@@ -97,10 +98,17 @@ def complete_login(found: User, next_url: str | None) -> Any:
     session.commit()
     login_user(found)
     state().pm.hook.on_user_login(user=found, ip=request.remote_addr or "")
-    if found.must_change_password:
+    if found.must_change_password and password_used:
         flash(_("Set your own password: the one you were given works only once."), "info")
         return redirect(url_for("core_auth.change_password"))
     return redirect(_safe_next(next_url))
+
+
+@bp.app_template_global()
+def login_options() -> list[Any]:
+    """The plugins' other ways in (``extra_login_options``) for core/login.html, sorted by weight."""
+    found = state().pm.hook.extra_login_options(next_url=request.args.get("next"))
+    return sorted((o for options in found for o in options or ()), key=lambda o: o.weight)
 
 
 @bp.post("/logout")
