@@ -64,7 +64,7 @@ def _term_bound(column: Any, lesson: Any) -> Any:
     """SQL: the start (``Term.starts_on``) or end of the term holding ``lesson`` (its date when none does)."""
     return func.coalesce(select(column).join(SchoolClass, SchoolClass.year_id == Term.year_id).where(
         SchoolClass.id == lesson.class_id, Term.starts_on <= lesson.date, Term.ends_on >= lesson.date)
-        .limit(1).scalar_subquery(), lesson.date)
+        .correlate(lesson).limit(1).scalar_subquery(), lesson.date)
 
 
 @dataclass

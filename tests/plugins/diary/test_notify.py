@@ -154,6 +154,7 @@ def test_hook_on_mark_saved(mail_app, family, people):
     assert keys() == first  # a comment-only edit tells nobody
     update_mark(session, settings, teacher, mark.id, version=mark.version, value="3")
     session.commit()
+    _expand(mail_app)
     changed = session.scalar(select(Notification).where(
         Notification.key == f"mark:{mark.id}:v{mark.version}:{mother.id}"))
     assert changed.payload["old_value"] == "5" and changed.payload["value"] == "3"
@@ -171,6 +172,7 @@ def test_a_crash_while_sending_is_never_resent(mail_app, make_app, smtp_server, 
 
     kid, mother, _grandma = family
     _give_mark(mail_app, kid, people)
+    _expand(mail_app)
     session = mail_app.extensions["klass"].session()
     row = session.scalar(select(Notification).where(Notification.recipient_id == mother.id))
     # The worker claimed it, and died before it could record the outcome.
