@@ -33,7 +33,7 @@ lint: install
 	$(BIN)/lint-imports --no-cache
 
 bench: install
-	@status=0; for b in journal roll_call reports diary print_archive; do echo "== bench/$$b.py"; \
+	@status=0; for b in journal mark_save roll_call reports diary print_archive; do echo "== bench/$$b.py"; \
 		$(BIN)/python bench/$$b.py || status=1; done; exit $$status
 
 load: install

@@ -197,7 +197,7 @@ class Statements:
     def __len__(self) -> int:
         return len(self.items)
 
-    def show(self, limit: int = 120) -> None:
+    def show(self, limit: int = int(os.environ.get("BENCH_SQL_WIDTH", "120"))) -> None:
         for statement in self.items:
             print("     ·", statement[:limit])
 

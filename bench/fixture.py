@@ -50,7 +50,10 @@ def add_journal(app: Any) -> Journal:
     rng = random.Random(20)
     with app.app_context(), session_scope(app.extensions["klass"].engine) as session:
         term = session.scalar(select(Term).where(Term.starts_on <= AS_OF, Term.ends_on >= AS_OF))
+        # A marked grade: the first grade is taught without marks (``unmarked_grades``), and a save there is refused.
         sizes = session.execute(select(ClassMembership.class_id, func.count(ClassMembership.id))
+                                .join(SchoolClass, SchoolClass.id == ClassMembership.class_id)
+                                .where(SchoolClass.grade_level > 1)
                                 .group_by(ClassMembership.class_id).order_by(func.count(ClassMembership.id).desc(),
                                                                              ClassMembership.class_id)).all()
         class_id, size = sizes[0]

@@ -1,4 +1,4 @@
-"""Benchmark: the journal page of 30 students × 40 lessons (about 1,200 marks) and saving one mark.
+"""Benchmark: the journal page of 30 students × 40 lessons (about 1,200 marks); saving a mark is ``mark_save.py``.
 
     .venv/bin/python bench/journal.py                    # a copy of the cached SQLite school
     BENCH_DB=postgresql .venv/bin/python bench/journal.py  # a copy on PostgreSQL (BENCH_PG_URL)
@@ -6,8 +6,7 @@
 Figures (see bench/README.md): the statements of the whole page request of the signed-in teacher (the
 session's user and grants included, every enabled plugin's hooks attached); the page's p50 wall time
 (the median of 5 runs' medians) and CPU time; the grid data's time against the floor (the same marks,
-lessons and students fetched with the bare driver); the statements of the whole
-``PUT /api/v1/gradebook/cells`` request that saves one mark (audit and notifications included).
+lessons and students fetched with the bare driver).
 """
 from __future__ import annotations
 
@@ -18,7 +17,6 @@ from typing import Any
 from common import (
     AS_OF,
     Statements,
-    csrf_header,
     finish,
     header,
     load_line,
@@ -104,21 +102,11 @@ def main() -> None:
         print(f"  grid data p50 {statistics.median(grid_walls):.2f} ms; floor (students, lessons, marks by the "
               f"bare driver) p50 {statistics.median(floor_walls):.2f} ms")
 
-        # One mark saved by the whole request, on the pinned day's lesson (editable).
-        headers = csrf_header(client)
-        cell = {"lesson_id": j.lesson_ids[-1], "student_id": j.student_ids[0], "values": ["5"], "known": []}
-        with Statements(engine) as save_statements:
-            response = client.put("/api/v1/gradebook/cells", json=cell, headers=headers)
-        assert response.status_code == 200, (response.status_code, response.text[:300])
-        print("  saving one mark (PUT /api/v1/gradebook/cells), statements:")
-        save_statements.show()
-
         result("journal_page_statements", len(page_statements), "statements", 6)
         result("journal_page_p50", 0.0, "ms", 10, samples=walls)
         result("journal_page_cpu_p50", 0.0, "ms", 10, samples=cpus)
         result("journal_grid_vs_floor", 0.0, "x", 3, samples=ratios)
         result("journal_page_html", round(len(body) / 1024), "KB", 150)
-        result("mark_save_statements", len(save_statements), "statements", 6)
         print(f"  (as of {AS_OF}; {load_line()})")
     finally:
         drop()

@@ -7,8 +7,8 @@ processes stateless without adding Redis to a school's server. Flask's signed co
 CSRF token and one-off flash messages, but a person's identity is only the session key (``s.<random>``,
 stored here as its SHA-256) that Flask-Login keeps as ``_user_id``.
 
-Per request: one lookup by the unique key hash (plus the user by primary key); ``last_seen_at`` is written
-at most once a minute.
+Per request: one statement, by the unique key hash, brings the session row, its user with the role grants
+and the school's time zone; ``last_seen_at`` is written at most once a minute.
 """
 from __future__ import annotations
 
@@ -20,12 +20,12 @@ from flask import Flask, current_app, g, request
 from flask import session as cookie
 from flask_login import user_logged_in, user_logged_out
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from core.app_passwords import revoke_all
 from core.clock import remember_zone
 from core.db import db, utcnow
-from core.models import ApiToken, School, User, UserSession
+from core.models import ApiToken, RoleGrant, School, User, UserSession
 from core.school_settings import remember_version
 
 KEY_PREFIX = "s."
@@ -65,14 +65,18 @@ def load_user(user_key: str) -> User | None:
     session = db()
     # The session row, its user and the school's time zone in one statement: this runs on every request,
     # and nearly every page asks for the school's "today" (core.clock.school_zone reads the cache).
-    found = session.execute(select(UserSession, User, School.timezone, School.settings_version)
-                            .join(User, User.id == UserSession.user_id)
-                            .join(School, School.id == User.school_id)
-                            .where(UserSession.key_hash == _digest(user_key[len(KEY_PREFIX):]))).first()
+    # The user's role grants come in the same statement (an outer join, one row per grant): every view
+    # asks ``can()``, and a separate SELECT of the grants would double the sign-in's cost.
+    rows = session.execute(select(UserSession, User, School.timezone, School.settings_version)
+                           .join(User, User.id == UserSession.user_id)
+                           .join(School, School.id == User.school_id)
+                           .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
+                           .options(contains_eager(User.grants))
+                           .where(UserSession.key_hash == _digest(user_key[len(KEY_PREFIX):]))).unique().all()
     now = utcnow()
-    if found is None:
+    if not rows:
         return None
-    row, user, zone, settings_version = found
+    row, user, zone, settings_version = rows[0]
     remember_zone(user.school_id, zone)
     remember_version(user.school_id, settings_version)  # core.school_settings: no statement of its own
     if row.revoked_at is not None or row.expires_at <= now:

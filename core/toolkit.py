@@ -17,7 +17,7 @@ from core.app import acting_user, create_app, current_school_id, state
 from core.app_passwords import check_challenge as check_app_password_challenge
 from core.app_passwords import check_secret as check_app_password
 from core.app_passwords import still_valid as app_password_valid
-from core.audit import audit, changes
+from core.audit import audit, audit_many, changes
 from core.calendar import lesson_days
 from core.clock import (
     local_to_utc,
@@ -169,7 +169,7 @@ __all__ = [
     "submit_job", "Base", "ClassMembership", "ConfigError", "DashboardWidget", "GuardianLink",
     "Holiday", "MenuItem", "Permission", "SetupStep", "PluginInfo", "Role", "RoleGrant", "School", "SchoolClass", "Subgroup",
     "SubgroupMember", "Subject", "TeachingAssignment", "Term", "UTCDateTime", "User", "api_error", "api_view",
-    "add_assignment", "audit", "can", "changes", "children_of", "class_memberships", "class_of_student", "class_students",
+    "add_assignment", "audit", "audit_many", "can", "changes", "children_of", "class_memberships", "class_of_student", "class_students",
     "class_teacher_of", "classes_led_by", "classes_of_user", "classes_of_year", "core_settings", "create_app", "current_school_id",
     "current_year", "db", "grant_role", "guardians_of", "hash_password", "holidays_between", "hook",
     "hookimpl", "insert_with_ids", "is_guardian_of", "lesson_days", "move_student", "one_time_password", "plugin_enabled", "plugin_settings",

@@ -73,7 +73,7 @@ def revert_change(session: Any, entry: Any) -> dict[str, Any] | None:
     from core.toolkit import hook
     from plugins.attendance.undo import revert_entry
 
-    return revert_entry(session, entry, notify=hook().on_attendance_saved,
+    return revert_entry(session, entry, notify=hook().on_attendance_batch_saved,
                         actor_id=getattr(current_user, "id", None))
 
 

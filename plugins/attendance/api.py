@@ -10,8 +10,9 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 
-from core.toolkit import N_, SchoolClass, Subject, User, acting_user, api_view, db, school_today
+from core.toolkit import N_, SchoolClass, Subject, User, acting_user, api_view, db, hook, school_today
 from plugins.attendance import excuses, marking, rights, totals
+from plugins.attendance import roll_call as roll_call_sheet
 from plugins.attendance.context import current_actor, notifier, settings
 from plugins.attendance.errors import AttendanceError
 from plugins.attendance.models import AbsenceNote, LessonRollCall
@@ -81,9 +82,11 @@ def save_mark(body: dict[str, Any]) -> Any:
 def roll_call(lesson_id: int, body: dict[str, Any]) -> Any:
     """Save a whole lesson: the students listed with their codes, everyone else present."""
     session = db()
+    actor = current_actor()
     entries = {e["student_id"]: (e["code"], e["minutes_late"]) for e in body["marks"]}
-    result = marking.take_roll_call(session, settings(), current_actor(), lesson_id, entries,
-                                     today=school_today(), notify=notifier(), version=body["version"])
+    sheet = roll_call_sheet.load_sheet(session, actor, lesson_id)
+    result = roll_call_sheet.save_sheet(session, settings(), actor, sheet, entries, today=school_today(),
+                                        hooks=hook(), version=body["version"])
     session.commit()
     return jsonify({"lesson_id": result.lesson_id, "present": result.present, "absent": result.absent,
                     "late": result.late, "changed": result.changed})

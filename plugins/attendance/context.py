@@ -54,8 +54,8 @@ def current_actor() -> Actor:
 
 
 def notifier() -> Any:
-    """The ``on_attendance_saved`` hook caller, handed to the services."""
-    return hook().on_attendance_saved
+    """The ``on_attendance_batch_saved`` hook caller, handed to the services."""
+    return hook().on_attendance_batch_saved
 
 
 def error_text(error: AttendanceError) -> str:

@@ -18,19 +18,19 @@ hookspec = pluggy.HookspecMarker("klass")
 
 
 @hookspec
-def on_attendance_saved(session: Session, lesson: Lesson, student_id: int, action: str, old: dict[str, Any],
-                        new: dict[str, Any], actor_id: int | None) -> None:
-    """Called after a student's attendance at a lesson changes (the grid, the roll call, a reason, an
-    accepted note, or an undo after a leak), inside the saving transaction. A mail or diary plugin can
-    tell the family; ``action`` says what happened, so it need not guess from ``old`` and ``new``.
+def on_attendance_batch_saved(session: Session, lesson: Lesson, changes: list[dict[str, Any]],
+                              actor_id: int | None) -> None:
+    """Called once per lesson after students' attendance there changes (the grid, the roll call, a reason,
+    an accepted note, or an undo after a leak), inside the saving transaction, with every change of that
+    save: a roll call of 30 absences is one call, so a listener can record it in one statement (the save
+    itself costs a constant number of statements; keep it so). A mail or diary plugin tells the family.
 
     :param session: the open session.
     :param lesson: the lesson.
-    :param student_id: the student.
-    :param action: ``"created"`` (the student had no mark: present until now), ``"changed"`` (another code,
-        minutes or reason), ``"deleted"`` (back to present) or ``"reverted"`` (restored by the undo after a
-        reported leak; ``actor_id`` is then the administrator who undid it, or None).
-    :param old: the previous state: ``code`` ("" for present), ``minutes_late``, ``reason``.
-    :param new: the new state, same keys.
+    :param changes: one dict per student whose state changed: ``student_id``; ``action``: ``"created"``
+        (the student had no mark: present until now), ``"changed"`` (another code, minutes or reason),
+        ``"deleted"`` (back to present) or ``"reverted"`` (restored by the undo after a reported leak;
+        ``actor_id`` is then the administrator who undid it, or None); ``old`` and ``new``: the full
+        states, ``code`` ("" for present), ``minutes_late``, ``reason``.
     :param actor_id: who made the change.
     """

@@ -1,5 +1,6 @@
-"""Marking one lesson: its pupils, each student's state, saving one cell (the journal grid) or a whole
-roll call (the phone page). Every change is audited and announced through ``on_attendance_saved``.
+"""Marking one lesson: its pupils, each student's state, saving one cell (the journal grid); the whole
+roll call (the phone page) is ``roll_call``. Every change is audited and announced through
+``on_attendance_batch_saved``.
 """
 from __future__ import annotations
 
@@ -133,8 +134,8 @@ def write_mark(session: Session, settings: Mapping[str, Any], actor: Actor, less
           object_id=f"{lesson.id}:{student_id}", old=old.as_audit(), new=new.as_audit(), actor_id=actor.user_id)
     if notify is not None:
         change = "created" if existing is None else "deleted" if not code else "changed"
-        notify(session=session, lesson=lesson, student_id=student_id, action=change, old=old.as_audit(),
-               new=new.as_audit(), actor_id=actor.user_id)
+        notify(session=session, lesson=lesson, actor_id=actor.user_id, changes=[
+            {"student_id": student_id, "action": change, "old": old.as_audit(), "new": new.as_audit()}])
     return new
 
 
@@ -247,47 +248,3 @@ class RollCallResult:
     absent: int
     late: int
     changed: int
-
-
-def take_roll_call(session: Session, settings: Mapping[str, Any], actor: Actor, lesson_id: int,
-                   entries: Mapping[int, tuple[str, int | None]], *, today: date,
-                   notify: Notify | None = None, version: int | None = None) -> RollCallResult:
-    """Save a whole lesson at once (the phone roll-call page): ``entries`` maps student id to (code,
-    minutes late); students not named were present. Records the roll call even if everyone was there.
-    Every code is checked before anything is written; ``version`` is the roll-call version the form was
-    opened with: after someone else's save it is refused and nothing is written."""
-    lesson = session.get(Lesson, lesson_id)
-    if lesson is None or not can_view_lesson(actor, lesson):
-        raise AttendanceError(N_("Not found."), "not_found")
-    refusal = edit_refusal(actor, lesson, today)
-    if refusal is not None:
-        raise refusal
-    check_version(session, lesson, version)
-    pupils = {p.id for p in lesson_pupils(session, lesson)}
-    unknown = set(entries) - pupils
-    if unknown:
-        raise AttendanceError(N_("This student does not attend this lesson."), "invalid", "student_id")
-    wanted = {sid: (normalize_code(settings, code), minutes) for sid, (code, minutes) in entries.items()}
-    kinds = code_kinds(settings)
-    existing = lesson_marks(session, lesson.id)
-    absentees = [sid for sid, (code, _m) in wanted.items() if code and kinds[code] == "absent"]
-    reasons = covering_reasons(session, absentees, lesson.date)
-    result = RollCallResult(lesson.id, 0, 0, 0, 0)
-    for sid in sorted(pupils):
-        code, minutes = wanted.get(sid, ("", None))
-        mark = existing.get(sid)
-        before = mark_state(lesson.id, sid, mark)
-        after = write_mark(session, settings, actor, lesson, sid, mark, code, minutes, "", reasons.get(sid),
-                       "attendance.mark.update", notify)
-        result.changed += before != after
-        kind = kinds.get(after.code)
-        if not after.code:
-            result.present += 1
-        elif kind == "late":
-            result.late += 1
-        else:
-            result.absent += 1
-    ensure_roll_call(session, lesson, actor.user_id)
-    session.flush()
-    return result
-

@@ -17,7 +17,7 @@ def revert_entry(session: Session, entry: Any, *, notify: Notify | None = None,
                  actor_id: int | None = None) -> dict[str, Any] | None:
     """Restore what an audit entry of this plugin replaced; None for entries of other plugins.
 
-    A restored mark is announced through ``on_attendance_saved`` with ``action="reverted"`` (when
+    A restored mark is announced through ``on_attendance_batch_saved`` with ``action="reverted"`` (when
     ``notify`` is given), so that a family told of a forged absence can be told it is gone."""
     old = entry.old or {}
     if entry.object_type == "attendance.mark":
@@ -41,8 +41,8 @@ def revert_entry(session: Session, entry: Any, *, notify: Notify | None = None,
         session.flush()
         restored = {"code": code, "minutes_late": old.get("minutes_late"), "reason": old.get("reason") or ""}
         if notify is not None and before != restored:
-            notify(session=session, lesson=lesson, student_id=int(student_id), action="reverted", old=before,
-                   new=restored, actor_id=actor_id)
+            notify(session=session, lesson=lesson, actor_id=actor_id, changes=[
+                {"student_id": int(student_id), "action": "reverted", "old": before, "new": restored}])
         return restored
     if entry.object_type == "attendance.reason":
         session.execute(delete(AbsenceReason).where(AbsenceReason.id == int(entry.object_id)))

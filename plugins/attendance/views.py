@@ -18,16 +18,18 @@ from core.toolkit import (
     current_school_id,
     current_year,
     db,
+    hook,
     requires_permission,
     school_today,
     term_on,
 )
-from plugins.attendance import code_rules, excuses, marking, rights, totals, unmarked, weekly
+from plugins.attendance import code_rules, excuses, rights, totals, unmarked, weekly
+from plugins.attendance import roll_call as roll_call_sheet
 from plugins.attendance.context import current_actor, error_text, notifier, settings
 from plugins.attendance.errors import AttendanceError
 from plugins.attendance.excuses import NoteFile
 from plugins.attendance.forms import DecisionForm, NoteForm, ReasonForm, VerifyForm
-from plugins.attendance.models import AbsenceNote, LessonRollCall
+from plugins.attendance.models import AbsenceNote
 from plugins.gradebook.public import Lesson
 
 bp = Blueprint("attendance", __name__, url_prefix="/attendance", template_folder="templates",
@@ -117,19 +119,19 @@ def roll_call(lesson_id: int) -> Any:
     actor = current_actor()
     conf = settings()
     today = school_today()
-    try:
-        lesson = rights.get_lesson(session, actor, lesson_id)
+    try:  # the lesson, its class, subject, roll call, pupils and marks: one statement
+        sheet = roll_call_sheet.load_sheet(session, actor, lesson_id)
     except AttendanceError as exc:
         _abort_for(exc)
+    lesson = sheet.lesson
     editable = rights.can_edit_lesson(actor, lesson, today)
-    pupils = marking.lesson_pupils(session, lesson)
     if request.method == "POST":
         if not editable:
             refusal = rights.edit_refusal(actor, lesson, today)
             flash(error_text(refusal) if refusal else _("Not found."), "error")
             return redirect(url_for(".roll_call", lesson_id=lesson.id))
         entries: dict[int, tuple[str, int | None]] = {}
-        for pupil in pupils:
+        for pupil in sheet.pupils:
             code = request.form.get(f"code_{pupil.id}", "")
             minutes_raw = request.form.get(f"late_{pupil.id}", "").strip()
             minutes = int(minutes_raw) if minutes_raw.isdigit() and 0 < int(minutes_raw) <= 240 else None
@@ -137,22 +139,18 @@ def roll_call(lesson_id: int) -> Any:
                 entries[pupil.id] = (code, minutes)
         raw = request.form.get("version", "").strip()
         seen = None if "version" not in request.form else int(raw) if raw.isdigit() and len(raw) < 10 else -1
-        result = marking.take_roll_call(session, conf, actor, lesson.id, entries, today=today, notify=notifier(),
-                                        version=seen)  # a stale form: the core's answer, nothing saved
+        result = roll_call_sheet.save_sheet(session, conf, actor, sheet, entries, today=today, hooks=hook(),
+                                            version=seen)  # a stale form: the core's answer, nothing saved
         session.commit()
         flash(_("Roll call saved: present %(present)d, absent %(absent)d, late %(late)d.",
                 present=result.present, absent=result.absent, late=result.late), "success")
         return redirect(url_for(".roll_call", lesson_id=lesson.id))
-    marks = marking.lesson_marks(session, lesson.id)
-    roll = session.get(LessonRollCall, lesson.id)
-    school_class = session.get(SchoolClass, lesson.class_id)
-    subject = session.get(Subject, lesson.subject_id)
     codes = conf["codes"]
     return render_template(
-        "attendance/roll_call.html", lesson=lesson, pupils=pupils, marks=marks, roll=roll, editable=editable,
-        refusal=None if editable else rights.edit_refusal(actor, lesson, today), school_class=school_class,
-        subject=subject, codes=codes, cycle=code_rules.roll_call_cycle(conf), kinds=code_rules.code_kinds(conf),
-        error_text=error_text,
+        "attendance/roll_call.html", lesson=lesson, pupils=sheet.pupils, marks=sheet.marks, roll=sheet.roll,
+        editable=editable, refusal=None if editable else rights.edit_refusal(actor, lesson, today),
+        school_class=sheet.school_class, subject=sheet.subject, codes=codes, cycle=code_rules.roll_call_cycle(conf),
+        kinds=code_rules.code_kinds(conf), error_text=error_text,
     )
 
 

@@ -86,14 +86,13 @@ def register_demo_data(session: Any, school: Any, size: str) -> None:
 @hookimpl(optionalhook=True)
 def on_mark_saved(session: Any, mark: Any, action: str, old: dict[str, Any] | None, new: dict[str, Any] | None,
                   actor_id: int | None) -> None:
-    """A mark given, changed, deleted or reverted: the guardians who asked to hear about marks are told of
-    a new value (not of a comment-only edit); a deleted mark's pending messages are withdrawn."""
+    """A mark given, changed, deleted or reverted: one queued event (one INSERT; none for a comment-only
+    edit). The sender tells the guardians who asked to hear about marks, or withdraws what still waits."""
     from core.toolkit import plugin_settings
-    from plugins.diary import notify
+    from plugins.diary import events
     from plugins.gradebook.averages import work_type_titles
 
-    notify.mark_saved(session, mark, action, old, new, plugin_settings("diary"),
-                      work_type_titles(plugin_settings("gradebook")))
+    events.mark_saved(session, mark, action, old, new, work_type_titles(plugin_settings("gradebook")))
 
 
 @hookimpl(optionalhook=True)
@@ -105,15 +104,15 @@ def on_homework_saved(session: Any, lesson: Any, homework: Any) -> None:
 
 
 @hookimpl(optionalhook=True)
-def on_attendance_saved(session: Any, lesson: Any, student_id: int, action: str, old: dict[str, Any],
-                        new: dict[str, Any], actor_id: int | None) -> None:
-    """A student marked absent or late is queued for the guardians who asked to hear about absences."""
+def on_attendance_batch_saved(session: Any, lesson: Any, changes: list[dict[str, Any]], actor_id: int | None) -> None:
+    """Students marked absent or late (or back to present) at a lesson: one queued event for the whole
+    roll call; the sender tells the guardians who asked to hear about absences."""
     from core.toolkit import plugin_settings, school_today
-    from plugins.diary import notify
+    from plugins.diary import events
 
     codes = {c["code"]: (c["title"], c["kind"]) for c in plugin_settings("attendance")["codes"]}
     today = school_today(lesson.school_id, session=session)
-    notify.attendance_saved(session, lesson, student_id, old, new, today, plugin_settings("diary"), codes)
+    events.attendance_saved(session, lesson, changes, today, plugin_settings("diary"), codes)
 
 
 @hookimpl(optionalhook=True)

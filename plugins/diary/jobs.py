@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import GuardianLink, Job, User, core_settings, plugin_settings, school_today, send_mail
-from plugins.diary import notify, sending
+from plugins.diary import events, notify, sending
 
 log = logging.getLogger("klass.diary")
 
@@ -28,6 +28,7 @@ def periodic(session: Session, now: datetime) -> sending.DrainResult:
     try:
         forget_old_sender_jobs(own, now)
         own.commit()
+        expand_events(own)
         return sending.drain(own, now, mail=core_settings()["mail"], settings=settings, send=send_mail)
     finally:
         own.close()
@@ -35,12 +36,26 @@ def periodic(session: Session, now: datetime) -> sending.DrainResult:
 
 def send_instant(session: Session, job: Job, progress: Any) -> dict[str, Any]:
     """Job handler: send the instant messages queued by a request (submitted right after it)."""
+    expand_events(session)
     result = sending.drain(session, datetime.now(UTC), mail=core_settings()["mail"],
                           settings=plugin_settings("diary"), send=send_mail, digests=False, school_id=job.school_id)
     return {"sent": result.sent, "failed": result.failed}
 
 
+def expand_events(session: Session) -> int:
+    """Turn what the requests queued (marks, roll calls) into notifications, and commit: the recipients,
+    their choices and the words are looked up here, not in the teacher's request."""
+    total = 0
+    while True:
+        done = events.expand(session, plugin_settings("diary"))
+        session.commit()
+        total += done
+        if done == 0:
+            return total
+
+
 WAKE_INTERVAL = timedelta(seconds=20)
+_last_wake: dict[tuple[int, int], datetime] = {}  # per process, database and school: when this process last started the sender
 
 
 def wake_sender(session: Session, school_id: int, user_id: int | None = None) -> Job | None:
@@ -49,6 +64,11 @@ def wake_sender(session: Session, school_id: int, user_id: int | None = None) ->
     next request's job or the periodic tick)."""
     from core.toolkit import submit_job
 
+    now = datetime.now(UTC)
+    engine_key = (id(session.get_bind()), school_id)
+    if now - _last_wake.get(engine_key, now - WAKE_INTERVAL) < WAKE_INTERVAL:
+        return None  # started a moment ago by this process: no statement at all for the next saves
+    _last_wake[engine_key] = now
     # Per school: another school's waiting sender must not hold this school's messages back (the sender
     # drains only its own school's messages, see ``send_instant``).
     recent = session.scalar(select(Job.id).where(
@@ -93,6 +113,7 @@ def send_letters(session: Session, job: Job, progress: Any) -> dict[str, Any]:
             queued += 1
         session.commit()
         progress(n, total * 2, names.get(student_id, ""))
+    expand_events(session)
     result = sending.drain(session, datetime.now(UTC), mail=core_settings()["mail"],
                           settings=plugin_settings("diary"), send=send_mail, digests=False, school_id=job.school_id)
     progress(total * 2, total * 2, "")

@@ -104,6 +104,25 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class Event(Base):
+    """What happened, queued by the request in one INSERT (a mark given, a roll call's absences): the
+    sender turns it into ``Notification`` rows later, looking up the recipients, their choices and the
+    words itself, so saving a mark or a roll call never waits on the families' lookups.
+
+    ``kind``: ``mark`` (payload: the mark's state and the value before), ``mark.withdrawn`` (a deleted
+    mark: what still waits about it is cancelled) or ``absence`` (a lesson's students to announce and
+    those back to present). Rows are deleted once expanded, in the order they were queued.
+    """
+
+    __tablename__ = "diary_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("core_school.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Acknowledgement(Base):
     """A guardian confirmed having seen a week of the diary (``week_start``) or one remark."""
 

@@ -1,8 +1,9 @@
 """Notifications to families by e-mail: the outbox, instant messages and daily/weekly digests.
 
-Events (a new mark, an absence, a remark, homework) become rows of ``diary_notification`` inside the
-transaction of the event itself, one per recipient, with a unique key: an event reported twice is
-queued once. Sending happens later, in the background (``on_periodic_tick`` and, for instant ones, a job
+Events become rows of ``diary_notification``, one per recipient, with a unique key: an event reported
+twice is queued once. Remarks and homework are queued inside the transaction of the event itself; marks
+and absences are queued by the request as one ``diary_event`` row and expanded here by the sender
+(``events``), so a save never pays for the families' lookups. Sending happens later, in the background (``on_periodic_tick`` and, for instant ones, a job
 submitted after the request that queued them), and never twice:
 
 - a row is claimed (status ``sending``, committed) before the SMTP conversation and marked ``sent``
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import GuardianLink, Subject, User
@@ -134,35 +135,6 @@ def _student_name(session: Session, student_id: int) -> str:
     return f"{row[0]} {row[1]}" if row else ""
 
 
-def mark_saved(session: Session, mark: Any, action: str, old: Mapping[str, Any] | None,
-               new: Mapping[str, Any] | None, settings: Mapping[str, Any], work_types: Mapping[str, str]) -> int:
-    """A mark was created, changed, deleted or reverted (the gradebook's ``on_mark_saved``).
-
-    ``old``/``new`` are the mark's full states before and after. A deleted mark (or a revert that removed
-    it) withdraws what is still waiting about it; an edit of the comment alone is not worth a message.
-    """
-    if action == "deleted" or new is None:
-        session.execute(update(Notification)
-                        .where(Notification.key.like(f"mark:{mark.id}:%"), Notification.status == "pending")
-                        .values(status="cancelled"))
-        return 0
-    if old is not None and all(old.get(k) == new.get(k) for k in ("value", "numeric", "work_type")):
-        return 0  # only the comment (or nothing a family sees) changed
-    if mark.id is None:
-        session.flush()
-    facts = _lesson_facts(session, new["lesson_id"])
-    if facts is None:
-        return 0
-    day, _number, subject = facts
-    student_id = new["student_id"]
-    payload = {"student": _student_name(session, student_id), "student_id": student_id,
-               "subject": subject, "date": day.isoformat(), "value": new["value"],
-               "work_type": work_types.get(new["work_type"], new["work_type"]), "comment": new.get("comment") or "",
-               "old_value": old.get("value") if old is not None else None}
-    return queue(session, mark.school_id, "mark", recipients(session, [student_id], "mark", settings),
-                 f"mark:{mark.id}:v{mark.version or 1}", payload)
-
-
 def homework_saved(session: Session, lesson: Any, homework: Any, settings: Mapping[str, Any]) -> int:
     """Homework was set for a lesson (the gradebook's ``on_homework_saved``): tell its students' families."""
     from core.toolkit import ClassMembership, SubgroupMember
@@ -194,28 +166,3 @@ def remark_written(session: Session, remark: Any, author_name: str, subject: str
                "date": remark.day.isoformat()}
     return queue(session, remark.school_id, "remark", recipients(session, [remark.student_id], "remark", settings),
                  f"remark:{remark.id}", payload)
-
-
-def attendance_saved(session: Session, lesson: Any, student_id: int, old: Mapping[str, Any],
-                     new: Mapping[str, Any], today: date, settings: Mapping[str, Any],
-                     codes: Mapping[str, tuple[str, str]]) -> int:
-    """A student's attendance changed (the attendance plugin's ``on_attendance_saved``).
-
-    The family hears when a present student is marked absent or late at a recent lesson; a correction
-    back to "present" withdraws what is still waiting; a reason added later changes nothing for them.
-    """
-    code, was = (new.get("code") or ""), (old.get("code") or "")
-    key = f"absence:{lesson.id}:{student_id}"
-    if not code:
-        session.execute(update(Notification).where(Notification.key.like(f"{key}:%"),
-                                                   Notification.status == "pending").values(status="cancelled"))
-        return 0
-    if was or lesson.date < today - timedelta(days=settings["absence_window_days"]):
-        return 0
-    subject = session.scalar(select(Subject.name).where(Subject.id == lesson.subject_id)) or ""
-    title, kind = codes.get(code, (code, "absent"))
-    payload = {"student": _student_name(session, student_id), "student_id": student_id, "subject": subject,
-               "date": lesson.date.isoformat(), "number": lesson.number, "code": code, "title": title,
-               "kind": kind, "minutes": new.get("minutes_late")}
-    return queue(session, lesson.school_id, "absence", recipients(session, [student_id], "absence", settings),
-                 f"{key}:{code}", payload)

@@ -240,11 +240,9 @@ def cell(body: dict[str, Any]) -> Any:
     settings = access.settings()
     ed = access.editor()
     try:
-        result = mark_saving.set_cell(session, settings, ed, lesson_id=body["lesson_id"],
-                                      student_id=body["student_id"], values=body["values"], text=body["text"],
-                                      known=[tuple(k) for k in body["known"]], work_type=body["work_type"])
-        row = explanations.row_average(session, settings, session.get(Lesson, body["lesson_id"]),
-                                       body["student_id"])
+        result, row = mark_saving.set_cell_with_average(
+            session, settings, ed, lesson_id=body["lesson_id"], student_id=body["student_id"], values=body["values"],
+            text=body["text"], known=[tuple(k) for k in body["known"]], work_type=body["work_type"])
     except VersionConflict as exc:
         raise _conflict_with_row(exc, (body["lesson_id"], body["student_id"])) from None
     session.commit()

@@ -5,10 +5,11 @@ Every change is audited and announced through ``on_mark_saved``; a stale version
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.toolkit import (
@@ -17,12 +18,13 @@ from core.toolkit import (
     RevertConflict,
     SchoolClass,
     SubgroupMember,
+    Term,
     audit,
     ensure_as_left,
     utcnow,
 )
 from plugins.gradebook.absence_rule import mark_clash
-from plugins.gradebook.averages import work_type_weights
+from plugins.gradebook.averages import Average, average_of, work_type_weights
 from plugins.gradebook.editing import Editor, check_lesson
 from plugins.gradebook.errors import MarkError, NotFound, VersionConflict
 from plugins.gradebook.mark_parsing import parse_mark, parse_marks
@@ -48,24 +50,57 @@ def _attends(student_id: int) -> Any:
     return case((and_(in_class, in_group), 1), else_=0)
 
 
-def check_marked_grade(session: Session, settings: Mapping[str, Any], lesson: Lesson) -> None:
-    """Grades taught without marks (first grade by default: безотметочное обучение) refuse every mark."""
-    grade = session.scalar(select(SchoolClass.grade_level).where(SchoolClass.id == lesson.class_id))
+def check_marked_grade(session: Session, settings: Mapping[str, Any], lesson: Lesson, grade: int | None = None) -> None:
+    """Grades taught without marks (first grade by default: безотметочное обучение) refuse every mark.
+
+    ``grade`` is the lesson's class's grade when the caller read it already (``_cell`` does)."""
+    if grade is None:
+        grade = session.scalar(select(SchoolClass.grade_level).where(SchoolClass.id == lesson.class_id))
     if grade in settings.get("unmarked_grades", (1,)):
         raise MarkError(N_("Grade %(grade)d is taught without marks (the school's settings)."), grade=grade)
 
 
-def _cell(session: Session, school_id: int, lesson_id: int, student_id: int) -> tuple[Lesson, bool, list[Mark]]:
-    """The lesson, whether the student attends it, and the student's marks in it: one query."""
+def _term_bound(column: Any, lesson: Any) -> Any:
+    """SQL: the start (``Term.starts_on``) or end of the term holding ``lesson`` (its date when none does)."""
+    return func.coalesce(select(column).join(SchoolClass, SchoolClass.year_id == Term.year_id).where(
+        SchoolClass.id == lesson.class_id, Term.starts_on <= lesson.date, Term.ends_on >= lesson.date)
+        .correlate(lesson).limit(1).scalar_subquery(), lesson.date)
+
+
+@dataclass
+class Cell:
+    """What one statement reads before a save: the lesson, whether the student attends it, its class's
+    grade, the student's marks at the lesson, and (``with_row``) the row's other marks in the term, so
+    the row's new average needs no statement of its own."""
+
+    lesson: Lesson
+    student_id: int
+    attends: bool
+    grade: int | None
+    marks: list[Mark]
+    others: list[tuple[str, float | None, str]] = field(default_factory=list)
+
+
+def _cell(session: Session, school_id: int, lesson_id: int, student_id: int, with_row: bool = False) -> Cell:
+    other = aliased(Lesson)
+    grade = select(SchoolClass.grade_level).where(SchoolClass.id == Lesson.class_id).scalar_subquery()
+    if with_row:  # every mark of the row in the lesson's term: this lesson's and the others
+        row_lessons = select(other.id).where(
+            other.class_id == Lesson.class_id, other.subject_id == Lesson.subject_id,
+            other.date >= _term_bound(Term.starts_on, Lesson), other.date <= _term_bound(Term.ends_on, Lesson))
+        on = and_(Mark.student_id == student_id, Mark.lesson_id.in_(row_lessons))
+    else:
+        on = and_(Mark.lesson_id == Lesson.id, Mark.student_id == student_id)
     rows = session.execute(
-        select(Lesson, _attends(student_id), Mark)
-        .outerjoin(Mark, and_(Mark.lesson_id == Lesson.id, Mark.student_id == student_id))
-        .where(Lesson.id == lesson_id, Lesson.school_id == school_id)
-        .order_by(Mark.id)
+        select(Lesson, _attends(student_id), grade, Mark).outerjoin(Mark, on)
+        .where(Lesson.id == lesson_id, Lesson.school_id == school_id).order_by(Mark.id)
     ).all()
     if not rows:
         raise NotFound(N_("No such lesson."), field="lesson_id")
-    return rows[0][0], bool(rows[0][1]), [r[2] for r in rows if r[2] is not None]
+    lesson = rows[0][0]
+    found = [r[3] for r in rows if r[3] is not None]
+    return Cell(lesson, student_id, bool(rows[0][1]), rows[0][2], [m for m in found if m.lesson_id == lesson.id],
+                [(m.value, m.numeric, m.work_type) for m in found if m.lesson_id != lesson.id])
 
 
 def _work_type(settings: Mapping[str, Any], code: str | None, lesson: Lesson) -> str:
@@ -113,13 +148,14 @@ def create_mark(session: Session, settings: Mapping[str, Any], editor: Editor, *
     ``expected_count`` is how many marks the user saw in the cell: a different number means someone
     else wrote meanwhile, and the mark is refused rather than silently added next to theirs.
     """
-    lesson, attends, marks = _cell(session, editor.school_id, lesson_id, student_id)
+    cell = _cell(session, editor.school_id, lesson_id, student_id)
+    lesson, marks = cell.lesson, cell.marks
     check_lesson(session, settings, editor, lesson)
-    if not attends:
+    if not cell.attends:
         raise MarkError(N_("This student does not attend this lesson."), field="student_id")
     if expected_count is not None and expected_count != len(marks):
         raise _conflict(marks)
-    check_marked_grade(session, settings, lesson)
+    check_marked_grade(session, settings, lesson, cell.grade)
     parsed = parse_mark(value, settings)
     code = _work_type(settings, work_type, lesson)
     if len(marks) >= settings["max_marks_per_lesson"]:
@@ -242,7 +278,24 @@ def set_cell(session: Session, settings: Mapping[str, Any], editor: Editor, *, l
     a changed value updates the mark (keeping its work type and comment), an extra value adds a mark,
     a missing one deletes it. Every value is checked before anything is written.
     """
-    lesson, attends, marks = _cell(session, editor.school_id, lesson_id, student_id)
+    return _set_cell(session, settings, editor, _cell(session, editor.school_id, lesson_id, student_id),
+                     values=values, known=known, work_type=work_type, text=text)
+
+
+def set_cell_with_average(session: Session, settings: Mapping[str, Any], editor: Editor, *, lesson_id: int,
+                          student_id: int, values: Sequence[str] | None = None, known: Sequence[tuple[int, int]],
+                          work_type: str | None = None, text: str | None = None) -> tuple[list[Mark], Average]:
+    """``set_cell``, and the row's average over the lesson's term afterwards (what the grid shows next
+    to the cell), read by the same statement as the cell: the grid's save costs no extra query for it."""
+    cell = _cell(session, editor.school_id, lesson_id, student_id, with_row=True)
+    marks = _set_cell(session, settings, editor, cell, values=values, known=known, work_type=work_type, text=text)
+    return marks, average_of([*cell.others, *((m.value, m.numeric, m.work_type) for m in marks)], settings)
+
+
+def _set_cell(session: Session, settings: Mapping[str, Any], editor: Editor, cell: Cell, *,
+              values: Sequence[str] | None, known: Sequence[tuple[int, int]], work_type: str | None,
+              text: str | None) -> list[Mark]:
+    lesson, attends, marks, student_id = cell.lesson, cell.attends, cell.marks, cell.student_id
     check_lesson(session, settings, editor, lesson)
     if not attends:
         raise MarkError(N_("This student does not attend this lesson."), field="student_id")
@@ -250,7 +303,7 @@ def set_cell(session: Session, settings: Mapping[str, Any], editor: Editor, *, l
         raise _conflict(marks)
     parsed = parse_marks(text, settings) if text is not None else [parse_mark(v, settings) for v in values or ()]
     if parsed:
-        check_marked_grade(session, settings, lesson)
+        check_marked_grade(session, settings, lesson, cell.grade)
     if len(parsed) > settings["max_marks_per_lesson"]:
         raise MarkError(N_("At most %(n)d marks per lesson."), n=settings["max_marks_per_lesson"])
     if parsed and [p.value for p in parsed] != [m.value for m in marks]:

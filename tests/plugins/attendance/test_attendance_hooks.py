@@ -92,8 +92,8 @@ def test_hook_revert_change(app, session, demo, today):
 
     class Listener:
         @hookimpl
-        def on_attendance_saved(self, student_id, action, old, new):
-            told.append((student_id, action, old["code"], new["code"]))
+        def on_attendance_batch_saved(self, changes):
+            told.extend((c["student_id"], c["action"], c["old"]["code"], c["new"]["code"]) for c in changes)
 
     pm.register(Listener(), name="test-attendance-revert-listener")
     for entry in entries_to_revert(session, demo.school_id, teacher.user_id, moment):
@@ -129,13 +129,13 @@ def test_hook_revert_change(app, session, demo, today):
     assert undo.revert_entry(session, foreign) is None
 
 
-def test_hook_on_attendance_saved(app, login_as, demo, session, today, post_json):
+def test_hook_on_attendance_batch_saved(app, login_as, demo, session, today, post_json):
     calls = []
 
     class Listener:
         @hookimpl
-        def on_attendance_saved(self, lesson, student_id, action, old, new, actor_id):
-            calls.append((lesson.id, student_id, action, old, new, actor_id))
+        def on_attendance_batch_saved(self, lesson, changes, actor_id):
+            calls.extend((lesson.id, c["student_id"], c["action"], c["old"], c["new"], actor_id) for c in changes)
 
     app.extensions["klass"].pm.register(Listener(), name="test-attendance-listener")
     lesson = demo.teacher_lesson(today)

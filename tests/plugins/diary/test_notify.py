@@ -74,6 +74,13 @@ def _give_mark(app, kid, people, value="5", work_type="test"):
     return mark, lesson
 
 
+def _expand(app):
+    """The sender's first step (the instant job or the tick): queued events become notifications."""
+    from plugins.diary.jobs import expand_events
+
+    expand_events(app.extensions["klass"].session())
+
+
 def _after_digest_hour() -> datetime:
     """A moment after the next daily digest time (18:00 school time), later than anything queued now."""
     local_now = datetime.now(MSK)
@@ -137,6 +144,7 @@ def test_hook_on_mark_saved(mail_app, family, people):
     settings, teacher = plugin_settings("gradebook"), _teacher(mail_app, lesson)
 
     def keys() -> list[str]:
+        _expand(mail_app)  # what the sender does first: the saves only queued one event each
         return sorted(session.scalars(select(Notification.key).where(Notification.student_id == kid.id)))
 
     first = sorted([f"mark:{mark.id}:v1:{mother.id}", f"mark:{mark.id}:v1:{grandma.id}"])
@@ -146,6 +154,7 @@ def test_hook_on_mark_saved(mail_app, family, people):
     assert keys() == first  # a comment-only edit tells nobody
     update_mark(session, settings, teacher, mark.id, version=mark.version, value="3")
     session.commit()
+    _expand(mail_app)
     changed = session.scalar(select(Notification).where(
         Notification.key == f"mark:{mark.id}:v{mark.version}:{mother.id}"))
     assert changed.payload["old_value"] == "5" and changed.payload["value"] == "3"
@@ -153,6 +162,7 @@ def test_hook_on_mark_saved(mail_app, family, people):
     mark_id = mark.id
     delete_mark(session, settings, teacher, mark_id, version=mark.version)
     session.commit()
+    _expand(mail_app)
     statuses = set(session.scalars(select(Notification.status).where(Notification.key.like(f"mark:{mark_id}:%"))))
     assert statuses == {"cancelled"}
 
@@ -162,6 +172,7 @@ def test_a_crash_while_sending_is_never_resent(mail_app, make_app, smtp_server, 
 
     kid, mother, _grandma = family
     _give_mark(mail_app, kid, people)
+    _expand(mail_app)
     session = mail_app.extensions["klass"].session()
     row = session.scalar(select(Notification).where(Notification.recipient_id == mother.id))
     # The worker claimed it, and died before it could record the outcome.
@@ -201,10 +212,11 @@ def test_guardian_who_chose_none_or_not_marks_gets_nothing(mail_app, smtp_server
     session.get(NotificationPreference, grandma.id).marks = False
     session.commit()
     _give_mark(mail_app, kid, people)
+    _expand(mail_app)
     assert session.scalars(select(Notification).where(Notification.student_id == kid.id)).all() == []
 
 
-def test_hook_on_attendance_saved(mail_app, smtp_server, family, people):
+def test_hook_on_attendance_batch_saved(mail_app, smtp_server, family, people):
     """Marked absent at today's lesson: the family hears once; a reason added later changes nothing;
     an old lesson corrected late stays quiet; "present" again withdraws what is still waiting."""
     from plugins.diary.models import Notification
@@ -220,11 +232,13 @@ def test_hook_on_attendance_saved(mail_app, smtp_server, family, people):
     lesson.date = school_today()  # held today, whatever the demo calendar says
     present = {"code": "", "minutes_late": None, "reason": ""}
     absent = {"code": "н", "minutes_late": None, "reason": ""}
+    def saved(target, old, new, actor_id):
+        state.pm.hook.on_attendance_batch_saved(session=session, lesson=target, actor_id=actor_id, changes=[
+            {"student_id": kid.id, "action": "changed", "old": old, "new": new}])
+
     for target in (lesson, old_lesson):
-        state.pm.hook.on_attendance_saved(session=session, lesson=target, student_id=kid.id, action="changed",
-                                          old=present, new=absent, actor_id=lesson.teacher_id)
-    state.pm.hook.on_attendance_saved(session=session, lesson=lesson, student_id=kid.id, action="changed",
-                                      old=absent, new={**absent, "code": "б", "reason": "справка"}, actor_id=None)
+        saved(target, present, absent, lesson.teacher_id)
+    saved(lesson, absent, {**absent, "code": "б", "reason": "справка"}, None)
     session.commit()
     _tick(mail_app, datetime.now(UTC))
     to_mother = [m for m in smtp_server.messages if mother.email in m["To"]]
@@ -233,9 +247,9 @@ def test_hook_on_attendance_saved(mail_app, smtp_server, family, people):
     assert f"{lesson.number}-й урок" in to_mother[0].get_body(("plain",)).get_content()
     assert "отсутствовал" in to_mother[0].get_body(("plain",)).get_content()
     # The grandmother's digest line is still waiting; the teacher corrects the mark to "present".
-    state.pm.hook.on_attendance_saved(session=session, lesson=lesson, student_id=kid.id, action="changed",
-                                      old=absent, new=present, actor_id=lesson.teacher_id)
+    saved(lesson, absent, present, lesson.teacher_id)
     session.commit()
+    _expand(mail_app)
     waiting = session.scalar(select(Notification).where(Notification.recipient_id == grandma.id))
     assert waiting.status == "cancelled"
     _tick(mail_app, _after_digest_hour())

@@ -113,9 +113,9 @@ def test_week_page_costs_a_fixed_number_of_statements_whatever_the_data(app, log
     added = [s for s in after if any(f"FROM {p}_" in s for p in enabled)]
     assert len(added) <= 2 * len(enabled), added
     own = [s for s in after if s not in added]
-    # the session with its user + role grants (the core's sign-in), the school's time zone (school_today),
+    # the session with its user, role grants and school's time zone (the core's sign-in, one statement),
     # the week's one SELECT, the visit log's INSERT, and the timetable's one SELECT of bells and changes
-    assert len(own) == 5 + ("timetable" in app.extensions["klass"].plugins), own
+    assert len(own) == 4 + ("timetable" in app.extensions["klass"].plugins), own
     student = login_as("student")
     assert len(_count_statements(app, student, "/diary/")) <= len(after)
 
