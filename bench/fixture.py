@@ -30,6 +30,8 @@ class Journal:
     lesson_ids: list[int]
     student_ids: list[int]
     marks: int
+    term_starts_on: Any = None
+    term_ends_on: Any = None
 
 
 def add_journal(app: Any) -> Journal:
@@ -104,5 +106,6 @@ def add_journal(app: Any) -> Journal:
                                  "created_by": teacher_id, "updated_by": teacher_id})
         session.execute(insert(Mark), rows)
         login = session.get(User, teacher_id).login
-        return Journal(school_id, class_id, subject.id, term.id, teacher_id, login, lesson_ids, students, len(rows))
+        return Journal(school_id, class_id, subject.id, term.id, teacher_id, login, lesson_ids, students, len(rows),
+                       term.starts_on, term.ends_on)
 

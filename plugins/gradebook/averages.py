@@ -21,6 +21,7 @@ __all__ = [
     "AverageTerm",
     "average_from_sums",
     "average_of",
+    "average_of_counts",
     "format_number",
     "format_weight",
     "round_half_up",
@@ -138,18 +139,29 @@ def average_of(marks: Iterable[tuple[str, float | None, str]], settings: Mapping
     """
     weights = work_type_weights(settings)
     terms = []
-    counts: dict[tuple[float, float], int] = {}  # (mark, weight) -> how many: a row repeats a few pairs
+    counts: dict[tuple[float, str], int] = {}
     for value, numeric, work_type in marks:
         if numeric is not None:
-            weight = weights.get(work_type, 1.0)
-            terms.append(AverageTerm(value, numeric, work_type, weight))
-            pair = (numeric, weight)
+            terms.append(AverageTerm(value, numeric, work_type, weights.get(work_type, 1.0)))
+            pair = (numeric, work_type)
             counts[pair] = counts.get(pair, 0) + 1
-    # Decimal sums of these short numbers are exact, so adding count·mark·weight per pair gives the very
-    # number adding mark·weight one mark at a time gives.
-    wsum = sum((_dec(n) * _dec(w) * c for (n, w), c in counts.items()), Decimal(0))
-    total = sum((_dec(w) * c for (_n, w), c in counts.items()), Decimal(0))
-    return average_from_sums(wsum, total, settings, tuple(terms))
+    return average_of_counts(counts, settings, tuple(terms))
+
+
+def average_of_counts(counts: Mapping[tuple[float, str], int], settings: Mapping[str, Any],
+                      terms: tuple[AverageTerm, ...] = ()) -> Average:
+    """The same average from how many marks of each (numeric value, work type) a row holds: a grid of
+    1,200 marks counts them while it reads them and needs no per-mark ``AverageTerm`` (special codes,
+    with no numeric value, are simply not counted). ``average_of`` ends here too, so both give the very
+    same number: decimal sums of these short numbers are exact, and count·mark·weight added per pair
+    equals mark·weight added one mark at a time."""
+    weights = work_type_weights(settings)
+    wsum = total = Decimal(0)
+    for (numeric, work_type), count in counts.items():
+        weight = _dec(weights.get(work_type, 1.0))
+        wsum += _dec(numeric) * weight * count
+        total += weight * count
+    return average_from_sums(wsum, total, settings, terms)
 
 
 def rounding_rule_text(settings: Mapping[str, Any]) -> str:

@@ -125,32 +125,36 @@ def _grid_rows(grid: JournalGrid, settings: dict[str, Any], words: _Words) -> Ma
     and the comment in its title (journal.js gives the plain ones their title too)."""
     kinds = words.kinds
     default_wt = settings["default_work_type"]
-    plain: dict[str, str] = {}  # value -> its escaped text (a grid repeats a few values)
+    texts: dict[str, str] = {}  # value -> its escaped text (a grid repeats a few values)
 
-    def marks_html(cell: list[GridMark], lesson_wt: str) -> str:
-        out = []
-        for mid, value, _numeric, wt, version, comment in cell:
-            text = plain.get(value)
-            if text is None:
-                text = plain[value] = str(escape(value))
-            if wt == lesson_wt and not comment:
-                heavy = kinds[wt][1] if wt in kinds else ""
-                out.append(f'<span class="m{heavy}" data-m="{mid}.{version}">{text}</span>')
-                continue
-            title, heavy = kinds.get(wt) or (str(escape(wt)), "")
-            extra = "" if wt == lesson_wt else f' data-w="{escape(wt)}"'
-            if comment:
-                title += str(escape(f": {comment}"))
-                extra += f' data-c="{escape(comment)}"'
-            out.append(f'<span class="m{heavy}" data-m="{mid}.{version}"{extra} title="{title}">{text}</span>')
-        return "".join(out)
+    def mark_html(mark: GridMark, lesson_wt: str) -> str:
+        mid, value, _numeric, wt, version, comment = mark
+        text = texts.get(value) or texts.setdefault(value, str(escape(value)))
+        title, heavy = kinds.get(wt) or (str(escape(wt)), "")
+        if wt == lesson_wt and not comment:
+            return f'<span class="m{heavy}" data-m="{mid}.{version}">{text}</span>'
+        extra = "" if wt == lesson_wt else f' data-w="{escape(wt)}"'
+        if comment:
+            title += str(escape(f": {comment}"))
+            extra += f' data-c="{escape(comment)}"'
+        return f'<span class="m{heavy}" data-m="{mid}.{version}"{extra} title="{title}">{text}</span>'
 
     ctx = grid.context
     explain = url_for("gradebook.explain", class_id=ctx.class_id, subject_id=ctx.subject_id, term_id=ctx.term_id,
                       student_id=0)[:-1]
-    lessons = [(lesson, lesson.id, lesson.control_work_type or default_wt, f'<td class="c" data-l="{j}">')
-               for j, lesson in enumerate(grid.journal.lessons)]
-    extra_cells = [(f'<span class="x x-{e.key}">', e.cells) for e in grid.extras]
+    # Per column: the lesson, its id, its work type, the cell's opening tag and a plain mark's opening
+    # (the common cell, one mark of the lesson's own work type, is one f-string).
+    columns = []
+    for j, lesson in enumerate(grid.journal.lessons):
+        wt = lesson.control_work_type or default_wt
+        heavy = kinds[wt][1] if wt in kinds else ""
+        columns.append((lesson, lesson.id, wt, f'<td class="c" data-l="{j}">',
+                        f'<td class="c" data-l="{j}"><span class="m{heavy}" data-m="'))
+    # Other plugins' codes, sparse: made once per cell that has one.
+    extra_html: dict[tuple[int, int], str] = {}
+    for e in grid.extras:
+        for key, text in e.cells.items():
+            extra_html[key] = extra_html.get(key, "") + f'<span class="x x-{e.key}">{escape(text)}</span>'
     marks = grid.marks
     how, forecast_title = words.how, words.forecast_title
     off = '<td class="c off" aria-disabled="true"></td>'
@@ -160,17 +164,21 @@ def _grid_rows(grid: JournalGrid, settings: dict[str, Any], words: _Words) -> Ma
         parts = [f'<tr data-s="{sid}"><td class="n">{n}</td>'
                  f'<th scope="row" class="name">{escape(student.short_name)}</th>']
         always = student.active_from is None and student.active_until is None
-        for lesson, lid, lesson_wt, opening in lessons:
+        for lesson, lid, lesson_wt, opening, plain in columns:
             if not always and not grid.attends(student, lesson):
                 parts.append(off)
                 continue
             key = (sid, lid)
             cell = marks.get(key)
-            content = marks_html(cell, lesson_wt) if cell else ""
-            if extra_cells:
-                content = "".join(f"{span}{escape(cells[key])}</span>" for span, cells in extra_cells
-                                  if key in cells) + content
-            parts.append(f"{opening}{content}</td>")
+            extra = extra_html.get(key) if extra_html else None
+            if cell is None:
+                parts.append(f"{opening}{extra}</td>" if extra else f"{opening}</td>")
+            elif extra is None and len(cell) == 1 and cell[0][3] == lesson_wt and not cell[0][5]:
+                mid, value = cell[0][0], cell[0][1]
+                text = texts.get(value) or texts.setdefault(value, str(escape(value)))
+                parts.append(f'{plain}{mid}.{cell[0][4]}">{text}</span></td>')
+            else:
+                parts.append(f"{opening}{extra or ''}{''.join([mark_html(m, lesson_wt) for m in cell])}</td>")
         for e in grid.extras:
             parts.append(f'<td class="tot num">{escape(e.totals.get(sid, ""))}</td>')
         average = grid.averages[sid]
