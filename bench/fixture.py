@@ -2,7 +2,8 @@
 
 Why not a demo journal: the demo classes hold 25 students and a term 37-46 lessons of a subject, so a
 picked journal changed size whenever the demo builder did (the old bench measured 603 marks). This adds
-five students to the biggest class, a subject "Замер" taught by one of its teachers, 40 lessons over the
+students to the biggest class of a grade that is given marks (not the gradebook's ``unmarked_grades``:
+a first grade refuses every mark, so the mark-save figure would measure a refusal) up to 30, a subject "Замер" taught by one of its teachers, 40 lessons over the
 second term (the last one on the pinned day, so it is editable) and one mark per cell with a few gaps and
 doubles. It goes through the models, as the demo builders do, on the bench's private copy of the school.
 """
@@ -29,6 +30,8 @@ class Journal:
     lesson_ids: list[int]
     student_ids: list[int]
     marks: int
+    term_starts_on: Any = None
+    term_ends_on: Any = None
 
 
 def add_journal(app: Any) -> Journal:
@@ -48,12 +51,13 @@ def add_journal(app: Any) -> Journal:
     from plugins.gradebook.models import Lesson, Mark
 
     rng = random.Random(20)
+    unmarked = app.extensions["klass"].plugins["gradebook"].settings["unmarked_grades"]
     with app.app_context(), session_scope(app.extensions["klass"].engine) as session:
         term = session.scalar(select(Term).where(Term.starts_on <= AS_OF, Term.ends_on >= AS_OF))
         # A marked grade: the first grade is taught without marks (``unmarked_grades``), and a save there is refused.
         sizes = session.execute(select(ClassMembership.class_id, func.count(ClassMembership.id))
                                 .join(SchoolClass, SchoolClass.id == ClassMembership.class_id)
-                                .where(SchoolClass.grade_level > 1)
+                                .where(SchoolClass.grade_level.not_in(unmarked))
                                 .group_by(ClassMembership.class_id).order_by(func.count(ClassMembership.id).desc(),
                                                                              ClassMembership.class_id)).all()
         class_id, size = sizes[0]
@@ -64,7 +68,7 @@ def add_journal(app: Any) -> Journal:
         starts = session.scalar(select(func.min(ClassMembership.starts_on)).where(ClassMembership.class_id == class_id))
         for n in range(STUDENTS - size):
             pupil = User(school_id=school_id, login=f"bench-pupil-{n}", password_hash=model.password_hash,
-                         last_name="Замеров", first_name=f"Ученик{n}", middle_name="", email="", phone="",
+                         last_name="Замеров", first_name="АБВГДЕЖЗИК"[n % 10] + "ирилл", middle_name="", email="", phone="",
                          is_active_account=True, must_change_password=False, failed_logins=0, session_version=1)
             session.add(pupil)
             session.flush()
@@ -103,5 +107,6 @@ def add_journal(app: Any) -> Journal:
                                  "created_by": teacher_id, "updated_by": teacher_id})
         session.execute(insert(Mark), rows)
         login = session.get(User, teacher_id).login
-        return Journal(school_id, class_id, subject.id, term.id, teacher_id, login, lesson_ids, students, len(rows))
+        return Journal(school_id, class_id, subject.id, term.id, teacher_id, login, lesson_ids, students, len(rows),
+                       term.starts_on, term.ends_on)
 

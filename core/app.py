@@ -124,6 +124,9 @@ def create_app(
     from core import service_error
 
     service_error.init_app(app)
+    from core import profiling
+
+    profiling.init_app(app)  # KLASS_PROFILE_REQUESTS=1: a profile per request in instance/profiles/
 
     if settings["jobs"]["embedded_worker"] and not testing:
         # Started by the first request, so CLI commands (migrations, demo) never run jobs beside them.

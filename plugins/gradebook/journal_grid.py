@@ -21,7 +21,7 @@ from core.toolkit import (
     Term,
     User,
 )
-from plugins.gradebook.averages import Average, average_of
+from plugins.gradebook.averages import Average, average_of_counts
 from plugins.gradebook.editing import Editor
 from plugins.gradebook.errors import EditRefused, GradebookError
 from plugins.gradebook.journal import Journal, JournalExtra, JournalLesson, JournalStudent
@@ -324,8 +324,9 @@ def load_journal(session: Session, settings: Mapping[str, Any], viewer: Editor, 
     Given a ``JournalOpening`` (``open_journal``: context and students in one query), two more queries
     (lessons with homework; marks); given a bare ``JournalContext``, three. Plus what
     ``extra_journal_columns`` implementations spend (one each, by contract), whatever the size. Each
-    row's average and forecast come from ``averages.average_of`` (decimal, half-up), the same call the
-    explanation page, the diary and the reports make, so no page can show another number.
+    row's average and forecast come from ``averages.average_of_counts`` (decimal, half-up), the arithmetic
+    of ``average_of`` that the explanation page, the diary and the reports call, so no page can show
+    another number.
     """
     if isinstance(ctx, JournalOpening):
         ctx, students, finals = ctx.context, ctx.students, ctx.finals
@@ -343,14 +344,17 @@ def load_journal(session: Session, settings: Mapping[str, Any], viewer: Editor, 
         lesson_subgroup[lid] = sg
         if hw:
             homework[lid] = hw
-    counted: dict[int, list[tuple[str, float, str]]] = {s.id: [] for s in students}
+    # One pass over the marks: the cells, and per student how many marks of each (value, work type)
+    # the row's average counts (averages.average_of_counts: the same arithmetic as average_of).
+    counted: dict[int, dict[tuple[float, str], int]] = {s.id: {} for s in students}
     marks: dict[tuple[int, int], list[GridMark]] = {}
     unsorted: list[list[GridMark]] = []
     for lid, mid, sid, value, numeric, wt, version, comment in connection.execute(
             _statement("marks", with_subgroup), params).fetchall():
-        cell = marks.get((sid, lid))
+        key = (sid, lid)
+        cell = marks.get(key)
         if cell is None:
-            marks[(sid, lid)] = [(mid, value, numeric, wt, version, comment)]
+            marks[key] = [(mid, value, numeric, wt, version, comment)]
         else:
             cell.append((mid, value, numeric, wt, version, comment))
             if len(cell) == 2:
@@ -358,10 +362,11 @@ def load_journal(session: Session, settings: Mapping[str, Any], viewer: Editor, 
         if numeric is not None:
             row = counted.get(sid)
             if row is not None:
-                row.append((value, numeric, wt))
+                pair = (numeric, wt)
+                row[pair] = row.get(pair, 0) + 1
     for cell in unsorted:
         cell.sort()
-    averages = {sid: average_of(row, settings) for sid, row in counted.items()}
+    averages = {sid: average_of_counts(row, settings) for sid, row in counted.items()}
     refusals = _lesson_refusals(session, settings, viewer, lessons)
     journal = Journal(school_id=ctx.school_id, class_id=ctx.class_id, subject_id=ctx.subject_id,
                       term_id=ctx.term_id, subgroup_id=ctx.subgroup_id, students=students, lessons=lessons,

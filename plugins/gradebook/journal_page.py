@@ -1,9 +1,11 @@
 """The journal grid page: students down, lessons across, marks in cells, ready for the keyboard."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, render_template, url_for
+from flask import abort, current_app, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -27,8 +29,9 @@ from plugins.gradebook.web import (
 )
 
 
-def journal_data(grid: JournalGrid, settings: dict[str, Any]) -> dict[str, Any]:
-    """The compact JSON the keyboard grid draws itself from (also the API's journal answer)."""
+def journal_data(grid: JournalGrid, settings: dict[str, Any], *, cells: bool = True) -> dict[str, Any]:
+    """The grid as compact JSON: the API's journal answer. Without ``cells``, only the columns and
+    their rules (the page: its table carries the cells)."""
     ctx = grid.context
     default_wt = settings["default_work_type"]
     lessons = []
@@ -42,76 +45,140 @@ def journal_data(grid: JournalGrid, settings: dict[str, Any]) -> dict[str, Any]:
         day = lesson.date
         lessons.append([lesson.id, f"{day.day:02d}.{day.month:02d}", 0 if refusal else 1,
                         lesson.control_work_type or default_wt, text])
-    marks = {f"{lid}:{sid}": cell for (sid, lid), cell in grid.marks.items()}
-    return {
+    data = {
         "class_id": ctx.class_id, "subject_id": ctx.subject_id, "term_id": ctx.term_id,
         "subgroup_id": ctx.subgroup_id,
         "lessons": lessons,
-        "students": [[s.id, s.short_name] for s in grid.journal.students],
-        "marks": marks,
         "weights": work_type_weights(settings),
         "titles": work_type_titles(settings),
         "max_marks": settings["max_marks_per_lesson"],
-        "extras": [
-            {"key": e.key, "title": str(e.title), "codes": list(e.codes), "url": e.save_url,
-             "cells": {f"{lid}:{sid}": text for (sid, lid), text in e.cells.items()},
-             "totals": {str(k): v for k, v in e.totals.items()}}
-            for e in grid.extras
-        ],
-        # Each row's average and forecast as the server computed them: the page shows these and never
-        # computes one (a save answers with the row's new ones).
-        "averages": {str(sid): a.as_json() for sid, a in grid.averages.items()},
+        "extras": [{"key": e.key, "title": str(e.title), "codes": list(e.codes), "url": e.save_url}
+                   for e in grid.extras],
     }
+    if cells:
+        data["students"] = [[s.id, s.short_name] for s in grid.journal.students]
+        data["marks"] = {f"{lid}:{sid}": cell for (sid, lid), cell in grid.marks.items()}
+        for extra, e in zip(data["extras"], grid.extras, strict=True):
+            extra["cells"] = {f"{lid}:{sid}": text for (sid, lid), text in e.cells.items()}
+            extra["totals"] = {str(k): v for k, v in e.totals.items()}
+        # Each row's average and forecast as the server computed them: nobody computes one elsewhere.
+        data["averages"] = {str(sid): a.as_json() for sid, a in grid.averages.items()}
+    return data
 
 
-def _grid_rows(grid: JournalGrid, settings: dict[str, Any]) -> Markup:
-    """The table body as ready HTML: 1,200 cells through a Jinja loop (or a gettext per cell) cost more
-    than the whole query, so every repeated piece is made once and the cells are joined strings."""
-    weights = work_type_weights(settings)
-    word = _("weight")
-    forecast_title = escape(_("Forecast, not a mark"))
-    kinds = {code: (str(escape(f"{title}, {word} {format_weight(weights[code])}")), " h" if weights[code] > 1 else "")
-             for code, title in work_type_titles(settings).items()}
+@dataclass(frozen=True)
+class _Words:
+    """The page's fixed texts in one language, made once per app and locale rather than per request
+    (gettext, escaping and the weights' formatting cost more than the cells' own strings)."""
 
-    made: dict[tuple[str, str], str] = {}  # (work type, value) -> the span; a grid repeats a few dozen
+    kinds: dict[str, tuple[str, str]]  # work type -> (escaped "title, weight 1,5", " h" for a heavy one)
+    forecast_title: str
+    how: str
+    lesson: str
+    no_topic: str
+    homework: str
+    msgs: dict[str, str]
 
-    def mark_html(mark: GridMark) -> str:
-        if not mark[5]:
-            html = made.get((mark[3], mark[1]))
-            if html is not None:
-                return html
-        title, heavy = kinds.get(mark[3]) or (str(escape(mark[3])), "")
-        if mark[5]:
-            title += str(escape(f": {mark[5]}"))
-        html = f'<span class="m{heavy}" title="{title}">{escape(mark[1])}</span>'
-        if not mark[5]:
-            made[(mark[3], mark[1])] = html
-        return html
+
+def _words(settings: dict[str, Any]) -> _Words:
+    cache = current_app.extensions.setdefault("gradebook.journal_words", {})
+    locale = str(get_locale())
+    found = cache.get(locale)
+    if found is None:
+        weights = work_type_weights(settings)
+        word = _("weight")
+        found = cache[locale] = _Words(
+            kinds={code: (str(escape(f"{title}, {word} {format_weight(weights[code])}")),
+                          " h" if weights[code] > 1 else "")
+                   for code, title in work_type_titles(settings).items()},
+            forecast_title=str(escape(_("Forecast, not a mark"))), how=str(escape(_("How was this computed"))),
+            lesson=_("lesson"), no_topic=_("no topic"), homework=_("Homework"),
+            msgs={
+                "saving": _("Saving…"), "saved": _("Saved."),
+                "network": _("No connection to the server: nothing was saved. Try again."),
+                "readonly": _("This cell cannot be changed."), "weight": word,
+                "notAttending": _("The student was not in the class on that day."),
+                "conflict": _("Someone else has changed this cell. It now shows their marks."),
+                "panelTitle": _("Marks of the cell"), "workType": _("Work type"), "comment": _("Comment"),
+                "save": _("Save"), "close": _("Close"), "noMarks": _("No marks in this cell."),
+                "pending": _("Some marks are still being saved."),
+            })
+    return found
+
+
+def page_data(grid: JournalGrid, settings: dict[str, Any], words: _Words) -> dict[str, Any]:
+    """What the keyboard grid needs besides the table: the columns' rules, the work types, where to
+    save. The cells themselves (marks with their ids and versions, other plugins' codes, averages) are
+    in the table only, so the grid travels once; journal.js reads them from there."""
+    full = journal_data(grid, settings, cells=False)
+    full.update(urls={"cell": url_for("gradebook_api.cell"), "mark": url_for("gradebook_api.update_mark", mark_id=0)},
+                msgs=words.msgs)
+    return full
+
+
+def _grid_rows(grid: JournalGrid, settings: dict[str, Any], words: _Words) -> Markup:
+    """The table body as ready HTML, the one copy of the grid: 1,200 cells through a Jinja loop cost more
+    than the whole query, so every repeated piece is made once and the cells are joined strings.
+
+    A mark is ``<span class="m" data-m="id.version">5</span>``; one of another work type than its
+    lesson's also has ``data-w`` and a title naming the type and weight, one with a comment ``data-c``
+    and the comment in its title (journal.js gives the plain ones their title too)."""
+    kinds = words.kinds
+    default_wt = settings["default_work_type"]
+    texts: dict[str, str] = {}  # value -> its escaped text (a grid repeats a few values)
+
+    def mark_html(mark: GridMark, lesson_wt: str) -> str:
+        mid, value, _numeric, wt, version, comment = mark
+        text = texts.get(value) or texts.setdefault(value, str(escape(value)))
+        title, heavy = kinds.get(wt) or (str(escape(wt)), "")
+        if wt == lesson_wt and not comment:
+            return f'<span class="m{heavy}" data-m="{mid}.{version}">{text}</span>'
+        extra = "" if wt == lesson_wt else f' data-w="{escape(wt)}"'
+        if comment:
+            title += str(escape(f": {comment}"))
+            extra += f' data-c="{escape(comment)}"'
+        return f'<span class="m{heavy}" data-m="{mid}.{version}"{extra} title="{title}">{text}</span>'
 
     ctx = grid.context
     explain = url_for("gradebook.explain", class_id=ctx.class_id, subject_id=ctx.subject_id, term_id=ctx.term_id,
                       student_id=0)[:-1]
-    lessons = grid.journal.lessons
-    extra_cells = [(e.key, e.cells) for e in grid.extras]
-    how = escape(_("How was this computed"))
+    # Per column: the lesson, its id, its work type, the cell's opening tag and a plain mark's opening
+    # (the common cell, one mark of the lesson's own work type, is one f-string).
+    columns = []
+    for j, lesson in enumerate(grid.journal.lessons):
+        wt = lesson.control_work_type or default_wt
+        heavy = kinds[wt][1] if wt in kinds else ""
+        columns.append((lesson, lesson.id, wt, f'<td class="c" data-l="{j}">',
+                        f'<td class="c" data-l="{j}"><span class="m{heavy}" data-m="'))
+    # Other plugins' codes, sparse: made once per cell that has one.
+    extra_html: dict[tuple[int, int], str] = {}
+    for e in grid.extras:
+        for key, text in e.cells.items():
+            extra_html[key] = extra_html.get(key, "") + f'<span class="x x-{e.key}">{escape(text)}</span>'
     marks = grid.marks
+    how, forecast_title = words.how, words.forecast_title
+    off = '<td class="c off" aria-disabled="true"></td>'
     rows = []
     for n, student in enumerate(grid.journal.students, 1):
         sid = student.id
         parts = [f'<tr data-s="{sid}"><td class="n">{n}</td>'
                  f'<th scope="row" class="name">{escape(student.short_name)}</th>']
         always = student.active_from is None and student.active_until is None
-        for j, lesson in enumerate(lessons):
+        for lesson, lid, lesson_wt, opening, plain in columns:
             if not always and not grid.attends(student, lesson):
-                parts.append('<td class="c off" aria-disabled="true"></td>')
+                parts.append(off)
                 continue
-            key = (sid, lesson.id)
-            content = "".join(f'<span class="x x-{k}">{escape(cells[key])}</span>'
-                              for k, cells in extra_cells if key in cells) if extra_cells else ""
+            key = (sid, lid)
             cell = marks.get(key)
-            if cell:
-                content += "".join(mark_html(m) for m in cell)
-            parts.append(f'<td class="c" data-l="{j}">{content}</td>')
+            extra = extra_html.get(key) if extra_html else None
+            if cell is None:
+                parts.append(f"{opening}{extra}</td>" if extra else f"{opening}</td>")
+            elif extra is None and len(cell) == 1 and cell[0][3] == lesson_wt and not cell[0][5]:
+                mid, value = cell[0][0], cell[0][1]
+                text = texts.get(value) or texts.setdefault(value, str(escape(value)))
+                parts.append(f'{plain}{mid}.{cell[0][4]}">{text}</span></td>')
+            else:
+                parts.append(f"{opening}{extra or ''}{''.join([mark_html(m, lesson_wt) for m in cell])}</td>")
         for e in grid.extras:
             parts.append(f'<td class="tot num">{escape(e.totals.get(sid, ""))}</td>')
         average = grid.averages[sid]
@@ -135,27 +202,32 @@ def journal() -> Any:
     grid = load_journal(db(), settings, access.editor(), opening)
     if not journal_allowed(grid.context) and not grid.journal.editable:
         abort(403)  # a teacher let in only as a possible substitute, who substitutes at no lesson here
+    words = _words(settings)
+    return render_template(
+        "gradebook/journal.html", ctx=grid.context, grid=grid, headers=_headers(grid, settings, words),
+        rows=_grid_rows(grid, settings, words), data=page_data(grid, settings, words), settings=settings,
+        rule=rounding_rule_text(settings), work_types=settings["work_types"], editable=grid.journal.editable,
+    )
+
+
+def _headers(grid: JournalGrid, settings: dict[str, Any], words: _Words) -> Markup:
+    """The lessons' column heads: the date linking to the lesson, the topic, work type and homework in
+    the title; a past lesson without a topic is marked."""
     homework = grid.homework
     lesson_url = url_for("gradebook.lesson_page", lesson_id=0)[:-1]
     titles = work_type_titles(settings)
     today = school_today()
-    word_lesson, word_no_topic, word_homework = _("lesson"), _("no topic"), _("Homework")
     headers = []
     for lesson in grid.journal.lessons:
         day = lesson.date
-        tip = f"{day.day:02d}.{day.month:02d}.{day.year}, {word_lesson} {lesson.number}: {lesson.topic or word_no_topic}"
+        tip = f"{day.day:02d}.{day.month:02d}.{day.year}, {words.lesson} {lesson.number}: {lesson.topic or words.no_topic}"
         if lesson.control_work_type:
             tip += f" · {titles.get(lesson.control_work_type, lesson.control_work_type)}"
         if lesson.id in homework:
-            tip += f" · {word_homework}: {homework[lesson.id]}"
+            tip += f" · {words.homework}: {homework[lesson.id]}"
         css = "l ctl" if lesson.control_work_type else "l"
         if not lesson.topic and lesson.date <= today:
             css += " notopic"
         headers.append(f'<th scope="col" class="{css}" title="{escape(tip)}">'
                        f'<a href="{lesson_url}{lesson.id}">{day.day:02d}.{day.month:02d}</a></th>')
-    return render_template(
-        "gradebook/journal.html", ctx=grid.context, grid=grid, headers=Markup("".join(headers)),
-        rows=_grid_rows(grid, settings),
-        data=journal_data(grid, settings), settings=settings, rule=rounding_rule_text(settings),
-        work_types=settings["work_types"], editable=grid.journal.editable,
-    )
+    return Markup("".join(headers))

@@ -155,7 +155,8 @@ def test_a_cell_changed_by_someone_else_is_shown_not_overwritten(make_live_serve
     page.wait_for_selector("#journal td.c.cur")
     grid = page.evaluate("JSON.parse(document.getElementById('journal-data').textContent)")
     col = next(i for i, row in enumerate(grid["lessons"]) if row[2])
-    lesson_id, student_id = grid["lessons"][col][0], grid["students"][2][0]
+    lesson_id = grid["lessons"][col][0]
+    student_id = int(page.evaluate("document.querySelector('#journal tbody').rows[2].getAttribute('data-s')"))
     seen = _marks_in(page, 2, col)
 
     with live.session() as db:  # meanwhile the deputy gives this student a mark in the same cell

@@ -18,33 +18,69 @@ def _data(html):
     return json.loads(match.group(1))
 
 
+def _rows(html):
+    """student id -> the HTML of their row in the table."""
+    return dict((int(sid), row) for sid, row in re.findall(r'<tr data-s="(\d+)">(.*?)</tr>', html, re.S))
+
+
 def test_teacher_sees_students_lessons_marks_and_averages(demo, login_as):
     term = demo.term_of(demo.past_lesson().date)
-    page = login_as("teacher").get(_url(demo, term))
+    client = login_as("teacher")
+    page = client.get(_url(demo, term))
     assert page.status_code == 200
     html = page.text
     assert "Журнал: 5А · Математика" in html
     for student in demo.students:
         assert student.last_name in html
     data = _data(html)
-    assert len(data["students"]) == len(demo.students)
+    rows = _rows(html)
+    assert sorted(rows) == sorted(s.id for s in demo.students)
     # Exactly the term's lessons of the journal, in journal order.
     expected = [lesson.id for lesson in demo.lessons() if term.starts_on <= lesson.date <= term.ends_on]
     assert [row[0] for row in data["lessons"]] == expected
-    # The server-rendered table (read-only, no JavaScript) carries the same marks as the grid data.
-    some_key, some_marks = next(iter(data["marks"].items()))
-    lesson_id, student_id = map(int, some_key.split(":"))
-    row = re.search(rf'<tr data-s="{student_id}">(.*?)</tr>', html, re.S).group(1)
-    for mark in some_marks:
-        assert f">{mark[1]}</span>" in row
+    # The grid travels once: the table (read-only, no JavaScript) carries every mark with its id and
+    # version, the same the API's journal answer gives; the page's JSON carries none.
+    assert "marks" not in data and "averages" not in data and "students" not in data
+    api = client.get("/api/v1/gradebook/journal?" + _url(demo, term).split("?", 1)[1]).json
+    assert api["marks"]
+    for cell, marks in api["marks"].items():
+        lesson_id, student_id = map(int, cell.split(":"))
+        column = [row[0] for row in data["lessons"]].index(lesson_id)
+        td = re.search(rf'<td class="c" data-l="{column}">(.*?)</td>', rows[student_id]).group(1)
+        assert re.findall(r'data-m="(\d+)\.(\d+)"[^>]*>([^<]*)</span>', td) == \
+            [(str(m[0]), str(m[4]), m[1]) for m in marks], cell
     assert re.search(r'class="avg num"><a href="/gradebook/explain\?', html)
-    # Each row shows the average and forecast the server computed, the same ones the grid data carries.
-    for sid, totals in data["averages"].items():
-        row = re.search(rf'<tr data-s="{sid}">(.*?)</tr>', html, re.S).group(1)
+    # Each row shows the average and forecast the server computed, the same ones the API gives.
+    for sid, totals in api["averages"].items():
+        row = rows[int(sid)]
         assert f'title="Как это посчитано">{totals["average_text"]}</a>' in row
         forecast = totals["forecast"] if totals["forecast"] is not None else "—"
         # A forecast never looks like a mark: its own style and a title saying what it is.
         assert f'<td class="fc num forecast" title="Прогноз, а не отметка">{forecast}</td>' in row
+
+
+def test_a_mark_of_another_work_type_or_with_a_comment_says_so_in_the_table(demo, login_as):
+    """Marks of the lesson's own work type carry only their id and version (journal.js titles them);
+    another work type and a comment are in the table itself, for the reader without JavaScript too."""
+    from sqlalchemy import delete
+
+    from plugins.gradebook.models import Mark
+
+    lesson = demo.past_lesson()
+    lesson.control_work_type = None  # the lesson's work type is the default one, "answer"
+    first, second = demo.students[0], demo.students[1]
+    demo.session.execute(delete(Mark).where(Mark.lesson_id == lesson.id,
+                                            Mark.student_id.in_([first.id, second.id])))
+    other = Mark(school_id=demo.school_id, lesson_id=lesson.id, student_id=first.id, value="4", numeric=4.0,
+                 work_type="test", comment="у доски")
+    plain = Mark(school_id=demo.school_id, lesson_id=lesson.id, student_id=second.id, value="5", numeric=5.0,
+                 work_type="answer", comment="")
+    demo.session.add_all([other, plain])
+    demo.session.flush()
+    rows = _rows(login_as("teacher").get(_url(demo, demo.term_of(lesson.date))).text)
+    assert (f'<span class="m h" data-m="{other.id}.{other.version}" data-w="test" data-c="у доски" '
+            f'title="Контрольная работа, вес 2: у доски">4</span>') in rows[first.id]
+    assert f'<span class="m" data-m="{plain.id}.{plain.version}">5</span>' in rows[second.id]
 
 
 def test_page_has_no_inline_script_and_a_csrf_meta(demo, login_as):
@@ -161,7 +197,7 @@ def test_term_is_chosen_when_missing_and_subgroups_are_opened_directly(demo, log
     assert response.status_code == 302 and f"subgroup_id={group}" in response.location
     page = client.get(response.location)
     assert page.status_code == 200 and "группа" in page.text
-    assert len(_data(page.text)["students"]) < len(demo.students)
+    assert len(_rows(page.text)) < len(demo.students)
 
 
 def test_unknown_or_foreign_objects_answer_404(demo, login_as):

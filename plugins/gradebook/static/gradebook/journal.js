@@ -22,7 +22,9 @@
   var newWorkType = document.getElementById("new-work-type");
   var rows = Array.prototype.slice.call(table.tBodies[0].rows);
   var lessons = D.lessons;   // [id, "dd.mm", editable (1/0), default work type, why not editable]
-  var students = D.students; // [id, short name]
+  var students = rows.map(function (row) {  // [id, short name], from the table
+    return [Number(row.getAttribute("data-s")), row.cells[1].textContent];
+  });
   var nLessons = lessons.length;
   var nStudents = rows.length;
   var FIRST = 2;             // lesson cells start after "№" and the name
@@ -37,12 +39,46 @@
 
   if (!nLessons || !nStudents) { return; }
 
+  // --- the cells, read from the table ----------------------------------------------------------------
+  // The server sends the grid once, as the table (readable without JavaScript); its cells carry what a
+  // save needs: <span class="m" data-m="id.version" [data-w="work type" if not the lesson's]
+  // [data-c="comment"]>5</span> and other plugins' codes as <span class="x x-KEY">н</span>.
+  // D.marks: "lesson:student" -> [[id, value, numeric, work type, version, comment]], D.extras[].cells
+  // likewise; the averages are the row's cells.
+  D.marks = {};
+  D.averages = {};
+  var extraByKey = {};
+  D.extras.forEach(function (e) { e.cells = {}; extraByKey[e.key] = e; });
+  rows.forEach(function (row, r) {
+    for (var c = 0; c < nLessons; c++) {
+      var td = row.cells[FIRST + c];
+      if (!td || !td.firstChild) { continue; }
+      var k = key(r, c), list = [];
+      for (var n = td.firstElementChild; n; n = n.nextElementSibling) {
+        if (n.classList.contains("m")) {
+          var ids = n.getAttribute("data-m").split(".");
+          var wt = n.getAttribute("data-w") || lessons[c][3];
+          var comment = n.getAttribute("data-c") || "";
+          list.push([Number(ids[0]), n.textContent, null, wt, Number(ids[1]), comment]);
+          if (!n.title) { n.title = markTitle(wt, comment); }
+        } else if (n.classList.contains("x")) {
+          var extra = extraByKey[n.className.split(" ")[1].slice(2)];
+          if (extra) { extra.cells[k] = n.textContent; }
+        }
+      }
+      if (list.length) { D.marks[k] = list; }
+    }
+  });
+
   // --- model helpers ------------------------------------------------------------------------------
   function key(r, c) { return lessons[c][0] + ":" + students[r][0]; }
   function cellAt(r, c) { return rows[r] ? rows[r].cells[FIRST + c] : null; }
   function marksOf(r, c) { return D.marks[key(r, c)] || []; }
   function weightOf(code) { return Object.prototype.hasOwnProperty.call(D.weights, code) ? D.weights[code] : 1; }
   function fmtWeight(x) { return String(x).replace(".", ","); }
+  function markTitle(code, comment) {
+    return (D.titles[code] || code) + ", " + M.weight + " " + fmtWeight(weightOf(code)) + (comment ? ": " + comment : "");
+  }
   function lower(s) { return String(s).toLowerCase(); }
   function extraFor(code) {
     var c = lower(code);
@@ -105,7 +141,7 @@
       var w = weightOf(m[3]);
       var s = document.createElement("span");
       s.className = w > 1 ? "m h" : "m";
-      s.title = (D.titles[m[3]] || m[3]) + ", " + M.weight + " " + fmtWeight(w) + (m[5] ? ": " + m[5] : "");
+      s.title = markTitle(m[3], m[5]);
       s.textContent = m[1];
       td.appendChild(s);
     });
