@@ -20,6 +20,7 @@ from core.toolkit import (
     hook,
     is_guardian_of,
     plugin_settings,
+    reads_from_replica,
     requires_permission,
     school_today,
 )
@@ -149,6 +150,7 @@ def wake_after_request(response: Any) -> Any:
 
 @bp.get("/")
 @requires_permission("diary.view")
+@reads_from_replica
 def week() -> Any:
     """The default student's week: the student themself, or the child the guardian looked at last."""
     v = _viewer()
@@ -162,6 +164,7 @@ def week() -> Any:
 
 @bp.get("/<int:student_id>")
 @requires_permission("diary.view")
+@reads_from_replica
 def student_week(student_id: int) -> Any:
     return _week_page(_viewer(), student_id)
 
@@ -217,6 +220,7 @@ def marks_default() -> Any:
 
 @bp.get("/<int:student_id>/marks")
 @requires_permission("diary.view")
+@reads_from_replica
 def marks(student_id: int) -> Any:
     session = db()
     today = school_today()
