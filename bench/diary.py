@@ -81,12 +81,61 @@ end
 """
 
 
+def profile_in_process(clients: int, pages: int = 400) -> None:
+    """Where a page's CPU goes: the week of ``clients`` guardians in process (Flask's test client, no HTTP),
+    CPU per page over ``pages`` pages, then the same pages under cProfile (top functions by own time
+    and by cumulative time). The figure is a guide for the server's: gunicorn adds HTTP parsing only."""
+    import cProfile
+    import pstats
+    import statistics
+
+    from common import make_app, signed_in
+
+    url, drop = school_database("postgresql", "diary_profile")
+    try:
+        app = make_app(url)
+        people = guardians(url, clients)
+        targets = [(signed_in(app, login), f"/diary/{student}") for login, student in people]
+
+        def one(i: int) -> None:
+            client, path = targets[i % len(targets)]
+            response = client.get(path)
+            assert response.status_code == 200, response.status_code
+
+        for i in range(3 * len(targets)):
+            one(i)
+        with header("Diary week in process (PostgreSQL)"):
+            cpus = []
+            for _ in range(RUNS):
+                started = time.process_time()
+                for i in range(pages // RUNS):
+                    one(i)
+                cpus.append((time.process_time() - started) * 1000 / (pages // RUNS))
+            print(f"  in-process CPU per page: median {statistics.median(cpus):.2f} ms "
+                  f"(runs {', '.join(f'{c:.2f}' for c in cpus)})")
+        profile = cProfile.Profile(time.process_time)  # CPU, not the wait for PostgreSQL
+        profile.enable()
+        for i in range(pages):
+            one(i)
+        profile.disable()
+        stats = pstats.Stats(profile).strip_dirs()
+        stats.sort_stats("tottime").print_stats(30)
+        stats.sort_stats("cumulative").print_stats(45)
+    finally:
+        drop()
+    finish()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--profile", action="store_true",
+                        help="no server: the same pages in process under cProfile, and their CPU per page")
     args = parser.parse_args()
+    if args.profile:
+        return profile_in_process(args.clients)
     wrk = shutil.which("wrk")
     if not wrk:
         raise SystemExit("wrk is not installed (apt-get install wrk)")

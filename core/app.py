@@ -137,6 +137,10 @@ def create_app(
                 worker_started.append(True)
                 start_embedded_worker(app)
 
+    from core import profiling
+
+    profiling.install(app)  # KLASS_PROFILE_REQUESTS=1: cProfile around each request (bench/README.md)
+
     @app.teardown_appcontext
     def _remove_session(_exc: BaseException | None) -> None:
         app.extensions["klass"].session.remove()

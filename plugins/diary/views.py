@@ -24,7 +24,7 @@ from core.toolkit import (
     school_today,
 )
 from plugins.diary import marks as marks_page
-from plugins.diary import services
+from plugins.diary import services, visits
 from plugins.diary.access import Viewer, children, resolve_student, viewer_of
 from plugins.diary.forms import PreferencesForm, RemarkForm
 from plugins.diary.models import Remark
@@ -99,18 +99,13 @@ def _attendance_codes() -> dict[str, tuple[str, str]]:
 
 
 def _log_visit(student: Any, page: str) -> None:
-    """Family views go to the visit log (staff looking at a diary are not "the family opened it")."""
-    if student.relation in ("self", "child"):
-        session = db()
-        if session.get_bind().dialect.name == "sqlite":
-            # End the reading transaction first: SQLite cannot upgrade a read snapshot to a write once another
-            # process has written; a fresh short INSERT transaction waits its turn instead.
-            session.commit()
-        services.record_visit(session, current_school_id(), current_user.id, student.id,
-                              "student" if student.relation == "self" else "guardian", page)
-        session.commit()
-        if student.relation == "child" and cookie.get("diary_student") != student.id:
-            cookie["diary_student"] = student.id  # the switch remembers the child last looked at
+    """Family views go to the visit log, once a day per process (``visits``); the guardian's child switch
+    remembers the child last looked at."""
+    from flask import current_app
+
+    visits.log_view(current_app, db(), current_school_id(), current_user.id, student, page, school_today())
+    if student.relation == "child" and cookie.get("diary_student") != student.id:
+        cookie["diary_student"] = student.id
 
 
 def _student_or_404(student_id: int, day: date | None = None) -> Any:
