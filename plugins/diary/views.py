@@ -185,14 +185,12 @@ def _week_page(v: Viewer, student_id: int | None, fallback: bool = False) -> Any
     else:
         sections = []
     _log_visit(data.student, "week")
-    # Dates are formatted once each with the page's locale (Flask-Babel's per-call lookups add up on the
-    # page families open most).
-    from babel.dates import format_date as babel_date
-    from flask_babel import get_locale
+    # Dates are formatted once each per locale and process (core.i18n keeps the texts: a week's dates repeat
+    # on every family's page).
+    from core.i18n import date_label
 
-    locale = get_locale()
     dates = {d.date for d in data.days} | {x.homework_due for d in data.days for x in d.lessons if x.homework_due}
-    labels = {d: babel_date(d, "d MMMM", locale=locale) for d in dates}
+    labels = {d: date_label(d, "d MMMM") for d in dates}
     due = _("due %(date)s")
     return render_template("diary/week.html", w=data, today=today, sections=sections, labels=labels,
                            dues={d: due % {"date": label} for d, label in labels.items()},
