@@ -88,9 +88,3 @@ def _date_text(value: Any, pattern: str, locale: str) -> str:
 
     return format_date(value, pattern, locale=locale)
 
-
-def date_label(value: Any, pattern: str) -> str:
-    """A date as text in the request's locale, cached (for views that build labels themselves)."""
-    from flask_babel import get_locale
-
-    return _date_text(value, pattern, str(get_locale()))

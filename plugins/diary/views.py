@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import logging
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -57,6 +58,14 @@ def _weekday_names() -> list[str]:
 
 
 _WEEKDAYS: dict[str, list[str]] = {}
+
+
+@lru_cache(maxsize=4096)
+def _date_label(day: date, locale: str) -> str:
+    """«25 ноября»: Babel's formatting costs more than the rest of a day's heading."""
+    from babel.dates import format_date
+
+    return format_date(day, "d MMMM", locale=locale)
 
 
 def _explain_url(student_id: int, term_id: int) -> str | None:
@@ -185,12 +194,12 @@ def _week_page(v: Viewer, student_id: int | None, fallback: bool = False) -> Any
     else:
         sections = []
     _log_visit(data.student, "week")
-    # Dates are formatted once each per locale and process (core.i18n keeps the texts: a week's dates repeat
-    # on every family's page).
-    from core.i18n import date_label
+    # Dates are formatted once each per locale and process (a week's dates repeat on every family's page).
+    from flask_babel import get_locale
 
+    locale = str(get_locale())
     dates = {d.date for d in data.days} | {x.homework_due for d in data.days for x in d.lessons if x.homework_due}
-    labels = {d: date_label(d, "d MMMM") for d in dates}
+    labels = {d: _date_label(d, locale) for d in dates}
     due = _("due %(date)s")
     return render_template("diary/week.html", w=data, today=today, sections=sections, labels=labels,
                            dues={d: due % {"date": label} for d, label in labels.items()},
