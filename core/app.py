@@ -157,6 +157,7 @@ def _init_i18n(app: Flask, plugins: dict[str, LoadedPlugin]) -> None:
     i18n.compile_catalogs(dirs)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(d) for d in dirs)
     Babel(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
+    i18n.install_fast_formatting(app)  # one catalog lookup per locale, cached date texts (issue 20)
     from core import names
 
     # One helper for names in a case and gendered words, in every template: {{ t|name_case('gen') }},
