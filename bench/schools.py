@@ -70,18 +70,18 @@ def _demo(url: str) -> None:
     _klass(url, "demo", "--size", "full", "--as-of", AS_OF.isoformat(), "--password", PASSWORD)
 
 
-def templates() -> dict[int, str]:
+def templates(counts: tuple[int, ...] = COUNTS) -> dict[int, str]:
     """{number of schools: template database}, built once per data key: 1 school, then a copy of it with
-    the next school added, then a copy of that with six more."""
+    the next school added, then a copy of that with six more (up to the largest of ``counts``)."""
     key = _data_key()
     names = {n: f"klass_bench_schools{n}_{key}" for n in COUNTS}
     admin = _pg_admin()
     with admin.connect() as conn:
         stale = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE 'klass_bench_schools%'"))
-        for old in [s for s in stale.scalars() if s not in names.values()]:
+        for old in [s for s in stale.scalars() if not s.endswith((f"_{key}", f"_{key}_partial"))]:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)'))
         previous = 0
-        for n in COUNTS:
+        for n in [c for c in COUNTS if c <= max(counts)]:
             if not _exists(conn, names[n]):
                 partial = f"{names[n]}_partial"
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{partial}" WITH (FORCE)'))
@@ -253,15 +253,18 @@ def heaviest_plans(app: Any, targets: dict[str, tuple[str, str]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", action="store_true", help="only build the template databases")
+    parser.add_argument("--schools", default=",".join(map(str, COUNTS)),
+                        help="which of 1,2,8 to measure (the ratios compare the first and the last)")
     parser.add_argument("--per-run", type=int, default=int(os.environ.get("BENCH_PER_RUN", "5")))
     args = parser.parse_args()
-    names = templates()
+    counts = tuple(int(n) for n in args.schools.split(","))
+    names = templates(counts)
     if args.build:
         print("templates:", ", ".join(names.values()))
         return
     figures: dict[int, dict[str, dict[str, Any]]] = {}
     with header("Schools bench on PostgreSQL"):
-        for n in COUNTS:
+        for n in counts:
             name = f"schools{n}"
             url = copy_of(names[n], name)
             try:
@@ -269,21 +272,22 @@ def main() -> None:
                 targets = pages(app)
                 print(f"  {n} school(s): school № 7's pages ({load_line()})", flush=True)
                 figures[n] = measure(app, targets, args.per_run)
-                if n == COUNTS[-1]:
+                if n == counts[-1]:
                     heaviest_plans(app, targets)
                 app.extensions["klass"].engine.dispose()
             finally:
                 drop(name)
-    first, last = figures[COUNTS[0]], figures[COUNTS[-1]]
+    first, last = figures[counts[0]], figures[counts[-1]]
     for figure in first:
         ratios = [b / a for a, b in zip(first[figure]["total_cpu"], last[figure]["total_cpu"], strict=True)]
         walls = [b / a for a, b in zip(first[figure]["wall"], last[figure]["wall"], strict=True)]
         print(f"  {figure}: total CPU " + " / ".join(
-            f"{statistics.median(figures[n][figure]['total_cpu']):.1f}" for n in COUNTS) +
-              f" ms at {'/'.join(map(str, COUNTS))} schools; wall ratio 8:1 {statistics.median(walls):.2f}")
-        result(f"schools_{figure}_ratio_8_to_1", 0.0, "x", RATIO_GOAL, samples=ratios)
-        result(f"schools_{figure}_extra_statements_8", last[figure]["statements"] - first[figure]["statements"],
-               "statements", 0)
+            f"{statistics.median(figures[n][figure]['total_cpu']):.1f}" for n in counts) +
+              f" ms at {'/'.join(map(str, counts))} schools; wall ratio {counts[-1]}:{counts[0]} "
+              f"{statistics.median(walls):.2f}")
+        result(f"schools_{figure}_ratio_{counts[-1]}_to_{counts[0]}", 0.0, "x", RATIO_GOAL, samples=ratios)
+        result(f"schools_{figure}_extra_statements_{counts[-1]}",
+               last[figure]["statements"] - first[figure]["statements"], "statements", 0)
     finish()
 
 

@@ -33,7 +33,8 @@ class LessonRollCall(Base):
     """That attendance was taken at a lesson (so "nobody absent" differs from "not entered")."""
 
     __tablename__ = "attendance_roll_call"
-    __table_args__ = (Index("ix_attendance_roll_call_school_taken", "school_id", "taken_at"),)
+    # The attendance monitor's "no roll call yet" anti-join reads one school's roll calls, not the region's.
+    __table_args__ = (Index("ix_attendance_roll_call_school_lesson", "school_id", "lesson_id"),)
 
     lesson_id: Mapped[int] = mapped_column(ForeignKey("gradebook_lesson.id", ondelete="CASCADE"), primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("core_school.id"))

@@ -73,6 +73,7 @@ class Mark(Base):
     __table_args__ = (
         Index("ix_gradebook_mark_lesson", "lesson_id"),
         Index("ix_gradebook_mark_student_lesson", "student_id", "lesson_id"),
+        Index("ix_gradebook_mark_school_lesson", "school_id", "lesson_id"),  # a whole school's marks (reports)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,4 @@
-"""attendance: indexes for many schools: a school's roll calls by time, a class's absence reasons by date.
+"""attendance: indexes for many schools: a school's roll calls by lesson, a class's absence reasons by date.
 
 Many schools share these tables (one region, one database): an index that does not lead with the school
 (or a sharper key) makes one school's query read every school's rows. Indexes only, no data change.
@@ -18,10 +18,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_attendance_roll_call_school_taken', 'attendance_roll_call', ['school_id', 'taken_at'])
+    op.create_index('ix_attendance_roll_call_school_lesson', 'attendance_roll_call', ['school_id', 'lesson_id'])
     op.create_index('ix_attendance_reason_class', 'attendance_reason', ['class_id', 'starts_on'])
 
 
 def downgrade() -> None:
     op.drop_index('ix_attendance_reason_class', table_name='attendance_reason')
-    op.drop_index('ix_attendance_roll_call_school_taken', table_name='attendance_roll_call')
+    op.drop_index('ix_attendance_roll_call_school_lesson', table_name='attendance_roll_call')
