@@ -26,6 +26,8 @@ import json
 import os
 import re
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ from typing import Any
 from common import (
     AS_OF,
     CONFIG,
+    INSTANCE,
     PASSWORD,
     ROOT,
     RUNS,
@@ -108,6 +111,12 @@ def copy_of(template: str, name: str) -> str:
     url = _pg_url(target)
     _klass(url, "db", "upgrade")
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    from core.db import Base
+
+    make_app(url)  # imports every plugin's models into the metadata
+    for table in Base.metadata.tables.values():  # an index a migration gained after the template was built
+        for index in table.indexes:
+            index.create(engine, checkfirst=True)
     with engine.connect() as conn:
         conn.execute(text("VACUUM ANALYZE"))
     engine.dispose()
@@ -250,33 +259,48 @@ def heaviest_plans(app: Any, targets: dict[str, tuple[str, str]]) -> None:
                 print(f"      {line.strip()[:150]}")
 
 
+def one_count(n: int, template: str, per_run: int, *, explain: bool, out: str) -> None:
+    name = f"schools{n}"
+    url = copy_of(template, name)
+    try:
+        app = make_app(url)
+        targets = pages(app)
+        print(f"  {n} school(s): school № 7's pages ({load_line()})", flush=True)
+        Path(out).write_text(json.dumps(measure(app, targets, per_run)), encoding="utf-8")
+        if explain:
+            heaviest_plans(app, targets)
+        app.extensions["klass"].engine.dispose()
+    finally:
+        drop(name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", action="store_true", help="only build the template databases")
     parser.add_argument("--schools", default=",".join(map(str, COUNTS)),
                         help="which of 1,2,8 to measure (the ratios compare the first and the last)")
-    parser.add_argument("--per-run", type=int, default=int(os.environ.get("BENCH_PER_RUN", "5")))
+    parser.add_argument("--per-run", type=int, default=int(os.environ.get("BENCH_PER_RUN", "10")))
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one count, in a child process
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--explain", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     counts = tuple(int(n) for n in args.schools.split(","))
     names = templates(counts)
     if args.build:
         print("templates:", ", ".join(names.values()))
         return
+    if args.one:
+        one_count(args.one, names[args.one], args.per_run, explain=args.explain, out=args.out)
+        return
     figures: dict[int, dict[str, dict[str, Any]]] = {}
     with header("Schools bench on PostgreSQL"):
         for n in counts:
-            name = f"schools{n}"
-            url = copy_of(names[n], name)
-            try:
-                app = make_app(url)
-                targets = pages(app)
-                print(f"  {n} school(s): school № 7's pages ({load_line()})", flush=True)
-                figures[n] = measure(app, targets, args.per_run)
-                if n == counts[-1]:
-                    heaviest_plans(app, targets)
-                app.extensions["klass"].engine.dispose()
-            finally:
-                drop(name)
+            # Each count in a fresh process: apps built one after another in one process measured the
+            # later ones with a larger heap (a growing garbage collector's share), not more schools.
+            out = INSTANCE / f"schools{n}.json"
+            subprocess.run([sys.executable, __file__, "--one", str(n), "--per-run", str(args.per_run),
+                            "--out", str(out), *(["--explain"] if n == counts[-1] else [])], check=True)
+            figures[n] = json.loads(out.read_text(encoding="utf-8"))
     first, last = figures[counts[0]], figures[counts[-1]]
     for figure in first:
         ratios = [b / a for a, b in zip(first[figure]["total_cpu"], last[figure]["total_cpu"], strict=True)]
