@@ -37,7 +37,7 @@ bench: install
 		$(BIN)/python bench/$$b.py || status=1; done; exit $$status
 
 # 1, 2 and 8 full-size schools in one PostgreSQL database (the first build takes ~20 min, then cached;
-# afterwards ~3 min, so it is in the bench loop too).
+# afterwards ~5 min, so it is in the bench loop too).
 bench-schools: install
 	$(BIN)/python bench/schools.py
 
