@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test install demo-reset lint bench load clean help-screenshots
+.PHONY: run test install demo-reset lint bench bench-schools load clean help-screenshots
 
 run: install
 	$(BIN)/klass db upgrade
@@ -35,6 +35,11 @@ lint: install
 bench: install
 	@status=0; for b in journal mark_save roll_call reports diary print_archive; do echo "== bench/$$b.py"; \
 		$(BIN)/python bench/$$b.py || status=1; done; exit $$status
+
+# 1, 2 and 8 full-size schools in one PostgreSQL database (the first build takes ~20 min, then cached;
+# afterwards ~5 min): kept out of `make bench` for that first build.
+bench-schools: install
+	$(BIN)/python bench/schools.py
 
 load: install
 	$(BIN)/pip install --quiet -e '.[bench]'

@@ -16,6 +16,9 @@ class AuditEntry(Base):
         Index("ix_core_audit_entry_school_at", "school_id", "at"),
         Index("ix_core_audit_entry_object", "object_type", "object_id"),
         Index("ix_core_audit_entry_actor_at", "actor_id", "at"),
+        # A school's newest entry and entries after it (the print archive's watermark) without reading the
+        # school's whole log, nor another school's.
+        Index("ix_core_audit_entry_school_id_id", "school_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

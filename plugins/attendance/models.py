@@ -33,6 +33,8 @@ class LessonRollCall(Base):
     """That attendance was taken at a lesson (so "nobody absent" differs from "not entered")."""
 
     __tablename__ = "attendance_roll_call"
+    # The attendance monitor's "no roll call yet" anti-join reads one school's roll calls, not the region's.
+    __table_args__ = (Index("ix_attendance_roll_call_school_lesson", "school_id", "lesson_id"),)
 
     lesson_id: Mapped[int] = mapped_column(ForeignKey("gradebook_lesson.id", ondelete="CASCADE"), primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("core_school.id"))
@@ -78,7 +80,8 @@ class AbsenceReason(Base):
     an order): absences in the range become excused ones, and absences entered later in it too."""
 
     __tablename__ = "attendance_reason"
-    __table_args__ = (Index("ix_attendance_reason_student", "student_id", "starts_on"),)
+    __table_args__ = (Index("ix_attendance_reason_student", "student_id", "starts_on"),
+                      Index("ix_attendance_reason_class", "class_id", "starts_on"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("core_school.id"))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from core.toolkit import AcademicYear, SchoolClass, Subgroup, Subject, User
@@ -40,7 +40,7 @@ def _status_query(school_id: int) -> Any:
         .join(Subject, Subject.id == Lesson.subject_id)
         .join(teacher, teacher.id == Lesson.teacher_id)
         .outerjoin(Subgroup, Subgroup.id == Lesson.subgroup_id)
-        .outerjoin(LessonRollCall, LessonRollCall.lesson_id == Lesson.id)
+        .outerjoin(LessonRollCall, and_(LessonRollCall.school_id == school_id, LessonRollCall.lesson_id == Lesson.id))
         .where(Lesson.school_id == school_id)
     )
 

@@ -83,6 +83,7 @@ class Notification(Base):
     __table_args__ = (
         Index("ix_diary_notification_status_delivery", "status", "delivery"),
         Index("ix_diary_notification_recipient", "recipient_id", "created_at"),
+        Index("ix_diary_notification_school_status", "school_id", "status", "delivery"),  # a school's digests
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -153,6 +154,7 @@ class Visit(Base):
         Index("ix_diary_visit_viewer_at", "viewer_id", "visited_at"),
         Index("ix_diary_visit_student_at", "student_id", "visited_at"),
         Index("ix_diary_visit_day", "day"),
+        Index("ix_diary_visit_school_at", "school_id", "visited_at"),  # a school's diary use in a period
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,6 +16,8 @@ class Lesson(Base):
     __table_args__ = (
         Index("ix_gradebook_lesson_class_subject_date", "class_id", "subject_id", "date"),
         Index("ix_gradebook_lesson_teacher_date", "teacher_id", "date"),
+        # A school's lessons of a period (attendance monitor, timeliness, reports) in a region's database.
+        Index("ix_gradebook_lesson_school_date", "school_id", "date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +77,7 @@ class Mark(Base):
     __table_args__ = (
         Index("ix_gradebook_mark_lesson", "lesson_id"),
         Index("ix_gradebook_mark_student_lesson", "student_id", "lesson_id"),
+        Index("ix_gradebook_mark_school_lesson", "school_id", "lesson_id"),  # a whole school's marks (reports)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,6 +106,7 @@ class FinalMark(Base):
     __table_args__ = (
         UniqueConstraint("student_id", "subject_id", "class_id", "term_id"),
         Index("ix_gradebook_final_mark_class_subject", "class_id", "subject_id"),
+        Index("ix_gradebook_final_mark_school_term", "school_id", "term_id"),  # a whole school's term
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -214,7 +214,7 @@ def term_mark_sums(session: Session, school_id: int, start: date, end: date, gra
                func.sum(weight), func.count())
         .join(Lesson, Lesson.id == Mark.lesson_id)
         .where(Lesson.school_id == school_id, Lesson.date >= start, Lesson.date <= end,
-               Mark.numeric.is_not(None))
+               Mark.school_id == school_id, Mark.numeric.is_not(None))
         .group_by(Lesson.class_id, Mark.student_id, Lesson.subject_id)
     )
     if class_ids is not None:

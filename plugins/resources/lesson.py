@@ -45,7 +45,7 @@ def diary_rows(session: Session, student_id: int, class_id: int, start: date, en
                                  SubgroupMember.student_id == student_id)
     return [tuple(r) for r in session.execute(
         select(Lesson.date, Subject.name, Material, MaterialUse.use)
-        .join(MaterialUse, MaterialUse.lesson_id == Lesson.id)
+        .join(MaterialUse, and_(MaterialUse.school_id == Lesson.school_id, MaterialUse.lesson_id == Lesson.id))
         .join(Material, Material.id == MaterialUse.material_id)
         .join(Subject, Subject.id == Lesson.subject_id)
         .where(Lesson.class_id == class_id, Lesson.date >= start, Lesson.date <= end,

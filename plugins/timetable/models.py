@@ -106,6 +106,7 @@ class LessonChange(Base):
         Index("ix_timetable_lesson_change_class_new_date", "class_id", "new_date"),
         Index("ix_timetable_lesson_change_new_teacher", "new_teacher_id", "date"),
         Index("ix_timetable_lesson_change_lesson", "lesson_id"),
+        Index("ix_timetable_lesson_change_school_date", "school_id", "date"),  # a school's day or week
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -133,7 +134,8 @@ class Assessment(Base):
     """A planned test (контрольная, проверочная, диктант) of a class or subgroup in a subject on a date."""
 
     __tablename__ = "timetable_assessment"
-    __table_args__ = (Index("ix_timetable_assessment_class_date", "class_id", "date"),)
+    __table_args__ = (Index("ix_timetable_assessment_class_date", "class_id", "date"),
+                      Index("ix_timetable_assessment_school_date", "school_id", "date"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("core_school.id"), index=True)
