@@ -113,6 +113,13 @@ def available_profiles() -> list[str]:
     return sorted(p.stem for p in (CONFIG_DIR / "profiles").glob("*.toml"))
 
 
+def profile_title(name: str) -> str:
+    """The name people know a profile by («ИН-КЛАСС», «Сетевой Город. Образование»): its ``[klass] title``."""
+    path = CONFIG_DIR / "profiles" / f"{name}.toml"
+    title = _read_toml(path).get("klass", {}).get("title") if path.exists() else None
+    return str(title or name)
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:

@@ -36,6 +36,7 @@ from core.models import (
 )
 from core.names import MALE, SURNAMES, person
 from core.security import hash_password
+from core.tenancy import free_slug
 
 # subject: (hours a week by grade 1..11, teacher specialty)
 CURRICULUM: dict[str, tuple[tuple[float, ...], str]] = {
@@ -158,7 +159,7 @@ def build_school(session: Session, size: str, term_system: str, password: str, t
     start_year = school_year_start(today)
     principal = ("Орлова", "Татьяна", "Викторовна") if number == 7 else person(rng, female=True)[:3]
     school = School(name=f"МБОУ «Средняя общеобразовательная школа № {number}»", short_name=f"СОШ № {number}",
-                    slug=f"school{number}", timezone=timezone, address=f"г. Энск, ул. Школьная, д. {number}",
+                    slug=free_slug(session, f"school{number}"), timezone=timezone, address=f"г. Энск, ул. Школьная, д. {number}",
                     principal_name=" ".join(principal))
     session.add(school)
     session.flush()

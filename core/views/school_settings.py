@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.app import current_school_id, state
-from core.config import available_profiles
+from core.config import available_profiles, profile_title
 from core.db import db
 from core.permissions import requires_permission
 from core.school_settings import StaleSettings, build, requirements_of, save
@@ -45,8 +45,9 @@ def _module_choices() -> list[tuple[str, str]]:
         for name, loaded in sorted(state().plugins.items()):
             title = str(loaded.info.title)
             if needed_by.get(name):
-                title += " — " + _("needed by: %(names)s", names=", ".join(sorted(needed_by[name])))
-            out.append((name, f"{title} ({name})"))
+                users = sorted(str(state().plugins[n].info.title) for n in needed_by[name] if n in state().plugins)
+                title += " — " + _("needed by: %(names)s", names=", ".join(users))
+            out.append((name, title))
     return out
 
 
@@ -57,7 +58,7 @@ def edit() -> Any:
     school_id = current_school_id()
     current = build(session, state(), school_id)
     form = SchoolSettingsForm()
-    form.profile.choices = [(p, p) for p in available_profiles()]
+    form.profile.choices = [(p, profile_title(p)) for p in available_profiles()]
     form.disabled.choices = _module_choices()
     has_gradebook = "gradebook" in state().plugins
     if not has_gradebook:
@@ -90,4 +91,4 @@ def edit() -> Any:
             flash(_("Saved.") if changes else _("Nothing changed."), "success")
             return redirect(url_for(".edit"))
     return render_template("core/school_settings.html", form=form, current=current,
-                           default_profile=state().settings["profile"]), status
+                           default_profile=profile_title(state().settings["profile"])), status

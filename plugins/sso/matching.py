@@ -96,7 +96,7 @@ def _record_request(session: Session, cfg: ProviderConfig, person: Person, reaso
     """One open request per identity: a second attempt refreshes it instead of filling the queue."""
     school_id = cfg.school_id
     if school_id is None:
-        ids = session.scalars(select(School.id).limit(2)).all()
+        ids = session.scalars(select(School.id).where(School.kind == "school").limit(2)).all()  # offices aside
         school_id = ids[0] if len(ids) == 1 else None
     row = session.scalar(select(SsoRequest).where(SsoRequest.issuer == person.issuer,
                                                   SsoRequest.subject == person.subject,
