@@ -12,13 +12,12 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 
-@click.command("import-snils", help="Загрузить СНИЛС и даты рождения (CSV: логин;СНИЛС;дата рождения).")
+@click.command("import-snils", help="Загрузить СНИЛС и даты рождения (CSV: логин;СНИЛС;дата рождения; логин — как на странице входа: «ivanova.m» или «ivanova.m@school7», если школ несколько).")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def import_snils(file: Path) -> None:
-    from sqlalchemy import select
 
-    from core.toolkit import ServiceError, User, session_scope
+    from core.toolkit import ServiceError, find_user_by_login, session_scope
     from plugins.sso.services import set_snils
 
     state = current_app.extensions["klass"]
@@ -31,9 +30,10 @@ def import_snils(file: Path) -> None:
             if not row or not "".join(row).strip() or (line == 1 and row[0].strip().lower() in ("логин", "login")):
                 continue
             login, snils, birth = (row + ["", "", ""])[:3]
-            user = session.scalar(select(User).where(User.login == login.strip().lower()))
+            user = find_user_by_login(session, login.strip().lower())  # login@school when schools share it
             if user is None:
-                problems.append(f"строка {line}: нет учётной записи «{login.strip()}»")
+                problems.append(f"строка {line}: нет учётной записи «{login.strip()}» (или она есть в нескольких "
+                                "школах: допишите «@школа»)")
                 continue
             try:
                 day = datetime.strptime(birth.strip(), "%d.%m.%Y").date() if birth.strip() else None

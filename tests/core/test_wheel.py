@@ -26,7 +26,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "wheel-demo-password"
 # Demo logins tried in turn for each plugin: the first whose menu shows one of its pages opens it.
-LOGINS = ["director", "admin", "zavuch"]
+LOGINS = ["director", "admin", "zavuch", "region"]  # region: the demo municipality's coordinator
 
 PROBE = r'''
 """Inside the wheel's venv: sign in and open the first menu page of every enabled plugin."""

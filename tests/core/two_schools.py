@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from core.cli import cli
-from core.models import SchoolClass, Subject, User
+from core.models import GuardianLink, School, SchoolClass, Subject, User
 from tests.conftest import FIXED_TODAY, sign_in
 
 SCHOOL_NAME = "МБОУ «Гимназия Квазар № 99»"
@@ -150,7 +150,26 @@ def build_school_b(app: Flask, conn: Connection, tmp: Path) -> SchoolB:
         state.session.remove()
     assert admin.post("/print_archive/generate", data={"scope": "class", "class_id": five_a.id,
                                                        "kind": "both"}).status_code in (302, 303)
+    _region_and_sign_in(app, school_id, tmp)
     return _describe(app, school_id)
+
+
+def _region_and_sign_in(app: Flask, school_id: int, tmp: Path) -> None:
+    """B is in the demo municipality already (the region's demo data put every demo-built school there);
+    its administrator loads a family's СНИЛС for sign-in through Госуслуги (``klass sso import-snils``,
+    logins as ``login@school`` since both schools may share them)."""
+    state = app.extensions["klass"]
+    with app.test_request_context():
+        session = state.session()
+        slug = session.scalar(select(School.slug).where(School.id == school_id))
+        mother = session.scalar(select(User.login).join(GuardianLink, GuardianLink.guardian_id == User.id)
+                                .where(User.school_id == school_id).order_by(User.id))
+        state.session.remove()
+    nine = "246813579"
+    snils = f"{nine[:3]}-{nine[3:6]}-{nine[6:]} {sum(int(d) * (9 - i) for i, d in enumerate(nine)) % 101 % 100:02d}"
+    table = tmp / "снилс.csv"
+    table.write_text(f"логин;СНИЛС;дата рождения\n{mother}@{slug};{snils};14.03.1984\n", encoding="utf-8")
+    klass(app, "sso", "import-snils", str(table))
 
 
 def _fill(app: Flask, school_id: int) -> None:
