@@ -34,6 +34,7 @@ class KlassState:
     permissions: PermissionRegistry
     engine: Engine | Connection
     session: scoped_session[Session]
+    replica: Engine | None = None  # DATABASE_REPLICA_URL: reads of @reads_from_replica views (core.db)
 
 
 def state() -> KlassState:
@@ -63,6 +64,7 @@ def create_app(
     database_url: str | None = None,
     engine: Engine | Connection | None = None,
     testing: bool = False,
+    replica_url: str | None = None,
 ) -> Flask:
     """Build a Klass app for a profile. Raises ``ConfigError`` (Russian + English) on bad configuration."""
     settings = load_settings(profile, settings_overrides)
@@ -98,6 +100,8 @@ def create_app(
     if engine is None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         engine = make_engine(url)
+    replica_url = replica_url or os.environ.get("DATABASE_REPLICA_URL")
+    replica = make_engine(replica_url) if replica_url else None
     check_school_zones(engine)  # each school's own zone is its "today": an unknown one stops start-up
     pm = make_plugin_manager()
     from core import auth_provider
@@ -114,7 +118,8 @@ def create_app(
         plugins=plugins,
         permissions=registry,
         engine=engine,
-        session=make_session_factory(engine),
+        session=make_session_factory(engine, replica),
+        replica=replica,
     )
 
     _init_i18n(app, plugins)
@@ -152,6 +157,7 @@ def _init_i18n(app: Flask, plugins: dict[str, LoadedPlugin]) -> None:
     i18n.compile_catalogs(dirs)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(d) for d in dirs)
     Babel(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
+    i18n.install_fast_formatting(app)  # one catalog lookup per locale, cached date texts (issue 20)
     from core import names
 
     # One helper for names in a case and gendered words, in every template: {{ t|name_case('gen') }},

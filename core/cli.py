@@ -70,7 +70,7 @@ def run_server(host: str, port: int) -> None:
 
     click.echo(f"Klass работает на http://{host}:{port}/ (остановить: Ctrl+C).")
     click.echo("Это учебный сервер для демонстрации и проверки. Для работы школы запускайте gunicorn: "
-               "gunicorn -w 4 'core:create_app()' (см. README, раздел об установке).")
+               "gunicorn -w 4 'core:create_app()' и klass jobs worker (см. README, раздел о производственном запуске).")
     make_server(host, port, current_app._get_current_object(), threaded=True).serve_forever()  # type: ignore[attr-defined]
 
 
@@ -114,28 +114,35 @@ def db_revision(part: str, message: str) -> None:
     migrate.revision(current_app.extensions["klass"].engine, part, versions, message)
 
 
-@cli.group("jobs", help="Фоновые задания (очередь huey).")
+@cli.group("jobs", help="Фоновые задания (очередь huey: KLASS_JOBS=redis://... в производстве).")
 def jobs_group() -> None:
     pass
 
 
-@jobs_group.command("worker", help="Отдельный обработчик очереди (тогда embedded_worker = false).")
-@click.option("--workers", default=2, show_default=True)
+@jobs_group.command("worker", help="Производственный обработчик очереди и периодической работы "
+                                   "(запускайте рядом с gunicorn; на нескольких серверах — KLASS_JOBS=redis://...).")
+@click.option("--workers", default=2, show_default=True, help="Потоков на процесс (задания ждут в основном базу).")
 def jobs_worker(workers: int) -> None:
+    """huey's consumer over the configured queue; its scheduler fires the 5-minute tick, which
+    ``core.periodic`` makes run once per school across every worker."""
     from huey.consumer import Consumer
 
-    from core.jobs import huey
+    from core.jobs import _worker_app, huey, shared_queue
 
-    Consumer(huey, workers=workers, periodic=True).run()
+    _worker_app()  # a configuration error stops the worker now, not at the first job
+    where = "Redis (общая для всех серверов)" if shared_queue() else "файл SQLite (только этот сервер)"
+    click.echo(f"Обработчик заданий: очередь — {where}, потоков: {workers}.")
+    Consumer(huey, workers=workers, worker_type="thread", periodic=True).run()
 
 
-@jobs_group.command("periodic", help="Один раз выполнить периодическую работу плагинов.")
+@jobs_group.command("periodic", help="Один раз выполнить периодическую работу плагинов (долю этого процесса).")
 @with_appcontext
 def jobs_periodic() -> None:
     from core.jobs import run_periodic
 
-    run_periodic(current_app)  # type: ignore[arg-type]
-    click.echo("Готово. / Done.")
+    report = run_periodic(current_app)  # type: ignore[arg-type]
+    click.echo(f"Готово: школ {len(report.schools_run)} (с ошибкой {len(report.schools_failed)}), "
+               f"плагинов {len(report.plugins_run)}; остальное этого такта уже взяли другие обработчики. / Done.")
 
 
 @cli.group("i18n", help="Каталоги переводов интерфейса.")

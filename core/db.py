@@ -5,13 +5,17 @@ services take a `Session` argument, views get theirs from `db()`.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import os
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import JSON, MetaData, create_engine, event
+from sqlalchemy import JSON, MetaData, Select, create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import DateTime, TypeDecorator
@@ -97,11 +101,94 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     return engine
 
 
-def make_session_factory(bind: Engine | Connection) -> scoped_session[Session]:
+# --- read replicas ------------------------------------------------------------------------------------
+#
+# With ``DATABASE_REPLICA_URL`` set, a GET of a view marked ``@reads_from_replica`` (reports, the diary,
+# exports: heavy reads that may be a second behind) sends its plain SELECTs to the replica. Everything
+# else goes to the primary: the session and sign-in lookup (done before the view starts), every write
+# and every read after one in the same request, text() statements, SELECT ... FOR UPDATE, Bearer-token
+# requests (they carry no cookie to remember their writes), and the whole request of a person whose
+# data-changing request committed in the last ``DATABASE_REPLICA_AFTER_WRITE_SECONDS`` (read your own
+# writes: the moment is kept in Flask's signed session cookie, so every app process and host knows it
+# without shared memory). The replica is chosen per statement by ``RoutingSession.get_bind``, so views
+# and services keep using one ``db()`` session and never name an engine.
+
+WROTE_AT = "_klass_wrote_at"
+
+
+def replica_grace_seconds() -> float:
+    """How long after a person's write their reads stay on the primary (replication lag, generously)."""
+    return float(os.environ.get("DATABASE_REPLICA_AFTER_WRITE_SECONDS", "15"))
+
+
+class RoutingSession(Session):
+    """A session that may read from a replica: see the comment above. ``replica`` is set per app."""
+
+    replica: Engine | None = None
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, **kwargs: Any) -> Engine | Connection:
+        if (self.replica is not None and isinstance(clause, Select) and clause._for_update_arg is None
+                and _replica_allowed()):
+            return self.replica
+        return super().get_bind(mapper=mapper, clause=clause, **kwargs)
+
+
+def _replica_allowed() -> bool:
+    from flask import g, has_request_context
+
+    return has_request_context() and bool(g.get("klass_read_replica")) and not g.get("klass_wrote")
+
+
+@event.listens_for(RoutingSession, "after_flush")
+def _note_write(session: Session, _flush_context: Any) -> None:
+    from flask import g, has_request_context
+
+    if has_request_context():
+        g.klass_wrote = True  # later reads of this request see what it just wrote: the primary
+
+
+@event.listens_for(RoutingSession, "after_commit")
+def _remember_write(session: Session) -> None:
+    """A data-changing request that committed a write: this person's next reads go to the primary for
+    a while. GETs that only keep books (a diary visit) do not count, or the diary would never be
+    read from the replica."""
+    from flask import g, has_request_context, request
+    from flask import session as cookie
+
+    if (session.replica is not None and has_request_context()  # type: ignore[attr-defined]
+            and g.get("klass_wrote") and request.method not in ("GET", "HEAD", "OPTIONS")):
+        cookie[WROTE_AT] = int(time.time())
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reads_from_replica(view: F) -> F:
+    """Mark a view whose GET may read from the read replica (``DATABASE_REPLICA_URL``): reports, the
+    diary, exports. Without a replica configured it changes nothing. Put it under ``@requires_permission``."""
+    from flask import g, request
+    from flask import session as cookie
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if request.method in ("GET", "HEAD") and g.get("api_user") is None:
+            wrote_at = cookie.get(WROTE_AT)
+            g.klass_read_replica = not (isinstance(wrote_at, int | float)
+                                        and time.time() - wrote_at < replica_grace_seconds())
+        return view(*args, **kwargs)
+
+    wrapper.klass_reads_from_replica = True  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
+
+
+def make_session_factory(bind: Engine | Connection, replica: Engine | None = None) -> scoped_session[Session]:
+    """The app's request sessions; ``replica`` (optional) serves the reads of ``@reads_from_replica`` views."""
     # "create_savepoint" lets tests bind the app to a connection inside a transaction they roll back;
     # bound to an engine (production) it changes nothing.
+    session_class = type("AppSession", (RoutingSession,), {"replica": replica})
     return scoped_session(
-        sessionmaker(bind=bind, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        sessionmaker(bind=bind, class_=session_class, expire_on_commit=False,
+                     join_transaction_mode="create_savepoint")
     )
 
 

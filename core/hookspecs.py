@@ -213,6 +213,23 @@ def on_periodic_tick(session: Session, now: datetime) -> None:
     """
 
 
+@hookspec
+def on_school_tick(session: Session, now: datetime, school_id: int) -> None:
+    """Do one school's due periodic work (the per-school form of ``on_periodic_tick``).
+
+    Called every few minutes by the background worker (``core.periodic``) once per school and tick across
+    every worker process and host (the first worker to claim the school's tick does it), each school in a
+    transaction of its own that the core commits when the implementation returns and rolls back if it
+    raises: a failing or slow school never stops or holds up another (several workers, and several
+    threads of one worker, take different schools). Touch only rows of ``school_id``; be idempotent as
+    for ``on_periodic_tick``.
+
+    :param session: an open session.
+    :param now: the current moment (UTC, timezone-aware).
+    :param school_id: the school whose work is due.
+    """
+
+
 # --- consent to electronic information ------------------------------------------------------------
 
 @hookspec(firstresult=True)

@@ -2,21 +2,33 @@
 
 A job is a row in ``core_job`` plus a handler ``"module:function"`` called as
 ``handler(session, job, progress)``; ``progress(done, total, message)`` commits at once so the UI sees it.
-The queue is huey: by default a SQLite file beside the database, drained by a thread of the web process
-(nothing to install); ``KLASS_JOBS=redis://...`` or a separate ``klass jobs worker`` for production;
-``KLASS_JOBS=immediate`` runs jobs inline (tests). Periodic work is the ``on_periodic_tick`` hook.
+
+The queue is huey, chosen by ``KLASS_JOBS``:
+
+* ``redis://host:6379/0`` (production): one queue in Redis shared by every host; ``klass jobs worker``
+  processes on any host consume it. Redis rather than the database: huey's Redis storage blocks on the
+  list (no polling query every second against the primary), hands each task to exactly one consumer,
+  and Redis already runs beside every app server; the jobs' *state* (what people watch) stays in
+  ``core_job`` in the database, so losing Redis loses at most queued-but-not-started work, which the
+  periodic tick and a new submission recover.
+* unset / ``sqlite`` (the single-process demo, ``klass run``): a SQLite file in the instance folder,
+  drained by a thread of that one process, nothing to install. Under gunicorn no web process ever
+  starts that thread: there ``klass jobs worker`` does the work (on one host it may share the file).
+* ``immediate``: jobs run inline (tests).
+
+Periodic work is ``core.periodic``: once per tick across every process and host, per school.
 """
 from __future__ import annotations
 
 import importlib
 import logging
 import os
+import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from contextlib import nullcontext
-from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -26,6 +38,7 @@ from sqlalchemy.orm import Session
 from core.config import instance_dir
 from core.db import WRITE_INTENT, utcnow
 from core.models import Job
+from core.periodic import run_periodic
 from core.service_error import N_, ServiceError
 
 log = logging.getLogger("klass.jobs")
@@ -53,11 +66,23 @@ def _make_huey() -> Any:
     mode = os.environ.get("KLASS_JOBS", "sqlite")
     if mode == "immediate":
         return MemoryHuey("klass", immediate=True)
-    if mode.startswith("redis://"):
+    if mode.startswith(("redis://", "rediss://", "unix://")):
         return RedisHuey("klass", url=mode)
+    if mode.startswith("sqlite:///"):
+        return SqliteHuey("klass", filename=mode.removeprefix("sqlite:///"))
     root = instance_dir()
     root.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("klass", filename=str(root / "jobs.sqlite3"))
+
+
+def shared_queue() -> bool:
+    """Is the queue one that every host sees (Redis), rather than this host's file?"""
+    return isinstance(huey, RedisHuey)
+
+
+def under_gunicorn() -> bool:
+    """Is this a gunicorn web worker? Its processes are many and short-lived: they never drain the queue."""
+    return "gunicorn.arbiter" in sys.modules
 
 
 huey = _make_huey()
@@ -152,41 +177,16 @@ def _run_job(app: Flask, state: Any, job_id: int, cleanup: bool) -> None:
             state.session.remove()
 
 
-def run_periodic(app: Flask, now: datetime | None = None) -> None:
-    """Let every enabled plugin do its due periodic work (digests, scheduled reports).
-
-    Each plugin runs in a transaction of its own, committed when it returns: one plugin's failure never
-    undoes another's work, and no plugin waits on a lock another one still holds.
-    """
-    state = app.extensions["klass"]
-    token = WRITE_INTENT.set(True)
-    moment = now or utcnow()
-    try:
-        with _context_of(app):
-            for impl in state.pm.hook.on_periodic_tick.get_hookimpls():
-                session = Session(bind=state.engine, expire_on_commit=False,
-                                  join_transaction_mode="create_savepoint")
-                try:
-                    args = {"session": session, "now": moment}
-                    impl.function(**{k: v for k, v in args.items() if k in impl.argnames})
-                    session.commit()
-                except Exception:
-                    session.rollback()
-                    log.error("periodic work of %s failed:\n%s", impl.plugin_name, traceback.format_exc())
-                finally:
-                    session.close()
-    finally:
-        WRITE_INTENT.reset(token)
-
-
 @huey.periodic_task(crontab(minute="*/5"))
 def _periodic() -> None:
     run_periodic(_worker_app())
 
 
 def start_embedded_worker(app: Flask, interval: float = 1.0) -> threading.Thread | None:
-    """Drain the queue from a daemon thread of the web process (the embedded default, no extra service)."""
-    if immediate() or app.testing:
+    """Drain the queue from a daemon thread of the web process: only the single-process demo server
+    (``klass run``) does; gunicorn's web workers leave the queue to ``klass jobs worker``, so a
+    whole-school print never runs beside web requests."""
+    if immediate() or app.testing or under_gunicorn():
         return None
     _apps.setdefault("app", app)
 

@@ -50,9 +50,22 @@ def init_limiter(app: Flask, security: dict[str, Any]) -> None:
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
 
-    limiter = Limiter(get_remote_address, app=app, storage_uri=security["rate_limit_storage"],
+    limiter = Limiter(get_remote_address, app=app, storage_uri=_limit_storage(security["rate_limit_storage"]),
                       default_limits=[], headers_enabled=False)
     app.extensions["klass_login_limits"] = limiter
+
+
+def _limit_storage(configured: str) -> str:
+    """Where the failure counters live. ``memory://`` counts per process, so under gunicorn (or on
+    several hosts) a guesser would get the limit once per process: when the deployment already shares a
+    Redis for its job queue (``KLASS_JOBS=redis://...``) and the config names no storage of its own,
+    the counters go there too."""
+    import os
+
+    shared = os.environ.get("KLASS_JOBS", "")
+    if configured.startswith("memory://") and shared.startswith(("redis://", "rediss://", "unix://")):
+        return shared
+    return configured
 
 
 def _limits(login: str) -> list[tuple[str, tuple[str, ...]]]:

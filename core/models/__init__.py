@@ -2,7 +2,7 @@
 from core.models.app_passwords import AppPassword
 from core.models.audit import AuditEntry
 from core.models.files import StoredFile
-from core.models.jobs import Job
+from core.models.jobs import Job, PeriodicClaim
 from core.models.people import ApiToken, GuardianLink, Role, RoleGrant, User
 from core.models.school import (
     AcademicYear,
@@ -29,6 +29,7 @@ __all__ = [
     "GuardianLink",
     "Holiday",
     "Job",
+    "PeriodicClaim",
     "LeakReport",
     "Role",
     "RoleGrant",

@@ -35,3 +35,19 @@ class Job(Base):
         if self.status == "done":
             return 100
         return int(100 * self.done / self.total) if self.total else 0
+
+
+class PeriodicClaim(Base):
+    """"This tick's periodic work of this school (or of this plugin, deployment-wide) is taken."
+
+    Every worker on every host fires the same 5-minute tick; the first to insert the row does the work,
+    the others see the primary key taken and move on. A row, not only a lock, because a lock says who is
+    working *now*: a worker whose clock fires a second after the first one finished would redo the tick.
+    """
+
+    __tablename__ = "core_periodic_claim"
+
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)  # "school:12", "plugin:diary"
+    tick_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    worker: Mapped[str] = mapped_column(String(120), default="")  # host:pid, for the administrator

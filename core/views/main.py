@@ -39,10 +39,15 @@ def menu_for(user: Any) -> list[MenuItem]:
 
 
 def init_shell(app: Flask) -> None:
+    from flask import has_request_context, request
+
+    from core.ui import cached_menu
+
     @app.context_processor
     def _shell() -> dict[str, Any]:
-        user = current_user
-        menu = menu_for(user) if user.is_authenticated and not user.must_change_password else []
+        user = current_user._get_current_object()  # type: ignore[attr-defined]  (the proxy costs per access)
+        menu = (cached_menu(app, user, request.script_root if has_request_context() else "", menu_for)
+                if user.is_authenticated and not user.must_change_password else ())
         return {
             "menu": menu,
             "role_titles": ROLE_TITLES,

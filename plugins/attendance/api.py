@@ -71,7 +71,7 @@ def save_mark(body: dict[str, Any]) -> Any:
     state = marking.save_mark(session, settings(), current_actor(), body["lesson_id"], body["student_id"],
                                body["code"], today=school_today(), minutes_late=body["minutes_late"],
                                reason=body["reason"], notify=notifier(), warnings=warnings,
-                               version=body["version"])
+                               version=body["version"], seen=body["seen"])
     session.commit()
     # Saved, but worth a look: an «н» next to a mark in the same lesson (the gradebook's rule).
     return jsonify({**_mark_json(state), "warnings": [_(w.message, **w.params) for w in warnings]})

@@ -139,16 +139,28 @@ def write_mark(session: Session, settings: Mapping[str, Any], actor: Actor, less
     return new
 
 
-def ensure_roll_call(session: Session, lesson: Lesson, actor_id: int | None) -> LessonRollCall:
-    """Record that attendance was taken at the lesson (kept once; a new roll call refreshes who and when)."""
-    roll = session.get(LessonRollCall, lesson.id)
-    if roll is None:
-        roll = LessonRollCall(lesson_id=lesson.id, school_id=lesson.school_id, taken_by=actor_id, taken_at=utcnow())
-        session.add(roll)
+def claim_roll_call(session: Session, lesson: Lesson, actor_id: int | None, seen: int | None) -> int | None:
+    """Record the roll call (who, when) and raise its version in ONE statement, only if the version is
+    still ``seen`` (0: not taken yet; None: not checked). Returns the new version, or None when someone
+    else saved meanwhile (nothing written).
+
+    Why an upsert with RETURNING: it takes the roll call's row lock before the caller reads the marks, so
+    two saves of one lesson are serialized on PostgreSQL: the second waits, then finds the version moved
+    (refused) or, unchecked, reads the first one's committed marks (no duplicate row, no IntegrityError).
+    The first-ever save is covered too (a plain INSERT would fail on the key; the row count of
+    ``ON CONFLICT DO NOTHING`` is not reported by every driver, RETURNING is)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
-        roll.taken_by, roll.taken_at = actor_id, utcnow()
-        roll.version += 1
-    return roll
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    now = utcnow()
+    statement = dialect_insert(LessonRollCall).values(
+        lesson_id=lesson.id, school_id=lesson.school_id, taken_by=actor_id, taken_at=now, version=1)
+    table = LessonRollCall.__table__
+    statement = statement.on_conflict_do_update(
+        index_elements=["lesson_id"], set_={"taken_by": actor_id, "taken_at": now, "version": table.c.version + 1},
+        where=None if seen is None else table.c.version == seen).returning(table.c.version)
+    return session.execute(statement.execution_options(synchronize_session=False)).scalar()
 
 
 def roll_call_version(session: Session, lesson_id: int) -> int:
@@ -162,7 +174,13 @@ def check_version(session: Session, lesson: Lesson, version: int | None) -> None
     current = roll_call_version(session, lesson.id)
     if version is None or version == current:
         return
-    roll = session.get(LessonRollCall, lesson.id)
+    raise conflict_error(session, lesson)
+
+
+def conflict_error(session: Session, lesson: Lesson, version: int | None = None) -> AttendanceError:
+    """The refusal of a stale save, read afresh: who took the roll call last and the absences now recorded;
+    ``current`` (the API's) holds the version (``version``: the one committed, when known)."""
+    roll = session.get(LessonRollCall, lesson.id, populate_existing=True)
     who = session.get(User, roll.taken_by) if roll and roll.taken_by else None
     names = {p.id: p.short_name for p in lesson_pupils(session, lesson)}
     away = [f"{names.get(m.student_id, m.student_id)} — {m.code}" for m in lesson_marks(session, lesson.id).values()]
@@ -170,8 +188,9 @@ def check_version(session: Session, lesson: Lesson, version: int | None) -> None
         N_("Someone else has changed this lesson's attendance meanwhile: %(who)s; now marked: %(marks)s. "
            "Nothing was saved; check and save again."), "conflict",
         who=who.full_name if who else "—", marks=", ".join(sorted(away)) or "—")
+    current = version if version is not None else roll.version if roll else 0
     error.extra = {"current": {"version": current, "taken_by": who.full_name if who else None}}
-    raise error
+    return error
 
 
 def absences_at(session: Session, lesson_id: int, student_ids: Iterable[int]) -> dict[int, str]:
@@ -206,13 +225,17 @@ def _absence_with_mark(session: Session, settings: Mapping[str, Any], lesson: Le
 def save_mark(session: Session, settings: Mapping[str, Any], actor: Actor, lesson_id: int, student_id: int,
               code: str | None, *, today: date, minutes_late: int | None = None, reason: str = "",
               notify: Notify | None = None, warnings: list[Clash] | None = None,
-              version: int | None = None) -> MarkState:
+              version: int | None = None, seen: str | None = None) -> MarkState:
     """Set (or with an empty code clear) one student's attendance at one lesson, as the journal grid does.
 
-    ``version`` is the lesson's roll-call version the grid was given: an older one is refused (409).
+    Two guards against a stale overwrite: ``version`` is the lesson's roll-call version the client read
+    (an older one is refused, 409), ``seen`` the cell as the grid showed it ("" present, "оп5"...): if the
+    cell reads otherwise now, someone changed it meanwhile and the save is refused with what is there.
+    The roll call is claimed first (one upsert: who, when, version + 1), which serializes two saves of one
+    lesson on PostgreSQL, so the student's row read next is the committed one.
     Checks the actor may edit the lesson and that the student belongs to it, turns an absence into an
-    excused one when the class teacher has a reason on file for that day, audits the change, and records
-    that attendance was taken at the lesson. Raises ``AttendanceError``; changes nothing then.
+    excused one when the class teacher has a reason on file for that day, audits the change.
+    Raises ``AttendanceError``; changes nothing then.
     """
     lesson = session.get(Lesson, lesson_id)
     if lesson is None or lesson.school_id != actor.school_id:
@@ -222,7 +245,9 @@ def save_mark(session: Session, settings: Mapping[str, Any], actor: Actor, lesso
         if refusal.status == 403 and not can_view_lesson(actor, lesson):
             raise AttendanceError(N_("Not found."), "not_found")
         raise refusal
-    check_version(session, lesson, version)
+    claimed = claim_roll_call(session, lesson, actor.user_id, version)
+    if claimed is None:
+        raise conflict_error(session, lesson)
     normalized = normalize_code(settings, code)
     pupil = session.execute(pupils_query(lesson.class_id, lesson.subgroup_id, lesson.date)
                             .where(User.id == student_id)).first()
@@ -230,15 +255,28 @@ def save_mark(session: Session, settings: Mapping[str, Any], actor: Actor, lesso
         raise AttendanceError(N_("This student does not attend this lesson."), "invalid", "student_id")
     existing = session.scalar(select(AttendanceMark).where(AttendanceMark.lesson_id == lesson.id,
                                                            AttendanceMark.student_id == student_id))
+    if seen is not None and mark_state(lesson.id, student_id, existing).cell != seen.strip():
+        raise _cell_conflict(session, lesson, existing, claimed - 1)  # our own claim is rolled back
     _absence_with_mark(session, settings, lesson, student_id, normalized, existing, warnings)
     reason_row = None
     if normalized and code_kinds(settings)[normalized] == "absent":
         reason_row = covering_reasons(session, [student_id], lesson.date).get(student_id)
     state = write_mark(session, settings, actor, lesson, student_id, existing, normalized, minutes_late, reason,
                    reason_row, "attendance.mark.update", notify)
-    ensure_roll_call(session, lesson, actor.user_id)
     session.flush()
     return state
+
+
+def _cell_conflict(session: Session, lesson: Lesson, mark: AttendanceMark | None, version: int) -> AttendanceError:
+    """A grid cell changed by someone else since the grid showed it: who, and what it reads now."""
+    who = session.get(User, mark.updated_by) if mark is not None and mark.updated_by else None
+    state = mark_state(lesson.id, mark.student_id if mark else 0, mark)
+    error = AttendanceError(N_("Someone else has changed this cell meanwhile: now “%(cell)s” (%(who)s). Nothing "
+                               "was saved; check and enter it again."), "conflict",
+                            cell=state.cell or "—", who=who.full_name if who else "—")
+    error.extra = {"current": {"code": state.code, "minutes_late": state.minutes_late, "cell": state.cell,
+                               "version": version, "updated_by": who.full_name if who else None}}
+    return error
 
 
 @dataclass

@@ -13,13 +13,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import N_, ClassMembership, SchoolClass, SubgroupMember, Subject, User, audit_many, utcnow
 from plugins.attendance.code_rules import code_kinds, normalize_code
 from plugins.attendance.errors import AttendanceError
-from plugins.attendance.marking import MarkState, Pupil, RollCallResult, check_version, reason_text
+from plugins.attendance.marking import (
+    MarkState,
+    Pupil,
+    RollCallResult,
+    claim_roll_call,
+    conflict_error,
+    reason_text,
+)
 from plugins.attendance.models import AbsenceReason, AttendanceMark, LessonRollCall
 from plugins.attendance.rights import Actor, can_view_lesson, edit_refusal
 from plugins.gradebook.public import Lesson
@@ -99,36 +106,10 @@ def _planned(settings: Mapping[str, Any], sheet: Sheet, sid: int, code: str, min
     return MarkState(sheet.lesson.id, sid, code, minutes, reason.strip()[:300] if code else ""), reason_id
 
 
-def _claim(session: Session, sheet: Sheet, actor_id: int, seen: int | None) -> bool:
-    """Record the roll call (who, when) and bump its version in one statement, only if it is still the
-    version the form was opened with (``seen``; None: not checked). False: someone saved meanwhile."""
-    lesson, now = sheet.lesson, utcnow()
-    if sheet.roll is None:
-        dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
-        statement = dialect_insert(LessonRollCall).values(
-            lesson_id=lesson.id, school_id=lesson.school_id, taken_by=actor_id, taken_at=now, version=1)
-        result = session.execute(statement.on_conflict_do_nothing(index_elements=["lesson_id"]))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-    guard = LessonRollCall.version == (seen if seen is not None else sheet.version)
-    result = session.execute(update(LessonRollCall).where(LessonRollCall.lesson_id == lesson.id, guard)
-                             .values(taken_by=actor_id, taken_at=now, version=LessonRollCall.version + 1)
-                             .execution_options(synchronize_session=False))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def _conflict(session: Session, sheet: Sheet, version: int | None) -> AttendanceError:
+def _conflict(session: Session, sheet: Sheet) -> AttendanceError:
     """Someone else saved this lesson's attendance after the form was opened: nothing is written; the
     answer names who and what is marked now (read afresh: this path may cost a few statements)."""
-    try:
-        check_version(session, sheet.lesson, version if version is not None else sheet.version)
-    except AttendanceError as error:
-        return error
-    return AttendanceError(N_("Someone else has changed this lesson's attendance meanwhile: %(who)s; now marked: "
-                              "%(marks)s. Nothing was saved; check and save again."), "conflict", who="—", marks="—")
+    return conflict_error(session, sheet.lesson)
 
 
 def _write_rows(session: Session, sheet: Sheet, actor_id: int,
@@ -168,7 +149,7 @@ def save_sheet(session: Session, settings: Mapping[str, Any], actor: Actor, shee
     if refusal is not None:
         raise refusal
     if version is not None and version != sheet.version:
-        raise _conflict(session, sheet, version)
+        raise _conflict(session, sheet)
     pupils = {p.id for p in sheet.pupils}
     if set(entries) - pupils:
         raise AttendanceError(N_("This student does not attend this lesson."), "invalid", "student_id")
@@ -185,8 +166,9 @@ def save_sheet(session: Session, settings: Mapping[str, Any], actor: Actor, shee
         result.late += bool(new.code) and kind == "late"
         result.absent += bool(new.code) and kind != "late"
     result.changed = len(changed)
-    if not _claim(session, sheet, actor.user_id, version):
-        raise _conflict(session, sheet, version)
+    # Who and when, version + 1, only if still the version the form (else this read) saw: one statement.
+    if claim_roll_call(session, lesson, actor.user_id, version if version is not None else sheet.version) is None:
+        raise _conflict(session, sheet)
     if not changed:
         return result
     _write_rows(session, sheet, actor.user_id, changed)

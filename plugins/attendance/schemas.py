@@ -81,6 +81,8 @@ class SaveMarkSchema(Schema):
     reason = fields.String(load_default="", validate=validate.Length(max=300))
     # The lesson's roll-call version the client read (``version`` of the lesson's marks): a stale one is 409.
     version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=2**31 - 1))
+    # The cell as the grid showed it ("" present, "н", "оп5"): if it reads otherwise now, 409 with ``current``.
+    seen = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10))
 
 
 class RollCallEntrySchema(Schema):

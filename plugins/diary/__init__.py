@@ -125,10 +125,13 @@ def register_reports() -> list[Any]:
 
 @hookimpl
 def on_periodic_tick(session: Any, now: datetime) -> None:
-    """Send what is due (instant messages a request did not send at once, and digests)."""
+    """Send what is due (instant messages a request did not send at once, and digests); forget visit-log
+    days older than ``visit_retention_days``."""
     from plugins.diary.jobs import periodic
+    from plugins.diary.visits import purge_old
 
     periodic(session, now)
+    purge_old(session, now)
 
 
 @hookimpl

@@ -20,7 +20,7 @@ from core.toolkit import (
     plugin_settings,
 )
 from plugins.diary import marks as marks_page
-from plugins.diary import services
+from plugins.diary import services, visits
 from plugins.diary.access import children, resolve_student, viewer_of
 from plugins.diary.schemas import (
     AckBodySchema,
@@ -38,12 +38,11 @@ bp = Blueprint("diary_api", __name__, url_prefix="/api/v1/diary")
 
 
 def _log(student: Any, page: str) -> None:
-    if student.relation in ("self", "child"):
-        if db().get_bind().dialect.name == "sqlite":
-            db().commit()  # see views._log_visit
-        services.record_visit(db(), current_school_id(), acting_user().id, student.id,
-                              "student" if student.relation == "self" else "guardian", page)
-        db().commit()
+    from flask import current_app
+
+    from core.toolkit import school_today
+
+    visits.log_view(current_app, db(), current_school_id(), acting_user().id, student, page, school_today())
 
 
 @bp.get("/students")

@@ -108,7 +108,7 @@ def build(session: Session, school: School, size: str, today: date | None = None
                 for kid in kids:
                     visit_rows.append({"school_id": school.id, "viewer_id": guardian_id, "student_id": kid,
                                        "viewer_role": "guardian", "page": rng.choice(["week", "week", "marks"]),
-                                       "visited_at": _moment(rng, day, tz, now)})
+                                       "day": day, "visited_at": _moment(rng, day, tz, now)})
         ack_chance = 0.8 if habit[guardian_id] == "regular" else 0.3
         for week in range(WEEKS, -1, -1):
             week_start = monday - timedelta(weeks=week)
@@ -123,7 +123,7 @@ def build(session: Session, school: School, size: str, today: date | None = None
             for day in days:
                 if rng.random() < 0.25:
                     visit_rows.append({"school_id": school.id, "viewer_id": student_id, "student_id": student_id,
-                                       "viewer_role": "student", "page": "week",
+                                       "viewer_role": "student", "page": "week", "day": day,
                                        "visited_at": _moment(rng, day, tz, now)})
 
     # Notification preferences: only guardians with an address can choose e-mail.

@@ -143,12 +143,16 @@ class Acknowledgement(Base):
 
 
 class Visit(Base):
-    """Every opening of a diary page by a guardian or a student: who, when, whose diary."""
+    """A day on which a guardian or a student opened a student's diary: one row per viewer, student and
+    school day (``plugins.diary.visits``: written once a day, not on every view; purged after
+    ``visit_retention_days``). ``visited_at`` and ``page`` are the first opening of that day."""
 
     __tablename__ = "diary_visit"
     __table_args__ = (
+        UniqueConstraint("viewer_id", "student_id", "day"),
         Index("ix_diary_visit_viewer_at", "viewer_id", "visited_at"),
         Index("ix_diary_visit_student_at", "student_id", "visited_at"),
+        Index("ix_diary_visit_day", "day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -157,6 +161,7 @@ class Visit(Base):
     student_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"))
     viewer_role: Mapped[str] = mapped_column(String(10))  # guardian | student
     page: Mapped[str] = mapped_column(String(20))  # week | marks | remarks | api
+    day: Mapped[date] = mapped_column(Date)  # the school's local date of the visit
     visited_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

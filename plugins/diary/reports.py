@@ -94,7 +94,8 @@ def run(session: Session, values: dict[str, Any], user: Any) -> ReportResult:
                Figure("active", _("Opened the diary"), active, INT),
                Figure("active_percent", _("Opened the diary, %"),
                       round(100.0 * active / len(guardians), 1) if guardians else 0.0, PERCENT)]
-    notes = [_("A visit is any opening of the diary (the week, the marks, the notes, the app) by a guardian.")]
+    notes = [_("Visits are counted in days: a day on which a guardian opened the diary (the week, the marks, the "
+               "notes, the app) counts once.")]
     if class_id:
         return _class(session, class_names.get(class_id, ""), links, visits, acks, period, summary, notes)
     rows = []
@@ -129,7 +130,7 @@ def _class(session: Session, class_name: str, links: list[Any], visits: dict[int
                          "last": last.date() if last else None, "weeks": acks.get((guardian_id, student_id), 0)},
                         styles={"visits": "bad"} if not count else {}))
     columns = [Column("student", _("Student"), TEXT), Column("guardian", _("Guardian"), TEXT),
-               Column("visits", _("Visits"), INT), Column("last", _("Last visit"), DATE),
+               Column("visits", _("Days with visits"), INT), Column("last", _("Last visit"), DATE),
                Column("weeks", _("Weeks confirmed"), INT)]
     return ReportResult.single(_("How guardians use the diary, class %(class_name)s", class_name=class_name),
                                columns, rows, subtitle=period, summary=summary, notes=notes)

@@ -13,6 +13,9 @@ class DiarySettings(Schema):
     school_days = fields.Integer(load_default=5, validate=validate.Range(min=5, max=6))
     # The class teacher's weekly page lists guardians who have not opened the diary for this many days.
     inactive_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=90))
+    # The visit log (one row per family member, student and day) keeps this many days; older days are
+    # deleted by the periodic tick. 400 covers a school year for the reports; 0 keeps them forever.
+    visit_retention_days = fields.Integer(load_default=400, validate=validate.Range(min=0, max=3650))
     # Notifications of a guardian who has not chosen yet.
     default_mode = fields.String(load_default="none", validate=validate.OneOf(MODES))
     # Digests go out at this hour of the school's local time; weekly ones on this weekday (0 = Monday).

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.toolkit import (
@@ -32,7 +32,6 @@ from plugins.diary.models import (
     Acknowledgement,
     NotificationPreference,
     Remark,
-    Visit,
 )
 
 
@@ -45,15 +44,6 @@ class DiaryError(ServiceError, ValueError):
 
     def translated(self) -> str:
         return str(self.message)
-
-
-# --- the visit log -----------------------------------------------------------------------------------
-
-def record_visit(session: Session, school_id: int, viewer_id: int, student_id: int, role: str, page: str,
-                 now: datetime | None = None) -> None:
-    """One INSERT, no reading: the week page's query budget counts it."""
-    session.execute(insert(Visit).values(school_id=school_id, viewer_id=viewer_id, student_id=student_id,
-                                         viewer_role=role, page=page, visited_at=now or datetime.now(UTC)))
 
 
 # --- remarks -----------------------------------------------------------------------------------------

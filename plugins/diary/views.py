@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import logging
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -20,11 +21,12 @@ from core.toolkit import (
     hook,
     is_guardian_of,
     plugin_settings,
+    reads_from_replica,
     requires_permission,
     school_today,
 )
 from plugins.diary import marks as marks_page
-from plugins.diary import services
+from plugins.diary import services, visits
 from plugins.diary.access import Viewer, children, resolve_student, viewer_of
 from plugins.diary.forms import PreferencesForm, RemarkForm
 from plugins.diary.models import Remark
@@ -57,6 +59,14 @@ def _weekday_names() -> list[str]:
 
 
 _WEEKDAYS: dict[str, list[str]] = {}
+
+
+@lru_cache(maxsize=4096)
+def _date_label(day: date, locale: str) -> str:
+    """«25 ноября»: Babel's formatting costs more than the rest of a day's heading."""
+    from babel.dates import format_date
+
+    return format_date(day, "d MMMM", locale=locale)
 
 
 def _explain_url(student_id: int, term_id: int) -> str | None:
@@ -99,18 +109,13 @@ def _attendance_codes() -> dict[str, tuple[str, str]]:
 
 
 def _log_visit(student: Any, page: str) -> None:
-    """Family views go to the visit log (staff looking at a diary are not "the family opened it")."""
-    if student.relation in ("self", "child"):
-        session = db()
-        if session.get_bind().dialect.name == "sqlite":
-            # End the reading transaction first: SQLite cannot upgrade a read snapshot to a write once another
-            # process has written; a fresh short INSERT transaction waits its turn instead.
-            session.commit()
-        services.record_visit(session, current_school_id(), current_user.id, student.id,
-                              "student" if student.relation == "self" else "guardian", page)
-        session.commit()
-        if student.relation == "child" and cookie.get("diary_student") != student.id:
-            cookie["diary_student"] = student.id  # the switch remembers the child last looked at
+    """Family views go to the visit log, once a day per process (``visits``); the guardian's child switch
+    remembers the child last looked at."""
+    from flask import current_app
+
+    visits.log_view(current_app, db(), current_school_id(), current_user.id, student, page, school_today())
+    if student.relation == "child" and cookie.get("diary_student") != student.id:
+        cookie["diary_student"] = student.id
 
 
 def _student_or_404(student_id: int, day: date | None = None) -> Any:
@@ -149,6 +154,7 @@ def wake_after_request(response: Any) -> Any:
 
 @bp.get("/")
 @requires_permission("diary.view")
+@reads_from_replica
 def week() -> Any:
     """The default student's week: the student themself, or the child the guardian looked at last."""
     v = _viewer()
@@ -162,6 +168,7 @@ def week() -> Any:
 
 @bp.get("/<int:student_id>")
 @requires_permission("diary.view")
+@reads_from_replica
 def student_week(student_id: int) -> Any:
     return _week_page(_viewer(), student_id)
 
@@ -190,14 +197,12 @@ def _week_page(v: Viewer, student_id: int | None, fallback: bool = False) -> Any
     else:
         sections = []
     _log_visit(data.student, "week")
-    # Dates are formatted once each with the page's locale (Flask-Babel's per-call lookups add up on the
-    # page families open most).
-    from babel.dates import format_date as babel_date
+    # Dates are formatted once each per locale and process (a week's dates repeat on every family's page).
     from flask_babel import get_locale
 
-    locale = get_locale()
+    locale = str(get_locale())
     dates = {d.date for d in data.days} | {x.homework_due for d in data.days for x in d.lessons if x.homework_due}
-    labels = {d: babel_date(d, "d MMMM", locale=locale) for d in dates}
+    labels = {d: _date_label(d, locale) for d in dates}
     due = _("due %(date)s")
     return render_template("diary/week.html", w=data, today=today, sections=sections, labels=labels,
                            dues={d: due % {"date": label} for d, label in labels.items()},
@@ -217,6 +222,7 @@ def marks_default() -> Any:
 
 @bp.get("/<int:student_id>/marks")
 @requires_permission("diary.view")
+@reads_from_replica
 def marks(student_id: int) -> Any:
     session = db()
     today = school_today()

@@ -3,8 +3,9 @@
 The diary week is the page families open most, so it is loaded with a single ``UNION ALL`` of
 uniformly shaped rows (who the student is, the guardian's children, the class, the week's lessons with
 homework, marks, attendance, files, remarks, the acknowledgement, holidays and the term), whatever the
-size of the school. With the signed-in user (two statements by the core) and the visit log's INSERT the
-page costs four statements; ``tests/plugins/diary/test_week.py`` counts them.
+size of the school. With the signed-in user (two statements by the core) and the timetable's bells the
+page costs four statements (the visit log writes once a day, ``visits.py``);
+``tests/plugins/diary/test_week.py`` counts them.
 """
 from __future__ import annotations
 

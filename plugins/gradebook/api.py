@@ -65,6 +65,8 @@ def _conflict_with_row(exc: VersionConflict, row: tuple[int, int] | None) -> Ver
     matching numbers too. Rolled back first: the numbers are the saved ones."""
     session = db()
     session.rollback()
+    if exc.current is None and row is not None:  # lost at the write itself: what the winner saved
+        exc = mark_saving.cell_conflict(session, current_school_id(), *row)
     exc.extra = {"current": exc.current}
     lesson = session.get(Lesson, row[0]) if row is not None else None
     if lesson is not None and row is not None:

@@ -45,3 +45,4 @@ class VersionConflict(GradebookError):
     def __init__(self, message: str, *, current: Any = None, **params: Any) -> None:
         super().__init__(message, **params)
         self.current = current
+        self.extra = {"current": current}  # the API's 409 carries it beside ``error``

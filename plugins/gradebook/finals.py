@@ -8,7 +8,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from core.toolkit import (
     N_,
@@ -91,7 +93,29 @@ def set_final_mark(session: Session, settings: Mapping[str, Any], editor: Editor
     A mark other than the forecast needs a reason; after the term's ``closes_on`` only
     ``gradebook.final.override`` may change it, and always with a reason. An empty value removes the
     mark (returns None). A stale ``version`` is refused with the current value.
+
+    Two people at the same moment: the second write fails on the unique key (both created) or matches no
+    row (``WHERE version =``: both changed); the refusal then names the winner's mark, read after a rollback.
     """
+    try:
+        return _set_final_mark(session, settings, editor, class_id=class_id, subject_id=subject_id,
+                               student_id=student_id, term_id=term_id, value=value, reason=reason, version=version)
+    except (IntegrityError, StaleDataError):
+        session.rollback()
+        final = session.scalar(select(FinalMark).where(
+            FinalMark.class_id == class_id, FinalMark.subject_id == subject_id, FinalMark.student_id == student_id,
+            FinalMark.term_id == term_id if term_id else FinalMark.term_id.is_(None)))
+        if final is None:
+            raise VersionConflict(N_("Someone else has removed this final mark meanwhile. Your change was not "
+                                     "saved."), current=None) from None
+        raise VersionConflict(
+            N_("Someone else has set this final mark meanwhile: now “%(value)s”. Your change was not saved."),
+            value=final.value, current=final_state(final)) from None
+
+
+def _set_final_mark(session: Session, settings: Mapping[str, Any], editor: Editor, *, class_id: int,
+                    subject_id: int, student_id: int, term_id: int | None, value: str, reason: str,
+                    version: int | None) -> FinalMark | None:
     school_class = session.get(SchoolClass, class_id)
     if school_class is None or school_class.school_id != editor.school_id:
         raise NotFound(N_("No such class."), field="class_id")

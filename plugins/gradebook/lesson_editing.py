@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from core.toolkit import (
     N_,
@@ -177,7 +178,20 @@ def update_lesson(session: Session, settings: Mapping[str, Any], editor: Editor,
     ``due_date``); only the fields given. Audited with old and new values.
 
     ``version`` is the lesson's version the user saw (the forms and the API always send it): an older
-    one is refused with ``VersionConflict``; None is for services that read and write in one go."""
+    one is refused with ``VersionConflict``; None is for services that read and write in one go.
+    Someone saving the same lesson at the same moment: our UPDATE (``WHERE version =`` the one read) finds
+    no row once theirs commits; the refusal then shows what they saved (read after a rollback)."""
+    try:
+        return _update_lesson(session, settings, editor, lesson_id, version, **values)
+    except StaleDataError:
+        session.rollback()
+        lesson = get_lesson(session, editor.school_id, lesson_id)
+        _check_lesson_version(session, lesson, -1)
+        raise  # unreachable: the version read never equals -1
+
+
+def _update_lesson(session: Session, settings: Mapping[str, Any], editor: Editor, lesson_id: int,
+                   version: int | None, **values: Any) -> Lesson:
     lesson = get_lesson(session, editor.school_id, lesson_id)
     check_lesson(session, settings, editor, lesson, for_marks=False)
     _check_lesson_version(session, lesson, version)

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -103,6 +103,24 @@ def _cell(session: Session, school_id: int, lesson_id: int, student_id: int, wit
                 [(m.value, m.numeric, m.work_type) for m in found if m.lesson_id != lesson.id])
 
 
+def lock_cell(session: Session, lesson_id: int, student_id: int) -> None:
+    """On PostgreSQL, hold the cell (a lesson, a student) until the transaction ends, BEFORE reading it.
+
+    Why: a cell may hold several marks, so no unique key stops two saves that both ADD a mark to what they
+    read (an empty cell, or "5" becoming "5 4" and "5 3" at once): both would land and the cell would read
+    neither person's intent. Changing or deleting a mark needs no lock (its version guards the UPDATE), so
+    only a save that adds marks pays this one statement. SQLite serializes writers itself."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:lesson, :student)"),
+                        {"lesson": lesson_id, "student": student_id})
+
+
+def cell_conflict(session: Session, school_id: int, lesson_id: int, student_id: int) -> VersionConflict:
+    """The conflict of a cell saved by someone else at the same moment, read afresh (after a rollback)."""
+    return _conflict(list(session.scalars(select(Mark).where(
+        Mark.school_id == school_id, Mark.lesson_id == lesson_id, Mark.student_id == student_id).order_by(Mark.id))))
+
+
 def _work_type(settings: Mapping[str, Any], code: str | None, lesson: Lesson) -> str:
     code = code or lesson.control_work_type or settings["default_work_type"]
     if code not in work_type_weights(settings):
@@ -148,6 +166,7 @@ def create_mark(session: Session, settings: Mapping[str, Any], editor: Editor, *
     ``expected_count`` is how many marks the user saw in the cell: a different number means someone
     else wrote meanwhile, and the mark is refused rather than silently added next to theirs.
     """
+    lock_cell(session, lesson_id, student_id)
     cell = _cell(session, editor.school_id, lesson_id, student_id)
     lesson, marks = cell.lesson, cell.marks
     check_lesson(session, settings, editor, lesson)
@@ -278,6 +297,7 @@ def set_cell(session: Session, settings: Mapping[str, Any], editor: Editor, *, l
     a changed value updates the mark (keeping its work type and comment), an extra value adds a mark,
     a missing one deletes it. Every value is checked before anything is written.
     """
+    _lock_if_adding(session, settings, lesson_id, student_id, values, text, known)
     return _set_cell(session, settings, editor, _cell(session, editor.school_id, lesson_id, student_id),
                      values=values, known=known, work_type=work_type, text=text)
 
@@ -287,9 +307,21 @@ def set_cell_with_average(session: Session, settings: Mapping[str, Any], editor:
                           work_type: str | None = None, text: str | None = None) -> tuple[list[Mark], Average]:
     """``set_cell``, and the row's average over the lesson's term afterwards (what the grid shows next
     to the cell), read by the same statement as the cell: the grid's save costs no extra query for it."""
+    _lock_if_adding(session, settings, lesson_id, student_id, values, text, known)
     cell = _cell(session, editor.school_id, lesson_id, student_id, with_row=True)
     marks = _set_cell(session, settings, editor, cell, values=values, known=known, work_type=work_type, text=text)
     return marks, average_of([*cell.others, *((m.value, m.numeric, m.work_type) for m in marks)], settings)
+
+
+def _lock_if_adding(session: Session, settings: Mapping[str, Any], lesson_id: int, student_id: int,
+                    values: Sequence[str] | None, text: str | None, known: Sequence[tuple[int, int]]) -> None:
+    """``lock_cell`` when the save would add marks to the cell the client saw (the unguarded case)."""
+    try:
+        wanted = len(parse_marks(text, settings)) if text is not None else len(values or ())
+    except MarkError:
+        return  # refused below, before anything is written
+    if wanted > len(known):
+        lock_cell(session, lesson_id, student_id)
 
 
 def _set_cell(session: Session, settings: Mapping[str, Any], editor: Editor, cell: Cell, *,

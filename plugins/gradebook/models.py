@@ -35,7 +35,11 @@ class Lesson(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Bumped on every change of the lesson or its homework: a form or API call that names an older
     # version is refused with the newer values (a teacher's stale form never erases the deputy's homework).
+    # The services raise it themselves; the ORM names it in every UPDATE (WHERE version = the one read), so
+    # two people saving at the same moment cannot both win (StaleDataError: the services' conflict).
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
 class Homework(Base):

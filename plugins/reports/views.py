@@ -21,6 +21,7 @@ from core.toolkit import (
     current_school_id,
     db,
     plugin_settings,
+    reads_from_replica,
     requires_permission,
     school_today,
 )
@@ -189,6 +190,7 @@ def _run(definition: registry.ReportDefinition, raw: Mapping[str, Any],
 
 @bp.get("/<key>")
 @requires_permission("reports.view")
+@reads_from_replica
 def show(key: str) -> Any:
     definition = _definition(key)
     session, user = db(), _user()
@@ -216,6 +218,7 @@ def show(key: str) -> Any:
 
 @bp.get("/<key>/export.<fmt>")
 @requires_permission("reports.view")
+@reads_from_replica
 def export_file(key: str, fmt: str) -> Any:
     if fmt not in MIMETYPES:
         abort(404)
@@ -357,6 +360,7 @@ def _stored(run_id: int) -> Any:
 
 @bp.get("/runs/<int:run_id>")
 @requires_permission("reports.view")
+@reads_from_replica
 def run_view(run_id: int) -> Any:
     run = _stored(run_id)
     session = db()
@@ -373,6 +377,7 @@ def run_view(run_id: int) -> Any:
 
 @bp.get("/runs/<int:run_id>/export.<fmt>")
 @requires_permission("reports.view")
+@reads_from_replica
 def run_export(run_id: int, fmt: str) -> Any:
     if fmt not in MIMETYPES:
         abort(404)

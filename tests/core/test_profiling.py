@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pstats
+from types import SimpleNamespace
 
 from flask import Flask
 
@@ -35,3 +36,30 @@ def test_each_request_writes_a_profile_naming_its_path(tmp_path, monkeypatch):
                                    for f in files)
     functions = {name for (_file, _line, name) in pstats.Stats(str(files[0])).stats}
     assert "page" in functions  # the view itself ran under the profiler
+
+
+def _hello(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"hello ", b"world"]
+
+
+def _get(app, path):
+    statuses = []
+    body = b"".join(app({"PATH_INFO": path, "REQUEST_METHOD": "GET"}, lambda s, h: statuses.append(s)))
+    return statuses[0], body
+
+
+def test_a_path_prefix_profiles_only_the_pages_under_it(tmp_path, monkeypatch):
+    monkeypatch.setenv(profiling.ENV, "/diary")
+    monkeypatch.setenv("KLASS_PROFILE_DIR", str(tmp_path))
+    app = SimpleNamespace(wsgi_app=_hello, instance_path=str(tmp_path / "instance"))
+    profiling.init_app(app)
+    assert _get(app.wsgi_app, "/diary/12") == ("200 OK", b"hello world")
+    assert _get(app.wsgi_app, "/journal") == ("200 OK", b"hello world")
+    files = list(tmp_path.glob("*.prof"))
+    assert len(files) == 1 and "GET-diary_12" in files[0].name
+    assert any("_hello" in name for _file, _line, name in pstats.Stats(str(files[0])).stats)
+    monkeypatch.setenv(profiling.ENV, "0")
+    plain = SimpleNamespace(wsgi_app=_hello, instance_path=str(tmp_path))
+    profiling.init_app(plain)
+    assert plain.wsgi_app is _hello

@@ -1,6 +1,6 @@
 """diary: the event queue a save writes in one INSERT (the sender expands it into notifications)
 
-Revision ID: diary_perf_writes_0001
+Revision ID: diary_0002
 Revises: diary_0001
 Create Date: 2026-12-02
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 import core.db
 
-revision = 'diary_perf_writes_0001'
+revision = 'diary_0002'
 down_revision = 'diary_0001'
 branch_labels = None
 depends_on = None

@@ -95,7 +95,13 @@ def test_week_page_costs_a_fixed_number_of_statements_whatever_the_data(app, log
 
     kid, _lesson, week = lesson_week
     guardian = login_as("guardian")
+    guardian.get("/")  # the process reads the school's settings once (core.school_settings), not per page
+    first = _count_statements(app, guardian, f"/diary/{kid.id}?week={week}")
+    # The first view of the day records the visit (one INSERT that ignores a row already there); the
+    # views after it send no statement for the visit log.
+    assert sum("INSERT INTO diary_visit" in s for s in first) == 1, first
     before = _count_statements(app, guardian, f"/diary/{kid.id}?week={week}")
+    assert len(before) == len(first) - 1 and not any("diary_visit" in s for s in before), before
     # Ten times the marks in that week: the count does not move.
     lessons = session.scalars(select(Lesson.id).where(Lesson.class_id == people.classes["5А"].id,
                                                       Lesson.date >= week, Lesson.date < week + timedelta(days=7)))
@@ -110,33 +116,74 @@ def test_week_page_costs_a_fixed_number_of_statements_whatever_the_data(app, log
     # most two each (the items, and e.g. the participants of class events when there are any).
     pm = app.extensions["klass"].pm
     enabled = [i.plugin_name for i in pm.hook.extra_diary_sections.get_hookimpls()]
-    added = [s for s in after if any(f"FROM {p}_" in s for p in enabled)]
+    added = [s for s in after if any(f"{p}_" in s for p in enabled)]  # their tables, in FROM or a JOIN
     assert len(added) <= 2 * len(enabled), added
     own = [s for s in after if s not in added]
     # the session with its user, role grants and school's time zone (the core's sign-in, one statement),
-    # the week's one SELECT, the visit log's INSERT, and the timetable's one SELECT of bells and changes
-    assert len(own) == 4 + ("timetable" in app.extensions["klass"].plugins), own
+    # the week's one SELECT, and the timetable's one SELECT of bells and changes
+    assert len(own) == 2 + ("timetable" in app.extensions["klass"].plugins), own
     student = login_as("student")
-    assert len(_count_statements(app, student, "/diary/")) <= len(after)
+    assert len(_count_statements(app, student, "/diary/")) <= len(first)
 
 
-def test_family_views_go_to_the_visit_log_staff_views_do_not(login_as, session, people):
+def test_family_views_go_to_the_visit_log_once_a_day_staff_views_do_not(login_as, session, people):
+    from sqlalchemy import delete
+
     from plugins.diary.models import Visit
 
     kid = people.kids[0]
+    today = school_today()
+    session.execute(delete(Visit).where(Visit.student_id == kid.id, Visit.day == today))
+    session.commit()
 
-    def visits():
-        return session.scalar(select(func.count(Visit.id)).where(Visit.student_id == kid.id))
+    def todays():
+        return session.execute(select(Visit.viewer_id, Visit.viewer_role, Visit.page)
+                               .where(Visit.student_id == kid.id, Visit.day == today)).all()
 
-    start = visits()
     login_as("guardian").get(f"/diary/{kid.id}")
     login_as("guardian").get(f"/diary/{kid.id}/marks")
-    assert visits() == start + 2
-    last = session.scalars(select(Visit).where(Visit.student_id == kid.id).order_by(Visit.id.desc())).first()
-    assert (last.viewer_id, last.viewer_role, last.page) == (people.guardian.id, "guardian", "marks")
+    login_as("guardian").get(f"/diary/{kid.id}/remarks")
+    # One row for the day, with the first page opened; the class teacher's page counts days, not clicks.
+    assert todays() == [(people.guardian.id, "guardian", "week")]
     login_as("class_teacher").get(f"/diary/{kid.id}")
     login_as("deputy").get(f"/diary/{kid.id}")
-    assert visits() == start + 2
+    assert todays() == [(people.guardian.id, "guardian", "week")]
+
+
+def test_a_restarted_process_records_the_day_again_without_a_second_row(app, login_as, session, people):
+    from plugins.diary.models import Visit
+
+    kid = people.kids[0]
+    guardian = login_as("guardian")
+    guardian.get(f"/diary/{kid.id}")
+    app.extensions.pop("diary.visits")  # what a new worker process starts with
+    statements = _count_statements(app, guardian, f"/diary/{kid.id}")
+    assert any("INSERT INTO diary_visit" in s for s in statements)
+    assert session.scalar(select(func.count(Visit.id)).where(
+        Visit.student_id == kid.id, Visit.viewer_id == people.guardian.id, Visit.day == school_today())) == 1
+
+
+def test_the_periodic_tick_forgets_visits_older_than_the_retention(make_app, session, people):
+    from datetime import UTC, datetime
+
+    from core.jobs import run_periodic
+    from plugins.diary.models import Visit
+    from tests.conftest import all_plugins
+
+    app = make_app(plugins=all_plugins(), settings={"plugins": {"diary": {"visit_retention_days": 30}}})
+    kid, guardian = people.kids[0], people.guardian
+    today = school_today()
+    session.execute(Visit.__table__.delete().where(Visit.student_id == kid.id))
+    for age in (10, 31, 200):
+        day = today - timedelta(days=age)
+        session.add(Visit(school_id=kid.school_id, viewer_id=guardian.id, student_id=kid.id, viewer_role="guardian",
+                          page="week", day=day, visited_at=datetime.combine(day, datetime.min.time(), UTC)))
+    session.commit()
+    run_periodic(app, datetime.now(UTC))
+    session.expire_all()
+    days = set(session.scalars(select(Visit.day).where(Visit.student_id == kid.id)))
+    assert today - timedelta(days=10) in days
+    assert not {d for d in days if d < today - timedelta(days=30)}
 
 
 def test_guardian_confirms_the_week_and_the_class_teacher_sees_it(login_as, session, people):

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from core.models import AuditEntry, ClassMembership, GuardianLink, Role, RoleGrant, School, User
 from core.security import hash_password
@@ -260,3 +260,18 @@ def test_cli_creates_a_municipality_and_a_coordinator(app, session, demo_school)
                                                      "Петрова", "--first-name", "Ольга", "--login", "petrova.region"])
     assert result.exit_code == 0, result.output
     assert "petrova.region" in result.output and "пароль:" in result.output
+
+
+def test_a_second_demo_school_joins_the_demo_municipality(session, coordinator, demo_school):
+    """``klass demo`` run again builds the next school; the region's demo data put it in the same
+    municipality, so the demo coordinator compares two schools (the region issue's "sees both")."""
+    from core.school_setup import create_school
+    from plugins.region import demo
+
+    created = create_school(session, name="МБОУ «СОШ № 8»", short_name="СОШ № 8 (демо)", slug="school8demo")
+    demo.build(session, created.school)
+    session.commit()
+    page = coordinator.get("/region/").text
+    first = session.get(School, demo_school["school_id"])
+    assert first.short_name in page and "СОШ № 8 (демо)" in page
+    assert session.scalar(select(func.count()).select_from(Municipality)) == 1

@@ -372,7 +372,9 @@
   function saveExtra(r, c, extra, code) {
     var k = key(r, c);
     setState(r, c, "saving");
-    return request("POST", extra.url, {student_id: students[r][0], lesson_id: lessons[c][0], code: code})
+    // seen: the cell as shown; someone else's change since then is refused (409 with current), not overwritten
+    return request("POST", extra.url, {student_id: students[r][0], lesson_id: lessons[c][0], code: code,
+                                       seen: extra.cells[k] || ""})
       .then(function (res) {
         if (res.ok) {
           if (code) { extra.cells[k] = (res.json && res.json.code) || code; } else { delete extra.cells[k]; }
@@ -381,6 +383,9 @@
           setState(r, c, warned ? "warning" : null, warned || undefined);
           say(where(r, c) + (warned || M.saved), warned ? "warn" : "ok");
         } else {
+          if (res.status === 409 && res.json && res.json.current && "cell" in res.json.current) {
+            if (res.json.current.cell) { extra.cells[k] = res.json.current.cell; } else { delete extra.cells[k]; }
+          }
           drawCell(r, c);
           setState(r, c, "invalid", errorText(res));
           say(where(r, c) + errorText(res), "error");
