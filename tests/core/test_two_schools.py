@@ -216,8 +216,9 @@ def test_school_b_is_built_like_a_real_school_and_every_plugin_has_rows_in_it(sc
     ids = ids_of(conn, school_b.school_id)
     quiet = [p for p in app.extensions["klass"].plugins
              if not any(found and name.startswith(p + "_") for name, found in ids.items())]
-    # netschool_compat keeps only the sessions of families' apps, which sign in with app passwords.
-    assert quiet == ["netschool_compat"], f"plugins with no rows in school B: {quiet}"
+    # netschool_compat keeps only the sessions of families' apps, which sign in with app passwords; region's
+    # rows belong to a municipality's office (B joins none); sso's to a school that set a provider up.
+    assert quiet == ["netschool_compat", "region", "sso"], f"plugins with no rows in school B: {quiet}"
     assert school_b.school_id != demo_school["school_id"]
     # B's people signed in through the same pages; their logins are not A's.
     assert not set(school_b.logins.values()) & set(demo_school["accounts"].values())
