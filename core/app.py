@@ -302,4 +302,4 @@ def current_school_id() -> int:
 def first_school_id(session: Session) -> int | None:
     from core.models import School
 
-    return session.scalar(select(School.id).order_by(School.id).limit(1))
+    return session.scalar(select(School.id).where(School.kind == "school").order_by(School.id).limit(1))

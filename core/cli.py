@@ -235,8 +235,9 @@ def demo_command(size: str, password: str | None, if_empty: bool, as_of: Any = N
     migrate.upgrade(state.engine, plugin_dirs(current_app))
     started = time.perf_counter()
     with session_scope(state.engine) as session:
-        slugs = set(session.scalars(select(School.slug)))
-        if slugs and if_empty:
+        slugs = set(session.scalars(select(School.slug)))  # every address, offices' too: none may be reused
+        # A region's education office is not a school: a deployment with only offices is still empty.
+        if if_empty and session.scalar(select(School.id).where(School.kind == "school").limit(1)) is not None:
             click.echo("Демо-школа уже создана.")
             return
         if number is None:  # № 7 first, then 8, 9...: each demo school gets its own address and accounts

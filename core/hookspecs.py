@@ -183,14 +183,17 @@ def authenticate(login: str, secret: str, school_id: int | None) -> User | None:
 
 
 @hookspec
-def extra_login_options(next_url: str | None) -> list[LoginOption]:
+def extra_login_options(next_url: str | None, school_id: int | None) -> list[LoginOption]:
     """Offer other ways to sign in («Войти через Госуслуги») under the password form.
 
-    Called whenever the sign-in page is rendered (anonymous visitor: no user, no school yet). The core
-    shows the options of every plugin sorted by ``weight``. The plugin's view behind ``url`` finishes the
-    sign-in through ``core.toolkit.complete_login``.
+    Called whenever the sign-in page is rendered (anonymous visitor: no user yet). The core shows the
+    options of every plugin sorted by ``weight``. The plugin's view behind ``url`` finishes the sign-in
+    through ``core.toolkit.complete_login``.
 
     :param next_url: where the visitor wanted to go (the page's ``next``), to carry through the provider.
+    :param school_id: the school whose own sign-in page this is (``/s/<slug>/login``): offer only what
+        that school offers (and installation-wide ways in), nothing if it switched your plugin off. None
+        on the common ``/login``. An implementation may leave the argument out.
     :return: a list of :class:`core.ui.LoginOption` (title, url, weight).
     """
 

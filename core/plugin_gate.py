@@ -7,7 +7,10 @@ The deployment loads every plugin of its profile once; per request the school's 
 * hooks: ``school_hook()`` is the plugin manager's hook caller without the switched-off plugins, so their
   menu items, dashboard widgets and other contributions are simply not asked for.
 
-Anonymous requests (the sign-in page, public feeds) have no school yet and are not gated here.
+* public routes (feeds, an app's sign-in, a sign-in provider's round trip): nobody is signed in, so
+  the view itself names the school the request is about (the feed token's owner's, the school an app
+  signs in to, the provider's) and calls ``gate_for_school(school_id)``: 404 when that school switched
+  the view's plugin off.
 """
 from __future__ import annotations
 
@@ -49,6 +52,29 @@ def gate_request() -> None:
     if not getattr(acting_user(), "is_authenticated", False):
         return
     if owner in _disabled_here():
+        abort(404)
+
+
+def plugin_on_for_school(school_id: int, plugin: str | None = None) -> bool:
+    """Does ``school_id`` run ``plugin`` (by default the plugin whose blueprint serves this request)?
+    A school that does not exist (any more) runs nothing."""
+    from core.school_settings import school_settings
+
+    name = plugin or current_app.extensions.get(BLUEPRINT_PLUGINS, {}).get(request.blueprint or "")
+    if name is None:
+        return True  # a core route: no plugin to switch off
+    try:
+        return school_settings(school_id).plugin_enabled(name)
+    except LookupError:
+        return False
+
+
+def gate_for_school(school_id: int | None, plugin: str | None = None) -> None:
+    """For a public view: 404, as if the plugin were not installed, when the school the request names
+    switched the plugin off (the one serving this request, unless ``plugin`` is given). Call it as soon as
+    the school is known and before anything is read or written for it; ``None`` (no school named, e.g. an
+    installation-wide sign-in provider on the common sign-in page) passes."""
+    if school_id is not None and not plugin_on_for_school(school_id, plugin):
         abort(404)
 
 

@@ -21,6 +21,9 @@ school's few rows once. An API token's request reads the version with one small 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,13 +192,65 @@ def school_settings(school_id: int | None = None, *, session: Session | None = N
 
 
 def request_school_settings() -> SchoolSettings | None:
-    """The signed-in user's school's settings in a request, or None (anonymous, CLI, jobs)."""
+    """The settings ``plugin_settings()``/``plugin_enabled()``/``hook()`` answer with: the school background
+    work is being done for (``working_for``), else the signed-in user's school in a request, else None
+    (anonymous requests, CLI, work outside ``working_for``: the deployment's)."""
+    background = _WORKING_FOR.get()
+    if background is not None:
+        return school_settings(background[0], session=background[1])
     if not has_request_context():
         return None
     from core.app import acting_user
 
     school_id = getattr(acting_user(), "school_id", None)
     return None if school_id is None else school_settings(school_id)
+
+
+# --- background work, school by school ------------------------------------------------------------------
+
+_WORKING_FOR: ContextVar[tuple[int, Session | None] | None] = ContextVar("klass_working_for", default=None)
+
+
+@contextmanager
+def working_for(school_id: int, *, session: Session | None = None) -> Iterator[SchoolSettings]:
+    """Do background work for one school: inside, ``plugin_settings(name)``, ``plugin_enabled(name)`` and
+    ``hook()`` answer for ``school_id`` as they do in a request of that school's user.
+
+    Why: jobs and periodic work run with no signed-in user, so without this every setting a plugin reads
+    there would be the deployment's, not the school's. A job runner wraps each job's handler in it
+    (``working_for(job.school_id)``), a per-school periodic runner each school's work; a plugin whose tick
+    loops over schools wraps each school's part. Nested calls restore the outer school on exit."""
+    token = _WORKING_FOR.set((school_id, session))
+    try:
+        yield school_settings(school_id, session=session)
+    finally:
+        _WORKING_FOR.reset(token)
+
+
+def school_ids(session: Session) -> list[int]:
+    """Every school (``kind == "school"``) in id order: what work done for schools loops over. A region's
+    education office (``kind == "office"``) has no classes and is never in it."""
+    from core.models import School
+
+    return list(session.scalars(select(School.id).where(School.kind == "school").order_by(School.id)))
+
+
+def schools_with_plugin(session: Session, name: str) -> list[int]:
+    """The schools (offices excluded) that run plugin ``name``: the ones a periodic tick of that plugin
+    works for. One statement for the list and the settings versions; each school's settings come from this
+    process's cache unless the school changed them since."""
+    from core.models import School
+
+    if name not in current_app.extensions["klass"].plugins:
+        return []
+    rows = session.execute(select(School.id, School.settings_version).where(School.kind == "school")
+                           .order_by(School.id)).all()
+    found = []
+    for school_id, version in rows:
+        remember_version(school_id, int(version))
+        if school_settings(school_id, session=session).plugin_enabled(name):
+            found.append(school_id)
+    return found
 
 
 def _app_cache() -> dict[int, SchoolSettings]:

@@ -72,10 +72,11 @@ from core.models import (
 from core.names import agreed, gendered, is_female, name_in_case
 from core.pdf import register_fonts, ru_plural
 from core.permissions import Permission, can, public, requires_permission
+from core.plugin_gate import gate_for_school
 from core.plugins import PluginInfo, hookimpl
 from core.rest import api_error, api_view
 from core.revert import RevertConflict, ensure_as_left
-from core.school_settings import SchoolSettings, school_settings
+from core.school_settings import SchoolSettings, school_ids, school_settings, schools_with_plugin, working_for
 from core.school_setup import CreatedSchool, create_school
 from core.security import hash_password, one_time_password
 from core.service_error import N_, ServiceError
@@ -146,7 +147,7 @@ def complete_login(user: User, next_url: str | None = None, *, password_used: bo
     from core.views.auth import complete_login as finish
     from core.views.second_factor import needs_code
 
-    if needs_code(user, next_url):
+    if needs_code(user, next_url, password_used=password_used):
         from flask import redirect, url_for
 
         return redirect(url_for("core_second_factor.code"))
@@ -180,4 +181,5 @@ __all__ = [
     "check_app_password_challenge", "check_app_password", "app_password_valid",
     "CreatedSchool", "create_school",
     "LoginOption", "complete_login",
+    "gate_for_school", "school_ids", "schools_with_plugin", "working_for",
 ]

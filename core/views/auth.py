@@ -105,9 +105,11 @@ def complete_login(found: User, next_url: str | None, *, password_used: bool = T
 
 
 @bp.app_template_global()
-def login_options() -> list[Any]:
-    """The plugins' other ways in (``extra_login_options``) for core/login.html, sorted by weight."""
-    found = state().pm.hook.extra_login_options(next_url=request.args.get("next"))
+def login_options(school: School | None = None) -> list[Any]:
+    """The plugins' other ways in (``extra_login_options``) for core/login.html, sorted by weight: on a
+    school's own page (``school``) only that school's."""
+    found = state().pm.hook.extra_login_options(next_url=request.args.get("next"),
+                                               school_id=getattr(school, "id", None))
     return sorted((o for options in found for o in options or ()), key=lambda o: o.weight)
 
 

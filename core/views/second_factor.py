@@ -68,12 +68,14 @@ def check_code(factor: SecondFactor, code: str) -> bool:
     return False
 
 
-def needs_code(user: User, next_url: str | None) -> bool:
-    """After a right password: if the person has a second factor, remember them for the code page."""
+def needs_code(user: User, next_url: str | None, *, password_used: bool = True) -> bool:
+    """After a right password (or a sign-in provider's word, ``password_used=False``): if the person has a
+    second factor, remember them for the code page, with how they came, so that one who never typed the
+    one-time password of the slip is not sent to replace it after the code."""
     if db().get(SecondFactor, user.id) is None:
         return False
     session["second_factor"] = {"user": user.id, "version": user.session_version, "at": time.time(),
-                                "next": next_url or ""}
+                                "next": next_url or "", "password": password_used}
     return True
 
 
@@ -103,7 +105,7 @@ def code() -> Any:
             flash(_("The code is wrong or has expired."), "error")
             return render_template("core/login_code.html", form=form), 401
         session.pop("second_factor", None)
-        return complete_login(user, pending["next"] or None)
+        return complete_login(user, pending["next"] or None, password_used=pending.get("password", True))
     return render_template("core/login_code.html", form=form)
 
 

@@ -6,7 +6,17 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
-from core.toolkit import can, check_app_password, db, find_user_by_login, public, requires_permission
+from core.toolkit import (
+    can,
+    check_app_password,
+    db,
+    find_user_by_login,
+    gate_for_school,
+    public,
+    requires_permission,
+    school_settings,
+    working_for,
+)
 from plugins.calendar_feeds import ical, services
 from plugins.diary.public import students_of
 
@@ -40,8 +50,10 @@ def regenerate(student_id: int) -> Any:
 
 
 def _calendar(owner: Any, student_id: int) -> Any:
+    """The feed of ``owner``'s student, built with the owner's school's settings (nobody is signed in)."""
     session = db()
-    body = ical.build(session, owner, student_id)
+    with working_for(owner.school_id, session=session):
+        body = ical.build(session, owner, student_id)
     if body is None:
         abort(404)
     session.commit()  # last use
@@ -59,6 +71,7 @@ def feed(token: str) -> Any:
     found = services.resolve(db(), token[:100])
     if found is None:
         abort(404)
+    gate_for_school(found[0].school_id)  # the owner's school switched the feeds off: no such address
     return _calendar(*found)
 
 
@@ -69,6 +82,10 @@ def feed_with_app_password(student_id: int) -> Any:
     session = db()
     # ``login`` or ``login@school``: logins are unique per school (the sign-in form's rule).
     user = find_user_by_login(session, auth.username or "") if auth and auth.type == "basic" else None
+    # A school that switched the feeds off has no such sign-in: the same answer as an unknown login (a
+    # 404 here would tell a stranger the login exists).
+    if user is not None and not school_settings(user.school_id, session=session).plugin_enabled("calendar_feeds"):
+        user = None
     if (user is None or not can(user, "calendar_feeds.use")
             or check_app_password(session, user, auth.password or "", used_by="calendar") is None):
         session.rollback()

@@ -138,10 +138,14 @@ def _expand_absence(session: Session, event: Event, settings: Mapping[str, Any])
     return total
 
 
-def expand(session: Session, settings: Mapping[str, Any], limit: int = 500) -> int:
+def expand(session: Session, settings: Mapping[str, Any], limit: int = 500, school_id: int | None = None) -> int:
     """Turn queued events into notifications, oldest first (a mark given then deleted is announced, then
-    withdrawn); returns how many events were expanded. The caller commits."""
-    events = list(session.scalars(select(Event).order_by(Event.id).limit(limit)))
+    withdrawn); returns how many events were expanded. ``school_id``: only that school's (whose settings
+    ``settings`` are). The caller commits."""
+    query = select(Event)
+    if school_id is not None:
+        query = query.where(Event.school_id == school_id)
+    events = list(session.scalars(query.order_by(Event.id).limit(limit)))
     for event in events:
         if event.kind == "mark":
             _expand_mark(session, event, settings)

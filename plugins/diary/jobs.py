@@ -9,7 +9,17 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from core.toolkit import GuardianLink, Job, User, core_settings, plugin_settings, school_today, send_mail
+from core.toolkit import (
+    GuardianLink,
+    Job,
+    User,
+    core_settings,
+    plugin_settings,
+    school_today,
+    schools_with_plugin,
+    send_mail,
+    working_for,
+)
 from plugins.diary import events, notify, sending
 
 log = logging.getLogger("klass.diary")
@@ -22,32 +32,46 @@ def _own_session(session: Session) -> Session:
 
 
 def periodic(session: Session, now: datetime) -> sending.DrainResult:
-    """The ``on_periodic_tick`` tick: send instant messages left over and the digests that are due."""
-    settings = plugin_settings("diary")
+    """The ``on_periodic_tick`` tick: send instant messages left over and the digests that are due, school
+    by school, each with its own diary settings; a school that switched the diary off is left alone."""
     own = _own_session(session)
+    total = sending.DrainResult()
     try:
         forget_old_sender_jobs(own, now)
         own.commit()
-        expand_events(own)
-        return sending.drain(own, now, mail=core_settings()["mail"], settings=settings, send=send_mail)
+        for school_id in schools_with_plugin(own, "diary"):
+            own.commit()
+            with working_for(school_id, session=own):
+                expand_events(own, school_id)
+                done = sending.drain(own, now, mail=core_settings()["mail"], settings=plugin_settings("diary"),
+                                     send=send_mail, school_id=school_id)
+            total.sent += done.sent
+            total.digests += done.digests
+            total.failed += done.failed
+            total.given_up += done.given_up
+            total.errors += done.errors
+        return total
     finally:
         own.close()
 
 
 def send_instant(session: Session, job: Job, progress: Any) -> dict[str, Any]:
     """Job handler: send the instant messages queued by a request (submitted right after it)."""
-    expand_events(session)
-    result = sending.drain(session, datetime.now(UTC), mail=core_settings()["mail"],
-                          settings=plugin_settings("diary"), send=send_mail, digests=False, school_id=job.school_id)
+    with working_for(job.school_id, session=session):
+        expand_events(session, job.school_id)
+        result = sending.drain(session, datetime.now(UTC), mail=core_settings()["mail"],
+                              settings=plugin_settings("diary"), send=send_mail, digests=False,
+                              school_id=job.school_id)
     return {"sent": result.sent, "failed": result.failed}
 
 
-def expand_events(session: Session) -> int:
+def expand_events(session: Session, school_id: int | None = None) -> int:
     """Turn what the requests queued (marks, roll calls) into notifications, and commit: the recipients,
-    their choices and the words are looked up here, not in the teacher's request."""
+    their choices and the words are looked up here, not in the teacher's request. ``school_id``: only that
+    school's events, with its settings (the caller runs inside ``working_for`` it)."""
     total = 0
     while True:
-        done = events.expand(session, plugin_settings("diary"))
+        done = events.expand(session, plugin_settings("diary"), school_id=school_id)
         session.commit()
         total += done
         if done == 0:
@@ -113,8 +137,10 @@ def send_letters(session: Session, job: Job, progress: Any) -> dict[str, Any]:
             queued += 1
         session.commit()
         progress(n, total * 2, names.get(student_id, ""))
-    expand_events(session)
-    result = sending.drain(session, datetime.now(UTC), mail=core_settings()["mail"],
-                          settings=plugin_settings("diary"), send=send_mail, digests=False, school_id=job.school_id)
+    with working_for(job.school_id, session=session):
+        expand_events(session, job.school_id)
+        result = sending.drain(session, datetime.now(UTC), mail=core_settings()["mail"],
+                              settings=plugin_settings("diary"), send=send_mail, digests=False,
+                              school_id=job.school_id)
     progress(total * 2, total * 2, "")
     return {"queued": queued, "sent": result.sent, "failed": result.failed, "without_email": without_email}

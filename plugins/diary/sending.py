@@ -125,15 +125,18 @@ def digest_slots(now: datetime, tz: ZoneInfo, settings: Mapping[str, Any]) -> li
 
 
 def send_digests(session: Session, now: datetime, mail: Mapping[str, Any],
-                 settings: Mapping[str, Any], send: Sender) -> DrainResult:
-    """The digests that are due, school by school: each school's day and week begin in its own zone."""
+                 settings: Mapping[str, Any], send: Sender, school_id: int | None = None) -> DrainResult:
+    """The digests that are due, school by school: each school's day and week begin in its own zone.
+    ``school_id``: only that school's (``settings`` are then that school's)."""
     result = DrainResult()
-    schools = session.scalars(select(Notification.school_id).where(Notification.status == "pending",
-                                                                   Notification.delivery != "instant")
-                              .distinct()).all()
-    for school_id in sorted(schools):
-        _school_digests(session, now, school_id, school_zone(school_id, session=session), mail, settings,
-                        send, result)
+    if school_id is not None:
+        schools = [school_id]
+    else:
+        schools = session.scalars(select(Notification.school_id).where(Notification.status == "pending",
+                                                                       Notification.delivery != "instant")
+                                  .distinct()).all()
+    for one in sorted(schools):
+        _school_digests(session, now, one, school_zone(one, session=session), mail, settings, send, result)
     return result
 
 
@@ -218,13 +221,14 @@ def drain(session: Session, now: datetime, *, mail: Mapping[str, Any],
     """Send what is due: every pending instant message, and the digests whose time has come.
 
     ``session`` is the sender's own: it is committed around every message. ``school_id`` limits the
-    instant messages to one school (a request's sender job); the periodic tick sends every school's.
+    instant messages and digests to one school (a request's sender job; the periodic tick, school by
+    school, with each school's settings).
     """
     result = DrainResult(given_up=give_up_stale(session, now))
     instant = send_instant(session, now, mail, settings, send, school_id=school_id)
     result.sent, result.failed, result.errors = instant.sent, instant.failed, instant.errors
     if digests:
-        grouped = send_digests(session, now, mail, settings, send)
+        grouped = send_digests(session, now, mail, settings, send, school_id=school_id)
         result.sent += grouped.sent
         result.digests = grouped.digests
         result.failed += grouped.failed

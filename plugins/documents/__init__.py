@@ -105,10 +105,12 @@ def register_demo_data(session: Session, school: School, size: str) -> None:
 @hookimpl
 def on_periodic_tick(session: Session, now: datetime) -> None:
     """Mark unconfirmed acquaintance requests as reminded (shown on the start page and the sheet)."""
-    from core.toolkit import plugin_settings
+    from core.toolkit import school_settings, schools_with_plugin
     from plugins.documents.acquaintance import due_reminders
 
-    due_reminders(session, now, plugin_settings("documents")["reminder_days"])
+    for school_id in schools_with_plugin(session, "documents"):  # each school's own reminder interval
+        days = school_settings(school_id, session=session).plugin("documents")["reminder_days"]
+        due_reminders(session, now, days, school_id=school_id)
 
 
 @hookimpl

@@ -99,11 +99,12 @@ def pending_count(session: Session, school_id: int, user_id: int) -> int:
         Acquaintance.requested_at.is_not(None), Acquaintance.confirmed_at.is_(None))) or 0
 
 
-def due_reminders(session: Session, now: datetime, every_days: int) -> list[Acquaintance]:
+def due_reminders(session: Session, now: datetime, every_days: int, school_id: int | None = None) -> list[Acquaintance]:
     """Unconfirmed requests not reminded within ``every_days`` (from the rows, never from how often we run);
-    marks them reminded so a restart never reminds twice."""
+    marks them reminded so a restart never reminds twice. ``school_id``: that school's only."""
     cutoff = now - timedelta(days=every_days)
-    rows = list(session.scalars(select(Acquaintance).where(
+    mine = () if school_id is None else (Acquaintance.school_id == school_id,)
+    rows = list(session.scalars(select(Acquaintance).where(*mine,
         Acquaintance.requested_at.is_not(None), Acquaintance.confirmed_at.is_(None),
         Acquaintance.requested_at <= cutoff,
         (Acquaintance.reminded_at.is_(None)) | (Acquaintance.reminded_at <= cutoff)).limit(500)))

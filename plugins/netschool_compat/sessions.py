@@ -24,7 +24,7 @@ from core.toolkit import (
     app_password_valid,
     can,
     check_app_password_challenge,
-    plugin_settings,
+    school_settings,
     utcnow,
 )
 from plugins.netschool_compat.models import CompatSession
@@ -75,9 +75,11 @@ def sign_in(session: Session, school_id: int, login: str, lt: str, pw2: str) -> 
 def user_of(session: Session, token: str) -> User | None:
     """The user of a live session: not signed out, not idle too long, its app password still valid."""
     row = session.scalar(select(CompatSession).where(CompatSession.token_hash == _digest(token)))
-    now = utcnow()
-    idle = timedelta(minutes=plugin_settings("netschool_compat")["session_minutes"])
-    if row is None or row.revoked_at is not None or now - row.last_seen_at > idle:
+    if row is None or row.revoked_at is not None:
+        return None
+    now = utcnow()  # the session's own school's idle limit (nobody is signed in yet to ask for it)
+    minutes = school_settings(row.school_id, session=session).plugin("netschool_compat")["session_minutes"]
+    if now - row.last_seen_at > timedelta(minutes=minutes):
         return None
     if not app_password_valid(session, row.app_password_id):
         return None

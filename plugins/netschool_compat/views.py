@@ -16,13 +16,16 @@ from core.toolkit import (
     acting_user,
     current_year,
     db,
+    gate_for_school,
     plugin_enabled,
     plugin_settings,
     public,
     requires_permission,
     school_now,
+    school_settings,
     school_today,
     school_zone,
+    schools_with_plugin,
     week_start,
 )
 from plugins.diary.public import may_open_homework_file, student_week, students_of
@@ -49,6 +52,7 @@ def _app_session() -> Any:
     user = sessions.user_of(db(), token)
     if user is None:
         return jsonify({"message": _("The session has ended: sign in again.")}), 401
+    gate_for_school(user.school_id)  # the app's school switched the protocol off since it signed in
     g.api_user = user
     return None
 
@@ -101,15 +105,18 @@ def login() -> Any:
     form = request.form
     session = db()
     scid = form.get("scid", "")
-    result = sessions.sign_in(session, int(scid), form.get("un", ""), form.get("lt", ""), form.get("pw2", "")) \
-        if scid.isdigit() and int(scid) < 2**63 else None
+    school_id = int(scid) if scid.isdigit() and int(scid) < 2**63 else None
+    if school_id is not None:
+        gate_for_school(school_id)  # a school that switched the protocol off has no such sign-in
+    result = sessions.sign_in(session, school_id, form.get("un", ""), form.get("lt", ""), form.get("pw2", "")) \
+        if school_id is not None else None
     if result is None:
         session.rollback()
         return jsonify({"message": _("Wrong login or app password. Create an app password on your account "
                                      "page in Klass: the main password does not work in apps.")}), 409
     user, token = result
     session.commit()
-    minutes = plugin_settings("netschool_compat")["session_minutes"]
+    minutes = school_settings(user.school_id, session=session).plugin("netschool_compat")["session_minutes"]
     return {"at": token, "timeOut": minutes * 60 * 1000, "entryPoint": "/angular/school/studentdiary/",
             "accessToken": token, "accountInfo": {"id": user.id, "fio": user.full_name, "nickName": user.full_name}}
 
@@ -259,7 +266,11 @@ def announcements() -> Any:
 @public  # the list of schools the sign-in page offers, as on the original
 def school_search() -> Any:
     name = (request.args.get("name") or "").strip().lower()
-    schools = db().scalars(select(School).order_by(School.id)).all()
+    session = db()
+    # Only schools an app can sign in to: not a region's education office, not a school that switched
+    # the protocol off.
+    ids = schools_with_plugin(session, "netschool_compat")
+    schools = session.scalars(select(School).where(School.id.in_(ids)).order_by(School.id)).all() if ids else []
     return jsonify([shapes.short_school(s) for s in schools
                     if not name or name in s.name.lower() or name in s.short_name.lower()])
 

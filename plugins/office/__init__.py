@@ -10,7 +10,6 @@ from typing import Any
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.toolkit import (
@@ -25,6 +24,7 @@ from core.toolkit import (
     can,
     hookimpl,
     school_zone,
+    schools_with_plugin,
 )
 from plugins.office import models  # noqa: F401  (the tables must be known to migrations)
 from plugins.office.schemas import OfficeSettingsSchema
@@ -137,7 +137,7 @@ def on_periodic_tick(session: Session, now: Any) -> None:
     from plugins.office.importer import expire_uploads
     from plugins.office.overviews import disable_withdrawn
 
-    for school_id in session.scalars(select(School.id)):
+    for school_id in schools_with_plugin(session, "office"):  # not a region's education office
         today = now.astimezone(school_zone(school_id, session=session)).date()
         disable_withdrawn(session, today, school_id=school_id)
     expire_uploads(session, now)

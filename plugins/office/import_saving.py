@@ -113,13 +113,26 @@ def save_staff(session: Session, school_id: int, records: list[Record]) -> Saved
         v = record.values
         user = _user(session, school_id, v["person"], taken, birth_date=v["birth_date"], email=v["email"],
                      phone=v["phone"])
+        led = v["class"] if Role.class_teacher in v["roles"] else None
+        previous = None
+        if led is not None:
+            # The file names who leads the class: the class's page says so too, and whoever led it before
+            # (as the class page's own edit does) no longer does.
+            previous = led.class_teacher_id
+            for grant in session.scalars(select(RoleGrant).where(RoleGrant.school_id == school_id,
+                                                                 RoleGrant.role == Role.class_teacher,
+                                                                 RoleGrant.class_id == led.id)):
+                session.delete(grant)
+            led.class_teacher_id = user.id
         for role in sorted(v["roles"]):
-            class_id = v["class"].id if role == Role.class_teacher and v["class"] is not None else None
+            class_id = led.id if role == Role.class_teacher and led is not None else None
             session.add(RoleGrant(school_id=school_id, user_id=user.id, role=role, class_id=class_id))
         session.flush()
+        new = {"name": user.full_name, "roles": sorted(str(r) for r in v["roles"]), "row": record.line}
+        if led is not None:
+            new |= {"class_id": led.id, "previous_class_teacher_id": previous}
         audit(session, school_id=school_id, action="office.import.staff", object_type="office.staff",
-              object_id=user.id, new={"name": user.full_name, "roles": sorted(str(r) for r in v["roles"]),
-                                      "row": record.line})
+              object_id=user.id, new=new)
         saved.staff += 1
     return saved
 

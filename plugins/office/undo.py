@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from core.toolkit import AuditEntry, GuardianLink, Subgroup, SubgroupMember, User, utcnow
+from core.toolkit import AuditEntry, GuardianLink, SchoolClass, Subgroup, SubgroupMember, User, utcnow
 from plugins.office.models import (
     GUARDIAN_INFO_FIELDS,
     GUARDIAN_USER_FIELDS,
@@ -34,6 +34,10 @@ def revert_entry(session: Session, entry: AuditEntry) -> dict[str, Any] | None:
         user = session.get(User, int(entry.object_id))
         if user is not None:
             user.is_active_account = False
+        led = (session.get(SchoolClass, int((entry.new or {}).get("class_id") or 0))
+               if entry.action == "office.import.staff" else None)
+        if led is not None and led.school_id == entry.school_id and led.class_teacher_id == int(entry.object_id):
+            led.class_teacher_id = (entry.new or {}).get("previous_class_teacher_id")  # the class is led as before
         return {"is_active_account": False}
     if entry.action == "office.import.load":
         from core.toolkit import TeachingAssignment

@@ -16,7 +16,7 @@ def commands() -> list[click.Command]:
 def _year_classes(session: Any, class_name: str | None) -> list[Any]:
     from core.toolkit import School, SchoolClass, current_year
 
-    school_id = session.scalar(select(School.id).order_by(School.id))
+    school_id = session.scalar(select(School.id).where(School.kind == "school").order_by(School.id))
     year = current_year(session, school_id) if school_id else None
     if year is None:
         raise click.ClickException("Нет текущего учебного года. / No current academic year.")

@@ -333,11 +333,16 @@ def stored_statuses(session: Session, document_ids: list[int]) -> dict[int, Stat
 
 
 def refresh_due(session: Session, now: datetime) -> int:
-    """The periodic work: refresh the stored status of the newest versions of every current year."""
+    """The periodic work: refresh the stored status of the newest versions of every current year of the
+    schools that keep a print archive."""
     from core.toolkit import AcademicYear as Year
+    from core.toolkit import schools_with_plugin
 
     refreshed = 0
-    for year in session.scalars(select(Year).where(Year.is_current.is_(True))):
+    running = schools_with_plugin(session, "print_archive")
+    if not running:
+        return 0
+    for year in session.scalars(select(Year).where(Year.is_current.is_(True), Year.school_id.in_(running))):
         newest = list(latest(documents(session, year.school_id, year_id=year.id)).values())
         if newest:
             refresh_statuses(session, newest, now)

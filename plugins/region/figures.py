@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
-from core.toolkit import N_, Role, RoleGrant, School, Term, User, plugin_settings, school_now
+from core.toolkit import N_, Role, RoleGrant, School, SchoolSettings, Term, User, school_now, working_for
 from plugins.attendance.public import AttendanceSummary, school_summary
 from plugins.diary.public import DiaryUsage, diary_usage
 from plugins.office.public import ConsentCounts, consent_counts
@@ -84,7 +84,15 @@ def accounts_of(session: Session, school_id: int) -> Accounts:
 
 
 def school_figures(session: Session, school: School, now: datetime | None = None) -> SchoolFigures:
-    """Every figure of one school (about twenty statements, whatever the school's size)."""
+    """Every figure of one school (about twenty statements, whatever the school's size), counted by that
+    school's own settings (its rounding of averages, its attendance rules), not the coordinator's office's
+    or the deployment's: everything inside runs ``working_for`` the school. A school that switched
+    attendance off has no attendance figures."""
+    with working_for(school.id, session=session) as own:
+        return _school_figures(session, school, own, now)
+
+
+def _school_figures(session: Session, school: School, own: SchoolSettings, now: datetime | None) -> SchoolFigures:
     now = now or school_now(school.id, session=session)
     today = now.date()
     term = current_term(session, school.id, today)
@@ -92,7 +100,8 @@ def school_figures(session: Session, school: School, now: datetime | None = None
     if term is not None:
         end = min(today, term.ends_on)
         progress = school_progress(session, school.id, term, today)
-        attendance = school_summary(session, plugin_settings("attendance"), school.id, term.starts_on, end)
+        if own.plugin_enabled("attendance"):
+            attendance = school_summary(session, own.plugin("attendance"), school.id, term.starts_on, end)
         timeliness = school_timeliness(session, school.id, term.starts_on, end, now)
     figures = SchoolFigures(school.id, school.short_name, term.title if term else None, progress, attendance,
                             timeliness, diary_usage(session, school.id, now), accounts_of(session, school.id),

@@ -14,7 +14,17 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from core.toolkit import School, User, build_message, core_settings, may_email, plugin_settings, send_mail
+from core.toolkit import (
+    School,
+    User,
+    build_message,
+    core_settings,
+    may_email,
+    plugin_settings,
+    schools_with_plugin,
+    send_mail,
+    working_for,
+)
 from plugins.reports import export, params, registry, services
 from plugins.reports.models import StoredRun
 from plugins.reports.result import ReportResult
@@ -45,17 +55,26 @@ def summary_text(result: ReportResult) -> str:
 
 
 def send_due(session: Session, now: datetime) -> int:
-    """Send every subscription due now; return how many went out. Idempotent through the Delivery rows."""
+    """Send every subscription due now, school by school (each with its own settings; none of a school that
+    switched reports off); return how many went out. Idempotent through the Delivery rows."""
     from sqlalchemy import inspect
 
     if not inspect(session.connection()).has_table("reports_subscription"):
         return 0  # a fresh start runs periodic work while `klass db upgrade` is still creating tables
     g.setdefault("_reports_periodic", True)  # flask-babel translates only when ``g`` holds something
+    sent = 0
+    for school_id in schools_with_plugin(session, "reports"):
+        with working_for(school_id, session=session):
+            sent += _send_school(session, now, school_id)
+    return sent
+
+
+def _send_school(session: Session, now: datetime, school_id: int) -> int:
     settings = plugin_settings("reports")
     mail = core_settings()["mail"]
     sent = 0
     reports = registry.all_reports()
-    for sub, period, _today in services.due(session, now, settings["delivery_hour"]):
+    for sub, period, _today in services.due(session, now, settings["delivery_hour"], school_id=school_id):
         definition = reports.get(sub.report_key)
         user = session.get(User, sub.user_id)
         if definition is None or user is None or not user.is_active_account:

@@ -124,12 +124,16 @@ def period_of(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def due(session: Session, now: datetime, hour: int) -> list[tuple[Subscription, str, date]]:
+def due(session: Session, now: datetime, hour: int, school_id: int | None = None) -> list[tuple[Subscription, str, date]]:
     """Active subscriptions whose weekday and hour have come this week (in the school's time zone) and which
     were not yet sent for this week: (subscription, period, local day). A day missed while the server was
-    down is caught up later in the same week; never twice."""
+    down is caught up later in the same week; never twice. ``school_id``: that school's only (``hour`` is
+    then its delivery hour)."""
     out = []
-    subs = list(session.scalars(select(Subscription).where(Subscription.active.is_(True)).order_by(Subscription.id)))
+    query = select(Subscription).where(Subscription.active.is_(True))
+    if school_id is not None:
+        query = query.where(Subscription.school_id == school_id)
+    subs = list(session.scalars(query.order_by(Subscription.id)))
     if not subs:
         return out
     deliveries = {(d.subscription_id, d.period): d for d in session.scalars(

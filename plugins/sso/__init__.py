@@ -81,11 +81,18 @@ def register_cli_commands() -> list[Any]:
 
 
 @hookimpl
-def extra_login_options(next_url: str | None) -> list[LoginOption]:
+def extra_login_options(next_url: str | None, school_id: int | None = None) -> list[LoginOption]:
+    """On a school's own page: the installation's providers and that school's (none if the school switched
+    sso off), each carrying the school so a refused attempt lands in that school's requests."""
+    from core.toolkit import school_settings
     from plugins.sso.services import providers
 
-    return [LoginOption(p.title, url_for("sso.start", key=p.key, next=next_url or None), weight=10 + i)
-            for i, p in enumerate(providers(db()))]
+    session = db()
+    if school_id is not None and not school_settings(school_id, session=session).plugin_enabled("sso"):
+        return []
+    return [LoginOption(p.title, url_for("sso.start", key=p.key, next=next_url or None,
+                                         school=school_id if p.school_id is None else None), weight=10 + i)
+            for i, p in enumerate(providers(session, school_id))]
 
 
 @hookimpl(wrapper=True)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.toolkit import N_, School, User, audit, utcnow
+from core.toolkit import N_, School, User, audit, school_settings, utcnow
 from plugins.sso.models import SsoIdentity, SsoPersonSnils, SsoRequest
 from plugins.sso.oidc import ProviderConfig, SignInRefused
 
@@ -92,9 +92,11 @@ MESSAGES = {
 }
 
 
-def _record_request(session: Session, cfg: ProviderConfig, person: Person, reason: str) -> SsoRequest:
-    """One open request per identity: a second attempt refreshes it instead of filling the queue."""
-    school_id = cfg.school_id
+def _record_request(session: Session, cfg: ProviderConfig, person: Person, reason: str,
+                    from_school: int | None = None) -> SsoRequest:
+    """One open request per identity: a second attempt refreshes it instead of filling the queue. It goes
+    to the provider's school, else the school whose page the attempt started from, else the only school."""
+    school_id = cfg.school_id if cfg.school_id is not None else from_school
     if school_id is None:
         ids = session.scalars(select(School.id).where(School.kind == "school").limit(2)).all()  # offices aside
         school_id = ids[0] if len(ids) == 1 else None
@@ -111,21 +113,34 @@ def _record_request(session: Session, cfg: ProviderConfig, person: Person, reaso
     return row
 
 
-def _refuse(session: Session, cfg: ProviderConfig, person: Person, reason: str) -> SignInRefused:
-    _record_request(session, cfg, person, reason)
+def _refuse(session: Session, cfg: ProviderConfig, person: Person, reason: str,
+            from_school: int | None = None) -> SignInRefused:
+    _record_request(session, cfg, person, reason, from_school)
     session.commit()  # the request must survive the refusal (the error handler rolls back)
     return SignInRefused(MESSAGES["several" if reason == "several" else "no_match"])
 
 
-def find_account(session: Session, cfg: ProviderConfig, claims: dict[str, Any]) -> User:
+def find_account(session: Session, cfg: ProviderConfig, claims: dict[str, Any],
+                 from_school: int | None = None) -> User:
     """The Klass account of this identity: by its link, else by СНИЛС + birth date + name (then linked).
-    Raises ``SignInRefused`` with the person's message (and records a request) when there is none."""
+    Raises ``SignInRefused`` with the person's message (and records a request) when there is none.
+
+    A school's provider looks in its school; an installation-wide one started from a school's own page
+    (``from_school``) in that school, else in every school that runs sso (a school that switched it off
+    has nobody to find)."""
     person = Person.from_claims(cfg, claims)
+    scope = cfg.school_id if cfg.school_id is not None else from_school
+
+    def running(users: list[User]) -> list[User]:
+        if scope is not None:
+            return users
+        return [u for u in users if school_settings(u.school_id, session=session).plugin_enabled("sso")]
+
     links = select(SsoIdentity, User).join(User, User.id == SsoIdentity.user_id).where(
         SsoIdentity.issuer == person.issuer, SsoIdentity.subject == person.subject)
-    if cfg.school_id is not None:
-        links = links.where(User.school_id == cfg.school_id)
-    linked = session.execute(links).all()
+    if scope is not None:
+        links = links.where(User.school_id == scope)
+    linked = [(i, u) for i, u in session.execute(links).all() if running([u])]
     if len(linked) == 1:
         identity, user = linked[0]
         if not user.is_active:
@@ -133,22 +148,22 @@ def find_account(session: Session, cfg: ProviderConfig, claims: dict[str, Any]) 
         identity.last_used_at = utcnow()
         return user
     if len(linked) > 1:
-        raise _refuse(session, cfg, person, "several")
+        raise _refuse(session, cfg, person, "several", from_school)
     if not person.snils or not person.birth_date:
-        _record_request(session, cfg, person, "no_snils")
+        _record_request(session, cfg, person, "no_snils", from_school)
         session.commit()
         raise SignInRefused(MESSAGES["no_snils"])
     query = select(User).join(SsoPersonSnils, SsoPersonSnils.user_id == User.id).where(
         SsoPersonSnils.snils == person.snils, SsoPersonSnils.birth_date == person.birth_date,
         User.is_active_account.is_(True))
-    if cfg.school_id is not None:
-        query = query.where(SsoPersonSnils.school_id == cfg.school_id)
-    candidates = session.scalars(query).all()
+    if scope is not None:
+        query = query.where(SsoPersonSnils.school_id == scope)
+    candidates = running(list(session.scalars(query)))
     named = [u for u in candidates if person.names_match(u)]
     if not named:
-        raise _refuse(session, cfg, person, "name_mismatch" if candidates else "no_match")
+        raise _refuse(session, cfg, person, "name_mismatch" if candidates else "no_match", from_school)
     if len(named) > 1:
-        raise _refuse(session, cfg, person, "several")
+        raise _refuse(session, cfg, person, "several", from_school)
     user = named[0]
     session.add(SsoIdentity(provider=cfg.key, issuer=person.issuer, subject=person.subject, user_id=user.id,
                             linked_at=utcnow(), last_used_at=utcnow()))

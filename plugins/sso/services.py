@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.toolkit import N_, ServiceError, User, audit, plugin_settings, utcnow
+from core.toolkit import N_, ServiceError, User, audit, plugin_settings, school_settings, utcnow
 from plugins.sso.matching import normalise_snils
 from plugins.sso.models import DEFAULT_CLAIMS, SsoPersonSnils, SsoProvider, SsoRequest, SsoSchoolPolicy
 from plugins.sso.oidc import ProviderConfig
@@ -30,19 +30,45 @@ def deployment_providers() -> list[ProviderConfig]:
             for p in plugin_settings("sso")["providers"]]
 
 
+def _school_runs_sso(session: Session, school_id: int) -> bool:
+    try:
+        return school_settings(school_id, session=session).plugin_enabled("sso")
+    except LookupError:
+        return False
+
+
 def providers(session: Session, school_id: int | None = None) -> list[ProviderConfig]:
-    """The enabled providers: the installation's, then the school's own (every school's when None)."""
+    """The enabled providers: the installation's, then the school's own (every school's when None, less
+    those of schools that switched sso off)."""
     query = select(SsoProvider).where(SsoProvider.enabled.is_(True)).order_by(SsoProvider.id)
     if school_id is not None:
         query = query.where(SsoProvider.school_id == school_id)
-    return deployment_providers() + [_from_row(r) for r in session.scalars(query)]
+    rows = [r for r in session.scalars(query) if school_id is not None or _school_runs_sso(session, r.school_id)]
+    return deployment_providers() + [_from_row(r) for r in rows]
 
 
 def provider(session: Session, key: str) -> ProviderConfig | None:
+    """A provider by its key; a school's provider only while it is enabled and its school runs sso."""
     if key.startswith("s") and key[1:].isdigit() and len(key) < 19:
         row = session.get(SsoProvider, int(key[1:]))
-        return _from_row(row) if row is not None and row.enabled else None
+        if row is None or not row.enabled or not _school_runs_sso(session, row.school_id):
+            return None
+        return _from_row(row)
     return next((p for p in deployment_providers() if p.key == key), None)
+
+
+def school_to_record(session: Session, raw: object) -> int | None:
+    """The school a sign-in through an installation-wide provider started from (the ``school`` of the
+    start address, written by that school's own sign-in page): kept when it is a school that runs sso."""
+    from core.toolkit import School
+
+    text = str(raw or "")
+    if not text.isdigit() or len(text) > 18:
+        return None
+    school = session.get(School, int(text))
+    if school is None or school.kind != "school" or not _school_runs_sso(session, school.id):
+        return None
+    return school.id
 
 
 def save_provider(session: Session, actor: User, row: SsoProvider | None, data: dict[str, Any],

@@ -35,15 +35,19 @@ def _callback_url() -> str:
 @bp.get("/start/<key>")
 @public  # the way in: nobody is signed in yet
 def start(key: str) -> Any:
-    cfg = services.provider(db(), key[:60])
+    sql = db()
+    cfg = services.provider(sql, key[:60])  # a school's provider only while its school runs sso
     if cfg is None:
         abort(404)
+    # An installation-wide provider started from a school's own page: that school hears of a refusal.
+    school_id = cfg.school_id if cfg.school_id is not None else services.school_to_record(
+        sql, request.args.get("school"))
     try:
         url, pending = oidc.start(cfg, _callback_url())
     except oidc.SignInRefused as exc:
         flash(exc.translated(), "error")
         return redirect(url_for("core_auth.login"))
-    session[PENDING] = {**pending, "next": request.args.get("next", "")[:500]}
+    session[PENDING] = {**pending, "next": request.args.get("next", "")[:500], "school": school_id}
     return redirect(url)
 
 
@@ -58,7 +62,7 @@ def callback() -> Any:
             raise oidc.SignInRefused(N_("This sign-in attempt has expired or was not started here. "
                                                  "Start again."))
         claims = oidc.finish(cfg, pending, request.args.to_dict(), _callback_url())
-        user = matching.find_account(sql, cfg, claims)
+        user = matching.find_account(sql, cfg, claims, from_school=(pending or {}).get("school"))
     except oidc.SignInRefused as exc:
         sql.rollback()
         flash(exc.translated(), "error")

@@ -148,10 +148,20 @@ def test_staff_with_roles_and_loads_with_subgroups(session, demo, demo_school):
     result = importer.preview(session, school_id, "staff", "staff.xlsx", staff)
     assert result.mapping == ["fio", "roles", "class", "email"]
     assert [r.line for r in result.bad] == [4] and "«дворник»" in str(result.bad[0].problems[0])
+    before = demo["c9a"].class_teacher_id
     saved = importer.save(session, school_id, result, skip_lines={4})
     assert saved.staff == 2
     mukhina = session.scalar(select(User).where(User.last_name == "Мухина"))
     assert {(str(g.role), g.class_id) for g in mukhina.grants} == {("class_teacher", demo["c9a"].id)}
+    # The class's page names her too, and the one who led 9А before no longer does.
+    session.refresh(demo["c9a"])
+    assert demo["c9a"].class_teacher_id == mukhina.id
+    assert session.scalar(select(RoleGrant).where(RoleGrant.role == Role.class_teacher,
+                                                  RoleGrant.class_id == demo["c9a"].id,
+                                                  RoleGrant.user_id != mukhina.id)) is None
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "office.import.staff",
+                                                    AuditEntry.object_id == str(mukhina.id)))
+    assert entry.new["previous_class_teacher_id"] == before
     losev = session.scalar(select(User).where(User.last_name == "Лосев"))
     assert losev.roles == {"teacher", "deputy"}
 

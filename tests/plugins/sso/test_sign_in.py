@@ -3,6 +3,7 @@ a guardian is found by СНИЛС + birth date + name, linked, and lands among h
 forged tokens and foreign callbacks are refused with a message; passwords can be switched off per role."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -61,9 +62,10 @@ def _identity(user, snils=SNILS, **changes):
     return {**claims, **changes}
 
 
-def through_provider(client, provider, key="local", state=None):
-    """What a browser does: the button, the provider's page (consent at once), back to Klass."""
-    start = client.get(f"/sso/start/{key}")
+def through_provider(client, provider, key="local", state=None, start_url=None):
+    """What a browser does: the button (``start_url``, as a sign-in page wrote it), the provider's page
+    (consent at once), back to Klass."""
+    start = client.get(start_url or f"/sso/start/{key}")
     assert start.status_code == 302 and start.headers["Location"].startswith(provider.issuer + "/authorize")
     query = dict(parse_qsl(urlsplit(start.headers["Location"]).query))
     assert query["code_challenge_method"] == "S256" and query["nonce"] and query["state"]
@@ -111,8 +113,14 @@ def test_guardian_is_linked_by_snils_and_birth_date_and_sees_his_children(sso_ap
     assert len(session.scalars(select(SsoIdentity).where(SsoIdentity.user_id == guardian.id)).all()) == 1
 
 
+def _button(client, page: str) -> str:
+    """The «Войти через» address the sign-in page shows for the test's installation-wide provider."""
+    return re.search(r'href="(/sso/start/local[^"]*)"', client.get(page).text).group(1).replace("&amp;", "&")
+
+
 def test_an_identity_with_no_match_is_refused_with_a_message_and_a_request(sso_app, provider, guardian,
                                                                            login_as):
+    from core.models import School
     from plugins.sso.models import SsoIdentity, SsoRequest
 
     session = sso_app.extensions["klass"].session()
@@ -120,17 +128,22 @@ def test_an_identity_with_no_match_is_refused_with_a_message_and_a_request(sso_a
                 "middle_name": "Ильич", "birthdate": "1979-05-02", "snils": OTHER_SNILS}
     provider.identity = stranger
     client = sso_app.test_client()
-    refused = through_provider(client, provider)
+    # An installation-wide provider, started from the school's own sign-in page: a deployment of several
+    # schools still knows whose administrator must look into the refusal.
+    slug = session.get(School, guardian.school_id).slug
+    refused = through_provider(client, provider, start_url=_button(client, f"/s/{slug}/login"))
     assert urlsplit(refused.headers["Location"]).path == "/login"
     page = client.get("/login").text
     assert "не нашли вас среди учеников и родителей школы" in page and "администратору школы" in page
     assert client.get("/").status_code == 302  # not signed in
     request_row = session.scalar(select(SsoRequest).where(SsoRequest.subject == "esia-stranger"))
     assert request_row.reason == "no_match" and request_row.birth_date == date(1979, 5, 2)
+    assert request_row.school_id == guardian.school_id
 
     # The right СНИЛС and birth date under another name is no match either: nobody is let in by a number.
     provider.identity = _identity(guardian, family_name="Подставной", sub="esia-impostor")
-    through_provider(sso_app.test_client(), provider)
+    other = sso_app.test_client()
+    through_provider(other, provider, start_url=_button(other, f"/s/{slug}/login"))
     assert session.scalar(select(SsoIdentity).where(SsoIdentity.subject == "esia-impostor")) is None
     assert session.scalar(select(SsoRequest).where(SsoRequest.subject == "esia-impostor")).reason == "name_mismatch"
 
@@ -190,3 +203,49 @@ def test_passwords_switched_off_for_guardians_send_them_to_the_provider(make_app
         saved = post_form(admin, "/sso/policy", {"roles": ["student"]}, page="/sso/")
     assert saved.status_code == 302
     sign_in(app.test_client(), demo_school["accounts"]["guardian"])
+
+
+def test_a_schools_own_sign_in_page_offers_its_providers_and_the_installations_only(sso_app, guardian):
+    from core.models import School
+    from plugins.sso.models import SsoProvider
+
+    session = sso_app.extensions["klass"].session()
+    other = School(name="МБОУ «Лицей № 3»", short_name="Лицей № 3", slug="licei3")
+    session.add(other)
+    session.flush()
+    session.add(SsoProvider(school_id=other.id, title="Вход лицея", issuer="https://idp.licei3.example/",
+                            discovery_url="", client_id="k", client_secret="s", scopes="openid", enabled=True,
+                            claims={}, version=1))
+    session.commit()
+    slug = session.get(School, guardian.school_id).slug
+    client = sso_app.test_client()
+    own = client.get(f"/s/{slug}/login").text
+    assert "Войти через Госуслуги (тест)" in own and "Вход лицея" not in own
+    assert f"school={guardian.school_id}" in own  # the installation's button carries the school
+    lyceum = client.get("/s/licei3/login").text
+    assert "Вход лицея" in lyceum and "Войти через Госуслуги (тест)" in lyceum
+    assert "Вход лицея" in client.get("/login").text  # the common page: every school's
+
+
+def test_an_sso_sign_in_with_a_second_factor_is_not_sent_to_replace_the_slip_password(sso_app, provider,
+                                                                                      guardian):
+    import pyotp
+
+    from core.models import SecondFactor
+
+    session = sso_app.extensions["klass"].session()
+    secret = pyotp.random_base32()
+    session.add(SecondFactor(user_id=guardian.id, school_id=guardian.school_id, totp_secret=secret,
+                             recovery_digests=[], last_step=0))
+    guardian.must_change_password = True  # holds the one-time password of the slip, never typed here
+    session.commit()
+    provider.identity = _identity(guardian)
+    client = sso_app.test_client()
+    asked = through_provider(client, provider)
+    assert urlsplit(asked.headers["Location"]).path == "/login/code"
+    page = client.get("/login/code").text
+    done = client.post("/login/code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_token(page)})
+    # As without a second factor (complete_login): where the person was going, not the password change.
+    assert done.status_code == 302 and urlsplit(done.headers["Location"]).path == "/"
+    assert client.get("/account/").status_code in (200, 302)  # signed in: the account page is theirs
+    assert client.get("/login/code").status_code == 302  # the pending sign-in is spent
