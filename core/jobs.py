@@ -161,7 +161,10 @@ def _run_job(app: Flask, state: Any, job_id: int, cleanup: bool) -> None:
         module_name, _, func_name = job.handler.partition(":")
         try:
             handler = getattr(importlib.import_module(module_name), func_name)
-            result = handler(session, job, progress)
+            from core.school_settings import working_for
+
+            with working_for(job.school_id, session=session):  # the job's school's settings, not the deployment's
+                result = handler(session, job, progress)
             job.status, job.result = "done", result or {}
             job.done = job.total or job.done
         except Exception as exc:  # a failed job is shown to its owner, never silently lost

@@ -25,13 +25,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.db import WRITE_INTENT, utcnow
-from core.models import PeriodicClaim, School
+from core.models import PeriodicClaim
+from core.school_settings import school_ids, working_for
 
 log = logging.getLogger("klass.periodic")
 TICK = timedelta(minutes=5)
@@ -117,8 +118,16 @@ def _school_tick(app: Flask, school_id: int, moment: datetime, tick_at: datetime
         with _context_of(app):
             if not claim(state.engine, f"school:{school_id}", tick_at):
                 return None
-            results = [_call(state.engine, impl, {"now": moment, "school_id": school_id}, f"of school {school_id}")
-                       for impl in state.pm.hook.on_school_tick.get_hookimpls()]
+            session = _session(state.engine)
+            try:  # the school's own settings: plugins it switched off do no work for it
+                with working_for(school_id, session=session) as own:
+                    enabled = [impl for impl in state.pm.hook.on_school_tick.get_hookimpls()
+                               if impl.plugin_name not in state.plugins or own.plugin_enabled(impl.plugin_name)]
+                    session.commit()
+                    results = [_call(state.engine, impl, {"now": moment, "school_id": school_id},
+                                     f"of school {school_id}") for impl in enabled]
+            finally:
+                session.close()
             return all(results)
     finally:
         WRITE_INTENT.reset(token)
@@ -154,18 +163,18 @@ def run_periodic(app: Flask, now: datetime | None = None) -> TickReport:
                 return report
             session = _session(state.engine)
             try:
-                school_ids = list(session.scalars(select(School.id).order_by(School.id)))
+                schools = school_ids(session)  # offices of a municipality have no school work
                 session.commit()
             finally:
                 session.close()
             threads = _threads(state.engine)
             if threads == 1:
-                outcomes = [_school_tick(app, sid, moment, report.tick_at) for sid in school_ids]
+                outcomes = [_school_tick(app, sid, moment, report.tick_at) for sid in schools]
             else:
                 with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="klass-tick") as pool:
                     outcomes = list(pool.map(lambda sid: _school_tick(app, sid, moment, report.tick_at),
-                                             school_ids))
-            for school_id, outcome in zip(school_ids, outcomes, strict=True):
+                                             schools))
+            for school_id, outcome in zip(schools, outcomes, strict=True):
                 if outcome is not None:
                     report.schools_run.append(school_id)
                     if not outcome:
