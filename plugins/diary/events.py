@@ -145,7 +145,9 @@ def expand(session: Session, settings: Mapping[str, Any], limit: int = 500, scho
     query = select(Event)
     if school_id is not None:
         query = query.where(Event.school_id == school_id)
-    events = list(session.scalars(query.order_by(Event.id).limit(limit)))
+    # Claimed: two senders at once (the worker's job and another process's) each take other events, so a
+    # family is never told twice (PostgreSQL's SKIP LOCKED; SQLite has one writer at a time anyway).
+    events = list(session.scalars(query.order_by(Event.id).limit(limit).with_for_update(skip_locked=True)))
     for event in events:
         if event.kind == "mark":
             _expand_mark(session, event, settings)
