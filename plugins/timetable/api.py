@@ -22,6 +22,7 @@ from core.toolkit import (
 )
 from plugins.gradebook.public import Lesson
 from plugins.timetable import access, agenda, clashes, lesson_changes, naming, versioning
+from plugins.timetable import entries as weekly_lessons
 from plugins.timetable.assessments import assessments_between, plan_assessment, warnings_around, warnings_for
 from plugins.timetable.models import Assessment, TimetableEntry, TimetableVersion
 from plugins.timetable.schemas import (
@@ -98,14 +99,16 @@ def entries(version_id: int) -> Any:
 @bp.post("/entries")
 @api_view("timetable.manage", body=EntryBodySchema)
 def add_entry(body: dict[str, Any]) -> Any:
-    """Add a weekly lesson; 409 names every clash (teacher, room, class or subgroup)."""
+    """Add a weekly lesson; 409 names every clash (teacher, room, class or subgroup), 422 the СанПиН limits it
+    would exceed (send ``confirm_sanpin: true`` to add it anyway where the school allows); audited as the
+    editor's."""
     session, school_id = db(), current_school_id()
     version = get_owned_or_404(TimetableVersion, body["version_id"])
-    s = plugin_settings("timetable")
     draft = clashes.draft_from_assignment(session, school_id, body["class_id"], body["assignment_id"],
                                            body["weekday"], body["number"], body["room"])
-    entry = clashes.add_entry(session, school_id, version, draft, shared_rooms=s["shared_rooms"],
-                               days_per_week=s["days_per_week"], lessons_per_day=s["lessons_per_day"])
+    entry = weekly_lessons.add(session, school_id, version, draft, plugin_settings("timetable"),
+                               actor_id=acting_user().id,
+                               confirm_sanpin=body["confirm_sanpin"])
     session.commit()
     return jsonify(EntrySchema().dump(entry)), 201
 
@@ -113,9 +116,9 @@ def add_entry(body: dict[str, Any]) -> Any:
 @bp.delete("/entries/<int:entry_id>")
 @api_view("timetable.manage")
 def delete_entry(entry_id: int) -> Any:
-    """Remove a weekly lesson from its version."""
+    """Remove a weekly lesson from its version (audited: the editor's «Вернуть» can restore it)."""
     session = db()
-    session.delete(get_owned_or_404(TimetableEntry, entry_id))
+    weekly_lessons.remove(session, get_owned_or_404(TimetableEntry, entry_id), actor_id=acting_user().id)
     session.commit()
     return "", 204
 

@@ -100,6 +100,9 @@ class EntryBodySchema(Schema):
     weekday = fields.Integer(required=True, validate=validate.Range(min=0, max=5))
     number = fields.Integer(required=True, validate=validate.Range(min=0, max=12))
     room = fields.String(load_default="", validate=validate.Length(max=50))
+    # Add it although it takes the class beyond СанПиН's limits (refused anyway where the school's
+    # ``sanpin_on_entry`` is "refuse").
+    confirm_sanpin = fields.Boolean(load_default=False)
 
 
 class CheckQuerySchema(EntryBodySchema):

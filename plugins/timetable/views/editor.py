@@ -17,14 +17,14 @@ from core.toolkit import (
     Subject,
     TeachingAssignment,
     User,
-    audit,
     current_school_id,
     db,
     get_owned_or_404,
     requires_permission,
     school_today,
 )
-from plugins.timetable import access, bell_times, clashes, naming, versioning, workload
+from plugins.timetable import access, bell_times, clashes, entries, naming, versioning
+from plugins.timetable.entries import SanpinExcess
 from plugins.timetable.forms import EntryForm, VersionForm
 from plugins.timetable.models import TimetableEntry, TimetableVersion
 from plugins.timetable.refusals import TimetableError
@@ -162,38 +162,22 @@ def add_entry(version_id: int, class_id: int) -> Any:
                                                      for n, errs in form.errors.items() for e in errs], 422)
     if not form.assignment_id.data:
         return _editor(version, school_class, form, [_("Choose the subject and the teacher.")], 422)
-    s = settings()
     try:
         draft = clashes.draft_from_assignment(session, school_id, class_id, form.assignment_id.data,
                                                form.weekday.data, form.number.data, form.room.data or "")
-        entry = clashes.add_entry(session, school_id, version, draft, shared_rooms=s["shared_rooms"],
-                                  days_per_week=s["days_per_week"], lessons_per_day=s["lessons_per_day"])
+        entries.add(session, school_id, version, draft, settings(), actor_id=current_user.id,
+                    confirm_sanpin=request.form.get("confirm_sanpin") == "1")
+    except SanpinExcess as exc:  # СанПиН at the moment of entry: refused, or added once the deputy confirms
+        session.rollback()
+        if exc.confirmable:
+            return _editor(version, school_class, form, [], 422, sanpin=problems_text(exc.problems))
+        return _editor(version, school_class, form, problems_text(exc.problems), 422)
     except TimetableError as exc:
         session.rollback()
         return _editor(version, school_class, form, problems_text(exc.problems), exc.status)
-    # СанПиН at the moment of entry: beyond the limits a lesson is refused, or added once the deputy confirms.
-    excess = [_(m, **p) for m, p in workload.sanpin_excess(session, school_id, version.id, class_id,
-                                                           form.weekday.data, s)]
-    refuse = s["sanpin_on_entry"] == "refuse"
-    if excess and (refuse or request.form.get("confirm_sanpin") != "1"):
-        session.rollback()
-        if refuse:
-            return _editor(version, school_class, form, [*excess, _("The school's settings do not allow it.")], 422)
-        return _editor(version, school_class, form, [], 422, sanpin=excess)
-    audit(session, school_id=school_id, action="timetable.entry.create", object_type="timetable.entry",
-          object_id=entry.id, old=None, new={**entry_state(entry), **({"sanpin_confirmed": excess} if excess else {})},
-          actor_id=current_user.id)
     session.commit()
     flash(_("Lesson added to the timetable."), "success")
     return redirect(url_for(".editor", version_id=version.id, class_id=class_id))
-
-
-ENTRY_FIELDS = ("version_id", "class_id", "subgroup_id", "subject_id", "teacher_id", "weekday", "number", "room")
-
-
-def entry_state(entry: TimetableEntry) -> dict[str, Any]:
-    """What the audit log keeps of a weekly lesson (enough to restore it)."""
-    return {name: getattr(entry, name) for name in ENTRY_FIELDS}
 
 
 @bp.post("/entries/<int:entry_id>/delete")
@@ -208,11 +192,7 @@ def delete_entry(entry_id: int) -> Any:
         version = get_owned_or_404(TimetableVersion, version_id)
         school_class = get_owned_or_404(SchoolClass, class_id)
         return _editor(version, school_class, _entry_form(class_id), [], confirm_delete=entry)
-    old = entry_state(entry)
-    session.delete(entry)
-    session.flush()
-    record = audit(session, school_id=entry.school_id, action="timetable.entry.delete",
-                   object_type="timetable.entry", object_id=entry_id, old=old, new=None, actor_id=current_user.id)
+    record = entries.remove(session, entry, actor_id=current_user.id)
     session.commit()
     undo = url_for(".restore_entry", audit_id=record.id) if record is not None else ""
     flash(Markup('{} <form method="post" action="{}" class="inline"><input type="hidden" name="csrf_token" '
@@ -231,19 +211,15 @@ def restore_entry(audit_id: int) -> Any:
         abort(404)
     old = record.old or {}
     version = get_owned_or_404(TimetableVersion, old["version_id"])
-    s = settings()
     draft = clashes.Draft(old["class_id"], old["subgroup_id"], old["subject_id"], old["teacher_id"], old["weekday"],
                           old["number"], old.get("room") or "")
     try:
-        entry = clashes.add_entry(session, school_id, version, draft, shared_rooms=s["shared_rooms"],
-                                  days_per_week=s["days_per_week"], lessons_per_day=s["lessons_per_day"])
+        entries.add(session, school_id, version, draft, settings(), actor_id=current_user.id, restored_from=audit_id)
     except TimetableError as exc:
         session.rollback()
         for text in problems_text(exc.problems):
             flash(text, "error")
         return redirect(url_for(".editor", version_id=version.id, class_id=old["class_id"]))
-    audit(session, school_id=school_id, action="timetable.entry.create", object_type="timetable.entry",
-          object_id=entry.id, old=None, new={**entry_state(entry), "restored_from": audit_id}, actor_id=current_user.id)
     session.commit()
     flash(_("The lesson is back in the timetable."), "success")
     return redirect(url_for(".editor", version_id=version.id, class_id=old["class_id"]))

@@ -264,6 +264,45 @@ def test_sanpin_is_checked_when_a_lesson_is_added(app, session, login_as, demo_s
     assert session.scalar(count) == 6
 
 
+def test_the_api_checks_sanpin_and_audits_like_the_editor(app, session, login_as, demo_school):
+    """A script adding lessons through the API meets the same СанПиН check as the page (a structured 422
+    naming the limit, added only when confirmed) and leaves the same audit trail, removals included."""
+    from core.models import AuditEntry
+    from tests.plugins.timetable.tt_helpers import bearer
+
+    school_id = demo_school["school_id"]
+    deputy = login_as("deputy")
+    monday, term = future_week(session, school_id)
+    version = _new_version(deputy, session, school_id, monday, term)
+    c1a, rows = _first_grade_lessons(session)
+    headers = bearer(session, demo_school["accounts"]["deputy"])
+    client = app.test_client()
+
+    def add(number, **extra):
+        return client.post("/api/v1/timetable/entries", headers=headers, json={
+            "version_id": version.id, "class_id": c1a, "assignment_id": rows[number % len(rows)].id,
+            "weekday": 0, "number": number, **extra})
+
+    for number in range(1, 6):
+        assert add(number).status_code == 201
+    refused = add(6)
+    assert refused.status_code == 422 and refused.json["error"]["code"] == "validation_error"
+    assert "СанПиН: в 1 классе не больше 5 уроков в день; в этот день было бы 6." in refused.json["error"]["fields"]["problems"]
+    count = select(func.count(TimetableEntry.id)).where(TimetableEntry.version_id == version.id)
+    assert session.scalar(count) == 5
+    added = add(6, confirm_sanpin=True)
+    assert added.status_code == 201 and session.scalar(count) == 6
+    trail = list(session.scalars(select(AuditEntry).where(AuditEntry.action.like("timetable.entry.%"),
+                                                          AuditEntry.school_id == school_id)
+                                 .order_by(AuditEntry.id.desc()).limit(6)))
+    assert trail[0].object_id == str(added.json["id"]) and trail[0].new["sanpin_confirmed"]
+    assert all(e.action == "timetable.entry.create" for e in trail)
+    assert client.delete(f"/api/v1/timetable/entries/{added.json['id']}", headers=headers).status_code == 204
+    removal = session.scalar(select(AuditEntry).where(AuditEntry.action == "timetable.entry.delete")
+                             .order_by(AuditEntry.id.desc()))
+    assert removal.object_id == str(added.json["id"]) and removal.old["number"] == 6 and session.scalar(count) == 5
+
+
 def test_removing_a_lesson_asks_first_and_can_be_undone(app, session, login_as, demo_school):
     from core.models import AuditEntry
     from tests.conftest import csrf_token
