@@ -144,7 +144,7 @@ def wake_after_request(response: Any) -> Any:
         session.info.pop("diary_committed", None)
         from plugins.diary.jobs import wake_sender
 
-        wake_sender(session, session.info.get("diary_school_id") or current_school_id())
+        wake_sender(session.info.get("diary_school_id") or current_school_id())
     except Exception:  # never break someone else's response for a notification
         log.exception("could not start the diary's sender")
     return response
