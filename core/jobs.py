@@ -123,6 +123,74 @@ def _run_task(job_id: int) -> None:
     run_job(_worker_app(), job_id)
 
 
+# --- background tasks without a job row ------------------------------------------------------------------
+
+TASK_KEY = "klass.task:{}"
+STALE_TASK_SECONDS = 600  # a marker older than this belongs to a task that was lost (Redis flushed, worker killed)
+
+
+def enqueue_task(handler: str, *, school_id: int | None = None, key: str | None = None, **params: Any) -> bool:
+    """Queue ``handler(session, school_id, **params)`` ("module:function") for a worker, with no
+    ``core_job`` row: for work nobody watches (the diary's instant sender), so queueing it costs no
+    statement on the main database, only a write to the queue (Redis, or the instance's SQLite file).
+
+    ``key`` deduplicates: while a task of that key waits in the queue, another is not queued (the waiting
+    one will see the newer work: it has not started). The marker is taken off when the task starts, so work
+    committed while it runs queues the next one, and nothing waits for a periodic tick. (No time-based
+    skipping in the process: a repeat skipped after the task had started would leave its work waiting.)
+    Returns whether a task was queued.
+    ``params`` must be JSON-like (they are pickled into the queue). The handler commits its own work;
+    a failure is logged (nobody watches a job row for it).
+    """
+    if key is not None and not immediate() and not _claim_key(TASK_KEY.format(key)):
+        return False
+    if immediate():
+        run_task(current_app, handler, school_id, params, cleanup=False)  # type: ignore[arg-type]
+    else:
+        huey.enqueue(_run_plain_task.s(handler, school_id, params, key))
+    return True
+
+
+def _claim_key(marker: str) -> bool:
+    """Set the queue's marker of a waiting task unless one is set (atomically, in the queue's storage);
+    a marker left by a task that never ran (older than ``STALE_TASK_SECONDS``) is taken over."""
+    if huey.put_if_empty(marker, time.time()):
+        return True
+    since = huey.get(marker, peek=True)
+    if since is None or time.time() - float(since) > STALE_TASK_SECONDS:
+        huey.put(marker, time.time())
+        return True
+    return False
+
+
+@huey.task()
+def _run_plain_task(handler: str, school_id: int | None, params: dict[str, Any], key: str | None) -> None:
+    if key is not None:
+        huey.delete(TASK_KEY.format(key))  # from now on a new wake-up queues a new run
+    run_task(_worker_app(), handler, school_id, params)
+
+
+def run_task(app: Flask, handler: str, school_id: int | None, params: dict[str, Any], *, cleanup: bool = True) -> None:
+    """Run one ``enqueue_task`` handler inside ``app`` with the thread's session; commit, or roll back and log."""
+    state = app.extensions["klass"]
+    token = WRITE_INTENT.set(True)
+    try:
+        with _context_of(app):
+            session = state.session()
+            module_name, _, func_name = handler.partition(":")
+            try:
+                getattr(importlib.import_module(module_name), func_name)(session, school_id, **params)
+                session.commit()
+            except Exception:  # nobody watches this task: the log is where a failure goes
+                session.rollback()
+                log.error("task %s (school %s) failed:\n%s", handler, school_id, traceback.format_exc())
+            finally:
+                if cleanup:
+                    state.session.remove()
+    finally:
+        WRITE_INTENT.reset(token)
+
+
 def _context_of(app: Flask) -> Any:
     """``app``'s context: the current one when it is already ``app``'s (an inline run inside a request;
     a nested context would end that request's session on exit), else a new one."""

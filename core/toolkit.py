@@ -45,6 +45,7 @@ from core.files import (
     sniff,
     store_file,
 )
+from core.jobs import enqueue_task
 from core.jobs import submit as submit_job
 from core.logins import unique_login
 from core.lookup import find_owned, get_owned_or_404
@@ -104,7 +105,7 @@ from core.services import (
 )
 from core.tenancy import find_user as find_user_by_login
 from core.text import plain_text, render_text
-from core.ui import DashboardWidget, LoginOption, MenuItem, SetupStep
+from core.ui import DashboardWidget, LoginOption, MenuItem, SetupStep, render_fragment
 
 
 def engine() -> Engine | Connection:
@@ -167,7 +168,7 @@ __all__ = [
     "UploadRefused", "check_upload", "file_response", "load_file", "sniff", "store_file", "acting_user", "engine", "find_owned", "get_owned_or_404", "local_to_utc", "now_in", "school_now", "school_today",
     "school_zone", "today_in", "valid_zone", "week_start",
     "may_email", "AcademicYear", "AuditEntry", "Job", "build_message", "register_fonts", "ru_plural", "send_mail",
-    "submit_job", "Base", "ClassMembership", "ConfigError", "DashboardWidget", "GuardianLink",
+    "submit_job", "enqueue_task", "Base", "ClassMembership", "ConfigError", "DashboardWidget", "GuardianLink",
     "Holiday", "MenuItem", "Permission", "SetupStep", "PluginInfo", "Role", "RoleGrant", "School", "SchoolClass", "Subgroup",
     "SubgroupMember", "Subject", "TeachingAssignment", "Term", "UTCDateTime", "User", "api_error", "api_view",
     "add_assignment", "audit", "audit_many", "can", "changes", "children_of", "class_memberships", "class_of_student", "class_students",
@@ -180,6 +181,6 @@ __all__ = [
     "reads_from_replica",
     "check_app_password_challenge", "check_app_password", "app_password_valid",
     "CreatedSchool", "create_school",
-    "LoginOption", "complete_login",
+    "LoginOption", "complete_login", "render_fragment",
     "gate_for_school", "school_ids", "schools_with_plugin", "working_for",
 ]

@@ -105,3 +105,15 @@ def cached_menu(app: Any, user: Any, script_root: str, build: Callable[[Any], li
                      for item in build(user))
         menus[key] = menu
     return menu
+
+
+def render_fragment(template: str, **context: Any) -> Any:
+    """A piece of a page (a diary section, a dashboard widget) rendered as ``Markup`` without the page's
+    context processors: ``render_template`` runs every one of them again (the menu, the help link, the
+    setup strip...) for each fragment, which cost the diary week a third of its time. The fragment has the
+    template globals (``_``, ``url_for``, ``csrf_token``) but no ``request``, ``current_user`` or ``menu``:
+    pass what it needs."""
+    from flask import current_app
+    from markupsafe import Markup
+
+    return Markup(current_app.jinja_env.get_template(template).render(context))  # noqa: S704 autoescaped template

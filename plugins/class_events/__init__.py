@@ -81,15 +81,15 @@ def extra_diary_sections(session: Any, school_id: int, student_id: int, class_id
     """The class's events of the week shown (the ones the student takes part in are marked)."""
     from flask_babel import gettext as _
 
+    from core.toolkit import render_fragment
     from plugins.class_events import services
     from plugins.class_events.views import kind_names
 
-    events = services.between(session, school_id, class_id, week_start, week_start + timedelta(days=6))
+    events = services.week_of_student(session, school_id, class_id, student_id, week_start,
+                                      week_start + timedelta(days=6))
     if not events:
         return []
-    people = services.participant_map(session, [e.id for e in events])
-    mine = {e for e, ids in people.items() if student_id in ids}
-    html = Markup(render_template("class_events/_diary.html", events=events, kinds=kind_names(), mine=mine))
+    html = render_fragment("class_events/_diary.html", events=events, kinds=kind_names())
     return [{"title": _("Class events"), "html": html, "weight": 30}]
 
 

@@ -7,7 +7,7 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import (
@@ -123,6 +123,25 @@ def between(session: Session, school_id: int, class_id: int, start: date, end: d
     return list(session.scalars(select(ClassEvent).where(
         ClassEvent.school_id == school_id, ClassEvent.class_id == class_id, ClassEvent.day >= start,
         ClassEvent.day <= end).order_by(ClassEvent.day, ClassEvent.starts_at)))
+
+
+def week_of_student(session: Session, school_id: int, class_id: int, student_id: int, start: date,
+                    end: date) -> list[Any]:
+    """The class's events from ``start`` to ``end`` for a family's diary, in one statement built once:
+    (day, starts_at, kind, title, place, takes_part), ``takes_part`` saying the student is a participant."""
+    if not _WEEK:
+        takes_part = exists().where(ClassEventParticipant.event_id == ClassEvent.id,
+                                    ClassEventParticipant.student_id == bindparam("student_id"))
+        _WEEK.append(select(ClassEvent.day, ClassEvent.starts_at, ClassEvent.kind, ClassEvent.title,
+                            ClassEvent.place, takes_part.label("takes_part")).where(
+            ClassEvent.school_id == bindparam("school_id"), ClassEvent.class_id == bindparam("class_id"),
+            ClassEvent.day >= bindparam("start", type_=ClassEvent.day.type),
+            ClassEvent.day <= bindparam("end", type_=ClassEvent.day.type)).order_by(ClassEvent.day, ClassEvent.starts_at))
+    return list(session.execute(_WEEK[0], {"school_id": school_id, "class_id": class_id, "student_id": student_id,
+                                          "start": start, "end": end}))
+
+
+_WEEK: list[Any] = []
 
 
 def participant_map(session: Session, event_ids: list[int]) -> dict[int, list[int]]:

@@ -5,7 +5,6 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -55,8 +54,21 @@ def periodic(session: Session, now: datetime) -> sending.DrainResult:
         own.close()
 
 
+def send_school(session: Session, school_id: int) -> None:
+    """Task handler (``wake_sender``): turn the queued events into notifications and send this school's
+    instant messages, with the school's own settings; again while requests commit more meanwhile (bounded:
+    the tick takes the rest)."""
+    with working_for(school_id, session=session):
+        expand_events(session, school_id)
+        for _round in range(10):
+            sending.drain(session, datetime.now(UTC), mail=core_settings()["mail"],
+                          settings=plugin_settings("diary"), send=send_mail, digests=False, school_id=school_id)
+            if expand_events(session, school_id) == 0:
+                return
+
+
 def send_instant(session: Session, job: Job, progress: Any) -> dict[str, Any]:
-    """Job handler: send the instant messages queued by a request (submitted right after it)."""
+    """Job handler of the sender before it ran without a job row: jobs queued before an upgrade still run."""
     with working_for(job.school_id, session=session):
         expand_events(session, job.school_id)
         result = sending.drain(session, datetime.now(UTC), mail=core_settings()["mail"],
@@ -78,30 +90,17 @@ def expand_events(session: Session, school_id: int | None = None) -> int:
             return total
 
 
-WAKE_INTERVAL = timedelta(seconds=20)
-_last_wake: dict[tuple[int, int], datetime] = {}  # per process, database and school: when this process last started the sender
+def wake_sender(school_id: int) -> bool:
+    """Queue the instant sender of ``school_id`` after a request queued messages: a task in the job queue
+    (Redis or the instance's file), not a ``core_job`` row, so the saving request runs no statement for it.
 
+    Deduplicated per school by the queue: while one waits no other is queued (it has not started, so it
+    will see these messages; a teacher typing a column of marks makes a handful of runs, not thirty), and
+    one that already runs loops while events keep arriving. Per school, so another school's waiting sender
+    never holds this school's messages back. Returns whether a sender was queued."""
+    from core.toolkit import enqueue_task
 
-def wake_sender(session: Session, school_id: int, user_id: int | None = None) -> Job | None:
-    """Submit the instant sender after a request queued messages, unless one is waiting or was started a
-    moment ago (a teacher typing a column of marks makes one job, not thirty; anything left is sent by the
-    next request's job or the periodic tick)."""
-    from core.toolkit import submit_job
-
-    now = datetime.now(UTC)
-    engine_key = (id(session.get_bind()), school_id)
-    if now - _last_wake.get(engine_key, now - WAKE_INTERVAL) < WAKE_INTERVAL:
-        return None  # started a moment ago by this process: no statement at all for the next saves
-    _last_wake[engine_key] = now
-    # Per school: another school's waiting sender must not hold this school's messages back (the sender
-    # drains only its own school's messages, see ``send_instant``).
-    recent = session.scalar(select(Job.id).where(
-        Job.kind == "diary.notify", Job.school_id == school_id,
-        (Job.status == "queued") | (Job.created_at >= datetime.now(UTC) - WAKE_INTERVAL)).limit(1))
-    if recent is not None:
-        return None
-    return submit_job(session, school_id=school_id, kind="diary.notify", title=_("Notifications to families"),
-                      handler="plugins.diary.jobs:send_instant")
+    return enqueue_task("plugins.diary.jobs:send_school", school_id=school_id, key=f"diary.send:{school_id}")
 
 
 def forget_old_sender_jobs(session: Session, now: datetime) -> None:

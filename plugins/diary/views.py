@@ -61,6 +61,24 @@ def _weekday_names() -> list[str]:
 _WEEKDAYS: dict[str, list[str]] = {}
 
 
+def _week_words() -> dict[str, Any]:
+    """The week page's fixed words in the interface language, translated once per locale and process:
+    a ``_()`` in a template costs three calls through Jinja's gettext wrappers, and the page has a dozen."""
+    from flask_babel import get_locale
+
+    key = str(get_locale())
+    if key not in _WEEK_WORDS:
+        _WEEK_WORDS[key] = {
+            "homework": _("Homework"), "today": _("Today"), "read": _("Read"), "read_it": _("I have read it"),
+            "no_lessons": _("No lessons"), "weeks": _("Weeks"), "previous": _("Previous week"),
+            "next": _("Next week"), "this_week": _("This week"), "explain": _("Explain the absence"),
+            "kinds": {"praise": _("Praise"), "concern": _("Remark"), "recommendation": _("Recommendation")}}
+    return _WEEK_WORDS[key]
+
+
+_WEEK_WORDS: dict[str, dict[str, Any]] = {}
+
+
 @lru_cache(maxsize=4096)
 def _date_label(day: date, locale: str) -> str:
     """«25 ноября»: Babel's formatting costs more than the rest of a day's heading."""
@@ -144,7 +162,7 @@ def wake_after_request(response: Any) -> Any:
         session.info.pop("diary_committed", None)
         from plugins.diary.jobs import wake_sender
 
-        wake_sender(session, session.info.get("diary_school_id") or current_school_id())
+        wake_sender(session.info.get("diary_school_id") or current_school_id())
     except Exception:  # never break someone else's response for a notification
         log.exception("could not start the diary's sender")
     return response
@@ -206,7 +224,7 @@ def _week_page(v: Viewer, student_id: int | None, fallback: bool = False) -> Any
     due = _("due %(date)s")
     return render_template("diary/week.html", w=data, today=today, sections=sections, labels=labels,
                            dues={d: due % {"date": label} for d, label in labels.items()},
-                           weekdays=_weekday_names(), note_url=_absence_note_url(data.student),
+                           weekdays=_weekday_names(), t=_week_words(), note_url=_absence_note_url(data.student),
                            can_ack=data.student.relation == "child" and can(current_user, "diary.acknowledge"),
                            this_week=week_start_of(today))
 

@@ -42,10 +42,20 @@ def help_link() -> dict[str, Any]:
     if not getattr(current_user, "is_authenticated", False) or not can(current_user, "help.guide.read"):
         return {}
     endpoint = request.endpoint or ""
-    if endpoint.startswith("help."):
-        return {"help_url": url_for("help.index")}
-    slug, anchor = guides.target_for(endpoint, _roles(current_user))
-    return {"help_url": url_for("help.guide", slug=slug, page=endpoint, _anchor=anchor)}
+    key = (request.script_root, endpoint, frozenset(_roles(current_user)))
+    url = _HELP_URLS.get(key)
+    if url is None:  # the same few per endpoint and kind of user: built once per process (every page asks)
+        if endpoint.startswith("help."):
+            url = url_for("help.index")
+        else:
+            slug, anchor = guides.target_for(endpoint, set(key[2]))
+            url = url_for("help.guide", slug=slug, page=endpoint, _anchor=anchor)
+        if len(_HELP_URLS) < 4096:
+            _HELP_URLS[key] = url
+    return {"help_url": url}
+
+
+_HELP_URLS: dict[tuple[str, str, frozenset[str]], str] = {}
 
 
 def _image_url() -> str:

@@ -67,13 +67,13 @@ def extra_diary_sections(session: Any, school_id: int, student_id: int, class_id
     """The school's and the class's news whose window overlaps the week shown."""
     from flask_babel import gettext as _
 
-    from core.toolkit import school_zone
+    from core.toolkit import render_fragment, school_zone
     from plugins.news import services
 
     items = services.in_week(session, school_id, class_id, week_start, school_zone(school_id, session=session))
     if not items:
         return []
-    return [{"title": _("News"), "html": Markup(render_template("news/_diary.html", items=items)), "weight": 20}]
+    return [{"title": _("News"), "html": render_fragment("news/_diary.html", items=items), "weight": 20}]
 
 
 @hookimpl

@@ -7,9 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import render_template
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
@@ -96,11 +94,13 @@ def extra_diary_sections(session: Session, student_id: int, class_id: int, week_
     from babel.dates import format_date
     from flask_babel import get_locale
 
+    from core.toolkit import render_fragment
     from plugins.resources.labels import KIND_TITLES, USE_TITLES
 
-    labels = {day: format_date(day, "EEEE, d MMMM", locale=get_locale()) for day, *_rest in rows}
-    html = Markup(render_template("resources/_diary.html", rows=rows, labels=labels, kind_titles=KIND_TITLES,
-                                  use_titles=USE_TITLES))
+    locale = get_locale()
+    labels = {day: format_date(day, "EEEE, d MMMM", locale=locale) for day in {row[0] for row in rows}}
+    html = render_fragment("resources/_diary.html", rows=rows, labels=labels, kind_titles=KIND_TITLES,
+                           use_titles=USE_TITLES)
     return [{"title": _("Materials for the lessons"), "html": html, "weight": 15}]
 
 

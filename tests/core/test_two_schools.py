@@ -295,20 +295,34 @@ def test_writes_with_school_b_ids_change_nothing_in_school_b(schools, demo_schoo
     assert not problems and not changed, "\n".join(problems + [f"B's rows changed in {changed}"])
 
 
-def test_one_schools_diary_sender_does_not_hold_back_the_others(schools, demo_school):
-    """A teacher of A saves a mark and A's sender job starts; a moment later a mark in B must start B's own
-    sender (before, A's job counted for every school and B's families waited for the periodic tick)."""
+def test_one_schools_diary_sender_does_not_hold_back_the_others(schools, demo_school, monkeypatch):
+    """A teacher of A saves a mark and A's sender is queued; a moment later a mark in B must queue B's own
+    sender (before, A's waiting sender counted for every school and B's families waited for the periodic
+    tick). Waking costs the saving request no statement on the main database (a task in the queue, no job
+    row), a second wake-up of A while its sender waits queues nothing, and once it has started the next
+    one queues again."""
+    import core.jobs
     from core.models import Job
     from plugins.diary.jobs import wake_sender
 
+    queue = core.jobs.huey
+    monkeypatch.setattr(queue, "immediate", False)  # queued for a worker (a fresh in-memory queue), not run inline
     app, conn, school_b = schools
+    a, b = demo_school["school_id"], school_b.school_id
+    statements: list[str] = []
     with app.test_request_context():
-        session = app.extensions["klass"].session()
-        first = wake_sender(session, demo_school["school_id"])
-        again = wake_sender(session, demo_school["school_id"])
-        other = wake_sender(session, school_b.school_id)
-        assert first is not None and again is None  # one sender per school at a time
-        assert other is not None and other.school_id == school_b.school_id
-        kinds = session.execute(select(Job.school_id).where(Job.kind == "diary.notify", Job.id.in_([first.id, other.id]))
-                                ).scalars().all()
-        assert sorted(kinds) == sorted([demo_school["school_id"], school_b.school_id])
+        from sqlalchemy import event
+
+        engine = app.extensions["klass"].engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            woken = [wake_sender(a), wake_sender(a), wake_sender(b)]
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert woken == [True, False, True] and statements == []
+        waiting = [queue.dequeue() for _ in range(queue.pending_count())]
+        assert sorted(t.args[1] for t in waiting) == sorted([a, b])  # each school its own sender
+        assert app.extensions["klass"].session().scalar(select(Job.id).where(Job.kind == "diary.notify")) is None
+        queue.delete("klass.task:diary.send:" + str(a))  # what the task does first when it starts
+        assert wake_sender(a) is True
