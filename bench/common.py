@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -144,6 +145,47 @@ def school_database(engine_kind: str, name: str) -> tuple[str, Callable[[], None
         admin.dispose()
 
     return url, drop
+
+
+def start_gunicorn(url: str, workers: int, env: dict[str, str] | None = None) -> tuple[Any, str]:
+    """``gunicorn -w workers`` on a free loopback port serving ``url``'s school, answering once ready:
+    (the process, its base URL). Stop it with ``os.killpg(process.pid, SIGTERM)``."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    full_env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), **(env or {})}
+    process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b",
+                                f"127.0.0.1:{port}", "--log-level", "warning", "core:create_app()"], cwd=ROOT,
+                               env=full_env, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"{base}/login", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return process, base
+
+
+def http_sign_in(base: str, login: str) -> tuple[str, str]:
+    """(Cookie header, CSRF token) of a person signed in through the real form."""
+    import http.cookiejar
+    import urllib.parse
+    import urllib.request
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    token = _CSRF.search(opener.open(f"{base}/login").read().decode()).group(1)
+    opener.open(f"{base}/login", urllib.parse.urlencode(
+        {"login": login, "password": PASSWORD, "csrf_token": token}).encode()).read()
+    found = _CSRF.search(opener.open(f"{base}/account/tokens").read().decode())
+    return "; ".join(f"{c.name}={c.value}" for c in jar), found.group(1) if found else token
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def make_app(url: str) -> Any:

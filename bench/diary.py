@@ -17,20 +17,24 @@ them (CPU time, top functions by own and by cumulative time): where a page's mil
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
-from common import INSTANCE, PASSWORD, ROOT, RUNS, finish, header, result, school_database
+from common import (
+    INSTANCE,
+    RUNS,
+    finish,
+    header,
+    http_sign_in,
+    result,
+    school_database,
+    start_gunicorn,
+)
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -50,17 +54,6 @@ def guardians(url: str, n: int) -> list[tuple[str, int]]:
     engine.dispose()
     step = max(1, len(rows) // n)
     return [(login, student) for login, student in rows[::step][:n]]
-
-
-def sign_in(base: str, login: str) -> str:
-    """The Cookie header of a guardian signed in through the real form."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/login").read().decode()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    opener.open(f"{base}/login", urllib.parse.urlencode(
-        {"login": login, "password": PASSWORD, "csrf_token": token}).encode()).read()
-    return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
 def worker_cpu(master: int) -> float:
@@ -149,23 +142,10 @@ def main() -> None:
     server = None
     try:
         people = guardians(url, args.clients)
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-        gunicorn = str(Path(sys.executable).parent / "gunicorn")
-        server = subprocess.Popen([gunicorn, "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--log-level",
-                                   "warning", "core:create_app()"], cwd=ROOT, env=env, start_new_session=True)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{base}/login", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+        server, base = start_gunicorn(url, args.workers)
         targets = []
         for login, student in people:
-            cookie = sign_in(base, login)
+            cookie, _token = http_sign_in(base, login)
             targets.append(f'{{"/diary/{student}", "{cookie}"}}')
         script = INSTANCE / "diary.lua"
         script.write_text(LUA % ", ".join(targets), encoding="utf-8")

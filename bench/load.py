@@ -17,25 +17,29 @@ from __future__ import annotations
 
 import argparse
 import csv
-import http.cookiejar
 import json
 import os
-import re
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from common import INSTANCE, PASSWORD, ROOT, finish, header, load_line, result, school_database
+from common import (
+    INSTANCE,
+    ROOT,
+    finish,
+    header,
+    http_sign_in,
+    load_line,
+    result,
+    school_database,
+    start_gunicorn,
+)
 from diary import worker_cpu
 from sqlalchemy import func, select
 
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 WEIGHTS = {"markers": 3, "roll_callers": 2, "families": 10, "deputies": 1}  # as in load_users.py
 KINDS = {"MarkingTeacher": "mark save", "RollCallTeacher": "roll call save", "Family": "diary week",
          "Deputy": "whole-school report"}
@@ -76,23 +80,6 @@ def people(url: str) -> dict[str, list[dict[str, Any]]]:
         raise SystemExit(f"the school has too few people for the load test on {day}")
     print(f"  {len(teaching)} teachers with a lesson on {day}, {len(families)} families, {len(deputies)} deputies")
     return {"markers": teaching[0::2], "roll_callers": teaching[1::2], "families": families, "deputies": deputies}
-
-
-def sign_in(base: str, login: str) -> tuple[str, str]:
-    """(Cookie header, CSRF token) of a person signed in through the real form."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    token = CSRF.search(opener.open(f"{base}/login").read().decode()).group(1)
-    opener.open(f"{base}/login", urllib.parse.urlencode(
-        {"login": login, "password": PASSWORD, "csrf_token": token}).encode()).read()
-    found = CSRF.search(opener.open(f"{base}/account/tokens").read().decode())
-    return "; ".join(f"{c.name}={c.value}" for c in jar), found.group(1) if found else token
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def locust(base: str, clients: int, seconds: int, prefix: Path, classes: list[str],
@@ -147,27 +134,17 @@ def main() -> None:
         data = INSTANCE / "people.json"
         everyone = people(url)
         env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "KLASS_LOAD_PEOPLE": str(data)}
-        port = free_port()
-        bin_dir = Path(sys.executable).parent
-        servers.append(subprocess.Popen([str(bin_dir / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
-                                         "--log-level", "warning", "core:create_app()"], cwd=ROOT, env=env,
-                                        start_new_session=True))
-        servers.append(subprocess.Popen([str(bin_dir / "klass"), "jobs", "worker"], cwd=ROOT, env=env,
-                                        start_new_session=True, stdout=subprocess.DEVNULL))
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{base}/login", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+        web, base = start_gunicorn(url, args.workers, env)
+        servers.append(web)
+        servers.append(subprocess.Popen([str(Path(sys.executable).parent / "klass"), "jobs", "worker"], cwd=ROOT,
+                                        env=env, start_new_session=True, stdout=subprocess.DEVNULL))
         most = max(int(c) for c in args.clients.split(","))
         started = time.perf_counter()
         for kind, weight in WEIGHTS.items():  # enough signed-in people for the largest run
             # the largest mixed run's share, and 8 for the runs of one kind alone (a lesson each, never shared)
             everyone[kind] = everyone[kind][:max(8, most * weight // sum(WEIGHTS.values()) + 2)]
             for person in everyone[kind]:
-                person["cookie"], person["csrf"] = sign_in(base, person["login"])
+                person["cookie"], person["csrf"] = http_sign_in(base, person["login"])
         print(f"  {sum(len(v) for v in everyone.values())} people signed in through the form in "
               f"{time.perf_counter() - started:.0f} s")
         data.write_text(json.dumps(everyone), encoding="utf-8")

@@ -49,8 +49,13 @@ def _database_url(worker: str, tmp_root: Path) -> str:
     base = os.environ.get("DATABASE_URL")
     if not base:
         return f"sqlite:///{tmp_root / f'klass-test-{worker}.sqlite3'}"
+    return fresh_postgres_database(base, worker)  # distinct per DATABASE_URL, so parallel runs never collide
+
+
+def fresh_postgres_database(base: str, suffix: str) -> str:
+    """The URL of an empty database ``<base's database>_<suffix>`` on ``base``'s server, made anew."""
     url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"{url.database or 'klass'}_{worker}"  # distinct per DATABASE_URL, so parallel runs never collide
+    name = f"{url.database or 'klass'}_{suffix}"
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

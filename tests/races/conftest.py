@@ -78,14 +78,9 @@ class RaceSchool:
 
 
 def _fresh_database(worker: str) -> str:
-    base = make_url(os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"{base.database or 'klass'}_races_{worker}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+    from tests.conftest import fresh_postgres_database
+
+    return fresh_postgres_database(os.environ["DATABASE_URL"], f"races_{worker}")
 
 
 @pytest.fixture(scope="session")
