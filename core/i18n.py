@@ -88,3 +88,21 @@ def _date_text(value: Any, pattern: str, locale: str) -> str:
 
     return format_date(value, pattern, locale=locale)
 
+
+
+_WORDS: dict[tuple[str, str], Any] = {}
+
+
+def words_once(name: str, build: Any) -> Any:
+    """The fixed words of a page part (``build()`` returns them, translated), built once per locale and
+    process and kept under ``name``.
+
+    Why: a ``_()`` in a template costs three calls through Jinja's and Flask-Babel's gettext wrappers,
+    and the pages opened most (the layout around every page, the diary week) have dozens (issue 20)."""
+    from flask_babel import get_locale
+
+    key = (name, str(get_locale()))
+    found = _WORDS.get(key)
+    if found is None:
+        found = _WORDS[key] = build()
+    return found

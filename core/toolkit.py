@@ -31,7 +31,16 @@ from core.clock import (
 )
 from core.config import ConfigError
 from core.consent import may_email
-from core.db import Base, UTCDateTime, db, insert_with_ids, reads_from_replica, session_scope, utcnow
+from core.db import (
+    Base,
+    UTCDateTime,
+    db,
+    insert_with_ids,
+    read_rows,
+    reads_from_replica,
+    session_scope,
+    utcnow,
+)
 from core.exports import csv_writer, safe_cell, xlsx_workbook
 from core.files import (
     DOCUMENTS,
@@ -45,6 +54,7 @@ from core.files import (
     sniff,
     store_file,
 )
+from core.i18n import words_once
 from core.jobs import enqueue_task
 from core.jobs import submit as submit_job
 from core.logins import unique_login
@@ -178,7 +188,7 @@ __all__ = [
     "public", "requires_permission", "session_scope", "subgroup_students", "subgroups_of_class", "teaches",
     "term_on", "terms_of_year", "unique_login", "utcnow", "csv_writer", "safe_cell", "xlsx_workbook",
     "RevertConflict", "ensure_as_left", "SchoolSettings", "school_settings", "find_user_by_login",
-    "reads_from_replica",
+    "reads_from_replica", "read_rows", "words_once",
     "check_app_password_challenge", "check_app_password", "app_password_valid",
     "CreatedSchool", "create_school",
     "LoginOption", "complete_login", "render_fragment",

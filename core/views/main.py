@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from core.app import current_school_id, state
 from core.db import db
+from core.i18n import words_once
 from core.models import SchoolClass, Subgroup, Subject, TeachingAssignment, User
 from core.permissions import can, requires_permission
 from core.plugin_gate import school_hook
@@ -38,6 +39,14 @@ def menu_for(user: Any) -> list[MenuItem]:
     return sorted(visible, key=lambda i: (i.weight, str(i.title)))
 
 
+def _shell_words() -> dict[str, str]:
+    """The layout's own words (``base.html``), translated once per locale (``core.i18n.words_once``)."""
+    from flask_babel import gettext as _
+
+    return {"navigation": _("Navigation"), "help": _("Help for this page"), "account": _("Account"),
+            "sign_out": _("Sign out")}
+
+
 def init_shell(app: Flask) -> None:
     from flask import has_request_context, request
 
@@ -50,6 +59,7 @@ def init_shell(app: Flask) -> None:
                 if user.is_authenticated and not user.must_change_password else ())
         return {
             "menu": menu,
+            "shell_words": words_once("core.shell", _shell_words),
             "role_titles": ROLE_TITLES,
             "site_title": state().settings["klass"]["title"],
             "can": lambda name, class_id=None: can(current_user, name, class_id),

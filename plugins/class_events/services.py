@@ -18,6 +18,7 @@ from core.toolkit import (
     can,
     class_students,
     classes_led_by,
+    read_rows,
     utcnow,
 )
 from plugins.class_events.models import KINDS, ClassEvent, ClassEventParticipant
@@ -137,7 +138,7 @@ def week_of_student(session: Session, school_id: int, class_id: int, student_id:
             ClassEvent.school_id == bindparam("school_id"), ClassEvent.class_id == bindparam("class_id"),
             ClassEvent.day >= bindparam("start", type_=ClassEvent.day.type),
             ClassEvent.day <= bindparam("end", type_=ClassEvent.day.type)).order_by(ClassEvent.day, ClassEvent.starts_at))
-    return list(session.execute(_WEEK[0], {"school_id": school_id, "class_id": class_id, "student_id": student_id,
+    return list(read_rows(session, _WEEK[0], {"school_id": school_id, "class_id": class_id, "student_id": student_id,
                                           "start": start, "end": end}))
 
 

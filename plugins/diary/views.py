@@ -24,6 +24,7 @@ from core.toolkit import (
     reads_from_replica,
     requires_permission,
     school_today,
+    words_once,
 )
 from plugins.diary import marks as marks_page
 from plugins.diary import services, visits
@@ -64,19 +65,19 @@ _WEEKDAYS: dict[str, list[str]] = {}
 def _week_words() -> dict[str, Any]:
     """The week page's fixed words in the interface language, translated once per locale and process:
     a ``_()`` in a template costs three calls through Jinja's gettext wrappers, and the page has a dozen."""
-    from flask_babel import get_locale
-
-    key = str(get_locale())
-    if key not in _WEEK_WORDS:
-        _WEEK_WORDS[key] = {
-            "homework": _("Homework"), "today": _("Today"), "read": _("Read"), "read_it": _("I have read it"),
-            "no_lessons": _("No lessons"), "weeks": _("Weeks"), "previous": _("Previous week"),
-            "next": _("Next week"), "this_week": _("This week"), "explain": _("Explain the absence"),
-            "kinds": {"praise": _("Praise"), "concern": _("Remark"), "recommendation": _("Recommendation")}}
-    return _WEEK_WORDS[key]
+    return words_once("diary.week", lambda: {
+        "homework": _("Homework"), "today": _("Today"), "read": _("Read"), "read_it": _("I have read it"),
+        "no_lessons": _("No lessons"), "weeks": _("Weeks"), "previous": _("Previous week"),
+        "next": _("Next week"), "this_week": _("This week"), "explain": _("Explain the absence"),
+        "kinds": {"praise": _("Praise"), "concern": _("Remark"), "recommendation": _("Recommendation")}})
 
 
-_WEEK_WORDS: dict[str, dict[str, Any]] = {}
+@bp.app_template_global("diary_header_words")
+def _header_words() -> dict[str, str]:
+    """The words of the diary's header (``_header.html``: the week, marks and notes pages), once per locale."""
+    return words_once("diary.header", lambda: {
+        "children": _("My children"), "diary": _("Diary"), "week": _("Week"), "marks": _("Marks received"),
+        "remarks": _("Notes from teachers"), "notifications": _("Notifications")})
 
 
 @lru_cache(maxsize=4096)

@@ -44,6 +44,7 @@ from core.toolkit import (
     Term,
     User,
     UTCDateTime,
+    read_rows,
 )
 from plugins.attendance.public import AttendanceMark
 from plugins.diary.access import StudentInfo, Viewer, accessible, relation_of
@@ -277,7 +278,7 @@ def load_week(session: Session, viewer: Viewer, student_id: int | None, week_sta
     statement = week_statement(viewer, student_id is None)
     if statement is None:
         return None
-    rows = session.execute(statement, week_params(viewer, student_id, week_start)).all()
+    rows = read_rows(session, statement, week_params(viewer, student_id, week_start)).all()
     by_kind: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
         by_kind[row.k].append(row)

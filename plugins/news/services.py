@@ -17,6 +17,7 @@ from core.toolkit import (
     audit,
     classes_of_user,
     local_to_utc,
+    read_rows,
     utcnow,
 )
 from plugins.news.models import NewsItem, NewsRead
@@ -71,7 +72,7 @@ def in_week(session: Session, school_id: int, class_id: int, week_start: date, z
             NewsItem.publish_from < bindparam("high", type_=NewsItem.publish_from.type),
             or_(NewsItem.publish_to.is_(None), NewsItem.publish_to > bindparam("low", type_=NewsItem.publish_to.type)))
             .order_by(NewsItem.publish_from))
-    return list(session.execute(_IN_WEEK[0], {"school_id": school_id, "class_id": class_id, "high": high, "low": low}))
+    return list(read_rows(session, _IN_WEEK[0], {"school_id": school_id, "class_id": class_id, "high": high, "low": low}))
 
 
 _IN_WEEK: list[Any] = []

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from sqlalchemy import Date, Integer, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
-from core.toolkit import SubgroupMember, Subject, User, can, hook, school_today
+from core.toolkit import SubgroupMember, Subject, User, can, hook, read_rows, school_today
 from plugins.gradebook.public import Lesson
 from plugins.resources import services
 from plugins.resources.access import condition, reader
@@ -42,7 +42,7 @@ def diary_rows(session: Session, student_id: int, class_id: int, start: date, en
     """(day, subject, material id, title, kind, use) attached to the class's lessons of start..end that the
     student attends (a subgroup's lesson only for its members), withdrawn materials left out. Columns, not
     entities, and a statement built once: the diary reads this on every family's week."""
-    return [tuple(r) for r in session.execute(_diary_statement(), {"student_id": student_id, "class_id": class_id,
+    return [tuple(r) for r in read_rows(session, _diary_statement(), {"student_id": student_id, "class_id": class_id,
                                                                   "start": start, "end": end})]
 
 

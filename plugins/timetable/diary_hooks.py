@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from core.toolkit import SubgroupMember, Subject, User
+from core.toolkit import SubgroupMember, Subject, User, read_rows
 from plugins.timetable.models import Assessment, Bell, BellSchedule, ClassBells, LessonChange
 
 _COLUMNS: tuple[tuple[str, Any], ...] = (
@@ -89,7 +89,7 @@ def diary_week(session: Session, school_id: int, class_id: int, student_id: int,
     """``{"bells": {number: ("08:30", "09:15")}, "changes": [{"date", "number", "kind", "text"}]}``."""
     from plugins.timetable.ui import change_note
 
-    rows = session.execute(_week_statement(), {"class_id": class_id, "school_id": school_id,
+    rows = read_rows(session, _week_statement(), {"class_id": class_id, "school_id": school_id,
                                                "student_id": student_id, "start": week_start,
                                                "end": week_end}).all()
     bells = {r.n: (r.t1.strftime("%H:%M"), r.t2.strftime("%H:%M")) for r in rows if r.k == "bell"}
