@@ -95,6 +95,9 @@ def _pg_url(name: str) -> str:
     return make_url(PG_BASE).set(database=name).render_as_string(hide_password=False)
 
 
+KEEP_TEMPLATES = 4  # full-size schools kept on PostgreSQL, this code version's included (~0.3 GB each)
+
+
 def school_database(engine_kind: str, name: str) -> tuple[str, Callable[[], None]]:
     """(url, drop) of a private copy of the full-size school built for ``AS_OF`` on ``sqlite`` or
     ``postgresql``; the first call builds it with ``klass demo --size full --as-of``."""
@@ -119,7 +122,11 @@ def school_database(engine_kind: str, name: str) -> tuple[str, Callable[[], None
     with admin.connect() as conn:
         have = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": template}).first()
         if not have:
-            old = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE 'klass_bench_tpl_%'")).scalars()
+            # Keep the newest few templates of other code versions: benches of two branches run side by side
+            # (worktrees), and dropping every other template wiped (or killed the build of) the other's.
+            # OIDs grow with creation, so the oldest go first.
+            old = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE 'klass_bench_tpl_%' "
+                                    "ORDER BY oid DESC OFFSET :keep"), {"keep": KEEP_TEMPLATES - 1}).scalars()
             for stale in list(old):
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{template}"'))
