@@ -236,10 +236,11 @@ def _init_security(app: Flask) -> None:
             from flask import abort
 
             abort(403)
+        from core.views.auth import password_change_due
+
         user = acting_user()  # a Bearer token must not skip the forced password change either
         if (
-            user.is_authenticated
-            and user.must_change_password
+            password_change_due(user)
             and request.endpoint not in ("core_auth.change_password", "core_auth.logout", "static")
             and not (request.endpoint or "").endswith(".static")
         ):

@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import session as cookie
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -16,9 +17,28 @@ from core.forms import ChangePasswordForm, LoginForm
 from core.models import School, User
 from core.permissions import public, requires_permission
 from core.security import hash_password, verify_password
-from core.sessions import end_everything
+from core.sessions import current_session_id, end_everything
 
 bp = Blueprint("core_auth", __name__)
+
+# The signed cookie's note "this sign-in session was opened by an identity provider": the id of that
+# session row, so it means nothing for any other session (a later password sign-in in the same browser,
+# another person's) and cannot be forged (Flask signs the cookie).
+PROVIDER_SESSION = "klass_provider_session"
+
+
+def password_change_due(user: Any) -> bool:
+    """Must this request's person replace a one-time password (``must_change_password``, the slip's)
+    before anything else? Not in a session opened through an identity provider (ЕСИА, a region's
+    OpenID Connect): the provider proved who they are, and they never typed the slip's password, so
+    forcing its change there would lock them out of everything (after a leak report, with no password
+    at all, for good). Still due when they sign in with the password, and for an API token."""
+    if not getattr(user, "is_authenticated", False) or not user.must_change_password:
+        return False
+    if g.get("api_user") is not None:
+        return True
+    session_id = current_session_id()
+    return session_id is None or cookie.get(PROVIDER_SESSION) != session_id
 
 
 def _safe_next(target: str | None) -> str:
@@ -97,6 +117,10 @@ def complete_login(found: User, next_url: str | None, *, password_used: bool = T
           object_id=found.id, actor_id=found.id)
     session.commit()
     login_user(found)
+    if password_used:
+        cookie.pop(PROVIDER_SESSION, None)
+    else:
+        cookie[PROVIDER_SESSION] = current_session_id()
     state().pm.hook.on_user_login(user=found, ip=request.remote_addr or "")
     if found.must_change_password and password_used:
         flash(_("Set your own password: the one you were given works only once."), "info")

@@ -51,12 +51,13 @@ def init_shell(app: Flask) -> None:
     from flask import has_request_context, request
 
     from core.ui import cached_menu
+    from core.views.auth import password_change_due
 
     @app.context_processor
     def _shell() -> dict[str, Any]:
         user = current_user._get_current_object()  # type: ignore[attr-defined]  (the proxy costs per access)
         menu = (cached_menu(app, user, request.script_root if has_request_context() else "", menu_for)
-                if user.is_authenticated and not user.must_change_password else ())
+                if user.is_authenticated and not password_change_due(user) else ())
         return {
             "menu": menu,
             "shell_words": words_once("core.shell", _shell_words),

@@ -25,6 +25,7 @@ from core.permissions import can, requires_permission
 from core.school_settings import school_settings
 from core.school_setup import checklist, create_year, default_year_dates, first_open, update_school
 from core.services import current_year
+from core.views.auth import password_change_due
 
 bp = Blueprint("core_setup", __name__, url_prefix="/setup")
 
@@ -125,7 +126,7 @@ def init_wizard_strip(app: Flask) -> None:
     @app.context_processor
     def _setup_strip() -> dict[str, Any]:
         user = current_user
-        if (not getattr(user, "is_authenticated", False) or user.must_change_password
+        if (not getattr(user, "is_authenticated", False) or password_change_due(user)
                 or not can(user, "core.structure.manage") or not user.has_role("admin")):
             return {}
         if request.endpoint and (request.endpoint.startswith("core_setup.") or request.endpoint.endswith("static")):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from core.toolkit import N_, ClassMembership, GuardianLink, User, audit, utcnow
 from plugins.attendance.code_rules import codes_of_kind, reason_code, reason_kinds
 from plugins.attendance.errors import AttendanceError
-from plugins.attendance.marking import MarkState, Notify, write_mark
+from plugins.attendance.marking import MarkState, Notify, claim_roll_call, write_mark
 from plugins.attendance.models import AbsenceNote, AbsenceReason, AttendanceMark
 from plugins.attendance.rights import Actor
 from plugins.gradebook.public import Lesson
@@ -42,7 +42,8 @@ def set_reason(session: Session, settings: Mapping[str, Any], actor: Actor, stud
                notify: Notify | None = None) -> ReasonResult:
     """The class teacher records why a student was away for a day or a range: every unexcused absence
     in the range becomes excused with the reason's code (each change audited), and absences entered in
-    the range later become excused as they are saved."""
+    the range later become excused as they are saved. The lessons it changes get a new roll-call version,
+    as any attendance save does, so nobody's older view of them overwrites the excuse unnoticed."""
     if kind not in reason_kinds(settings):
         raise AttendanceError(N_("Choose a reason from the list."), "invalid", "kind")
     if starts_on > ends_on:
@@ -63,13 +64,22 @@ def set_reason(session: Session, settings: Mapping[str, Any], actor: Actor, stud
                                               "kind": kind, "code": reason.code, "document": reason.document,
                                               "note_id": note_id}, actor_id=actor.user_id)
     absent = codes_of_kind(settings, "absent")
-    rows = session.execute(
+    query = (
         select(AttendanceMark, Lesson)
         .join(Lesson, Lesson.id == AttendanceMark.lesson_id)
         .where(AttendanceMark.student_id == student_id, AttendanceMark.school_id == actor.school_id,
                Lesson.date >= starts_on, Lesson.date <= ends_on, AttendanceMark.code.in_(absent))
         .order_by(Lesson.date, Lesson.number)
-    ).all()
+    )
+    # Each lesson whose mark changes is claimed as a roll-call save claims it (its version + 1, its row
+    # locked), in id order so two excuses never deadlock: a roll call saved meanwhile from an older view is
+    # refused (409) instead of overwriting the excuse, one being saved now is waited for, and the marks are
+    # read again after the claims, so a mark it just changed (present, late) is never overwritten.
+    lessons = sorted({lesson.id: lesson for _mark, lesson in session.execute(query)}.values(), key=lambda row: row.id)
+    for lesson in lessons:
+        claim_roll_call(session, lesson, actor.user_id, None, stamp=False)
+    rows = session.execute(query.where(Lesson.id.in_([lesson.id for lesson in lessons]))
+                           .execution_options(populate_existing=True)).all() if lessons else []
     excused = [
         write_mark(session, settings, actor, lesson, student_id, mark, mark.code, None, "", reason,
                "attendance.mark.excuse", notify)

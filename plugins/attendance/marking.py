@@ -139,10 +139,13 @@ def write_mark(session: Session, settings: Mapping[str, Any], actor: Actor, less
     return new
 
 
-def claim_roll_call(session: Session, lesson: Lesson, actor_id: int | None, seen: int | None) -> int | None:
+def claim_roll_call(session: Session, lesson: Lesson, actor_id: int | None, seen: int | None, *,
+                    stamp: bool = True) -> int | None:
     """Record the roll call (who, when) and raise its version in ONE statement, only if the version is
     still ``seen`` (0: not taken yet; None: not checked). Returns the new version, or None when someone
-    else saved meanwhile (nothing written).
+    else saved meanwhile (nothing written). ``stamp=False``: a change that is not taking the roll call (an
+    absence excused days later by the class teacher) keeps ``taken_at``, which the timeliness report reads
+    as the moment attendance was entered; who changed it last and the version still move.
 
     Why an upsert with RETURNING: it takes the roll call's row lock before the caller reads the marks, so
     two saves of one lesson are serialized on PostgreSQL: the second waits, then finds the version moved
@@ -158,7 +161,8 @@ def claim_roll_call(session: Session, lesson: Lesson, actor_id: int | None, seen
         lesson_id=lesson.id, school_id=lesson.school_id, taken_by=actor_id, taken_at=now, version=1)
     table = LessonRollCall.__table__
     statement = statement.on_conflict_do_update(
-        index_elements=["lesson_id"], set_={"taken_by": actor_id, "taken_at": now, "version": table.c.version + 1},
+        index_elements=["lesson_id"],
+        set_={"taken_by": actor_id, "version": table.c.version + 1, **({"taken_at": now} if stamp else {})},
         where=None if seen is None else table.c.version == seen).returning(table.c.version)
     return session.execute(statement.execution_options(synchronize_session=False)).scalar()
 

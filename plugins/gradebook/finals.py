@@ -94,17 +94,22 @@ def set_final_mark(session: Session, settings: Mapping[str, Any], editor: Editor
     ``gradebook.final.override`` may change it, and always with a reason. An empty value removes the
     mark (returns None). A stale ``version`` is refused with the current value.
 
-    Two people at the same moment: the second write fails on the unique key (both created) or matches no
-    row (``WHERE version =``: both changed); the refusal then names the winner's mark, read after a rollback.
+    Two people at the same moment: the second write fails on the unique key (both created: a term's key,
+    or for the year, whose ``term_id`` is NULL, the partial index ``uq_gradebook_final_mark_year``) or
+    matches no row (``WHERE version =``: both changed); the refusal then names the winner's mark, read
+    afresh. Only this save's savepoint is rolled back: what the caller saved before in the same
+    transaction (the other rows of the final marks page) stays.
     """
     try:
-        return _set_final_mark(session, settings, editor, class_id=class_id, subject_id=subject_id,
-                               student_id=student_id, term_id=term_id, value=value, reason=reason, version=version)
+        with session.begin_nested():
+            return _set_final_mark(session, settings, editor, class_id=class_id, subject_id=subject_id,
+                                   student_id=student_id, term_id=term_id, value=value, reason=reason,
+                                   version=version)
     except (IntegrityError, StaleDataError):
-        session.rollback()
         final = session.scalar(select(FinalMark).where(
             FinalMark.class_id == class_id, FinalMark.subject_id == subject_id, FinalMark.student_id == student_id,
-            FinalMark.term_id == term_id if term_id else FinalMark.term_id.is_(None)))
+            FinalMark.term_id == term_id if term_id else FinalMark.term_id.is_(None))
+            .execution_options(populate_existing=True))
         if final is None:
             raise VersionConflict(N_("Someone else has removed this final mark meanwhile. Your change was not "
                                      "saved."), current=None) from None

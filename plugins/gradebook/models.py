@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.toolkit import Base, UTCDateTime, utcnow
@@ -105,6 +105,11 @@ class FinalMark(Base):
     __tablename__ = "gradebook_final_mark"
     __table_args__ = (
         UniqueConstraint("student_id", "subject_id", "class_id", "term_id"),
+        # The key above treats NULLs as distinct (SQL's rule on both engines), so it never stops a second
+        # year mark (``term_id`` NULL): this partial index does, and a race then ends in the same
+        # IntegrityError -> 409 as a term's (plugins.gradebook.finals.set_final_mark).
+        Index("uq_gradebook_final_mark_year", "student_id", "subject_id", "class_id", unique=True,
+              sqlite_where=text("term_id IS NULL"), postgresql_where=text("term_id IS NULL")),
         Index("ix_gradebook_final_mark_class_subject", "class_id", "subject_id"),
         Index("ix_gradebook_final_mark_school_term", "school_id", "term_id"),  # a whole school's term
     )

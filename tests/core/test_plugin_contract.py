@@ -260,3 +260,39 @@ def test_trace_switch_logs_hook_calls(make_app, monkeypatch, caplog):
     with caplog.at_level(logging.INFO, logger="klass.plugins"):
         make_app(plugins=["gradebook"])
     assert any("register_permissions" in r.getMessage() for r in caplog.records)
+
+
+def test_periodic_work_skips_a_plugin_the_school_switched_off(make_app, toy, demo_school):
+    """``on_school_tick`` through core.periodic: a school that switched the toy off gets no toy work in
+    the next tick (its other work still runs), while a school that keeps the toy still gets it."""
+    from datetime import timedelta
+
+    from core.models import School
+    from core.periodic import run_periodic
+    from core.school_settings import save, school_settings
+    from tests.conftest import FIXED_NOW
+
+    app = _toy_app(make_app, True)
+    state = app.extensions["klass"]
+    demo_id = demo_school["school_id"]
+    with app.app_context():
+        session = state.session()
+        other = School(name="МБОУ «Лицей № 3»", short_name="Лицей № 3", slug="licei3")
+        session.add(other)
+        session.commit()
+        first = run_periodic(app, FIXED_NOW)
+    assert {("school_tick", demo_id), ("school_tick", other.id)} <= set(toy.EVENTS)
+    assert {demo_id, other.id} <= set(first.schools_run)
+    toy.EVENTS.clear()
+    with app.test_request_context():
+        session = state.session()
+        own = school_settings(demo_id, session=session)
+        save(session, demo_id, version=own.version, profile=own.profile, term_system=own.term_system,
+             timezone=own.timezone, rounding=None, disabled=["toy"])
+        session.commit()
+    with app.app_context():
+        later = run_periodic(app, FIXED_NOW + timedelta(minutes=5))
+    assert demo_id in later.schools_run and demo_id not in later.schools_failed  # the school's tick ran...
+    ticks = [school for event, school in toy.EVENTS if event == "school_tick"]
+    assert demo_id not in ticks  # ...without the module it switched off
+    assert other.id in ticks  # the other school keeps it

@@ -4,7 +4,7 @@ real threads): one wins, the other gets 409 with ``current`` (never a 500, never
 two different cells of one row both land, each answer carrying the row average of its own save."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -161,3 +161,35 @@ def test_a_final_mark_by_two_people_at_once_one_wins(race_school: RaceSchool, ex
         assert len(race_school.audits("gradebook.final_mark", audit_mark)) == 1
 
 
+
+
+def test_a_year_mark_by_two_people_at_once_one_wins(race_school: RaceSchool, time_machine: Any) -> None:
+    """The year mark (``term_id`` null) of a pupil with none yet, by the teacher and the deputy at once, in
+    the days after the last term: the database refuses the second row (a partial unique index: the unique
+    key's NULLs are all distinct), and the loser gets the same 409 naming the winner's mark as for a term."""
+    _lessons_, pupil, class_id, subject_id = _lessons(race_school)
+    with race_school.session() as s:
+        year_id = s.scalar(select(SchoolClass.year_id).where(SchoolClass.id == class_id))
+        last = s.scalars(select(Term).where(Term.year_id == year_id).order_by(Term.number.desc())).first()
+    time_machine.move_to(datetime.combine(last.ends_on + timedelta(days=2), time(10, 0)), tick=True)
+    teacher, deputy = race_school.client("teacher"), race_school.client("deputy")  # signed in on that day
+    body = {"class_id": class_id, "subject_id": subject_id, "student_id": pupil - 3, "term_id": None,
+            "reason": "по итогам года"}
+    where = (FinalMark.student_id == body["student_id"], FinalMark.term_id.is_(None),
+             FinalMark.subject_id == subject_id, FinalMark.class_id == class_id)
+    for _ in range(ROUNDS):
+        with race_school.session() as s:
+            s.execute(delete(FinalMark).where(*where))
+            s.commit()
+        audit_mark = race_school.max_id("core_audit_entry")
+        outcomes = race([lambda: teacher.put("/api/v1/gradebook/final-marks", json={**body, "value": "5"}),
+                         lambda: deputy.put("/api/v1/gradebook/final-marks", json={**body, "value": "4"})])
+        assert sorted(o.status for o in outcomes) == [200, 409], [o.response.json for o in outcomes]
+        winner = ("5", "4")[[o.status for o in outcomes].index(200)]
+        loser = next(o for o in outcomes if o.status == 409).response.json
+        assert loser["error"]["code"] == "conflict" and loser["current"]["value"] == winner, loser
+        assert loser["current"]["term_id"] is None
+        with race_school.session() as s:
+            finals = list(s.scalars(select(FinalMark).where(*where)))
+        assert [(f.value, f.version) for f in finals] == [(winner, 1)]  # one row, the winner's: not both
+        assert len(race_school.audits("gradebook.final_mark", audit_mark)) == 1

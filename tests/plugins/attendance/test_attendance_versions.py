@@ -51,3 +51,40 @@ def test_a_stale_grid_cell_answers_409(login_as, demo, session, today, post_json
                                                              "code": "", "version": seen})
     assert refused.status_code == 409 and refused.json["current"]["taken_by"] == demo.user("deputy").full_name
     assert _codes(session, lesson.id)[pupil.id] == "б"
+
+
+def test_an_accepted_note_moves_the_roll_call_version_so_a_stale_roll_call_is_refused(login_as, demo, session,
+                                                                                      today, post_json):
+    """The class teacher accepting a family's note changes the lessons' attendance (н becomes б): the
+    teacher's roll-call form opened before is then refused, naming the class teacher, instead of saving
+    over the excuse unnoticed. The roll call keeps the time it was taken (the timeliness report's)."""
+    from plugins.attendance import excuses
+    from plugins.attendance.context import settings
+    from plugins.attendance.models import LessonRollCall
+
+    lesson = demo.teacher_lesson(today)
+    child, other = demo.family_child, next(p.id for p in lesson_pupils(session, lesson) if p.id != demo.family_child)
+    url = f"/attendance/lessons/{lesson.id}"
+    teacher = login_as("teacher")
+    assert teacher.post(url, data={**_form(teacher, url), f"code_{child}": "н"}).status_code == 302
+    session.expire_all()
+    taken = session.get(LessonRollCall, lesson.id)
+    version, taken_at = taken.version, taken.taken_at
+    stale = _form(teacher, url)  # the teacher looks at the roll call again...
+    guardian = demo.user("guardian")
+    note = excuses.submit_note(session, settings(), demo.school_id, guardian.id, child, lesson.date, lesson.date,
+                               "illness", "болел")
+    session.commit()
+    decided = post_json(login_as("class_teacher"), f"/api/v1/attendance/notes/{note.id}/decision",
+                        {"accept": True, "comment": ""})  # ...the class teacher accepts the family's note
+    assert decided.status_code == 200 and [m["code"] for m in decided.json["excused"]] == ["б"]
+    session.expire_all()
+    roll = session.get(LessonRollCall, lesson.id)
+    assert roll.version == version + 1 and roll.taken_by == demo.user("class_teacher").id
+    assert roll.taken_at == taken_at  # an excuse is not a late roll call
+    reply = teacher.post(url, data={**stale, f"code_{child}": "", f"code_{other}": "н"}, follow_redirects=True)
+    assert "посещаемость этого урока изменил(а)" in reply.text
+    assert demo.user("class_teacher").full_name in reply.text
+    assert _codes(session, lesson.id) == {child: "б"}  # the excuse stands, nothing of the stale form saved
+    fresh = teacher.post(url, data={**_form(teacher, url), f"code_{child}": "б", f"code_{other}": "н"})
+    assert fresh.status_code == 302 and _codes(session, lesson.id) == {child: "б", other: "н"}

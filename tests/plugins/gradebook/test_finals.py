@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core.models import AuditEntry
 from plugins.gradebook import finals
@@ -122,6 +123,38 @@ def test_year_final_mark_locks_with_the_last_term(demo):
     final = _set(demo, demo.editor(today=last.ends_on + timedelta(days=1)), student, None, "4",
                  reason="по итогам года")
     assert final.term_id is None
+
+
+def _year_row(demo, student, value, subject=None):
+    return FinalMark(school_id=demo.school_id, class_id=demo.class_5a.id, subject_id=(subject or demo.math).id,
+                     student_id=student.id, term_id=None, value=value, reason="по итогам года")
+
+
+def test_the_database_refuses_a_second_year_mark(demo, session):
+    """Two people saving one year mark at once both read "none yet" and both insert: the database must
+    refuse the second row (the unique key alone lets it in: its ``term_id`` NULLs are all distinct)."""
+    from core.models import Subject
+
+    student = demo.students[-1]
+    _clear(demo, student, None)
+    demo.session.add(_year_row(demo, student, "4"))
+    demo.session.flush()
+    with pytest.raises(IntegrityError), demo.session.begin_nested():
+        demo.session.add(_year_row(demo, student, "5"))
+        demo.session.flush()
+    years = demo.session.scalars(select(FinalMark.value).where(
+        FinalMark.student_id == student.id, FinalMark.subject_id == demo.math.id, FinalMark.term_id.is_(None))).all()
+    assert years == ["4"]
+    # Only the year's: the same student's term marks and another subject's year mark still go in.
+    other = demo.session.scalar(select(Subject).where(Subject.school_id == demo.school_id,
+                                                      Subject.id != demo.math.id))
+    for term in demo.terms[:2]:
+        _clear(demo, student, term)
+        demo.session.add(FinalMark(school_id=demo.school_id, class_id=demo.class_5a.id, subject_id=demo.math.id,
+                                   student_id=student.id, term_id=term.id, value="4"))
+    demo.session.query(FinalMark).filter_by(student_id=student.id, subject_id=other.id, term_id=None).delete()
+    demo.session.add(_year_row(demo, student, "5", subject=other))
+    demo.session.flush()
 
 
 def test_final_marks_wait_for_the_closing_window(demo):

@@ -247,5 +247,33 @@ def test_an_sso_sign_in_with_a_second_factor_is_not_sent_to_replace_the_slip_pas
     done = client.post("/login/code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_token(page)})
     # As without a second factor (complete_login): where the person was going, not the password change.
     assert done.status_code == 302 and urlsplit(done.headers["Location"]).path == "/"
-    assert client.get("/account/").status_code in (200, 302)  # signed in: the account page is theirs
+    assert client.get("/account/").status_code == 200  # signed in, and not sent to replace the slip
     assert client.get("/login/code").status_code == 302  # the pending sign-in is spent
+
+
+def test_a_slip_holder_signed_in_through_the_provider_is_not_forced_to_change_the_password(sso_app, provider,
+                                                                                           guardian):
+    """The provider proved who the person is: pages, menu and children are theirs at once, no detour to
+    replace the slip's one-time password they never typed. Signing in with that password still forces the
+    change, in another browser and in the same one after signing out."""
+    session = sso_app.extensions["klass"].session()
+    guardian.must_change_password = True  # holds the one-time password of the slip
+    session.commit()
+    provider.identity = _identity(guardian)
+    client = sso_app.test_client()
+    landed = through_provider(client, provider)
+    assert landed.status_code == 302 and urlsplit(landed.headers["Location"]).path == "/"
+    home = client.get("/")
+    assert home.status_code == 200 and guardian.last_name in home.text
+    assert 'href="/diary/' in home.text  # the menu is there, not the bare shell of the password page
+    diary = client.get("/diary/", follow_redirects=True)
+    assert diary.status_code == 200 and urlsplit(diary.request.url).path != "/account/password"
+    assert client.get("/account/").status_code == 200
+
+    by_password = sign_in(sso_app.test_client(), guardian.login)
+    forced = by_password.get("/diary/")
+    assert forced.status_code == 302 and urlsplit(forced.headers["Location"]).path == "/account/password"
+    client.post("/logout", data={"csrf_token": csrf_token(client.get("/").text)})
+    sign_in(client, guardian.login)  # the same browser, now with the password
+    forced = client.get("/")
+    assert forced.status_code == 302 and urlsplit(forced.headers["Location"]).path == "/account/password"

@@ -107,3 +107,8 @@ def authenticate(login: str, secret: str) -> Any:
 @hookimpl
 def on_periodic_tick(session: Any, now: Any) -> None:
     EVENTS.append(("periodic", now))
+
+
+@hookimpl
+def on_school_tick(session: Any, now: Any, school_id: int) -> None:
+    EVENTS.append(("school_tick", school_id))
