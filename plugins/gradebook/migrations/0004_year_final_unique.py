@@ -14,7 +14,7 @@ reason is stored in Russian: it is data the audit log page shows as is, not a me
 nothing is lost: an administrator reads what the other mark was and can set it again by hand. No actor: the
 upgrade did it. The migration only deletes rows that have a twin; with no duplicates it changes no data.
 
-Revision ID: gradebook_gaps_0001
+Revision ID: gradebook_0004
 Revises: gradebook_0003
 Create Date: 2026-12-10
 """
@@ -29,13 +29,13 @@ from alembic import op
 
 import core.db
 
-revision = 'gradebook_gaps_0001'
+revision = 'gradebook_0004'
 down_revision = 'gradebook_0003'
 branch_labels = None
 depends_on = None
 
 INDEX = 'uq_gradebook_final_mark_year'
-WHY = "повторная годовая отметка удалена при обновлении (gradebook_gaps_0001); оставлена более поздняя: «%s»"
+WHY = "повторная годовая отметка удалена при обновлении (gradebook_0004); оставлена более поздняя: «%s»"
 
 _final = sa.table(
     'gradebook_final_mark', sa.column('id', sa.Integer), sa.column('school_id', sa.Integer),
