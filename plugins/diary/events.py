@@ -76,10 +76,20 @@ class Change:
 
 def _mark_change(entry: Any, work_types: Mapping[str, str]) -> Change | None:
     """A mark's audit entry as the families see it; None for a comment-only edit (not worth a message)
-    and for a change entry written before marks' entries carried their whole state (no version)."""
+    and for a change entry written before marks' entries carried their whole state (no version).
+
+    Entries of a save hold the mark's whole state before and after. An undo after a leak
+    (``gradebook.mark.revert``, written by the core) holds the state it undid (``old``) and the fields it
+    restored (``new``): the mark after it is that state with those fields and the next version; an undone
+    deletion brings the row back as it was, at version 1; an undone creation deletes it."""
     old, new = entry.old, entry.new
     if entry.action == "gradebook.mark.delete" or new is None or new.get("deleted"):
         return Change("mark.withdrawn", {"mark_id": int(entry.object_id)})
+    if entry.action == "gradebook.mark.revert":
+        if old is None:
+            new = {**new, "version": 1}
+        elif "version" in old:
+            new = {**old, **new, "version": old["version"] + 1}
     if "version" not in new or "value" not in new:
         return None
     if old is not None and all(old.get(k) == new.get(k) for k in FAMILY_FIELDS):

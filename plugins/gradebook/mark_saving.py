@@ -399,7 +399,9 @@ def revert_mark(session: Session, entry: Any, hooks: Any = None) -> dict[str, An
         ensure_as_left(entry, mark_state(mark) if mark is not None else None,
                        [k for k in (*identity, *MARK_FIELDS) if k in (entry.new or {})])
         assert mark is not None
-        restored = {k: v for k, v in (entry.old or {}).items() if k in MARK_FIELDS}
+        # What the entry changed (it holds the whole state before and after; older entries only the change).
+        after = entry.new or {}
+        restored = {k: v for k, v in (entry.old or {}).items() if k in MARK_FIELDS and after.get(k) != v}
         previous = mark_state(mark)
         for name, value in restored.items():
             setattr(mark, name, value)
@@ -408,9 +410,7 @@ def revert_mark(session: Session, entry: Any, hooks: Any = None) -> dict[str, An
         if hooks is not None:
             hooks.on_mark_saved(session=session, mark=mark, action="reverted", old=previous,
                                new=mark_state(mark), actor_id=None)
-        # The undo's audit entry (``new``) holds the mark's identity and new version too: the diary's
-        # sender keys the families' message by it.
-        return {**restored, "lesson_id": mark.lesson_id, "student_id": mark.student_id, "version": mark.version}
+        return restored
     if action == "delete":
         if mark is not None:
             raise RevertConflict(mark_state(mark), None, reason="exists")
@@ -423,5 +423,5 @@ def revert_mark(session: Session, entry: Any, hooks: Any = None) -> dict[str, An
         if hooks is not None:
             hooks.on_mark_saved(session=session, mark=mark, action="reverted", old=None, new=mark_state(mark),
                                actor_id=None)
-        return {**{k: old.get(k) for k in ("lesson_id", "student_id", *MARK_FIELDS)}, "version": mark.version}
+        return {k: old.get(k) for k in ("lesson_id", "student_id", *MARK_FIELDS)}
     return {}
