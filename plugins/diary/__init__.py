@@ -86,13 +86,13 @@ def register_demo_data(session: Any, school: Any, size: str) -> None:
 @hookimpl(optionalhook=True)
 def on_mark_saved(session: Any, mark: Any, action: str, old: dict[str, Any] | None, new: dict[str, Any] | None,
                   actor_id: int | None) -> None:
-    """A mark given, changed, deleted or reverted: one queued event (one INSERT; none for a comment-only
-    edit). The sender tells the guardians who asked to hear about marks, or withdraws what still waits."""
-    from core.toolkit import plugin_settings
-    from plugins.diary import events
-    from plugins.gradebook.averages import work_type_titles
+    """A mark given, changed, deleted or reverted: nothing written (the sender reads the save's audit
+    entry, ``events``); the sender is woken once the save commits, unless only the comment changed."""
+    from plugins.diary.events import FAMILY_FIELDS
+    from plugins.diary.notify import _arm
 
-    events.mark_saved(session, mark, action, old, new, work_type_titles(plugin_settings("gradebook")))
+    if new is None or old is None or any(old.get(k) != new.get(k) for k in FAMILY_FIELDS):
+        _arm(session, mark.school_id)
 
 
 @hookimpl(optionalhook=True)
@@ -105,14 +105,13 @@ def on_homework_saved(session: Any, lesson: Any, homework: Any) -> None:
 
 @hookimpl(optionalhook=True)
 def on_attendance_batch_saved(session: Any, lesson: Any, changes: list[dict[str, Any]], actor_id: int | None) -> None:
-    """Students marked absent or late (or back to present) at a lesson: one queued event for the whole
-    roll call; the sender tells the guardians who asked to hear about absences."""
-    from core.toolkit import plugin_settings, school_today
-    from plugins.diary import events
+    """Students marked absent or late (or back to present) at a lesson: nothing written (the sender reads
+    the roll call's audit entries, ``events``); the sender is woken once the save commits, unless no
+    student went from present to away or back (a reason added later tells nobody)."""
+    from plugins.diary.notify import _arm
 
-    codes = {c["code"]: (c["title"], c["kind"]) for c in plugin_settings("attendance")["codes"]}
-    today = school_today(lesson.school_id, session=session)
-    events.attendance_saved(session, lesson, changes, today, plugin_settings("diary"), codes)
+    if any(bool(c["old"].get("code")) != bool(c["new"].get("code")) for c in changes):
+        _arm(session, lesson.school_id)
 
 
 @hookimpl(optionalhook=True)

@@ -15,6 +15,7 @@ from core.toolkit import (
     core_settings,
     plugin_settings,
     school_today,
+    school_zone,
     schools_with_plugin,
     send_mail,
     working_for,
@@ -37,8 +38,10 @@ def periodic(session: Session, now: datetime) -> sending.DrainResult:
     total = sending.DrainResult()
     try:
         forget_old_sender_jobs(own, now)
+        schools = schools_with_plugin(own, "diary")
+        events.forget_cursors(own, schools)
         own.commit()
-        for school_id in schools_with_plugin(own, "diary"):
+        for school_id in schools:
             own.commit()
             with working_for(school_id, session=own):
                 expand_events(own, school_id)
@@ -55,7 +58,7 @@ def periodic(session: Session, now: datetime) -> sending.DrainResult:
 
 
 def send_school(session: Session, school_id: int) -> None:
-    """Task handler (``wake_sender``): turn the queued events into notifications and send this school's
+    """Task handler (``wake_sender``): turn the saves' audit entries into notifications and send this school's
     instant messages, with the school's own settings; again while requests commit more meanwhile (bounded:
     the tick takes the rest)."""
     with working_for(school_id, session=session):
@@ -77,17 +80,30 @@ def send_instant(session: Session, job: Job, progress: Any) -> dict[str, Any]:
     return {"sent": result.sent, "failed": result.failed}
 
 
+def words() -> events.Words:
+    """The school's settings the sender words its messages with (inside ``working_for`` that school)."""
+    from plugins.gradebook.averages import work_type_titles
+
+    codes = {c["code"]: (c["title"], c["kind"]) for c in plugin_settings("attendance")["codes"]}
+    return events.Words(plugin_settings("diary"), codes, work_type_titles(plugin_settings("gradebook")))
+
+
 def expand_events(session: Session, school_id: int | None = None) -> int:
-    """Turn what the requests queued (marks, roll calls) into notifications, and commit: the recipients,
-    their choices and the words are looked up here, not in the teacher's request. ``school_id``: only that
-    school's events, with its settings (the caller runs inside ``working_for`` it)."""
+    """Turn what the saves wrote to the audit log (marks, roll calls) into notifications, and commit: the
+    recipients, their choices and the words are looked up here, not in the teacher's request. Returns how
+    many audit entries were expanded. ``school_id``: only that school's, with its settings (None: every
+    school that runs the diary, each with its own)."""
+    if school_id is None:
+        return sum(expand_events(session, one) for one in schools_with_plugin(session, "diary"))
     total = 0
-    while True:
-        done = events.expand(session, plugin_settings("diary"), school_id=school_id)
-        session.commit()
-        total += done
-        if done == 0:
-            return total
+    with working_for(school_id, session=session):
+        wording, zone = words(), school_zone(school_id, session=session)
+        while True:
+            done = events.expand(session, school_id, wording, zone)
+            session.commit()
+            total += done
+            if done == 0:
+                return total
 
 
 def wake_sender(school_id: int) -> bool:

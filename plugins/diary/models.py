@@ -1,5 +1,6 @@
-"""The diary's own tables: remarks to families, notification preferences and the outbox, digests sent,
-acknowledgements, the visit log and the class teacher's notices to the deputy."""
+"""The diary's own tables: remarks to families, notification preferences and the outbox, how far the
+sender has read the audit log, digests sent, acknowledgements, the visit log and the class teacher's
+notices to the deputy."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -105,23 +106,27 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class Event(Base):
-    """What happened, queued by the request in one INSERT (a mark given, a roll call's absences): the
-    sender turns it into ``Notification`` rows later, looking up the recipients, their choices and the
-    words itself, so saving a mark or a roll call never waits on the families' lookups.
+class OutboxCursor(Base):
+    """How far the sender has read a school's audit log for marks and roll calls (``plugins.diary.events``):
+    every audit entry up to ``settled_id`` is expanded; the ones above it are expanded only when recorded
+    in ``OutboxSeen``. One row per school, locked by the sender that works for the school."""
 
-    ``kind``: ``mark`` (payload: the mark's state and the value before), ``mark.withdrawn`` (a deleted
-    mark: what still waits about it is cancelled) or ``absence`` (a lesson's students to announce and
-    those back to present). Rows are deleted once expanded, in the order they were queued.
-    """
+    __tablename__ = "diary_outbox_cursor"
 
-    __tablename__ = "diary_event"
+    school_id: Mapped[int] = mapped_column(ForeignKey("core_school.id"), primary_key=True)
+    settled_id: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("core_school.id"))
-    kind: Mapped[str] = mapped_column(String(20))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+class OutboxSeen(Base):
+    """An audit entry above the school's settled mark that the sender has already expanded: entries there
+    may still arrive out of id order (PostgreSQL), so they are re-read and these rows keep them single.
+    Deleted once the settled mark passes them."""
+
+    __tablename__ = "diary_outbox_seen"
+
+    audit_id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("core_school.id"), index=True)
 
 
 class Acknowledgement(Base):

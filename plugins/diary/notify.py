@@ -2,8 +2,8 @@
 
 Events become rows of ``diary_notification``, one per recipient, with a unique key: an event reported
 twice is queued once. Remarks and homework are queued inside the transaction of the event itself; marks
-and absences are queued by the request as one ``diary_event`` row and expanded here by the sender
-(``events``), so a save never pays for the families' lookups. Sending happens later, in the background (``on_periodic_tick`` and, for instant ones, a job
+and absences are read by the sender from the save's audit entries (``events``), so a save never pays for
+the families' lookups, nor writes anything for them. Sending happens later, in the background (``on_periodic_tick`` and, for instant ones, a job
 submitted after the request that queued them), and never twice:
 
 - a row is claimed (status ``sending``, committed) before the SMTP conversation and marked ``sent``

@@ -147,6 +147,9 @@ def _check_absence(session: Session, settings: Mapping[str, Any], editor: Editor
 
 def _audit_mark(session: Session, editor: Editor, action: str, mark_id: int, old: dict[str, Any] | None,
                 new: dict[str, Any] | None) -> None:
+    """A mark's entry holds its whole state before and after (``mark_state``: the log shows only what
+    differs): the diary's sender reads these entries to tell the families (value, work type, comment,
+    and the version that keys the message), so a save writes nothing else for them."""
     audit(session, school_id=editor.school_id, action=f"gradebook.mark.{action}", object_type="gradebook.mark",
           object_id=mark_id, old=old, new=new, actor_id=editor.user_id)
 
@@ -251,13 +254,13 @@ def update_mark(session: Session, settings: Mapping[str, Any], editor: Editor, m
     if comment is not None:
         values["comment"] = _comment(comment)
     before = mark_state(mark)
-    old, new = _apply(session, mark, values, editor)
+    _old, new = _apply(session, mark, values, editor)
     if not new:
         return mark
     _flush_or_conflict(session)
-    context = {"lesson_id": mark.lesson_id, "student_id": mark.student_id}
-    _audit_mark(session, editor, "update", mark.id, {**context, **old}, {**context, **new})
-    editor.notify_mark(session, mark, "changed", before, mark_state(mark))
+    after = mark_state(mark)
+    _audit_mark(session, editor, "update", mark.id, before, after)
+    editor.notify_mark(session, mark, "changed", before, after)
     return mark
 
 
@@ -361,13 +364,12 @@ def _set_cell(session: Session, settings: Mapping[str, Any], editor: Editor, cel
     if not changes:
         return marks
     _flush_or_conflict(session)
-    for action, mark, old, new in changes:
-        context = {"lesson_id": lesson.id, "student_id": student_id}
+    for action, mark, old, _new in changes:
         if action == "create":
             _audit_mark(session, editor, "create", mark.id, None, mark_state(mark))
             editor.notify_mark(session, mark, "created", None, mark_state(mark))
         elif action == "update":
-            _audit_mark(session, editor, "update", mark.id, {**context, **(old or {})}, {**context, **(new or {})})
+            _audit_mark(session, editor, "update", mark.id, before[mark.id], mark_state(mark))
             editor.notify_mark(session, mark, "changed", before[mark.id], mark_state(mark))
         else:
             _audit_mark(session, editor, "delete", mark.id, old, None)
@@ -397,7 +399,9 @@ def revert_mark(session: Session, entry: Any, hooks: Any = None) -> dict[str, An
         ensure_as_left(entry, mark_state(mark) if mark is not None else None,
                        [k for k in (*identity, *MARK_FIELDS) if k in (entry.new or {})])
         assert mark is not None
-        restored = {k: v for k, v in (entry.old or {}).items() if k in MARK_FIELDS}
+        # What the entry changed (it holds the whole state before and after; older entries only the change).
+        after = entry.new or {}
+        restored = {k: v for k, v in (entry.old or {}).items() if k in MARK_FIELDS and after.get(k) != v}
         previous = mark_state(mark)
         for name, value in restored.items():
             setattr(mark, name, value)

@@ -71,10 +71,14 @@ class RaceSchool:
                                   .order_by(AuditEntry.id)))
 
     def events(self, after: int) -> list[Any]:
-        from plugins.diary.models import Event
+        """What the diary's sender would tell the families of the audit entries after ``after`` (a save
+        queues nothing of its own: the sender reads its audit entries), as ``events.Change`` (kind, payload)."""
+        from core.toolkit import school_zone, working_for
+        from plugins.diary.events import pending_changes
+        from plugins.diary.jobs import words
 
-        with self.session() as s:
-            return list(s.scalars(select(Event).where(Event.id > after).order_by(Event.id)))
+        with self.app.app_context(), self.session() as s, working_for(self.school_id, session=s):
+            return pending_changes(s, self.school_id, after, words(), school_zone(self.school_id, session=s))
 
 
 def _fresh_database(worker: str) -> str:
@@ -114,8 +118,8 @@ def race_school(worker_id: str) -> Iterator[RaceSchool]:
 
 @pytest.fixture(autouse=True)
 def keep_diary_events(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The diary's sender (run inline in tests) would expand and delete the queued events before the
-    test counts them: here it stays asleep, so ``diary_event`` shows what each save queued."""
+    """The diary's sender (run inline in tests) would expand the saves' audit entries before the test
+    reads them: here it stays asleep, so ``events`` shows what each save gives the families."""
     import plugins.diary.jobs
 
     monkeypatch.setattr(plugins.diary.jobs, "wake_sender", lambda *a, **k: None)

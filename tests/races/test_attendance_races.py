@@ -2,7 +2,7 @@
 """Two people saving one lesson's attendance at the same moment (PostgreSQL, committed, real threads):
 exactly one save wins, the other is told who saved what (409 with ``current`` in the API, the Russian
 "changed by …" message on the page), never a 500, and the database holds one row per student, a version
-raised once per successful save, one audit entry per changed student and one diary event per save."""
+raised once per successful save, one audit entry per changed student and one diary change per save."""
 from __future__ import annotations
 
 import re
@@ -65,7 +65,7 @@ def test_two_roll_calls_through_the_api_at_once_one_wins_the_other_gets_409(race
     names = {"teacher": teacher, "deputy": deputy}
     for _ in range(ROUNDS):
         seen = _reset(race_school, lesson_id, taken)
-        audit_mark, event_mark = race_school.max_id("core_audit_entry"), race_school.max_id("diary_event")
+        audit_mark, event_mark = race_school.max_id("core_audit_entry"), race_school.max_id("core_audit_entry")
         plans = {"teacher": pupils[0], "deputy": pupils[1]}
 
         def save(who: str) -> Any:

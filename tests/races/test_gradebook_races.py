@@ -55,7 +55,7 @@ def test_the_same_cell_by_two_people_at_once_one_wins(race_school: RaceSchool, f
         if filled:
             assert _put_cell(teacher, lesson_id, pupil, ["3"], []).status_code == 200
         known = [[i, v] for i, _value, v in _cell(race_school, lesson_id, pupil)]
-        audit_mark, event_mark = race_school.max_id("core_audit_entry"), race_school.max_id("diary_event")
+        audit_mark, event_mark = race_school.max_id("core_audit_entry"), race_school.max_id("core_audit_entry")
         outcomes = race([lambda: _put_cell(teacher, lesson_id, pupil, ["5"], known),
                          lambda: _put_cell(deputy, lesson_id, pupil, ["4"], known)])
         assert sorted(o.status for o in outcomes) == [200, 409], [o.response.json for o in outcomes]

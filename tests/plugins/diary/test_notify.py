@@ -232,9 +232,20 @@ def test_hook_on_attendance_batch_saved(mail_app, smtp_server, family, people):
     lesson.date = school_today()  # held today, whatever the demo calendar says
     present = {"code": "", "minutes_late": None, "reason": ""}
     absent = {"code": "н", "minutes_late": None, "reason": ""}
+    from core.toolkit import plugin_settings
+    from plugins.attendance.marking import save_mark
+    from plugins.attendance.models import AttendanceMark
+    from plugins.attendance.rights import Actor
+
+    session.execute(AttendanceMark.__table__.delete().where(  # present at both lessons to begin with
+        AttendanceMark.student_id == kid.id, AttendanceMark.lesson_id.in_([lesson.id, old_lesson.id])))
+
     def saved(target, old, new, actor_id):
-        state.pm.hook.on_attendance_batch_saved(session=session, lesson=target, actor_id=actor_id, changes=[
-            {"student_id": kid.id, "action": "changed", "old": old, "new": new}])
+        """The attendance service saves the change (audited; ``on_attendance_batch_saved`` called): the
+        diary's sender reads the audit entry."""
+        actor = Actor(user_id=actor_id or target.teacher_id, school_id=target.school_id, edit_any=True)
+        save_mark(session, plugin_settings("attendance"), actor, target.id, kid.id, new["code"],
+                  today=school_today(), reason=new["reason"], notify=state.pm.hook.on_attendance_batch_saved)
 
     for target in (lesson, old_lesson):
         saved(target, present, absent, lesson.teacher_id)
