@@ -10,7 +10,7 @@ the oldest of them (the audit entries of the same saves are re-read and expanded
 is not queued twice, the notifications' keys are unique). Other schools start from the recent window
 (``events.SETTLE_AFTER``) the first time the sender works for them.
 
-Revision ID: diary_outbox_0001
+Revision ID: diary_0005
 Revises: diary_0004
 Create Date: 2026-12-05
 """
@@ -23,7 +23,7 @@ from alembic import op
 
 import core.db
 
-revision = 'diary_outbox_0001'
+revision = 'diary_0005'
 down_revision = 'diary_0004'
 branch_labels = None
 depends_on = None
