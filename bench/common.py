@@ -154,6 +154,29 @@ def school_database(engine_kind: str, name: str) -> tuple[str, Callable[[], None
     return url, drop
 
 
+def database_cpu(url: str) -> float:
+    """Seconds of CPU (user + system, from /proc) of the PostgreSQL backends connected to ``url``'s
+    database: the server's share of the pages a bench serves (the app's CPU leaves it out)."""
+    from sqlalchemy import create_engine, text
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            pids = list(conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                          "AND pid <> pg_backend_pid()")).scalars())
+    finally:
+        engine.dispose()
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def start_gunicorn(url: str, workers: int, env: dict[str, str] | None = None) -> tuple[Any, str]:
     """``gunicorn -w workers`` on a free loopback port serving ``url``'s school, answering once ready:
     (the process, its base URL). Stop it with ``os.killpg(process.pid, SIGTERM)``."""

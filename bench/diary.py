@@ -28,6 +28,7 @@ from pathlib import Path
 from common import (
     INSTANCE,
     RUNS,
+    database_cpu,
     finish,
     header,
     http_sign_in,
@@ -152,13 +153,13 @@ def main() -> None:
         with header(f"Diary bench: gunicorn -w {args.workers} on PostgreSQL, wrk with {args.clients} connections"):
             subprocess.run([wrk, "-t2", f"-c{args.clients}", "-d2s", "-s", str(script), base], check=True,
                            capture_output=True)  # warm-up: every worker's caches
-        rates, cpu_per_page = [], []
+        rates, cpu_per_page, db_per_page = [], [], []
         for _ in range(RUNS):
-            before = worker_cpu(server.pid)
+            before, db_before = worker_cpu(server.pid), database_cpu(url)
             out = subprocess.run([wrk, "-t2", f"-c{args.clients}", f"-d{args.seconds}s", "--timeout", "10s",
                                   "--latency", "-s", str(script), base], check=True, capture_output=True,
                                  text=True).stdout
-            spent = worker_cpu(server.pid) - before
+            spent, db_spent = worker_cpu(server.pid) - before, database_cpu(url) - db_before
             requests = int(re.search(r"(\d+) requests in", out).group(1))
             bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
             if bad:
@@ -167,13 +168,17 @@ def main() -> None:
             p50 = re.search(r"50%\s+(\S+)", out).group(1)
             rates.append(rate)
             cpu_per_page.append(spent * 1000 / max(requests, 1))
+            db_per_page.append(db_spent * 1000 / max(requests, 1))
             print(f"  run: {requests} pages, {rate:.0f} pages/s, latency p50 {p50}, "
-                  f"server CPU {cpu_per_page[-1]:.2f} ms per page; load {os.getloadavg()[0]:.2f}", flush=True)
+                  f"server CPU {cpu_per_page[-1]:.2f} ms per page, PostgreSQL {db_per_page[-1]:.2f} ms; "
+                  f"load {os.getloadavg()[0]:.2f}", flush=True)
         # Pages per second follow the machine's load (other processes take the cores); the CPU per page
         # hardly does, so it is the figure to compare between runs. On a quiet machine the workers can use
         # every core: cores * 1000 / CPU-ms is the rate the CPU figure implies.
         import statistics
 
+        print(f"  PostgreSQL's backends: {statistics.median(db_per_page):.2f} ms of CPU per page (median; on the "
+              "same cores as the workers, so app + database CPU per page bounds the rate)", flush=True)
         cores = min(args.workers, os.cpu_count() or 1)
         print(f"  (pages/s must be judged on a quiet machine; {cores} cores at "
               f"{statistics.median(cpu_per_page):.2f} ms of CPU per page would serve about "

@@ -146,8 +146,10 @@ def create_app(
                 start_embedded_worker(app)
 
     @app.teardown_appcontext
-    def _remove_session(_exc: BaseException | None) -> None:
-        app.extensions["klass"].session.remove()
+    def _remove_session(exc: BaseException | None) -> None:
+        from core.db import finish_request
+
+        finish_request(app.extensions["klass"].session, failed=exc is not None)
 
     return app
 
