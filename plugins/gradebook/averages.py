@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 __all__ = [
     "Average",
@@ -22,6 +22,7 @@ __all__ = [
     "average_from_sums",
     "average_of",
     "average_of_counts",
+    "averages_of_counts",
     "format_number",
     "format_weight",
     "round_half_up",
@@ -31,6 +32,7 @@ __all__ = [
 ]
 
 HUNDREDTH = Decimal("0.01")
+K = TypeVar("K")
 
 
 _DECIMALS: dict[float, Decimal] = {}  # marks and weights take a few dozen values: convert each once
@@ -102,19 +104,59 @@ class Average:
         return {"average": self.value, "average_text": self.text, "forecast": self.forecast}
 
 
-def _forecast(shown: Decimal | None, settings: Mapping[str, Any]) -> int | None:
+class _Rule(NamedTuple):
+    """The school's settings that an average and its forecast depend on, as decimals, prepared once for
+    a whole grid rather than once per row (a journal computes 30 averages per page)."""
+
+    weights: dict[str, Decimal]  # work type -> weight
+    standard: bool  # arithmetic rounding, else the thresholds
+    low: int
+    high: int
+    thresholds: tuple[tuple[int, Decimal], ...]  # (mark, threshold), highest mark first
+    below: int  # the mark under every threshold
+
+
+def _rule(settings: Mapping[str, Any]) -> _Rule:
+    low = settings["scale_min"]
+    # Below every threshold: the mark under the lowest one (2 with the default 2,65 for a 3).
+    lowest = min((int(m) for m in settings["thresholds"]), default=low + 1)
+    return _Rule(
+        weights={code: _dec(weight) for code, weight in work_type_weights(settings).items()},
+        standard=settings["rounding"] == "standard", low=low, high=settings["scale_max"],
+        thresholds=tuple(sorted(((int(m), _dec(t)) for m, t in settings["thresholds"].items()), reverse=True)),
+        below=max(low, lowest - 1))
+
+
+def _forecast(shown: Decimal | None, rule: _Rule) -> int | None:
     """The final mark a shown average leads to, by the school's rounding rule (thresholds or standard)."""
     if shown is None:
         return None
-    low, high = settings["scale_min"], settings["scale_max"]
-    if settings["rounding"] == "standard":
-        return max(low, min(high, round_half_up(shown)))
-    for mark, threshold in sorted(((int(m), _dec(t)) for m, t in settings["thresholds"].items()), reverse=True):
+    if rule.standard:
+        return max(rule.low, min(rule.high, round_half_up(shown)))
+    for mark, threshold in rule.thresholds:
         if shown >= threshold:
             return mark
-    # Below every threshold: the mark under the lowest one (2 with the default 2,65 for a 3).
-    lowest = min((int(m) for m in settings["thresholds"]), default=low + 1)
-    return max(low, lowest - 1)
+    return rule.below
+
+
+def _from_sums(wsum: Decimal, total: Decimal, rule: _Rule, terms: tuple[AverageTerm, ...]) -> Average:
+    if not total:
+        return Average(wsum, total, None, None, terms)
+    shown = (wsum / total).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+    return Average(wsum, total, shown, _forecast(shown, rule), terms)
+
+
+_DEFAULT_WEIGHT = _dec(1.0)  # an unknown work type (removed from the settings after marks were given)
+
+
+def _of_counts(counts: Mapping[tuple[float, str], int], rule: _Rule, terms: tuple[AverageTerm, ...]) -> Average:
+    weights = rule.weights
+    wsum = total = Decimal(0)
+    for (numeric, work_type), count in counts.items():
+        weight = weights.get(work_type, _DEFAULT_WEIGHT)
+        wsum += _dec(numeric) * weight * count
+        total += weight * count
+    return _from_sums(wsum, total, rule, terms)
 
 
 def average_from_sums(weighted_sum: float | Decimal | None, total_weight: float | Decimal | None,
@@ -123,12 +165,7 @@ def average_from_sums(weighted_sum: float | Decimal | None, total_weight: float 
 
     ``settings`` are the gradebook's (scale, rounding, thresholds).
     """
-    total = _dec(total_weight or 0)
-    wsum = _dec(weighted_sum or 0)
-    if not total:
-        return Average(wsum, total, None, None, terms)
-    shown = (wsum / total).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
-    return Average(wsum, total, shown, _forecast(shown, settings), terms)
+    return _from_sums(_dec(weighted_sum or 0), _dec(total_weight or 0), _rule(settings), terms)
 
 
 def average_of(marks: Iterable[tuple[str, float | None, str]], settings: Mapping[str, Any]) -> Average:
@@ -155,13 +192,14 @@ def average_of_counts(counts: Mapping[tuple[float, str], int], settings: Mapping
     with no numeric value, are simply not counted). ``average_of`` ends here too, so both give the very
     same number: decimal sums of these short numbers are exact, and count·mark·weight added per pair
     equals mark·weight added one mark at a time."""
-    weights = work_type_weights(settings)
-    wsum = total = Decimal(0)
-    for (numeric, work_type), count in counts.items():
-        weight = _dec(weights.get(work_type, 1.0))
-        wsum += _dec(numeric) * weight * count
-        total += weight * count
-    return average_from_sums(wsum, total, settings, terms)
+    return _of_counts(counts, _rule(settings), terms)
+
+
+def averages_of_counts(rows: Mapping[K, Mapping[tuple[float, str], int]], settings: Mapping[str, Any]
+                       ) -> dict[K, Average]:
+    """``average_of_counts`` for every row of a grid (key: the student), the school's rule prepared once."""
+    rule = _rule(settings)
+    return {key: _of_counts(counts, rule, ()) for key, counts in rows.items()}
 
 
 def rounding_rule_text(settings: Mapping[str, Any]) -> str:

@@ -83,6 +83,43 @@ def test_a_mark_of_another_work_type_or_with_a_comment_says_so_in_the_table(demo
     assert f'<span class="m" data-m="{plain.id}.{plain.version}">5</span>' in rows[second.id]
 
 
+def test_a_student_who_joined_mid_term_has_no_cells_before_and_a_cell_shows_its_marks_in_order(demo, login_as, today):
+    """The table is written from the marks as the query returns them (in no order): a student who
+    joined the class during the term has closed cells before that day, a mark left there is not shown
+    in them, and a cell with two marks shows them in the order they were given."""
+    from sqlalchemy import delete, select
+
+    from core.models import ClassMembership
+    from plugins.gradebook.models import Mark
+
+    term = demo.term_of(demo.past_lesson().date)
+    lessons = [x for x in demo.lessons() if term.starts_on <= x.date <= term.ends_on and x.date <= today]
+    joined = next(x.date for x in lessons if x.date > lessons[0].date)
+    student = demo.students[2]
+    membership = demo.session.scalar(select(ClassMembership).where(
+        ClassMembership.student_id == student.id, ClassMembership.class_id == demo.class_5a.id))
+    membership.starts_on = joined
+    before, after = lessons[0], next(x for x in lessons if x.date >= joined)
+    after.control_work_type = None
+    demo.session.execute(delete(Mark).where(Mark.student_id == student.id, Mark.lesson_id.in_([before.id, after.id])))
+    early = Mark(school_id=demo.school_id, lesson_id=before.id, student_id=student.id, value="2", numeric=2.0,
+                 work_type="answer", comment="")
+    first = Mark(school_id=demo.school_id, lesson_id=after.id, student_id=student.id, value="5", numeric=5.0,
+                 work_type="answer", comment="")
+    demo.session.add_all([early, first])
+    demo.session.flush()
+    second = Mark(school_id=demo.school_id, lesson_id=after.id, student_id=student.id, value="3", numeric=3.0,
+                  work_type="answer", comment="")
+    demo.session.add(second)
+    demo.session.flush()
+    row = _rows(login_as("teacher").get(_url(demo, term)).text)[student.id]
+    closed = sum(1 for x in demo.lessons() if term.starts_on <= x.date < joined)
+    assert closed >= 1 and row.count('<td class="c off" aria-disabled="true"></td>') == closed
+    assert f'data-m="{early.id}.' not in row
+    assert (f'<span class="m" data-m="{first.id}.{first.version}">5</span>'
+            f'<span class="m" data-m="{second.id}.{second.version}">3</span></td>') in row
+
+
 def test_page_has_no_inline_script_and_a_csrf_meta(demo, login_as):
     html = login_as("teacher").get(_url(demo, demo.term_of(demo.past_lesson().date))).text
     assert '<meta name="csrf-token" content="' in html
