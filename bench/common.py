@@ -200,18 +200,27 @@ def start_gunicorn(url: str, workers: int, env: dict[str, str] | None = None) ->
     return process, base
 
 
-def http_sign_in(base: str, login: str) -> tuple[str, str]:
-    """(Cookie header, CSRF token) of a person signed in through the real form."""
+USER_AGENT = "klass-bench/1"  # one browser: the same User-Agent at sign-in and on every later request
+
+
+def http_sign_in(base: str, login: str, visit: tuple[str, ...] = ()) -> tuple[str, str]:
+    """(Cookie header, CSRF token) of a person signed in through the real form, as a browser holds them
+    after opening ``visit`` (a page may update the cookie, as the diary remembers the child looked at;
+    a browser sends the updated cookie back, and so must the load client, or every request re-signs it).
+    Requests carry ``USER_AGENT``: Flask-Login's session protection compares it with the sign-in's."""
     import http.cookiejar
     import urllib.parse
     import urllib.request
 
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     token = _CSRF.search(opener.open(f"{base}/login").read().decode()).group(1)
     opener.open(f"{base}/login", urllib.parse.urlencode(
         {"login": login, "password": PASSWORD, "csrf_token": token}).encode()).read()
     found = _CSRF.search(opener.open(f"{base}/account/tokens").read().decode())
+    for page in visit:
+        opener.open(f"{base}{page}").read()
     return "; ".join(f"{c.name}={c.value}" for c in jar), found.group(1) if found else token
 
 

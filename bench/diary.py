@@ -28,6 +28,7 @@ from pathlib import Path
 from common import (
     INSTANCE,
     RUNS,
+    USER_AGENT,
     database_cpu,
     finish,
     header,
@@ -76,7 +77,7 @@ local n = 0
 request = function()
   n = n + 1
   local t = targets[(n %% #targets) + 1]
-  return wrk.format("GET", t[1], {["Cookie"] = t[2]})
+  return wrk.format("GET", t[1], {["Cookie"] = t[2], ["User-Agent"] = "%s"})
 end
 """
 
@@ -146,10 +147,10 @@ def main() -> None:
         server, base = start_gunicorn(url, args.workers)
         targets = []
         for login, student in people:
-            cookie, _token = http_sign_in(base, login)
+            cookie, _token = http_sign_in(base, login, visit=(f"/diary/{student}",))
             targets.append(f'{{"/diary/{student}", "{cookie}"}}')
         script = INSTANCE / "diary.lua"
-        script.write_text(LUA % ", ".join(targets), encoding="utf-8")
+        script.write_text(LUA % (", ".join(targets), USER_AGENT), encoding="utf-8")
         with header(f"Diary bench: gunicorn -w {args.workers} on PostgreSQL, wrk with {args.clients} connections"):
             subprocess.run([wrk, "-t2", f"-c{args.clients}", "-d2s", "-s", str(script), base], check=True,
                            capture_output=True)  # warm-up: every worker's caches

@@ -25,6 +25,8 @@ from typing import Any
 
 from locust import HttpUser, between, task
 
+USER_AGENT = "klass-bench/1"  # bench/common.py's: the browser that signed in (locust runs this file alone)
+
 PEOPLE: dict[str, list[dict[str, Any]]] = json.loads(open(os.environ["KLASS_LOAD_PEOPLE"], encoding="utf-8").read())
 _next = {kind: itertools.count() for kind in PEOPLE}
 
@@ -42,6 +44,7 @@ class SignedIn(HttpUser):
     def on_start(self) -> None:
         self.person = _take(self.kind)
         self.client.headers["Cookie"] = self.person["cookie"]
+        self.client.headers["User-Agent"] = USER_AGENT  # the browser that signed in (bench/common.py)
         self.token = self.person["csrf"]
 
 
