@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.toolkit import N_, ClassMembership, GuardianLink, User, audit, utcnow
 from plugins.attendance.code_rules import codes_of_kind, reason_code, reason_kinds
@@ -155,6 +156,21 @@ def decide_note(session: Session, settings: Mapping[str, Any], actor: Actor, not
     comment = comment.strip()[:500]
     if not accept and not comment:
         raise AttendanceError(N_("Say why the note is rejected: the family will see it."), "invalid", "comment")
+    old = {"status": note.status, "decision_comment": note.decision_comment}
+    status, decided_at = ("accepted" if accept else "rejected"), utcnow()
+    # Claim the note before anything is written: two class teachers deciding it at once both read
+    # "pending", and each would make a reason (or one accept while the other rejects). The conditional
+    # UPDATE lets one through; the other waits for its commit (PostgreSQL's row lock; SQLite's write lock)
+    # and then matches no row: "already decided", nothing written.
+    claimed = session.execute(
+        update(AbsenceNote).where(AbsenceNote.id == note.id, AbsenceNote.status == "pending")
+        .values(status=status, decided_by=actor.user_id, decided_at=decided_at, decision_comment=comment)
+        .execution_options(synchronize_session=False))
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        raise AttendanceError(N_("This note has already been decided."), "conflict")
+    for name, value in (("status", status), ("decided_by", actor.user_id), ("decided_at", decided_at),
+                        ("decision_comment", comment)):
+        set_committed_value(note, name, value)  # the row says so already: no second UPDATE at flush
     result = None
     if accept:
         kind = note.kind if note.kind in reason_kinds(settings) else settings["reasons"][0]["kind"]
@@ -162,9 +178,6 @@ def decide_note(session: Session, settings: Mapping[str, Any], actor: Actor, not
         document = f"{document} от {note.created_at:%d.%m.%Y}".strip() if document else ""
         result = set_reason(session, settings, actor, note.student_id, note.starts_on, note.ends_on, kind,
                             document, note_id=note.id, notify=notify)
-    old = {"status": note.status, "decision_comment": note.decision_comment}
-    note.status = "accepted" if accept else "rejected"
-    note.decided_by, note.decided_at, note.decision_comment = actor.user_id, utcnow(), comment
     audit(session, school_id=actor.school_id, action="attendance.note.decide", object_type="attendance.note",
           object_id=note.id, old=old, new={"status": note.status, "decision_comment": comment},
           actor_id=actor.user_id)

@@ -215,3 +215,49 @@ def test_an_accepted_note_and_a_roll_call_at_once_never_overwrite_each_other(rac
             assert changes == ["attendance.mark.excuse"]
         seen_outcomes.add(roll.status)
     print("roll-call statuses seen over the rounds:", sorted(seen_outcomes))
+
+
+def test_one_note_decided_twice_at_once_is_decided_once(race_school: RaceSchool) -> None:
+    """The class teacher decides a family's note twice at the same moment (a double click, or the phone and
+    the computer: two sessions), accepting in one and rejecting in the other (or accepting in both): one
+    decision is taken, the other is told the note is already decided (409), and at most one reason exists.
+    Before, both read "pending" and both went ahead: two reasons, or an accepted note shown as rejected."""
+    from core.models import GuardianLink
+    from plugins.attendance.models import AbsenceNote, AbsenceReason
+
+    lesson_id, pupils = _lesson(race_school, 3)
+    with race_school.session() as s:
+        guardian = s.scalar(select(User).where(User.login == race_school.accounts["guardian"]))
+        child = next(c for c in s.scalars(select(GuardianLink.student_id).where(
+            GuardianLink.guardian_id == guardian.id)) if c in pupils)
+        day = s.get(Lesson, lesson_id).date
+    family, computer = race_school.client("guardian"), race_school.client("class_teacher")
+    phone = race_school.client("class_teacher")
+    winners: set[str] = set()
+    for round_number in range(ROUNDS):
+        with race_school.session() as s:
+            s.execute(delete(AbsenceReason).where(AbsenceReason.student_id == child))
+            s.execute(delete(AbsenceNote).where(AbsenceNote.student_id == child))
+            s.commit()
+        note = family.post("/api/v1/attendance/notes", json={"student_id": child, "starts_on": day.isoformat(),
+                                                              "ends_on": day.isoformat(), "kind": "illness"})
+        assert note.status_code == 201, note.json
+        url = f"/api/v1/attendance/notes/{note.json['id']}/decision"
+        phone_accepts = round_number % 2 == 0
+        first, second = race([
+            lambda: computer.post(url, json={"accept": True, "comment": ""}),
+            lambda: phone.post(url, json={"accept": phone_accepts, "comment": "" if phone_accepts
+                                          else "Справка не приложена"})])
+        statuses = sorted([first.status, second.status])
+        assert statuses == [200, 409], [first.response.json, second.response.json]
+        loser = first if first.status == 409 else second
+        assert loser.response.json["error"]["code"] == "conflict"
+        winner = "computer" if first.status == 200 else "phone"
+        winners.add(winner)
+        with race_school.session() as s:
+            stored = s.get(AbsenceNote, note.json["id"])
+            reasons = s.scalars(select(AbsenceReason).where(AbsenceReason.student_id == child)).all()
+            accepted = winner == "computer" or phone_accepts
+            assert stored.status == ("accepted" if accepted else "rejected")
+            assert len(reasons) == (1 if accepted else 0), [r.id for r in reasons]
+    print("winners seen over the rounds:", sorted(winners))
