@@ -115,7 +115,7 @@ from core.services import (
 )
 from core.tenancy import find_user as find_user_by_login
 from core.text import plain_text, render_text
-from core.ui import DashboardWidget, LoginOption, MenuItem, SetupStep, render_fragment
+from core.ui import DashboardWidget, LoginOption, MenuItem, SetupStep, cached_url_for, render_fragment
 
 
 def engine() -> Engine | Connection:
@@ -188,7 +188,7 @@ __all__ = [
     "public", "requires_permission", "session_scope", "subgroup_students", "subgroups_of_class", "teaches",
     "term_on", "terms_of_year", "unique_login", "utcnow", "csv_writer", "safe_cell", "xlsx_workbook",
     "RevertConflict", "ensure_as_left", "SchoolSettings", "school_settings", "find_user_by_login",
-    "reads_from_replica", "read_rows", "words_once",
+    "reads_from_replica", "read_rows", "words_once", "cached_url_for",
     "check_app_password_challenge", "check_app_password", "app_password_valid",
     "CreatedSchool", "create_school",
     "LoginOption", "complete_login", "render_fragment",
