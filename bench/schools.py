@@ -43,6 +43,7 @@ from common import (
     _klass,
     _pg_admin,
     _pg_url,
+    database_cpu,
     finish,
     header,
     load_line,
@@ -53,7 +54,6 @@ from sqlalchemy import create_engine, event, text
 
 COUNTS = (1, 2, 8)
 RATIO_GOAL = 1.2
-TICKS = os.sysconf("SC_CLK_TCK")
 SCHOOL = "school7"  # the first school: every figure is its pages
 
 
@@ -177,16 +177,7 @@ def signed_in(app: Any, login: str) -> Any:
 
 def backends_cpu(engine: Any) -> float:
     """Seconds of CPU of the PostgreSQL backends serving this database (the server's share of a page)."""
-    with engine.connect() as conn:
-        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).scalars()
-        total = 0.0
-        for pid in list(pids):
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += (int(fields[11]) + int(fields[12])) / TICKS
-    return total
+    return database_cpu(engine.url.render_as_string(hide_password=False))
 
 
 def measure(app: Any, targets: dict[str, tuple[str, str]], per_run: int) -> dict[str, dict[str, Any]]:

@@ -162,30 +162,41 @@ def test_grid_cells_of_two_students_at_once_both_are_saved(race_school: RaceScho
         assert marks == {pupils[0]: "н", pupils[1]: "н"} and rows == 2 and version == 2
 
 
+def _guardians_child(school: RaceSchool, lesson_id: int, pupils: list[int]) -> tuple[int, Any]:
+    """The demo guardian's child who attends the lesson, and the lesson's day."""
+    from core.models import GuardianLink
+
+    with school.session() as s:
+        guardian = s.scalar(select(User).where(User.login == school.accounts["guardian"]))
+        child = next(c for c in s.scalars(select(GuardianLink.student_id).where(
+            GuardianLink.guardian_id == guardian.id)) if c in pupils)
+        return child, s.get(Lesson, lesson_id).date
+
+
+def _clear_notes(school: RaceSchool, child: int) -> None:
+    """A fresh round: the child's notes and reasons gone."""
+    from plugins.attendance.models import AbsenceNote, AbsenceReason
+
+    with school.session() as s:
+        s.execute(delete(AbsenceReason).where(AbsenceReason.student_id == child))
+        s.execute(delete(AbsenceNote).where(AbsenceNote.student_id == child))
+        s.commit()
+
+
 def test_an_accepted_note_and_a_roll_call_at_once_never_overwrite_each_other(race_school: RaceSchool) -> None:
     """The teacher re-saves a lesson's roll call (the child came after all: everyone present) while the class
     teacher accepts the family's note for that day (н becomes б). Either the roll call lands first and the
     excuse, waiting for it, finds nothing to excuse; or the excuse lands first and the roll call, made from
     the older view, is refused (409). Never both "saved" with one silently undoing the other, never a 500."""
-    from datetime import date
 
-    from core.models import GuardianLink
-    from plugins.attendance.models import AbsenceNote, AbsenceReason
 
     lesson_id, pupils = _lesson(race_school, 2)
-    with race_school.session() as s:
-        guardian = s.scalar(select(User).where(User.login == race_school.accounts["guardian"]))
-        child = next(c for c in s.scalars(select(GuardianLink.student_id).where(
-            GuardianLink.guardian_id == guardian.id)) if c in pupils)
-        day: date = s.get(Lesson, lesson_id).date
+    child, day = _guardians_child(race_school, lesson_id, pupils)
     teacher, class_teacher = race_school.client("teacher"), race_school.client("class_teacher")
     family = race_school.client("guardian")
     seen_outcomes: set[int] = set()
     for _ in range(ROUNDS):
-        with race_school.session() as s:
-            s.execute(delete(AbsenceReason).where(AbsenceReason.student_id == child))
-            s.execute(delete(AbsenceNote).where(AbsenceNote.student_id == child))
-            s.commit()
+        _clear_notes(race_school, child)
         _reset(race_school, lesson_id, taken=False)
         marked = teacher.post(f"/api/v1/attendance/lessons/{lesson_id}/roll-call",
                               json={"marks": [{"student_id": child, "code": "н"}], "version": 0})
@@ -222,23 +233,15 @@ def test_one_note_decided_twice_at_once_is_decided_once(race_school: RaceSchool)
     the computer: two sessions), accepting in one and rejecting in the other (or accepting in both): one
     decision is taken, the other is told the note is already decided (409), and at most one reason exists.
     Before, both read "pending" and both went ahead: two reasons, or an accepted note shown as rejected."""
-    from core.models import GuardianLink
     from plugins.attendance.models import AbsenceNote, AbsenceReason
 
     lesson_id, pupils = _lesson(race_school, 3)
-    with race_school.session() as s:
-        guardian = s.scalar(select(User).where(User.login == race_school.accounts["guardian"]))
-        child = next(c for c in s.scalars(select(GuardianLink.student_id).where(
-            GuardianLink.guardian_id == guardian.id)) if c in pupils)
-        day = s.get(Lesson, lesson_id).date
+    child, day = _guardians_child(race_school, lesson_id, pupils)
     family, computer = race_school.client("guardian"), race_school.client("class_teacher")
     phone = race_school.client("class_teacher")
     winners: set[str] = set()
     for round_number in range(ROUNDS):
-        with race_school.session() as s:
-            s.execute(delete(AbsenceReason).where(AbsenceReason.student_id == child))
-            s.execute(delete(AbsenceNote).where(AbsenceNote.student_id == child))
-            s.commit()
+        _clear_notes(race_school, child)
         note = family.post("/api/v1/attendance/notes", json={"student_id": child, "starts_on": day.isoformat(),
                                                               "ends_on": day.isoformat(), "kind": "illness"})
         assert note.status_code == 201, note.json
