@@ -154,12 +154,20 @@ def school_database(engine_kind: str, name: str) -> tuple[str, Callable[[], None
     return url, drop
 
 
+def proc_cpu(pid: int | str) -> tuple[int, float] | None:
+    """(parent pid, seconds of CPU: user + system) of a process, from /proc; None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def database_cpu(url: str) -> float:
-    """Seconds of CPU (user + system, from /proc) of the PostgreSQL backends connected to ``url``'s
-    database: the server's share of the pages a bench serves (the app's CPU leaves it out)."""
+    """Seconds of CPU of the PostgreSQL backends connected to ``url``'s database: the server's share of
+    the pages a bench serves (the app's CPU leaves it out)."""
     from sqlalchemy import create_engine, text
 
-    ticks = os.sysconf("SC_CLK_TCK")
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
         with engine.connect() as conn:
@@ -167,14 +175,7 @@ def database_cpu(url: str) -> float:
                                           "AND pid <> pg_backend_pid()")).scalars())
     finally:
         engine.dispose()
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+    return sum(found[1] for found in map(proc_cpu, pids) if found)
 
 
 def start_gunicorn(url: str, workers: int, env: dict[str, str] | None = None) -> tuple[Any, str]:

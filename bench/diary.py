@@ -33,12 +33,11 @@ from common import (
     finish,
     header,
     http_sign_in,
+    proc_cpu,
     result,
     school_database,
     start_gunicorn,
 )
-
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def guardians(url: str, n: int) -> list[tuple[str, int]]:
@@ -60,15 +59,8 @@ def guardians(url: str, n: int) -> list[tuple[str, int]]:
 
 def worker_cpu(master: int) -> float:
     """Seconds of CPU (user + system) of the gunicorn master's children, from /proc."""
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == master:  # ppid
-            total += (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
-    return total
+    found = (proc_cpu(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/stat"))
+    return sum(cpu for ppid, cpu in filter(None, found) if ppid == master)
 
 
 LUA = """
