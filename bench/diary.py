@@ -158,7 +158,7 @@ def main() -> None:
             if bad:
                 raise SystemExit(f"{bad.group(1)} failed responses:\n{out}")
             rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-            p50 = re.search(r"50%\s+(\S+)", out).group(1)
+            p50 = re.search(r"^\s*50%\s+(\S+)", out, re.MULTILINE).group(1)  # the latency distribution line
             rates.append(rate)
             cpu_per_page.append(spent * 1000 / max(requests, 1))
             db_per_page.append(db_spent * 1000 / max(requests, 1))
