@@ -34,7 +34,9 @@ lint: install
 
 bench: install
 	@status=0; for b in journal mark_save roll_call reports diary print_archive; do echo "== bench/$$b.py"; \
-		$(BIN)/python bench/$$b.py || status=1; done; exit $$status
+		$(BIN)/python bench/$$b.py || status=1; done; \
+	for b in journal mark_save roll_call; do echo "== bench/$$b.py on PostgreSQL"; \
+		BENCH_DB=postgresql $(BIN)/python bench/$$b.py || status=1; done; exit $$status
 
 # 1, 2 and 8 full-size schools in one PostgreSQL database (the first build takes ~20 min, then cached;
 # afterwards ~5 min): kept out of `make bench` for that first build.

@@ -31,6 +31,9 @@ from core.clock import (
 )
 from core.config import ConfigError
 from core.consent import may_email
+from core.content_cache import cached as cached_for_content
+from core.content_cache import new_token as new_content_token
+from core.content_cache import watch as watch_content
 from core.db import (
     Base,
     UTCDateTime,
@@ -188,7 +191,7 @@ __all__ = [
     "public", "requires_permission", "session_scope", "subgroup_students", "subgroups_of_class", "teaches",
     "term_on", "terms_of_year", "unique_login", "utcnow", "csv_writer", "safe_cell", "xlsx_workbook",
     "RevertConflict", "ensure_as_left", "SchoolSettings", "school_settings", "find_user_by_login",
-    "reads_from_replica", "read_rows", "words_once", "cached_url_for",
+    "reads_from_replica", "read_rows", "words_once", "cached_url_for", "cached_for_content", "watch_content", "new_content_token",
     "check_app_password_challenge", "check_app_password", "app_password_valid",
     "CreatedSchool", "create_school",
     "LoginOption", "complete_login", "render_fragment",

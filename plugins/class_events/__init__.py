@@ -14,8 +14,11 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from core.toolkit import DashboardWidget, MenuItem, Permission, PluginInfo, User, hookimpl
-from plugins.class_events import models  # noqa: F401  (the tables must be known to migrations)
+from core.toolkit import DashboardWidget, MenuItem, Permission, PluginInfo, User, hookimpl, watch_content
+from plugins.class_events import models
+
+# The diary's section of the class's events is cached until the log is written (core.content_cache).
+watch_content(models.ClassEvent, models.ClassEventParticipant)
 
 PLUGIN = PluginInfo(
     name="class_events",
@@ -78,18 +81,27 @@ def register_dashboard_widgets(user: User) -> list[DashboardWidget]:
 @hookimpl(optionalhook=True)
 def extra_diary_sections(session: Any, school_id: int, student_id: int, class_id: int,
                          week_start: date) -> list[dict[str, Any]]:
-    """The class's events of the week shown (the ones the student takes part in are marked)."""
+    """The class's events of the week shown, the ones the student takes part in marked. The week's events
+    and the rendered section are kept until the log is written (``cached_for_content``): the families of
+    a class share them, and a page then needs no statement for this section."""
+    from flask_babel import get_locale
     from flask_babel import gettext as _
 
-    from core.toolkit import render_fragment
+    from core.toolkit import cached_for_content, render_fragment
     from plugins.class_events import services
     from plugins.class_events.views import kind_names
 
-    events = services.week_of_student(session, school_id, class_id, student_id, week_start,
-                                      week_start + timedelta(days=6))
+    events = cached_for_content(("class_events.week", school_id, class_id, week_start),
+                                lambda: services.week_of_class(session, school_id, class_id, week_start,
+                                                               week_start + timedelta(days=6)))
     if not events:
         return []
-    html = render_fragment("class_events/_diary.html", events=events, kinds=kind_names())
+    takes_part = tuple(student_id in e.participants for e in events)
+    locale = str(get_locale())
+    html = cached_for_content(
+        ("class_events.diary", school_id, class_id, week_start, takes_part, locale),
+        lambda: render_fragment("class_events/_diary.html", kinds=kind_names(),
+                                events=[(e, part) for e, part in zip(events, takes_part, strict=True)]))
     return [{"title": _("Class events"), "html": html, "weight": 30}]
 
 

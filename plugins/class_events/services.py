@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import (
@@ -126,20 +126,37 @@ def between(session: Session, school_id: int, class_id: int, start: date, end: d
         ClassEvent.day <= end).order_by(ClassEvent.day, ClassEvent.starts_at)))
 
 
-def week_of_student(session: Session, school_id: int, class_id: int, student_id: int, start: date,
-                    end: date) -> list[Any]:
-    """The class's events from ``start`` to ``end`` for a family's diary, in one statement built once:
-    (day, starts_at, kind, title, place, takes_part), ``takes_part`` saying the student is a participant."""
+class WeekEvent(NamedTuple):
+    """An event of a class's week as the family's diary shows it, with who of the class takes part."""
+
+    day: date
+    starts_at: str | None
+    kind: str
+    title: str
+    place: str | None
+    participants: frozenset[int]
+
+
+def week_of_class(session: Session, school_id: int, class_id: int, start: date, end: date) -> tuple[WeekEvent, ...]:
+    """The class's events from ``start`` to ``end`` in order, with their participants, in one statement
+    built once. The same for every family of the class: the diary keeps it until the log is written
+    (``cached_for_content``), and each family's page marks the events its child takes part in."""
     if not _WEEK:
-        takes_part = exists().where(ClassEventParticipant.event_id == ClassEvent.id,
-                                    ClassEventParticipant.student_id == bindparam("student_id"))
-        _WEEK.append(select(ClassEvent.day, ClassEvent.starts_at, ClassEvent.kind, ClassEvent.title,
-                            ClassEvent.place, takes_part.label("takes_part")).where(
-            ClassEvent.school_id == bindparam("school_id"), ClassEvent.class_id == bindparam("class_id"),
-            ClassEvent.day >= bindparam("start", type_=ClassEvent.day.type),
-            ClassEvent.day <= bindparam("end", type_=ClassEvent.day.type)).order_by(ClassEvent.day, ClassEvent.starts_at))
-    return list(read_rows(session, _WEEK[0], {"school_id": school_id, "class_id": class_id, "student_id": student_id,
-                                          "start": start, "end": end}))
+        _WEEK.append(select(ClassEvent.id, ClassEvent.day, ClassEvent.starts_at, ClassEvent.kind, ClassEvent.title,
+                            ClassEvent.place, ClassEventParticipant.student_id)
+                     .outerjoin(ClassEventParticipant, ClassEventParticipant.event_id == ClassEvent.id)
+                     .where(ClassEvent.school_id == bindparam("school_id"), ClassEvent.class_id == bindparam("class_id"),
+                            ClassEvent.day >= bindparam("start", type_=ClassEvent.day.type),
+                            ClassEvent.day <= bindparam("end", type_=ClassEvent.day.type))
+                     .order_by(ClassEvent.day, ClassEvent.starts_at, ClassEvent.id))
+    events: dict[int, tuple[Any, set[int]]] = {}
+    for event_id, day, starts_at, kind, title, place, student_id in read_rows(
+            session, _WEEK[0], {"school_id": school_id, "class_id": class_id, "start": start, "end": end}):
+        if event_id not in events:
+            events[event_id] = ((day, starts_at, kind, title, place), set())
+        if student_id is not None:
+            events[event_id][1].add(student_id)
+    return tuple(WeekEvent(*row, frozenset(ids)) for row, ids in events.values())
 
 
 _WEEK: list[Any] = []

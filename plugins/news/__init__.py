@@ -9,8 +9,10 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from core.toolkit import DashboardWidget, MenuItem, Permission, PluginInfo, User, hookimpl
-from plugins.news import models  # noqa: F401  (the tables must be known to migrations)
+from core.toolkit import DashboardWidget, MenuItem, Permission, PluginInfo, User, hookimpl, watch_content
+from plugins.news import models
+
+watch_content(models.NewsItem)  # the diary's news section is cached until news is written (core.content_cache)
 
 PLUGIN = PluginInfo(
     name="news",
@@ -64,16 +66,27 @@ def register_dashboard_widgets(user: User) -> list[DashboardWidget]:
 @hookimpl(optionalhook=True)
 def extra_diary_sections(session: Any, school_id: int, student_id: int, class_id: int,
                          week_start: date) -> list[dict[str, Any]]:
-    """The school's and the class's news whose window overlaps the week shown."""
+    """The school's and the class's news whose window overlaps the week shown. It is the same for every
+    family of the class, so the rendered section is kept per class, week and language until news is
+    written anywhere (``cached_for_content``: no statement on the next family's page)."""
+    from flask_babel import get_locale
+
+    from core.toolkit import cached_for_content, school_zone
+
+    zone = school_zone(school_id, session=session)
+    section = cached_for_content(("news.diary", school_id, class_id, week_start, str(zone), str(get_locale())),
+                                 lambda: _diary_section(session, school_id, class_id, week_start, zone))
+    return [] if section is None else [{"title": section[0], "html": section[1], "weight": 20}]
+
+
+def _diary_section(session: Any, school_id: int, class_id: int, week_start: date, zone: Any) -> tuple[str, Any] | None:
     from flask_babel import gettext as _
 
-    from core.toolkit import render_fragment, school_zone
+    from core.toolkit import render_fragment
     from plugins.news import services
 
-    items = services.in_week(session, school_id, class_id, week_start, school_zone(school_id, session=session))
-    if not items:
-        return []
-    return [{"title": _("News"), "html": render_fragment("news/_diary.html", items=items), "weight": 20}]
+    items = services.in_week(session, school_id, class_id, week_start, zone)
+    return (_("News"), render_fragment("news/_diary.html", items=items)) if items else None
 
 
 @hookimpl

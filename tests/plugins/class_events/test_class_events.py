@@ -89,3 +89,22 @@ def test_a_stale_edit_is_refused(login_as, session, forum):
     stale = lead.post(f"/class_events/{event.id}/edit", data={**data, "title": "Субботник в парке"},
                       follow_redirects=True)
     assert "сейчас это «Субботник во дворе»" in stale.text
+
+
+def test_a_class_shares_the_weeks_events_but_each_child_sees_only_its_own_participation(login_as, session, forum):
+    """The week's events are kept per class until the log is written (core.content_cache); whether the
+    child takes part is still each family's own."""
+    from core.models import User
+
+    child = _child_in_class(session, forum)
+    classmate = session.scalar(select(User).where(User.id.in_(select(ClassMembership.student_id).where(
+        ClassMembership.class_id == forum.class_id)), User.id != child).order_by(User.id).limit(1))
+    parent, pupil = login_as(forum.guardian.login), login_as(classmate.login)
+    week = f"?week={FIXED_TODAY.isoformat()}"
+    assert "Турнир по шахматам" not in parent.get(f"/diary/{child}{week}").text
+    assert "Турнир по шахматам" not in pupil.get(f"/diary/{week}").text  # the class's cached week
+    _record(login_as(forum.lead.login), forum.class_id, kind="competition", title="Турнир по шахматам",
+            day=(FIXED_TODAY + timedelta(days=1)).isoformat(), participants=[str(child)])
+    mine, theirs = parent.get(f"/diary/{child}{week}").text, pupil.get(f"/diary/{week}").text
+    assert "Турнир по шахматам (участвует)" in mine.replace("</strong>", "")
+    assert "Турнир по шахматам" in theirs and "(участвует)" not in theirs

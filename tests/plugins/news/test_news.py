@@ -86,3 +86,28 @@ def _class_ids(session, forum):
     from core.models import ClassMembership
 
     return set(session.scalars(select(ClassMembership.student_id).where(ClassMembership.class_id == forum.class_id)))
+
+
+def test_news_written_after_a_family_saw_the_week_show_on_their_next_view(login_as, make_app, session, forum):
+    """The diary keeps a class's news section in each process until news is written (core.content_cache):
+    a family that opened the week before a class teacher published, through another app process, sees
+    the item on its next view, and sees an edited title instead of the old one."""
+    from tests.conftest import all_plugins, sign_in
+
+    child = next(s for s in _children(session, forum.guardian.id) if s in _class_ids(session, forum))
+    parent = login_as(forum.guardian.login)
+    week = f"/diary/{child}?week={FIXED_TODAY.isoformat()}"
+    assert "Родительское собрание в четверг" not in parent.get(week).text
+    assert "Родительское собрание в четверг" not in parent.get(week).text  # now from this process's cache
+    other_process = sign_in(make_app(plugins=all_plugins()).test_client(), forum.lead.login)
+    assert _write(other_process, class_id=forum.class_id, title="Родительское собрание в четверг",
+                  body="В 18:00 в кабинете 12", publish_from="2026-11-25T08:00").status_code == 302
+    page = parent.get(week).text
+    assert "Родительское собрание в четверг" in page and "В 18:00 в кабинете 12" in page
+    item = session.scalar(select(NewsItem).where(NewsItem.title == "Родительское собрание в четверг"))
+    form = other_process.get(f"/news/{item.id}/edit").text
+    other_process.post(f"/news/{item.id}/edit", data={"csrf_token": csrf_token(form), "version": item.version,
+                                                      "title": "Собрание перенесено на пятницу",
+                                                      "publish_from": "2026-11-25T08:00"})
+    page = parent.get(week).text
+    assert "Собрание перенесено на пятницу" in page and "Родительское собрание в четверг" not in page

@@ -1,0 +1,86 @@
+"""core.content_cache: the token that keys the per-process caches of shared page data changes exactly when
+a watched table was written and the write committed, and ``cached`` serves an entry only while it holds."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select, update
+
+import core.content_cache as content
+from core.models import ContentGeneration, Holiday, School, Subject
+
+
+@pytest.fixture
+def watched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Holidays play the part of a plugin's watched table (news, class events) in these tests."""
+    monkeypatch.setattr(content, "WATCHED", {"core_holiday"})
+
+
+def _token(session) -> int:
+    session.expire_all()
+    return session.scalar(select(ContentGeneration.token).where(ContentGeneration.id == 1))
+
+
+def _holiday(session) -> Holiday:
+    school = session.scalar(select(School).order_by(School.id))
+    year_id = session.scalar(select(Holiday.year_id).where(Holiday.school_id == school.id))
+    return Holiday(school_id=school.id, year_id=year_id, title="Проверка", starts_on=date(2027, 3, 1),
+                   ends_on=date(2027, 3, 2))
+
+
+def test_a_committed_write_of_a_watched_table_gives_a_new_token(session, watched):
+    before = _token(session)
+    session.add(_holiday(session))
+    session.commit()  # flushed by the commit itself: the event must see what was still pending
+    after = _token(session)
+    assert after != before
+    session.execute(update(Holiday).where(Holiday.title == "Проверка").values(title="Другое"))  # Core, in a session
+    session.commit()
+    assert _token(session) not in (before, after)
+
+
+def test_a_rolled_back_write_and_an_unwatched_write_keep_the_token(session, watched):
+    before = _token(session)
+    session.add(_holiday(session))
+    session.flush()
+    session.rollback()
+    assert _token(session) == before
+    session.scalar(select(Subject).order_by(Subject.id)).name += " (проверка)"  # not watched
+    session.commit()
+    assert _token(session) == before
+
+
+def test_a_savepoint_rolled_back_after_a_watched_write_still_changes_the_token(session, watched):
+    before = _token(session)
+    session.add(_holiday(session))
+    session.flush()
+    with session.begin_nested() as nested:
+        session.scalar(select(Subject).order_by(Subject.id)).name += " (проверка)"
+        session.flush()
+        nested.rollback()
+    session.commit()
+    assert _token(session) != before
+
+
+def test_cached_keeps_a_value_until_the_token_changes(app, session, watched):
+    built: list[int] = []
+
+    def page() -> int:
+        """One request: the token as the sign-in statement reads it, then the cached part of the page."""
+        with app.app_context(), app.test_request_context("/diary/"):  # a request's own g, as in production
+            content.remember_token(_token(session))
+            return content.cached(("test.probe",), lambda: built.append(1) or len(built))
+
+    assert [page(), page()] == [1, 1] and len(built) == 1
+    session.add(_holiday(session))
+    session.commit()
+    assert [page(), page()] == [2, 2]  # built once more under the new token
+    with app.app_context(), app.test_request_context():  # no token (an API token's request, say): built every time
+        assert content.cached(("test.probe",), lambda: "fresh") == "fresh"
+    with app.app_context(), app.test_request_context("/diary/"):  # a request that wrote something itself: never from the cache
+        from flask import g
+
+        content.remember_token(_token(session))
+        g.klass_db_wrote = True
+        assert content.cached(("test.probe",), lambda: "own") == "own"
