@@ -32,7 +32,7 @@ from itertools import chain
 from typing import Any, TypeVar
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from core.models import ContentGeneration
@@ -54,8 +54,6 @@ def watch(*tables: Any) -> None:
 
 def token_column() -> Any:
     """The current token as a scalar subquery, for the sign-in statement to read it with the session."""
-    from sqlalchemy import select
-
     return select(ContentGeneration.token).where(ContentGeneration.id == 1).scalar_subquery()
 
 
