@@ -8,7 +8,7 @@ CSRF token and one-off flash messages, but a person's identity is only the sessi
 stored here as its SHA-256) that Flask-Login keeps as ``_user_id``.
 
 Per request: one statement, by the unique key hash, brings the session row, its user with the role grants
-the school's time zone and settings version, and the content token of ``core.content_cache``;
+the school's time zone, settings version and content token (``core.content_cache``);
 ``last_seen_at`` is written at most once a minute.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from core.app_passwords import revoke_all
 from core.clock import remember_zone
-from core.content_cache import remember_token, token_column
+from core.content_cache import remember_token
 from core.db import db, utcnow
 from core.models import ApiToken, RoleGrant, School, User, UserSession
 from core.school_settings import remember_version
@@ -70,16 +70,16 @@ def load_user(user_key: str) -> User | None:
     # and nearly every page asks for the school's "today" (core.clock.school_zone reads the cache).
     # The user's role grants come in the same statement (an outer join, one row per grant): every view
     # asks ``can()``, and a separate SELECT of the grants would double the sign-in's cost. The school's
-    # settings version and the content token come along too: they validate this process's caches.
+    # settings version and content token come along too: they validate this process's caches.
     rows = session.execute(_sign_in_statement(),
                            {"key_hash": _digest(user_key[len(KEY_PREFIX):])}).unique().all()
     now = utcnow()
     if not rows:
         return None
     row_id, revoked_at, expires_at, row_version, last_seen_at, user, zone, settings_version, content = rows[0]
-    remember_token(content)  # core.content_cache: no statement of its own
     remember_zone(user.school_id, zone)
     remember_version(user.school_id, settings_version)  # core.school_settings: no statement of its own
+    remember_token(user.school_id, content)  # core.content_cache: likewise
     if revoked_at is not None or expires_at <= now:
         return None
     if not user.is_active or user.session_version != row_version:
@@ -101,7 +101,7 @@ def _sign_in_statement() -> Any:
         # (its user agent, its IP...) cost a tenth of the sign-in to build on every request.
         _SIGN_IN.append(select(UserSession.id, UserSession.revoked_at, UserSession.expires_at,
                                UserSession.session_version, UserSession.last_seen_at, User, School.timezone,
-                               School.settings_version, token_column())
+                               School.settings_version, School.content_token)
                         .join(User, User.id == UserSession.user_id)
                         .join(School, School.id == User.school_id)
                         .outerjoin(RoleGrant, RoleGrant.user_id == User.id)

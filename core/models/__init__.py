@@ -1,7 +1,6 @@
 """The core's tables: people, roles, the school's structure and time, the audit log."""
 from core.models.app_passwords import AppPassword
 from core.models.audit import AuditEntry
-from core.models.content import ContentGeneration
 from core.models.files import StoredFile
 from core.models.jobs import Job, PeriodicClaim
 from core.models.people import ApiToken, GuardianLink, Role, RoleGrant, User
@@ -27,7 +26,6 @@ __all__ = [
     "AppPassword",
     "AuditEntry",
     "ClassMembership",
-    "ContentGeneration",
     "GuardianLink",
     "Holiday",
     "Job",

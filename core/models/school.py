@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     ColumnElement,
     Date,
@@ -49,6 +50,9 @@ class School(Base):
     # Bumped on every change of the school's own settings (core.school_settings): app processes keep the
     # settings in memory and re-read them only when the version read with the session row differs.
     settings_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Replaced by a new random number when a transaction writes data that app processes keep cached
+    # for this school's pages (core.content_cache); read with the session row, like the settings version.
+    content_token: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class SchoolSetting(Base):

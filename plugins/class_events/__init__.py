@@ -91,7 +91,7 @@ def extra_diary_sections(session: Any, school_id: int, student_id: int, class_id
     from plugins.class_events import services
     from plugins.class_events.views import kind_names
 
-    events = cached_for_content(("class_events.week", school_id, class_id, week_start),
+    events = cached_for_content(school_id, ("class_events.week", class_id, week_start),
                                 lambda: services.week_of_class(session, school_id, class_id, week_start,
                                                                week_start + timedelta(days=6)))
     if not events:
@@ -99,7 +99,7 @@ def extra_diary_sections(session: Any, school_id: int, student_id: int, class_id
     takes_part = tuple(student_id in e.participants for e in events)
     locale = str(get_locale())
     html = cached_for_content(
-        ("class_events.diary", school_id, class_id, week_start, takes_part, locale),
+        school_id, ("class_events.diary", class_id, week_start, takes_part, locale),
         lambda: render_fragment("class_events/_diary.html", kinds=kind_names(),
                                 events=[(e, part) for e, part in zip(events, takes_part, strict=True)]))
     return [{"title": _("Class events"), "html": html, "weight": 30}]

@@ -67,14 +67,14 @@ def register_dashboard_widgets(user: User) -> list[DashboardWidget]:
 def extra_diary_sections(session: Any, school_id: int, student_id: int, class_id: int,
                          week_start: date) -> list[dict[str, Any]]:
     """The school's and the class's news whose window overlaps the week shown. It is the same for every
-    family of the class, so the rendered section is kept per class, week and language until news is
-    written anywhere (``cached_for_content``: no statement on the next family's page)."""
+    family of the class, so the rendered section is kept per class, week and language until the school's
+    news is written (``cached_for_content``: no statement on the next family's page)."""
     from flask_babel import get_locale
 
     from core.toolkit import cached_for_content, school_zone
 
     zone = school_zone(school_id, session=session)
-    section = cached_for_content(("news.diary", school_id, class_id, week_start, str(zone), str(get_locale())),
+    section = cached_for_content(school_id, ("news.diary", class_id, week_start, str(zone), str(get_locale())),
                                  lambda: _diary_section(session, school_id, class_id, week_start, zone))
     return [] if section is None else [{"title": section[0], "html": section[1], "weight": 20}]
 
