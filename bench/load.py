@@ -11,7 +11,8 @@ Per-kind CPU is measured separately, one kind at a time with 8 clients. Any fail
 bench fail: the goal is zero errors at every level.
 
 The load client runs on the same two cores as the server, so pages/s are a floor; CPU per request is the
-server's own.
+server's own. The school's mail goes to a local SMTP server started here (``aiosmtpd``, as in the tests),
+so the diary's notifications of the marks saved are really sent, and their number is printed.
 """
 from __future__ import annotations
 
@@ -130,10 +131,14 @@ def main() -> None:
     args = parser.parse_args()
     url, drop = school_database("postgresql", "load")
     servers: list[subprocess.Popen[bytes]] = []
+    inbox, smtp = _mail_sink()
     try:
         data = INSTANCE / "people.json"
         everyone = people(url)
-        env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "KLASS_LOAD_PEOPLE": str(data)}
+        config = INSTANCE / "load_mail.toml"  # the school's [mail] section, pointing at the local server
+        config.write_text(f'[mail]\nhost = "127.0.0.1"\nport = {smtp.port}\n', encoding="utf-8")
+        env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "KLASS_LOAD_PEOPLE": str(data),
+               "KLASS_CONFIG": str(config)}
         web, base = start_gunicorn(url, args.workers, env)
         servers.append(web)
         servers.append(subprocess.Popen([str(Path(sys.executable).parent / "klass"), "jobs", "worker"], cwd=ROOT,
@@ -175,12 +180,40 @@ def main() -> None:
                 failures += int(total["Failure Count"])
                 result(f"load_{clients}_p95", float(total["95%"]), "ms", 2000)
         result("load_failed_requests", failures, "requests", 0)
+        print(f"  mail: {inbox.count} messages accepted by the local SMTP server (families' notifications)")
     finally:
         for server in servers:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
+        smtp.stop()
         drop()
     finish()
+
+
+class _Inbox:
+    """Counts what the school's mail delivers (the bench needs the number, not the letters)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+        self.count += 1
+        return "250 OK"
+
+
+def _mail_sink() -> tuple[_Inbox, Any]:
+    """A real SMTP server on a free loopback port, started; stop it with ``.stop()``."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    return inbox, controller
 
 
 def _own_cpu(pid: int) -> float:
