@@ -219,6 +219,42 @@ def test_final_page_saves_good_rows_and_keeps_refused_ones(demo, login_as):
     assert saved is not None and saved.value == forecast_a
 
 
+def test_final_page_keeps_the_rows_saved_before_a_row_someone_else_changed_meanwhile(demo, login_as):
+    """A row refused because a colleague changed its mark after the page was opened leaves the rows saved
+    with it, and the colleague's mark, in place; the page names the colleague's mark."""
+    from datetime import date
+
+    from tests.conftest import csrf_token
+
+    term = demo.terms[0]
+    term.closes_on = date.today() + timedelta(days=30)  # still open for teachers (rolled back after the test)
+    a, b = sorted((demo.students[7], demo.students[8]), key=lambda s: (s.last_name, s.first_name, s.id))
+    for s in (a, b):
+        _clear(demo, s, term)
+    forecast_b = str(_forecast(demo, b, term))
+    _set(demo, demo.editor(today=term.ends_on), b, term, forecast_b)
+    demo.session.commit()
+    client = login_as("teacher")
+    url = f"/gradebook/final?class_id={demo.class_5a.id}&subject_id={demo.math.id}&period={term.id}"
+    page = client.get(url).text
+    colleague = "3" if forecast_b != "3" else "4"  # the deputy corrects b's mark after the page was opened
+    _set(demo, demo.editor(today=term.ends_on), b, term, colleague, reason="пересдача",
+         version=demo.session.scalar(select(FinalMark.version).filter_by(student_id=b.id, term_id=term.id,
+                                                                          subject_id=demo.math.id)))
+    demo.session.commit()
+    forecast_a = str(_forecast(demo, a, term))
+    response = client.post(url, data={"csrf_token": csrf_token(page), f"f{a.id}": forecast_a,
+                                      f"f{b.id}": "5" if colleague != "5" else "4", f"r{b.id}": "устный ответ",
+                                      f"v{b.id}": "1"})
+    assert response.status_code == 422
+    assert "Некоторые итоговые отметки не сохранены" in response.text
+    assert f"эту итоговую отметку выставил другой пользователь: сейчас «{colleague}»" in response.text
+    demo.session.expire_all()
+    marks = {m.student_id: m.value for m in demo.session.scalars(select(FinalMark).filter_by(
+        term_id=term.id, subject_id=demo.math.id).where(FinalMark.student_id.in_([a.id, b.id])))}
+    assert marks == {a.id: forecast_a, b.id: colleague}
+
+
 def test_final_page_read_only_for_the_class_teacher(demo, login_as):
     client = login_as("class_teacher")
     url = f"/gradebook/final?class_id={demo.class_5a.id}&subject_id={demo.math.id}&period=year"
