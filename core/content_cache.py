@@ -125,7 +125,8 @@ def _after_flush(session: Session, _context: Any) -> None:
         return
     for obj in chain(session.new, session.dirty, session.deleted):  # still the flushed objects here
         if getattr(type(obj), "__tablename__", None) in WATCHED:
-            _changed(session).add(obj.school_id)
+            # From the loaded state, never a load: an expired row deleted here cannot be read back.
+            _changed(session).add(obj.__dict__.get("school_id") or EVERY_SCHOOL)
 
 
 @event.listens_for(Session, "before_commit")

@@ -104,3 +104,15 @@ def test_cached_keeps_a_value_until_the_schools_token_changes(app, session, watc
         content.remember_token(school_id, _token(session))
         g.klass_db_wrote = True
         assert content.cached(school_id, ("test.probe",), lambda: "own") == "own"
+
+
+def test_deleting_a_row_read_in_an_earlier_transaction_changes_the_token(session, watched):
+    """A row whose columns expired at the last commit, then deleted: the delete still counts as a write of
+    the watched table (the listener reads the school from the row's loaded state, never by a new load)."""
+    holiday = _holiday(session)
+    session.add(holiday)
+    session.commit()
+    before = _token(session)  # expires every loaded row, the holiday's columns too
+    session.delete(holiday)
+    session.commit()
+    assert _token(session) != before
