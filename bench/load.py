@@ -34,6 +34,7 @@ from common import (
     header,
     http_sign_in,
     load_line,
+    proc_cpu,
     result,
     school_database,
     start_gunicorn,
@@ -217,10 +218,8 @@ def _mail_sink() -> tuple[_Inbox, Any]:
 
 
 def _own_cpu(pid: int) -> float:
-    from diary import TICKS
-
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    found = proc_cpu(pid)
+    return found[1] if found else 0.0
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from datetime import date
 
     from sqlalchemy.orm import Session
@@ -42,7 +43,7 @@ def extra_diary_timetable(session: Session, school_id: int, class_id: int, stude
 
 @hookspec
 def extra_diary_sections(session: Session, school_id: int, student_id: int, class_id: int,
-                         week_start: date) -> list[dict[str, Any]]:
+                         week_start: date, lessons: Mapping[int, tuple[date, int, str]]) -> list[dict[str, Any]]:
     """Extra blocks under a family's week (class events, a school announcement...).
 
     Called once per diary week page.
@@ -52,6 +53,9 @@ def extra_diary_sections(session: Session, school_id: int, student_id: int, clas
     :param student_id: whose week it is.
     :param class_id: the student's class.
     :param week_start: the Monday of the week shown.
+    :param lessons: the week's lessons the student attends, as the page shows them: lesson id → (date,
+        number, subject's name). A block about the week's lessons selects by these ids and labels by
+        these values: it then follows moved, cancelled and other subgroups' lessons with no query of its own.
     :return: a list of ``{"title": str, "html": markupsafe.Markup | str, "weight": int}``;
         plain strings are escaped, sorted by ``weight``.
     """

@@ -210,8 +210,10 @@ def _week_page(v: Viewer, student_id: int | None, fallback: bool = False) -> Any
         apply_timetable(data, hook().extra_diary_timetable(
             session=session, school_id=v.school_id, class_id=data.class_id, student_id=data.student.id,
             week_start=data.week_start, week_end=data.week_end))
+        lessons = {x.id: (x.date, x.number, x.subject) for d in data.days for x in d.lessons}
         sections = sorted((s for group in hook().extra_diary_sections(
-            session=session, school_id=v.school_id, student_id=data.student.id, class_id=data.class_id, week_start=data.week_start)
+            session=session, school_id=v.school_id, student_id=data.student.id, class_id=data.class_id,
+            week_start=data.week_start, lessons=lessons)
             for s in group or []), key=lambda s: s.get("weight", 100))
     else:
         sections = []

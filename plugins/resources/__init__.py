@@ -4,15 +4,19 @@ school's teachers or chosen classes; attached to a lesson or its homework from t
 the family in the diary on that day."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
-from core.toolkit import MenuItem, Permission, PluginInfo, School, User, hookimpl
-from plugins.resources import models  # noqa: F401  (the tables must be known to migrations)
+from core.toolkit import MenuItem, Permission, PluginInfo, School, User, hookimpl, watch_content
+from plugins.resources import models
+
+# The diary's materials section is cached until the school's materials or attachments change (core.content_cache).
+watch_content(models.Material, models.MaterialUse)
 
 
 class ResourcesSettings(Schema):
@@ -82,22 +86,33 @@ def extra_lesson_sections(session: Session, lesson: Any, user: User) -> list[dic
 
 
 @hookimpl(optionalhook=True)
-def extra_diary_sections(session: Session, student_id: int, class_id: int, week_start: date) -> list[dict[str, Any]]:
-    """Materials attached to the week's lessons of the student's class, day by day (one query)."""
-    from flask_babel import gettext as _
+def extra_diary_sections(session: Session, school_id: int, lessons: Mapping[int, tuple[date, int, str]]
+                         ) -> list[dict[str, Any]]:
+    """Materials attached to the week's lessons the student attends, day by day. The attachments of a set
+    of lessons are the same for every family of the class (or subgroup): each process keeps them until the
+    school's materials or attachments change (``cached_for_content``), so most pages need no statement;
+    the days and subjects come from the diary's own lessons, fresh on every page."""
+    if not lessons:
+        return []
+    from core.toolkit import cached_for_content
+    from plugins.resources.lesson import diary_uses
 
-    from plugins.resources.lesson import diary_rows
-
-    rows = diary_rows(session, student_id, class_id, week_start, week_start + timedelta(days=6))
-    if not rows:
+    ids = frozenset(lessons)
+    uses = cached_for_content(school_id, ("resources.diary", ids), lambda: diary_uses(session, school_id, ids))
+    if not uses:
         return []
     from babel.dates import format_date
     from flask_babel import get_locale
+    from flask_babel import gettext as _
 
     from core.toolkit import render_fragment
     from plugins.resources.labels import KIND_TITLES, USE_TITLES
 
     locale = get_locale()
+    order = {use: n for n, use in enumerate(uses)}
+    rows = [(lessons[lid][0], lessons[lid][2], mid, title, kind, use_kind)
+            for lid, mid, title, kind, use_kind in sorted(
+                uses, key=lambda u: (lessons[u[0]][0], lessons[u[0]][1], order[u]))]
     labels = {day: format_date(day, "EEEE, d MMMM", locale=locale) for day in {row[0] for row in rows}}
     html = render_fragment("resources/_diary.html", rows=rows, labels=labels, kind_titles=KIND_TITLES,
                            use_titles=USE_TITLES)

@@ -2,15 +2,14 @@
 form) and the diary week's rows. Each costs at most two queries; the diary's, one."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import render_template
 from markupsafe import Markup
-from sqlalchemy import Date, Integer, and_, bindparam, exists, or_, select
+from sqlalchemy import Integer, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from core.toolkit import SubgroupMember, Subject, User, can, hook, read_rows, school_today
+from core.toolkit import User, can, hook, read_rows, school_today
 from plugins.gradebook.public import Lesson
 from plugins.resources import services
 from plugins.resources.access import condition, reader
@@ -38,29 +37,20 @@ def section(session: Session, lesson: Lesson, user: User) -> Markup:
                                   may_attach=may_attach, kind_titles=KIND_TITLES, use_titles=USE_TITLES))
 
 
-def diary_rows(session: Session, student_id: int, class_id: int, start: date, end: date) -> list[tuple[Any, ...]]:
-    """(day, subject, material id, title, kind, use) attached to the class's lessons of start..end that the
-    student attends (a subgroup's lesson only for its members), withdrawn materials left out. Columns, not
-    entities, and a statement built once: the diary reads this on every family's week."""
-    return [tuple(r) for r in read_rows(session, _diary_statement(), {"student_id": student_id, "class_id": class_id,
-                                                                  "start": start, "end": end})]
+def diary_uses(session: Session, school_id: int, lesson_ids: frozenset[int]) -> tuple[tuple[Any, ...], ...]:
+    """(lesson id, material id, title, kind, use) of the materials attached to these lessons, withdrawn ones
+    left out, in the order they were attached. The lessons are the diary's (those the student attends, so
+    a subgroup's lesson only for its members): selecting by them keeps the rows right when a lesson moves.
+    Columns, not entities, and a statement built once: the diary reads this on every family's week."""
+    if not _DIARY:
+        _DIARY.append(
+            select(MaterialUse.lesson_id, Material.id, Material.title, Material.kind, MaterialUse.use)
+            .join(Material, Material.id == MaterialUse.material_id)
+            .where(MaterialUse.school_id == bindparam("school_id", type_=Integer()),
+                   MaterialUse.lesson_id.in_(bindparam("lesson_ids", expanding=True)), Material.archived.is_(False))
+            .order_by(MaterialUse.id))
+    return tuple(tuple(r) for r in read_rows(session, _DIARY[0], {"school_id": school_id,
+                                                                  "lesson_ids": sorted(lesson_ids)}))
 
 
 _DIARY: list[Any] = []  # built once, run with parameters: building it cost more than running it
-
-
-def _diary_statement() -> Any:
-    if not _DIARY:
-        student_id = bindparam("student_id", type_=Integer())
-        in_subgroup = exists().where(SubgroupMember.subgroup_id == Lesson.subgroup_id,
-                                     SubgroupMember.student_id == student_id)
-        _DIARY.append(
-            select(Lesson.date, Subject.name, Material.id, Material.title, Material.kind, MaterialUse.use)
-            .join(MaterialUse, and_(MaterialUse.school_id == Lesson.school_id, MaterialUse.lesson_id == Lesson.id))
-            .join(Material, Material.id == MaterialUse.material_id)
-            .join(Subject, Subject.id == Lesson.subject_id)
-            .where(Lesson.class_id == bindparam("class_id", type_=Integer()),
-                   Lesson.date >= bindparam("start", type_=Date()), Lesson.date <= bindparam("end", type_=Date()),
-                   Material.archived.is_(False), or_(Lesson.subgroup_id.is_(None), and_(in_subgroup)))
-            .order_by(Lesson.date, Lesson.number, MaterialUse.id))
-    return _DIARY[0]

@@ -101,10 +101,12 @@ def test_week_page_costs_a_fixed_number_of_statements_whatever_the_data(app, log
     # views after it send no statement for the visit log.
     assert sum("INSERT INTO diary_visit" in s for s in first) == 1, first
     before = _count_statements(app, guardian, f"/diary/{kid.id}?week={week}")
-    # The sections every family of the class shares (the week's news, the class's events) come from this
-    # process's cache until such data is written (core.content_cache): no statement for them either.
-    shared = [s for s in first if "FROM news_item" in s or "FROM class_events_event" in s]
-    assert len(shared) == 2, first
+    # The sections every family of the class shares (the week's news, the class's events, the lessons'
+    # materials) come from this process's cache until such data is written (core.content_cache): no
+    # statement for them either.
+    shared = [s for s in first if any(f"FROM {table}" in s for table in
+                                      ("news_item", "class_events_event", "resources_material_use"))]
+    assert len(shared) == 3, first
     assert not any("diary_visit" in s or s in shared for s in before), before
     assert len(before) == len(first) - 1 - len(shared), before
     # Ten times the marks in that week: the count does not move.

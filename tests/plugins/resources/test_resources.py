@@ -49,6 +49,32 @@ def test_teacher_uploads_a_test_attaches_it_to_the_next_lesson_and_the_guardian_
     assert fifth.lesson.date.strftime("%d.%m.%Y") in teacher.get(f"/resources/{material.id}").text
 
 
+def test_a_family_that_saw_the_week_sees_a_material_attached_after_and_no_longer_one_detached(login_as, fifth,
+                                                                                               session):
+    """The diary keeps the week's attachments per set of lessons until the school's materials change
+    (core.content_cache): an attachment made after the family opened the week shows on its next view, and
+    a detached one disappears."""
+    from plugins.resources.models import Material, MaterialUse
+
+    week = fifth.lesson.date - timedelta(days=fifth.lesson.date.weekday())
+    family = login_as(fifth.guardian.login)
+    diary = f"/diary/{fifth.kid.id}?week={week}"
+    assert "Карточки: дроби" not in family.get(diary).text
+    assert "Карточки: дроби" not in family.get(diary).text  # now from this process's cache
+    teacher = login_as("teacher")
+    assert _upload(teacher, _test_fields(fifth, "Карточки: дроби"), "карточки.pdf", PDF).status_code == 302
+    material = session.scalar(select(Material).where(Material.title == "Карточки: дроби"))
+    lesson_page = teacher.get(f"/gradebook/lessons/{fifth.lesson.id}").text
+    teacher.post("/resources/attach", data={"csrf_token": csrf_token(lesson_page), "lesson_id": fifth.lesson.id,
+                                            "material_id": material.id, "use": "lesson"})
+    week_page = family.get(diary).text
+    assert "Карточки: дроби" in week_page and "(тест, к уроку)" in week_page
+    use = session.scalar(select(MaterialUse).where(MaterialUse.material_id == material.id))
+    lesson_page = teacher.get(f"/gradebook/lessons/{fifth.lesson.id}").text
+    teacher.post(f"/resources/uses/{use.id}/detach", data={"csrf_token": csrf_token(lesson_page)})
+    assert "Карточки: дроби" not in family.get(diary).text
+
+
 def test_hook_extra_lesson_sections(login_as, fifth):
     page = login_as("teacher").get(f"/gradebook/lessons/{fifth.lesson.id}").text
     assert "Добавить новый материал к этому уроку" in page and 'class="card lesson-extra"' in page
