@@ -79,7 +79,8 @@ def week(student_id: int, query: dict[str, Any]) -> Any:
     if data.class_id is not None:
         apply_timetable(data, hook().extra_diary_timetable(
             session=session, school_id=v.school_id, class_id=data.class_id, student_id=data.student.id,
-            week_start=data.week_start, week_end=data.week_end))
+            week_start=data.week_start, week_end=data.week_end,
+            subgroup_ids=data.subgroup_ids))
     _log(data.student, "api")
     return {
         "student": {"id": data.student.id, "full_name": data.student.full_name, "class_name": data.student.class_name},

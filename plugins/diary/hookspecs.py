@@ -22,7 +22,7 @@ hookspec = pluggy.HookspecMarker("klass")
 
 @hookspec(firstresult=True)
 def extra_diary_timetable(session: Session, school_id: int, class_id: int, student_id: int,
-                    week_start: date, week_end: date) -> dict[str, Any] | None:
+                    week_start: date, week_end: date, subgroup_ids: frozenset[int]) -> dict[str, Any] | None:
     """Bell times and changes (substitutions, moved or cancelled lessons) for one student's week.
 
     Called once per diary week page and week API call, after the diary's own query. The week page
@@ -34,6 +34,9 @@ def extra_diary_timetable(session: Session, school_id: int, class_id: int, stude
     :param class_id: the student's class on the week's first school day.
     :param student_id: whose week it is (subgroups differ inside a class).
     :param week_start: the Monday; ``week_end``: the Sunday.
+    :param subgroup_ids: the student's subgroups, read with the diary's week: a change of a subgroup's
+        lesson concerns only its members, and with them the answer is the same for every student of the
+        class in those subgroups (the timetable keeps it per class, week and subgroups).
     :return: ``{"bells": {lesson_number: ("08:30", "09:15")}, "changes": [{"date": date,
         "number": int, "kind": "substitution" | "moved_in" | "moved_out" | "cancelled", "text": str}]}``
         (either key may be missing), or None. A change whose (date, number) matches a lesson of the week

@@ -40,7 +40,8 @@ def student_week(session: Session, user: Any, student_id: int | None, week_start
     if data is not None and data.class_id is not None:
         apply_timetable(data, hook().extra_diary_timetable(
             session=session, school_id=v.school_id, class_id=data.class_id, student_id=data.student.id,
-            week_start=data.week_start, week_end=data.week_end))
+            week_start=data.week_start, week_end=data.week_end,
+            subgroup_ids=data.subgroup_ids))
     return data
 
 

@@ -209,7 +209,8 @@ def _week_page(v: Viewer, student_id: int | None, fallback: bool = False) -> Any
     if data.class_id is not None:
         apply_timetable(data, hook().extra_diary_timetable(
             session=session, school_id=v.school_id, class_id=data.class_id, student_id=data.student.id,
-            week_start=data.week_start, week_end=data.week_end))
+            week_start=data.week_start, week_end=data.week_end,
+            subgroup_ids=data.subgroup_ids))
         lessons = {x.id: (x.date, x.number, x.subject) for d in data.days for x in d.lessons}
         sections = sorted((s for group in hook().extra_diary_sections(
             session=session, school_id=v.school_id, student_id=data.student.id, class_id=data.class_id,

@@ -128,6 +128,7 @@ class DiaryWeek:
     term: str | None
     acknowledged_at: datetime | None
     class_id: int | None
+    subgroup_ids: frozenset[int] = frozenset()  # the student's subgroups (the timetable's changes need them)
 
     @property
     def prev_week(self) -> date:
@@ -254,6 +255,7 @@ def _build_statement(viewer: Viewer, default_student: bool) -> Any:
         select(*_row("term", id=Term.id, d=Term.starts_on, d2=Term.ends_on, t1=Term.title))
         .where(Term.school_id == school, Term.starts_on <= sun, Term.ends_on >= mon),
     ]
+    branches.append(select(*_row("subgroup", id=SubgroupMember.subgroup_id)).where(SubgroupMember.student_id == s))
     if viewer.is_guardian:
         branches.append(
             select(*_row("child", id=User.id, t1=User.last_name, t2=User.first_name))
@@ -332,7 +334,8 @@ def load_week(session: Session, viewer: Viewer, student_id: int | None, week_sta
     ack = by_kind["ack"][0].ts if by_kind["ack"] else None
     kids = sorted(((c.id, f"{c.t1} {c.t2}") for c in by_kind["child"]), key=lambda c: (c[1], c[0]))
     return DiaryWeek(student=student, children=kids, week_start=mon, week_end=sun, days=days, term=term,
-                     acknowledged_at=ack, class_id=student.class_id)
+                     acknowledged_at=ack, class_id=student.class_id,
+                     subgroup_ids=frozenset(r.id for r in by_kind["subgroup"]))
 
 
 def apply_timetable(week: DiaryWeek, timetable: Mapping[str, Any] | None) -> None:

@@ -6,8 +6,22 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from core.toolkit import N_, DashboardWidget, MenuItem, Permission, PluginInfo, SetupStep, hookimpl
+from core.toolkit import (
+    N_,
+    DashboardWidget,
+    MenuItem,
+    Permission,
+    PluginInfo,
+    SetupStep,
+    hookimpl,
+    watch_content,
+)
 from plugins.timetable.schemas import TimetableSettings
+
+# The diary's bells and change notes are cached per class and week until one of these is written in the school
+# (core.content_cache): the changes, the bells and, for the names in the notes, subjects and people.
+watch_content("timetable_lesson_change", "timetable_bell", "timetable_bell_schedule", "timetable_class_bells",
+              "core_subject", "core_user")
 
 PLUGIN = PluginInfo(
     name="timetable",
@@ -136,12 +150,13 @@ def revert_change(session: Any, entry: Any) -> dict[str, Any] | None:
 # --- the diary's hooks (offered by plugins/diary/hookspecs.py; optional: the diary may be switched off) ---
 
 @hookimpl(optionalhook=True)
-def extra_diary_timetable(session: Any, school_id: int, class_id: int, student_id: int, week_start: Any,
-                    week_end: Any) -> dict[str, Any]:
-    """Bell times and substitutions, moves and cancellations in a family's week (one SQL statement)."""
+def extra_diary_timetable(session: Any, school_id: int, class_id: int, week_start: Any, week_end: Any,
+                          subgroup_ids: frozenset[int]) -> dict[str, Any]:
+    """Bell times and substitutions, moves and cancellations in a family's week (one SQL statement, and
+    none while the class's week is cached)."""
     from plugins.timetable.diary_hooks import diary_week
 
-    return diary_week(session, school_id, class_id, student_id, week_start, week_end)
+    return diary_week(session, school_id, class_id, week_start, week_end, subgroup_ids)
 
 
 @hookimpl(optionalhook=True)

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from core.toolkit import SubgroupMember, Subject, User, read_rows
+from core.toolkit import Subject, User, read_rows
 from plugins.timetable.models import Assessment, Bell, BellSchedule, ClassBells, LessonChange
 
 _COLUMNS: tuple[tuple[str, Any], ...] = (
@@ -58,7 +58,6 @@ def _week_statement() -> Any:
     if _STATEMENT:
         return _STATEMENT[0]
     class_id, school_id = bindparam("class_id", type_=Integer()), bindparam("school_id", type_=Integer())
-    student_id = bindparam("student_id", type_=Integer())
     start, end = bindparam("start", type_=Date()), bindparam("end", type_=Date())
     schedule = func.coalesce(
         select(ClassBells.schedule_id).where(ClassBells.class_id == class_id).scalar_subquery(),
@@ -78,19 +77,33 @@ def _week_statement() -> Any:
         .where(LessonChange.class_id == class_id, LessonChange.school_id == school_id,
                LessonChange.revoked_at.is_(None),
                or_(LessonChange.date.between(start, end), LessonChange.new_date.between(start, end)),
-               or_(LessonChange.subgroup_id.is_(None), LessonChange.subgroup_id.in_(
-                   select(SubgroupMember.subgroup_id).where(SubgroupMember.student_id == student_id)))),
+               or_(LessonChange.subgroup_id.is_(None),
+                   LessonChange.subgroup_id.in_(bindparam("subgroup_ids", expanding=True)))),
     ))
     return _STATEMENT[0]
 
 
-def diary_week(session: Session, school_id: int, class_id: int, student_id: int, week_start: date,
-               week_end: date) -> dict[str, Any]:
-    """``{"bells": {number: ("08:30", "09:15")}, "changes": [{"date", "number", "kind", "text"}]}``."""
+def diary_week(session: Session, school_id: int, class_id: int, week_start: date, week_end: date,
+               subgroup_ids: frozenset[int]) -> dict[str, Any]:
+    """``{"bells": {number: ("08:30", "09:15")}, "changes": [{"date", "number", "kind", "text"}]}``: the same
+    for every student of the class in these subgroups, so each process keeps it per class, week, subgroups
+    and language until the school's timetable, bells, subjects or people change (``cached_for_content``;
+    the change notes name subjects and teachers). Read-only: other requests get the same dict."""
+    from flask_babel import get_locale
+
+    from core.toolkit import cached_for_content
+
+    return cached_for_content(
+        school_id, ("timetable.diary", class_id, week_start, week_end, subgroup_ids, str(get_locale())),
+        lambda: _diary_week(session, school_id, class_id, week_start, week_end, subgroup_ids))
+
+
+def _diary_week(session: Session, school_id: int, class_id: int, week_start: date, week_end: date,
+                subgroup_ids: frozenset[int]) -> dict[str, Any]:
     from plugins.timetable.ui import change_note
 
     rows = read_rows(session, _week_statement(), {"class_id": class_id, "school_id": school_id,
-                                               "student_id": student_id, "start": week_start,
+                                               "subgroup_ids": sorted(subgroup_ids), "start": week_start,
                                                "end": week_end}).all()
     bells = {r.n: (r.t1.strftime("%H:%M"), r.t2.strftime("%H:%M")) for r in rows if r.k == "bell"}
     changes = []

@@ -167,3 +167,50 @@ def test_cancel_through_the_page_needs_a_reason(app, session, login_as, demo_sch
     assert session.get(Lesson, lesson.id) is None
     text = deputy.get(page).text
     assert "Урок отменён (Карантин)" in text
+
+
+def _student_of(session, class_name, subgroup_id=None, member=True):
+    """A student of the class (in, or not in, the subgroup) with a login of their own."""
+    from core.models import ClassMembership, SubgroupMember
+
+    query = select(User).join(ClassMembership, ClassMembership.student_id == User.id).where(
+        ClassMembership.class_id == class_id(session, class_name), ClassMembership.ends_on.is_(None))
+    if subgroup_id is not None:
+        members = select(SubgroupMember.student_id).where(SubgroupMember.subgroup_id == subgroup_id)
+        query = query.where(User.id.in_(members) if member else User.id.not_in(members))
+    return session.scalar(query.order_by(User.id).limit(1))
+
+
+def test_a_family_that_saw_the_week_sees_a_substitution_made_after(session, login_as, demo_school):
+    """The diary keeps a class's bells and change notes per week until the school's timetable changes
+    (core.content_cache): a substitution recorded after the student opened the week shows on the next view."""
+    monday, _term = future_week(session, demo_school["school_id"])
+    lesson = _lesson(session, "5А", monday + timedelta(days=2))
+    sub = _free_teacher(session, lesson)
+    student = login_as(_student_of(session, "5А").login)
+    week = f"/diary/?week={monday.isoformat()}"
+    assert "Замена:" not in student.get(week).text
+    assert "Замена:" not in student.get(week).text  # now from this process's cache
+    post_form(login_as("deputy"), f"/timetable/lessons/{lesson.id}/substitute",
+              {"teacher_id": sub.id, "reason": "Больничный"},
+              page=f"/timetable/changes?date={lesson.date.isoformat()}&class_id={lesson.class_id}")
+    assert f"Замена: {sub.short_name} вместо " in student.get(week).text
+
+
+def test_a_subgroups_change_shows_only_to_its_members(session, login_as, demo_school):
+    from core.models import Subgroup
+
+    monday, _term = future_week(session, demo_school["school_id"])
+    grouped = session.scalar(select(Lesson).join(Subgroup, Subgroup.id == Lesson.subgroup_id).where(
+        Lesson.class_id == class_id(session, "5А"), Lesson.date >= monday, Lesson.date <= monday + timedelta(days=4))
+        .order_by(Lesson.date, Lesson.number).limit(1))
+    assert grouped is not None, "the demo's 5А has lessons in subgroups"
+    member = login_as(_student_of(session, "5А", grouped.subgroup_id).login)
+    other = login_as(_student_of(session, "5А", grouped.subgroup_id, member=False).login)
+    week = f"/diary/?week={monday.isoformat()}"
+    assert "Замена:" not in member.get(week).text and "Замена:" not in other.get(week).text
+    sub = _free_teacher(session, grouped)
+    substitute(session, demo_school["school_id"], grouped, sub.id, "Курсы")
+    session.commit()
+    assert f"Замена: {sub.short_name} вместо " in member.get(week).text
+    assert "Замена:" not in other.get(week).text
