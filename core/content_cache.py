@@ -10,8 +10,8 @@ How it stays right:
   transaction that writes any of them (an ORM flush, or an INSERT/UPDATE/DELETE run through
   ``session.execute``) replaces its schools' content tokens (``core_school.content_token``) with a new
   random number just before it commits, in the same transaction: the new token becomes visible together
-  with the data. A statement whose school cannot be seen (a bulk INSERT or UPDATE of a watched table)
-  replaces every school's token.
+  with the data. A bulk INSERT, UPDATE or DELETE of a watched table names its school with
+  ``.execution_options(content_school_id=...)``; one that does not replaces every school's token.
 * The sign-in statement reads the school's token along with the session row (``remember_token``: no
   statement of its own), and ``cached(school_id, key, build)`` keeps ``build()``'s result under (school,
   token, key) in this app. A request that starts after the commit reads the new token and misses. One
@@ -48,6 +48,7 @@ T = TypeVar("T")
 LIMIT = 20000
 WATCHED: set[str] = set()
 EVERY_SCHOOL = 0  # in the changed set: a write whose school could not be seen
+SCHOOL_OPTION = "content_school_id"  # execution option: the one school a bulk write of a watched table touches
 _CHANGED = "klass_content_changed"  # session.info: the schools whose watched tables this transaction wrote
 _TOKENS = "klass_content_tokens"  # g: school id -> the token read at sign-in
 _STORE = "klass_content_cache"  # app.extensions
@@ -116,7 +117,9 @@ def _on_execute(state: ORMExecuteState) -> None:
     if WATCHED and (state.is_insert or state.is_update or state.is_delete):
         table = getattr(state.statement, "table", None)
         if getattr(table, "name", None) in WATCHED:
-            _changed(state.session).add(EVERY_SCHOOL)  # a bulk statement: its rows' schools are not known
+            # A bulk statement: its rows' school is not known unless the caller names it
+            # (``.execution_options(content_school_id=...)``); otherwise every school's token changes.
+            _changed(state.session).add(state.execution_options.get(SCHOOL_OPTION) or EVERY_SCHOOL)
 
 
 @event.listens_for(Session, "after_flush")

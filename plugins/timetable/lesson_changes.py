@@ -125,7 +125,8 @@ def cancel(session: Session, school_id: int, lesson: Lesson, reason: str, actor_
         school_id=school_id, kind="cancel", lesson_id=None, class_id=lesson.class_id, subgroup_id=lesson.subgroup_id,
         subject_id=lesson.subject_id, teacher_id=lesson.teacher_id, date=lesson.date, number=lesson.number,
         reason=reason.strip(), created_by=actor_id), actor_id)
-    session.execute(update(LessonChange).where(LessonChange.lesson_id == lesson.id).values(lesson_id=None))
+    session.execute(update(LessonChange).where(LessonChange.lesson_id == lesson.id).values(lesson_id=None)
+                    .execution_options(content_school_id=school_id))  # this school's cached diary weeks only
     session.delete(lesson)
     session.flush()
     return change

@@ -116,3 +116,20 @@ def test_deleting_a_row_read_in_an_earlier_transaction_changes_the_token(session
     session.delete(holiday)
     session.commit()
     assert _token(session) != before
+
+
+def test_a_bulk_write_changes_the_named_schools_token_or_every_schools(session, watched):
+    from core.toolkit import create_school
+
+    other = create_school(session, name="МБОУ «СОШ № 10»", short_name="СОШ № 10", slug="school10cache").school
+    session.add(_holiday(session))
+    session.commit()
+    mine, theirs = _token(session), _token(session, other.id)
+    session.execute(update(Holiday).where(Holiday.title == "Проверка").values(title="Названная школа")
+                    .execution_options(content_school_id=_school(session).id))
+    session.commit()
+    assert _token(session) != mine and _token(session, other.id) == theirs
+    mine = _token(session)
+    session.execute(update(Holiday).where(Holiday.title == "Названная школа").values(title="Не названа"))
+    session.commit()  # the school was not named: every school's token changes
+    assert _token(session) != mine and _token(session, other.id) != theirs
