@@ -31,6 +31,7 @@ entries alone, so a region's deployment keeps its hit rate. The oldest entries a
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Callable, Hashable, Iterable
 from itertools import chain
 from typing import Any, TypeVar
@@ -52,6 +53,8 @@ SCHOOL_OPTION = "content_school_id"  # execution option: the one school a bulk w
 _CHANGED = "klass_content_changed"  # session.info: the schools whose watched tables this transaction wrote
 _TOKENS = "klass_content_tokens"  # g: school id -> the token read at sign-in
 _STORE = "klass_content_cache"  # app.extensions
+_MISSING = object()
+_EVICTING = threading.Lock()
 
 
 def watch(*tables: Any) -> None:
@@ -83,11 +86,17 @@ def cached(school_id: int, key: tuple[Hashable, ...], build: Callable[[], T]) ->
         return build()
     store: dict[tuple[Hashable, ...], Any] = current_app.extensions.setdefault(_STORE, {})
     full = (school_id, token, *key)
-    if full in store:
-        return store[full]  # type: ignore[no-any-return]
+    found = store.get(full, _MISSING)  # one lookup: another thread may drop the entry between two
+    if found is not _MISSING:
+        return found  # type: ignore[no-any-return]
     value = build()
     if len(store) >= LIMIT:
-        del store[next(iter(store))]  # the oldest entry (dicts keep their insertion order)
+        with _EVICTING:  # threaded servers (klass run, gthread): one thread drops the oldest entries
+            while len(store) >= LIMIT:
+                try:
+                    del store[next(iter(store))]  # the oldest entry (dicts keep their insertion order)
+                except (KeyError, RuntimeError, StopIteration):  # changed under us: try again next time
+                    break
     store[full] = value
     return value
 

@@ -133,3 +133,15 @@ def test_a_bulk_write_changes_the_named_schools_token_or_every_schools(session, 
     session.execute(update(Holiday).where(Holiday.title == "Названная школа").values(title="Не названа"))
     session.commit()  # the school was not named: every school's token changes
     assert _token(session) != mine and _token(session, other.id) != theirs
+
+
+def test_the_cache_keeps_at_most_its_limit_dropping_the_oldest(app, session, watched, monkeypatch):
+    school_id = _school(session).id
+    monkeypatch.setattr(content, "LIMIT", 3)
+    with app.app_context(), app.test_request_context("/diary/"):
+        content.remember_token(school_id, _token(session))
+        for week in range(5):
+            content.cached(school_id, ("test.week", week), lambda week=week: f"неделя {week}")
+        store = app.extensions["klass_content_cache"]
+        assert [key[-1] for key in store] == [2, 3, 4]  # the two oldest were dropped
+        assert content.cached(school_id, ("test.week", 4), lambda: "built again") == "неделя 4"
