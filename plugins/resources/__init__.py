@@ -109,10 +109,9 @@ def extra_diary_sections(session: Session, school_id: int, lessons: Mapping[int,
     from plugins.resources.labels import KIND_TITLES, USE_TITLES
 
     locale = get_locale()
-    order = {use: n for n, use in enumerate(uses)}
+    # By the lesson's day and number; within a lesson in the order attached (the sort is stable).
     rows = [(lessons[lid][0], lessons[lid][2], mid, title, kind, use_kind)
-            for lid, mid, title, kind, use_kind in sorted(
-                uses, key=lambda u: (lessons[u[0]][0], lessons[u[0]][1], order[u]))]
+            for lid, mid, title, kind, use_kind in sorted(uses, key=lambda u: lessons[u[0]][:2])]
     labels = {day: format_date(day, "EEEE, d MMMM", locale=locale) for day in {row[0] for row in rows}}
     html = render_fragment("resources/_diary.html", rows=rows, labels=labels, kind_titles=KIND_TITLES,
                            use_titles=USE_TITLES)

@@ -183,13 +183,19 @@ def _clear_notes(school: RaceSchool, child: int) -> None:
         s.commit()
 
 
+def _family_note(family: Any, child: int, day: Any) -> int:
+    """The family's note that the child was ill that day, sent through the API: its id."""
+    note = family.post("/api/v1/attendance/notes", json={"student_id": child, "starts_on": day.isoformat(),
+                                                          "ends_on": day.isoformat(), "kind": "illness"})
+    assert note.status_code == 201, note.json
+    return int(note.json["id"])
+
+
 def test_an_accepted_note_and_a_roll_call_at_once_never_overwrite_each_other(race_school: RaceSchool) -> None:
     """The teacher re-saves a lesson's roll call (the child came after all: everyone present) while the class
     teacher accepts the family's note for that day (н becomes б). Either the roll call lands first and the
     excuse, waiting for it, finds nothing to excuse; or the excuse lands first and the roll call, made from
     the older view, is refused (409). Never both "saved" with one silently undoing the other, never a 500."""
-
-
     lesson_id, pupils = _lesson(race_school, 2)
     child, day = _guardians_child(race_school, lesson_id, pupils)
     teacher, class_teacher = race_school.client("teacher"), race_school.client("class_teacher")
@@ -201,14 +207,12 @@ def test_an_accepted_note_and_a_roll_call_at_once_never_overwrite_each_other(rac
         marked = teacher.post(f"/api/v1/attendance/lessons/{lesson_id}/roll-call",
                               json={"marks": [{"student_id": child, "code": "н"}], "version": 0})
         assert marked.status_code == 200
-        note = family.post("/api/v1/attendance/notes", json={"student_id": child, "starts_on": day.isoformat(),
-                                                              "ends_on": day.isoformat(), "kind": "illness"})
-        assert note.status_code == 201, note.json
+        note_id = _family_note(family, child, day)
         audit_mark = race_school.max_id("core_audit_entry")
         roll, decision = race([
             lambda: teacher.post(f"/api/v1/attendance/lessons/{lesson_id}/roll-call",
                                  json={"marks": [], "version": 1}),
-            lambda: class_teacher.post(f"/api/v1/attendance/notes/{note.json['id']}/decision",
+            lambda: class_teacher.post(f"/api/v1/attendance/notes/{note_id}/decision",
                                        json={"accept": True, "comment": ""})])
         assert decision.status == 200, decision.response.json
         codes, _rows, version = _state(race_school, lesson_id)
@@ -242,10 +246,8 @@ def test_one_note_decided_twice_at_once_is_decided_once(race_school: RaceSchool)
     winners: set[str] = set()
     for round_number in range(ROUNDS):
         _clear_notes(race_school, child)
-        note = family.post("/api/v1/attendance/notes", json={"student_id": child, "starts_on": day.isoformat(),
-                                                              "ends_on": day.isoformat(), "kind": "illness"})
-        assert note.status_code == 201, note.json
-        url = f"/api/v1/attendance/notes/{note.json['id']}/decision"
+        note_id = _family_note(family, child, day)
+        url = f"/api/v1/attendance/notes/{note_id}/decision"
         phone_accepts = round_number % 2 == 0
         first, second = race([
             lambda: computer.post(url, json={"accept": True, "comment": ""}),
@@ -258,7 +260,7 @@ def test_one_note_decided_twice_at_once_is_decided_once(race_school: RaceSchool)
         winner = "computer" if first.status == 200 else "phone"
         winners.add(winner)
         with race_school.session() as s:
-            stored = s.get(AbsenceNote, note.json["id"])
+            stored = s.get(AbsenceNote, note_id)
             reasons = s.scalars(select(AbsenceReason).where(AbsenceReason.student_id == child)).all()
             accepted = winner == "computer" or phone_accepts
             assert stored.status == ("accepted" if accepted else "rejected")
